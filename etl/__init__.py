@@ -1,0 +1,1 @@
+"""ETL: reads survey files, rosters and reference data into one DuckDB warehouse."""

@@ -1,0 +1,130 @@
+"""python -m etl: build, load, validate and history. Exit 0 done, 1 input rejected, 2 usage error."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+
+from etl.build import build
+from etl.dates import DateError
+from etl.report import Report
+from etl.survey import parse_base_date_arg
+from etl.validate import KINDS, validate
+from etl.warehouse import DEFAULT_DB, SAMPLE_DIR, PublishError, history, load_file, person_salt
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own exit code for usage errors is 2 too
+        self.print_usage(sys.stderr)
+        print(f"使い方の誤り: {message}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m etl", description="DX人材ギャップ倉庫（DuckDB）を作る・更新する")
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="参照データとサンプル（または指定フォルダ）から倉庫を作り直す")
+    b.add_argument("--db", type=Path, default=DEFAULT_DB)
+    b.add_argument("--inputs", type=Path, default=SAMPLE_DIR, help="入力ファイルのフォルダ（既定: data/sample）")
+    b.add_argument("--if-missing", action="store_true", help="倉庫が既にあれば何もしない")
+    for name, help_text in (("load", "ファイルを検証して倉庫に取り込む"), ("validate", "検証だけ行う（倉庫は変えない）")):
+        s = sub.add_parser(name, help=help_text)
+        s.add_argument("kind", choices=KINDS)
+        s.add_argument("file", help="ファイルのパス、または http(s) の URL")
+        s.add_argument("--db", type=Path, default=DEFAULT_DB)
+        s.add_argument("--base-date", help="調査基準日 YYYY-MM-DD（和暦も可）")
+        s.add_argument("--prefecture", help="名簿の都道府県コード（例: 01）")
+        s.add_argument("--report-csv", type=Path, help="エラー・警告を CSV（UTF-8 BOM）に書き出す")
+        if name == "load":
+            s.add_argument("--loaded-by", default="cli", help="履歴に残す実行者ラベル")
+    h = sub.add_parser("history", help="取り込み履歴を表示する")
+    h.add_argument("--db", type=Path, default=DEFAULT_DB)
+    return p
+
+
+def _fetch(source: str, keep: list) -> Path:
+    """A URL is downloaded first, so it is hashed and archived like a local file."""
+    if not source.startswith(("http://", "https://")):
+        return Path(source)
+    tmpdir = tempfile.TemporaryDirectory()
+    keep.append(tmpdir)
+    target = Path(tmpdir.name) / Path(source.split("?")[0]).name
+    with urllib.request.urlopen(source, timeout=60) as resp, target.open("wb") as f:  # noqa: S310 (http(s) only)
+        f.write(resp.read())
+    return target
+
+
+def _print_report(report: Report, out=sys.stdout) -> None:
+    print("\n".join(report.summary_lines()), file=out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except PublishError as exc:
+        print(f"公開できませんでした: {exc}", file=sys.stderr)
+        return EXIT_REJECTED
+
+
+def _run(args) -> int:
+    if args.command == "build":
+        if args.if_missing and args.db.exists():
+            print(f"倉庫は既にあります: {args.db}")
+            return EXIT_OK
+        if not args.inputs.is_dir():
+            print(f"入力フォルダがありません: {args.inputs}", file=sys.stderr)
+            return EXIT_USAGE
+        args.db.parent.mkdir(parents=True, exist_ok=True)
+        ok, reports = build(args.db, args.inputs)
+        for r in reports:
+            if not r.ok or r.warnings:
+                _print_report(r, sys.stdout if r.ok else sys.stderr)
+        if not ok:
+            print("エラーのあるファイルがあるため、倉庫は作りませんでした（既存の倉庫はそのままです）", file=sys.stderr)
+            return EXIT_REJECTED
+        print(f"倉庫を作りました: {args.db}（{len(reports)} ファイル）")
+        return EXIT_OK
+    if args.command == "history":
+        if not args.db.exists():
+            print(f"倉庫がありません: {args.db}", file=sys.stderr)
+            return EXIT_USAGE
+        frame = history(args.db)
+        cols = ["source_id", "loaded_at", "kind", "file_name", "rows_read", "rows_loaded", "rows_rejected",
+                "warnings", "loaded_by", "sha256"]
+        print(frame[cols].to_string(index=False))
+        return EXIT_OK
+
+    try:
+        base_date = parse_base_date_arg(args.base_date) if args.base_date else None
+    except DateError as exc:
+        print(f"使い方の誤り: --base-date: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    keep: list = []
+    try:
+        path = _fetch(args.file, keep)
+    except OSError as exc:
+        print(f"URL から取得できません: {args.file}（{exc}）", file=sys.stderr)
+        return EXIT_REJECTED
+    salt = person_salt(args.db)
+    report = validate(args.kind, path, salt=salt, base_date=base_date, prefecture=args.prefecture)
+    if args.report_csv:
+        args.report_csv.write_bytes(report.issues_csv())
+    _print_report(report, sys.stdout if report.ok else sys.stderr)
+    if args.command == "validate":
+        print("検証のみ（倉庫は変更していません）: " + ("取り込めます" if report.ok else "取り込めません"))
+        return EXIT_OK if report.ok else EXIT_REJECTED
+    args.db.parent.mkdir(parents=True, exist_ok=True)
+    result = load_file(args.db, report, path, loaded_by=args.loaded_by)
+    message = {
+        "loaded": f"取り込みました（source_id={result.source_id}）",
+        "unchanged": f"同じファイルは取り込み済みです（source_id={result.source_id}）。何も変更していません",
+        "rejected": "エラーがあるため取り込みを中止しました。倉庫は変更していません",
+    }[result.status]
+    print(message, file=sys.stderr if result.status == "rejected" else sys.stdout)
+    return result.exit_code

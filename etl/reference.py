@@ -1,0 +1,133 @@
+"""Reference dimensions built offline from installed packages.
+
+- prefectures: japancode (codes, names, kana, English) + japanmap (8 regions, outlines)
+- municipalities: japancode (1,741 市区町村 + 175 designated-city wards, with lat/lng)
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+import pandas as pd
+import shapely
+from shapely.geometry import Polygon
+
+from etl.codes import normalize_lg_code
+
+REGIONS: dict[str, list[int]] = {
+    "北海道": [1],
+    "東北": [2, 3, 4, 5, 6, 7],
+    "関東": [8, 9, 10, 11, 12, 13, 14],
+    "中部": [15, 16, 17, 18, 19, 20, 21, 22, 23],
+    "近畿": [24, 25, 26, 27, 28, 29, 30],
+    "中国": [31, 32, 33, 34, 35],
+    "四国": [36, 37, 38, 39],
+    "九州・沖縄": [40, 41, 42, 43, 44, 45, 46, 47],
+}
+REGION_ORDER = list(REGIONS)
+
+# Renamed municipalities whose code did not change: old name → (prefecture, lg_code).
+FORMER_NAMES: dict[tuple[str, str], str] = {
+    ("28", "篠山市"): "282219",  # 丹波篠山市 since 2019-05-01
+}
+
+# Codes retired by municipal mergers: code → (old name, merged into, date).
+RETIRED_CODES: dict[str, tuple[str, str, str]] = {}
+
+
+def _japancode_json(name: str) -> list[dict]:
+    text = resources.files("japancode").joinpath("data", name).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def _region_of(pref_no: int) -> str:
+    return next(r for r, codes in REGIONS.items() if pref_no in codes)
+
+
+@cache
+def _prefecture_outlines() -> list[bytes]:
+    """japanmap outlines, made valid and oriented clockwise (plotly fills the inside then)."""
+    import japanmap
+
+    points = japanmap.pref_points(japanmap.get_data())
+    out = []
+    for ring in points:
+        geom = shapely.make_valid(Polygon(ring))
+        polys = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type == "Polygon"]
+        multi = shapely.MultiPolygon(polys) if len(polys) > 1 else polys[0]
+        multi = shapely.orient_polygons(multi, exterior_cw=True)
+        out.append(shapely.to_wkb(multi))
+    return out
+
+
+def prefectures() -> pd.DataFrame:
+    """47 rows: prefecture_code, name, name_kana, name_short, name_en, region, geometry (WKB)."""
+    rows = []
+    outlines = _prefecture_outlines()
+    for p in _japancode_json("prefectures.json"):
+        no = int(p["pid"])
+        rows.append(
+            {
+                "prefecture_code": f"{no:02d}",
+                "name": p["pref"],
+                "name_kana": p["prefkana"],
+                "name_short": p["prefshort"],
+                "name_en": p["pref_en"],
+                "region": _region_of(no),
+                "geometry": outlines[no - 1],
+            }
+        )
+    return pd.DataFrame(rows).sort_values("prefecture_code", ignore_index=True)
+
+
+def _kind(name: str, prefecture_code: str, designated: set[str]) -> str:
+    if name in designated:
+        return "政令指定都市"
+    if prefecture_code == "13" and name.endswith("区"):
+        return "特別区"
+    return {"市": "市", "町": "町", "村": "村"}[name[-1]]
+
+
+@cache
+def _municipality_records() -> tuple[list[dict], list[dict]]:
+    """(1,741 municipalities, 175 designated-city wards) from japancode."""
+    raw = _japancode_json("municipalities.json")
+    wards = [r for r in raw if " " in r["city"]]
+    designated = {r["city"].split(" ")[0] for r in wards}
+    munis, ward_rows = [], []
+    for r in raw:
+        pc = f"{int(r['pid']):02d}"
+        code = normalize_lg_code(r["lgcode"].zfill(6))
+        if " " in r["city"]:
+            ward_rows.append({"ward_code": code, "prefecture_code": pc, "city_name": r["city"].split(" ")[0],
+                              "ward_name": r["city"].replace(" ", ""), "ward_kana": r["citykana"].replace(" ", "")})
+            continue
+        munis.append(
+            {
+                "lg_code": code,
+                "prefecture_code": pc,
+                "name": r["city"],
+                "name_kana": r["citykana"],
+                "kind": _kind(r["city"], pc, designated),
+                "lat": float(r["lat"]),
+                "lng": float(r["lng"]),
+            }
+        )
+    return munis, ward_rows
+
+
+def municipalities() -> pd.DataFrame:
+    """1,741 rows: lg_code, prefecture_code, name, name_kana, kind, lat, lng."""
+    munis, _ = _municipality_records()
+    return pd.DataFrame(munis).sort_values("lg_code", ignore_index=True)
+
+
+def designated_wards() -> pd.DataFrame:
+    """175 rows: ward_code, prefecture_code, ward_name, city_code (the city it rolls up to)."""
+    munis, wards = _municipality_records()
+    city_code = {(m["prefecture_code"], m["name"]): m["lg_code"] for m in munis}
+    df = pd.DataFrame(wards)
+    df["city_code"] = [city_code[(p, c)] for p, c in zip(df.prefecture_code, df.city_name, strict=True)]
+    return df.drop(columns="city_name").sort_values("ward_code", ignore_index=True)

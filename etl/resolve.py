@@ -1,0 +1,204 @@
+"""Resolve a row's code and/or name to one of the 1,741 municipalities."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+
+from etl import reference
+from etl.codes import CodeError, check_digit, normalize_text, with_check_digit
+
+
+class ResolveError(ValueError):
+    """The row names no municipality, or more than one; the message is Japanese."""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    lg_code: str
+    ward_code: str | None = None  # set when a designated-city ward was rolled up
+    warning: str | None = None
+
+
+class Resolver:
+    """Lookup tables over the reference dimensions; build once with resolver()."""
+
+    def __init__(self):
+        munis = reference.municipalities()
+        wards = reference.designated_wards()
+        prefs = reference.prefectures()
+        self.names = dict(zip(munis.lg_code, munis.name, strict=True))
+        self.pref_of = dict(zip(munis.lg_code, munis.prefecture_code, strict=True))
+        self.kind_of = dict(zip(munis.lg_code, munis.kind, strict=True))
+        self.ward_city = dict(zip(wards.ward_code, wards.city_code, strict=True))
+        self.ward_names = dict(zip(wards.ward_code, wards.ward_name, strict=True))
+        self.pref_names = dict(zip(prefs.prefecture_code, prefs.name, strict=True))
+        self.pref_by_name: dict[str, str] = {}
+        for code, name, short in zip(prefs.prefecture_code, prefs.name, prefs.name_short, strict=True):
+            self.pref_by_name[name] = code
+            self.pref_by_name[short] = code
+        self.by_pref_name: dict[tuple[str, str], str] = {}
+        self.by_name: dict[str, list[str]] = defaultdict(list)
+        for code, pc, name in zip(munis.lg_code, munis.prefecture_code, munis.name, strict=True):
+            self.by_pref_name[(pc, name)] = code
+            self.by_name[name].append(code)
+        for code, pc, name in zip(wards.ward_code, wards.prefecture_code, wards.ward_name, strict=True):
+            self.by_pref_name[(pc, name)] = code
+            self.by_name[name].append(code)
+        # Kana lookups help search and name-only rows written in kana.
+        self.kana = dict(zip(munis.lg_code, munis.name_kana, strict=True))
+
+    # -- prefectures ---------------------------------------------------------------------
+    def prefecture(self, value: object) -> str | None:
+        """'01', '1', '北海道', '東京' → '01'; '' → None. Raises ResolveError otherwise."""
+        text = normalize_text(value)
+        if not text:
+            return None
+        if text.isdigit():
+            code = text[:2] if len(text) in (5, 6) else text.zfill(2)
+            if code in self.pref_names:
+                return code
+        elif text in self.pref_by_name:
+            return self.pref_by_name[text]
+        raise ResolveError(f"都道府県「{text}」が分かりません")
+
+    # -- municipalities ------------------------------------------------------------------
+    def code(self, value: object, style: str | None = None, hint: str | None = None) -> str | None:
+        """A written code → a known 6-digit code (municipality or ward). '' → None.
+
+        style is what the whole column holds ('six' or 'five', see code_style), hint the
+        prefecture code of the row: both settle 5-digit values that read either way.
+        """
+        text = normalize_text(value).replace("-", "")
+        if not text:
+            return None
+        if text.endswith(".0") and text[:-2].isdigit():
+            text = text[:-2]
+        if not text.isdigit():
+            raise ResolveError(f"団体コード「{text}」は数字ではありません")
+        if len(text) > 6:
+            raise ResolveError(f"団体コード「{text}」は5桁または6桁ではありません")
+        retired = reference.RETIRED_CODES.get(text.zfill(6)) or reference.RETIRED_CODES.get(
+            with_check_digit(text.zfill(5)) if len(text) <= 5 else ""
+        )
+        if retired:
+            old, into, when = retired
+            raise ResolveError(f"団体コード「{text}」（{old}）は {when} の合併で廃止され、{into}になっています")
+        cands: list[str] = []
+        if len(text) <= 5 and style != "six":
+            cands.append(with_check_digit(text.zfill(5)))  # 5-digit code without check digit
+        if len(text) >= 5 and style != "five":
+            six = text.zfill(6)  # 6-digit code, perhaps with its leading zero dropped by Excel
+            if check_digit(six[:5]) == int(six[5]):
+                cands.append(six)
+        known = [c for c in dict.fromkeys(cands) if c in self.names or c in self.ward_city]
+        if len(known) > 1 and hint:
+            known = [c for c in known if c[:2] == hint] or known
+        if len(known) == 1:
+            return known[0]
+        if len(known) > 1:
+            raise ResolveError(f"団体コード「{text}」は {known[0]} とも {known[1]} とも読めます。6桁で書いてください")
+        six = text.zfill(6)
+        if (len(text) == 6 or style == "six") and check_digit(six[:5]) != int(six[5]):
+            raise ResolveError(
+                f"団体コード「{text}」の検査数字が一致しません（{six[:5]} の検査数字は {check_digit(six[:5])}）"
+            )
+        raise ResolveError(f"団体コード「{text}」に当たる市区町村がありません")
+
+    @staticmethod
+    def code_style(values) -> str | None:
+        """'six' when any code in the column has 6 digits, 'five' when any has 4, else None."""
+        lengths = set()
+        for v in values:
+            t = normalize_text(v)
+            if t.endswith(".0"):
+                t = t[:-2]
+            if t.isdigit():
+                lengths.add(len(t))
+        if 6 in lengths:
+            return "six"
+        if 4 in lengths:
+            return "five"
+        return None
+
+    def _hint(self, pref: str | None, name: object) -> str | None:
+        if pref:
+            return pref
+        text = normalize_text(name).replace(" ", "")
+        bare, pref = self._strip_prefix(text, None)
+        codes = self.by_name.get(bare, [])
+        return pref or (codes[0][:2] if len(codes) == 1 else None)
+
+    def _strip_prefix(self, name: str, pref: str | None) -> tuple[str, str | None]:
+        """'北海道札幌市' → ('札幌市', '01'); '上川郡東川町' → ('東川町', pref)."""
+        for pname, pcode in self.pref_by_name.items():
+            if name.startswith(pname) and len(name) > len(pname) and pname == self.pref_names[pcode]:
+                name, pref = name[len(pname):], pref or pcode
+                break
+        if (pref, name) not in self.by_pref_name and name not in self.by_name:
+            m = re.match(r"^.+?郡(.+[町村])$", name)
+            if m:
+                name = m.group(1)
+        return name, pref
+
+    def name(self, value: object, pref: str | None) -> Resolved:
+        """Resolve a name (with its prefecture when known); ambiguous names are errors."""
+        raw = normalize_text(value).replace(" ", "")
+        name, pref = self._strip_prefix(raw, pref)
+        if pref:
+            code = self.by_pref_name.get((pref, name))
+            if code:
+                return self._rollup(code)
+            former = reference.FORMER_NAMES.get((pref, name))
+            if former:
+                return Resolved(former, warning=f"「{raw}」は旧名称です。現在の「{self.names[former]}」（{former}）として読みました")
+            others = [self.pref_names[self._pref(c)] for c in self.by_name.get(name, [])]
+            hint = f"（{'、'.join(others)}にはあります）" if others else ""
+            raise ResolveError(f"{self.pref_names[pref]}に「{raw}」という市区町村はありません{hint}")
+        codes = self.by_name.get(name, [])
+        if len(codes) == 1:
+            return self._rollup(codes[0])
+        if len(codes) > 1:
+            prefs = "、".join(self.pref_names[self._pref(c)] for c in codes)
+            raise ResolveError(f"団体名「{raw}」は複数の都道府県にあります（{prefs}）。団体コードか都道府県名を書いてください")
+        raise ResolveError(f"「{raw}」という市区町村はありません")
+
+    def _pref(self, code: str) -> str:
+        return code[:2]
+
+    def _rollup(self, code: str) -> Resolved:
+        if code in self.ward_city:
+            return Resolved(self.ward_city[code], ward_code=code)
+        return Resolved(code)
+
+    def row(self, code_value: object, pref_value: object, name_value: object, style: str | None = None) -> Resolved:
+        """Resolve one row from whichever of code, prefecture and name it carries."""
+        pref = self.prefecture(pref_value) if normalize_text(pref_value) else None
+        code = self.code(code_value, style, self._hint(pref, name_value) if normalize_text(code_value) else None)
+        if code is None:
+            if not normalize_text(name_value):
+                raise ResolveError("団体コードも団体名もありません")
+            return self.name(name_value, pref)
+        resolved = self._rollup(code)
+        written = normalize_text(name_value).replace(" ", "")
+        if pref and pref != code[:2]:
+            raise ResolveError(f"団体コード「{code}」は{self.pref_names[code[:2]]}のコードですが、都道府県は「{normalize_text(pref_value)}」です")
+        if written:
+            expected = self.ward_names.get(code) or self.names[code]
+            bare, _ = self._strip_prefix(written, pref)
+            if expected not in (written, bare):
+                former = reference.FORMER_NAMES.get((code[:2], bare))
+                if former == code:
+                    return Resolved(code, warning=f"「{written}」は旧名称です。現在の「{expected}」（{code}）として読みました")
+                raise ResolveError(f"団体コード「{code}」は「{expected}」ですが、団体名は「{written}」です")
+        return resolved
+
+
+@cache
+def resolver() -> Resolver:
+    return Resolver()
+
+
+__all__ = ["CodeError", "ResolveError", "Resolved", "Resolver", "resolver"]

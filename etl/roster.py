@@ -1,0 +1,212 @@
+"""Talent rosters: a prefecture's pool, with personal data dropped as it is read.
+
+Names, e-mail addresses and phone numbers are used only to derive a salted hash
+(person_id) and never leave this module: not in a table, a report or a message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from etl import columns
+from etl.codes import normalize_text
+from etl.dates import DateError, parse_date
+from etl.readers import read_tables
+from etl.report import FileRejected, Report
+from etl.resolve import ResolveError, Resolver
+from etl.values import ValueProblem, cell_text, parse_flag
+
+ROLES = ("プロデューサー", "プロジェクトマネージャー", "サービスデザイナー", "エンジニア")
+ROLE_SYNONYMS = {
+    "プロデューサー": "プロデューサー", "producer": "プロデューサー", "pd": "プロデューサー",
+    "dxプロデューサー": "プロデューサー", "ビジネスプロデューサー": "プロデューサー",
+    "プロジェクトマネージャー": "プロジェクトマネージャー", "プロジェクトマネジャー": "プロジェクトマネージャー",
+    "pm": "プロジェクトマネージャー", "projectmanager": "プロジェクトマネージャー",
+    "サービスデザイナー": "サービスデザイナー", "sd": "サービスデザイナー", "servicedesigner": "サービスデザイナー",
+    "デザイナー": "サービスデザイナー", "uxデザイナー": "サービスデザイナー",
+    "エンジニア": "エンジニア", "itエンジニア": "エンジニア", "engineer": "エンジニア",
+    "データサイエンティスト": "エンジニア", "システムエンジニア": "エンジニア", "se": "エンジニア",
+}
+EMPLOYMENT_FORMS = ("共同採用", "派遣", "業務委託", "兼業・副業", "任期付職員", "その他")
+EMPLOYMENT_SYNONYMS = {
+    "共同採用": "共同採用", "共同任用": "共同採用",
+    "派遣": "派遣", "人材派遣": "派遣", "民間人材派遣": "派遣", "出向": "派遣",
+    "業務委託": "業務委託", "委託": "業務委託", "準委任": "業務委託",
+    "兼業・副業": "兼業・副業", "兼業副業": "兼業・副業", "副業": "兼業・副業", "兼業": "兼業・副業",
+    "副業・兼業": "兼業・副業", "副業兼業": "兼業・副業",
+    "任期付職員": "任期付職員", "任期付": "任期付職員", "任期付き職員": "任期付職員", "任期付き": "任期付職員",
+    "その他": "その他", "": "その他",
+}
+SPLIT = re.compile(r"[、,，;；/／\n]+|\s+")
+PII_HIDDEN = "（個人情報のため表示しません）"
+ROSTER_COLUMNS = ["person_id", "prefecture_code", "role", "employment_form", "start_date", "end_date", "is_accelerator"]
+ASSIGN_COLUMNS = ["person_id", "lg_code", "start_date", "end_date"]
+
+
+def person_id(salt: str, prefecture_code: str, parts: list[str]) -> str:
+    """Pseudonymous id: a salted SHA-256 of the identifying cells, shortened."""
+    text = "\x1f".join([salt, prefecture_code, *parts])
+    return "T" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\s・･]", "", normalize_text(text)).lower()
+
+
+def normalize_role(value: object) -> str:
+    text = normalize_text(value)
+    role = ROLE_SYNONYMS.get(_key(text))
+    if role is None:
+        raise ValueProblem(f"役割「{text}」はスキル標準の役割（{'、'.join(ROLES)}）に対応付けられません")
+    return role
+
+
+def normalize_employment(value: object) -> str:
+    text = normalize_text(value)
+    form = EMPLOYMENT_SYNONYMS.get(text) or EMPLOYMENT_SYNONYMS.get(_key(text).replace("・", ""))
+    if form is None:
+        raise ValueProblem(f"雇用形態「{text}」は分類（{'、'.join(EMPLOYMENT_FORMS)}）に対応付けられません")
+    return form
+
+
+def prefecture_from_name(path: Path) -> str | None:
+    m = re.search(r"(?<!\d)(0[1-9]|[1-3]\d|4[0-7])(?!\d)", path.stem)
+    return m.group(1) if m else None
+
+
+def validate_roster(path: Path, resolver: Resolver, salt: str, prefecture: str | None = None,
+                    today: dt.date | None = None) -> Report:
+    report = Report("roster", path.name)
+    today = today or dt.date.today()
+    try:
+        tables = read_tables(path, columns.scorer(columns.ROSTER))
+    except FileRejected as exc:
+        report.issues.append(exc.issue)
+        return report
+    roster, assign = [], []
+    for table in tables:
+        _validate_table(table, path, resolver, salt, prefecture, today, report, roster, assign)
+    report.tables["talent_roster"] = pd.DataFrame(roster, columns=ROSTER_COLUMNS)
+    report.tables["talent_assignment"] = pd.DataFrame(assign, columns=ASSIGN_COLUMNS).drop_duplicates()
+    prefs = sorted({r["prefecture_code"] for r in roster})
+    report.detail["都道府県"] = "、".join(resolver.pref_names[p] for p in prefs) or "なし"
+    report.detail["個人情報の列"] = "読み込み時に破棄しました（仮名IDのみ保存）"
+    return report
+
+
+def _validate_table(table, path, resolver, salt, prefecture, today, report, roster, assign):
+    sheet = table.sheet
+    report.rows_read += len(table.rows)
+    found, unknown = columns.match_columns(table.columns, columns.ROSTER)
+    for j in unknown:
+        report.warn("不明な列のため読み飛ばしました", sheet=sheet, column=table.columns[j])
+    for field, label in (("role", "役割"), ("start_date", "開始日")):
+        if field not in found:
+            report.error(f"必須の列「{label}」が見つかりません", sheet=sheet)
+            return
+    identity = [f for f in ("person_ref", *columns.PII_FIELDS) if f in found]
+    if not identity:
+        report.error("人材を区別する列（人材番号、氏名、メールアドレスのいずれか）がありません", sheet=sheet)
+        return
+    fixed_pref = prefecture
+    if fixed_pref is None and "prefecture" not in found:
+        fixed_pref = prefecture_from_name(path)
+        if fixed_pref is None:
+            report.error("都道府県が分かりません。「都道府県」の列を置くか、都道府県を指定してください（--prefecture 01）",
+                         sheet=sheet)
+            return
+        report.warn(f"都道府県をファイル名から{resolver.pref_names[fixed_pref]}と判断しました", sheet=sheet)
+    if not table.rows:
+        report.error("見出し行の下にデータ行がありません", sheet=sheet)
+        return
+
+    def label(field):
+        return table.columns[found[field]] if field in found else field
+
+    seen: dict[tuple, int] = {}
+    for row, number in zip(table.rows, table.row_numbers, strict=True):
+        cells = {f: row[j] for f, j in found.items()}
+        # Personal data is reduced to a hash here and dropped; nothing below sees it.
+        ident = [_key(cells.pop(f, "")) for f in ("person_ref", *columns.PII_FIELDS)]
+        where = {"sheet": sheet, "row": number}
+        try:
+            pc = fixed_pref or resolver.prefecture(cells.get("prefecture"))
+            if pc is None:
+                raise ResolveError("都道府県が空です")
+        except ResolveError as exc:
+            report.error(str(exc), column=label("prefecture"), value=cell_text(cells.get("prefecture")), **where)
+            continue
+        if not any(ident):
+            report.error("人材番号・氏名・メールアドレスがすべて空です", **where)
+            continue
+        pid = person_id(salt, pc, ident)
+        rec = {"person_id": pid, "prefecture_code": pc}
+        ok = True
+        for field, fn in (("role", normalize_role), ("employment_form", normalize_employment)):
+            try:
+                rec[field] = fn(cells.get(field, ""))
+            except ValueProblem as exc:
+                report.error(str(exc), column=label(field), value=cell_text(cells.get(field)), **where)
+                ok = False
+        for field in ("start_date", "end_date"):
+            try:
+                rec[field] = parse_date(cells.get(field))
+            except DateError as exc:
+                report.error(str(exc), column=label(field), value=cell_text(cells.get(field)), **where)
+                ok = False
+        try:
+            rec["is_accelerator"] = bool(parse_flag(cells.get("is_accelerator")))
+        except ValueProblem as exc:
+            report.error(str(exc), column=label("is_accelerator"), value=cell_text(cells.get("is_accelerator")), **where)
+            ok = False
+        if not ok:
+            continue
+        if rec["start_date"] is None:
+            report.error("開始日が空です", column=label("start_date"), **where)
+            continue
+        if rec["start_date"] > today + dt.timedelta(days=366):
+            report.error(f"開始日 {rec['start_date']} は1年以上先の日付です", column=label("start_date"),
+                         value=str(rec["start_date"]), **where)
+            continue
+        if rec["end_date"] and rec["end_date"] < rec["start_date"]:
+            report.error(f"終了日 {rec['end_date']} が開始日 {rec['start_date']} より前です",
+                         column=label("end_date"), value=str(rec["end_date"]), **where)
+            continue
+        key = (pid, rec["start_date"])
+        if key in seen:
+            report.error(f"同じ人材・同じ開始日の行が重複しています（{seen[key]}行目と同じ）", value=PII_HIDDEN, **where)
+            continue
+        seen[key] = number
+        targets = _assignments(cells.get("assigned"), pc, resolver, report, label("assigned"), where)
+        if targets is None:
+            continue
+        roster.append(rec)
+        assign.extend({"person_id": pid, "lg_code": c, "start_date": rec["start_date"], "end_date": rec["end_date"]}
+                      for c in targets)
+
+
+def _assignments(value, pref, resolver, report, column, where) -> list[str] | None:
+    """The assigned-municipality cell: names or codes separated by 、 , ; / or spaces."""
+    out = []
+    for item in (t for t in SPLIT.split(normalize_text(value)) if t):
+        try:
+            if item.isdigit():
+                code = resolver.code(item)
+                code = resolver.ward_city.get(code, code)
+            else:
+                code = resolver.name(item, None if item.startswith(tuple(resolver.pref_names.values())) else pref).lg_code
+        except ResolveError as exc:
+            report.error(f"支援先「{item}」: {exc}", column=column, value=cell_text(item), **where)
+            return None
+        if code[:2] != pref:
+            report.error(f"支援先「{item}」は{resolver.pref_names[code[:2]]}の市区町村で、"
+                         f"この名簿の都道府県（{resolver.pref_names[pref]}）ではありません",
+                         column=column, value=cell_text(item), **where)
+            return None
+        out.append(code)
+    return list(dict.fromkeys(out))

@@ -1,0 +1,65 @@
+"""One entry point per input kind, shared by the CLI and the upload page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from etl.boundaries import validate_boundaries
+from etl.population import validate_population
+from etl.report import FileRejected, Report
+from etl.resolve import resolver
+from etl.roster import validate_roster
+from etl.status import validate_status
+from etl.survey import validate_survey
+from etl.warehouse import sha256_file
+
+KINDS = ("survey", "roster", "status", "population", "boundaries")
+MAX_FILE_BYTES = 100 * 1024 * 1024  # larger files are rejected before parsing
+EXTENSIONS = {
+    "survey": (".xlsx", ".xlsm", ".csv", ".tsv", ".txt"),
+    "roster": (".xlsx", ".xlsm", ".csv", ".tsv", ".txt"),
+    "status": (".xlsx", ".xlsm", ".csv", ".tsv", ".txt"),
+    "population": (".xlsx", ".csv", ".txt"),
+    "boundaries": (".topojson", ".geojson", ".json"),
+}
+
+
+def validate(kind: str, path: Path, *, salt: str = "", base_date: dt.date | None = None,
+             prefecture: str | None = None, today: dt.date | None = None) -> Report:
+    """Validate a file of the given kind. Never raises for bad content: problems go in the report."""
+    path = Path(path)
+    if kind not in KINDS:
+        raise ValueError(kind)
+    try:
+        _check_file(kind, path)
+    except FileRejected as exc:
+        report = Report(kind, path.name, issues=[exc.issue])
+        return report
+    res = resolver()
+    if kind == "survey":
+        report = validate_survey(path, res, base_date=base_date, today=today)
+    elif kind == "roster":
+        pref = res.prefecture(prefecture) if prefecture else None
+        report = validate_roster(path, res, salt, prefecture=pref, today=today)
+    elif kind == "status":
+        report = validate_status(path, res, today=today)
+    elif kind == "population":
+        report = validate_population(path, res)
+    else:
+        report = validate_boundaries(path, res)
+    report.sha256 = sha256_file(path)
+    return report
+
+
+def _check_file(kind: str, path: Path) -> None:
+    if not path.is_file():
+        raise FileRejected(f"ファイル「{path}」がありません")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise FileRejected(f"ファイルが大きすぎます（{size / 1e6:.0f} MB、上限 {MAX_FILE_BYTES // 1024 // 1024} MB）")
+    if size == 0:
+        raise FileRejected("ファイルが空です")
+    if path.suffix.lower() not in EXTENSIONS[kind]:
+        allowed = "、".join(EXTENSIONS[kind])
+        raise FileRejected(f"拡張子「{path.suffix or 'なし'}」はこの種類のファイルに使えません（{allowed}）")
