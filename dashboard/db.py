@@ -1,0 +1,60 @@
+"""One read-only connection to the warehouse, reopened when a publish swaps the file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from etl.warehouse import DEFAULT_DB
+
+
+class WarehouseUnavailable(RuntimeError):
+    """The warehouse is missing or unreadable; the message is Japanese and user-facing."""
+
+
+def db_path() -> Path:
+    return Path(os.environ.get("DXGAP_DB", DEFAULT_DB))
+
+
+def version(path: Path | None = None) -> str:
+    """Identifies the published file: a publish replaces it (new inode), so caches key on this."""
+    path = path or db_path()
+    try:
+        st_ = path.stat()
+    except FileNotFoundError:
+        raise WarehouseUnavailable(
+            f"データ倉庫（{path}）がありません。`make run` か `python -m etl build` で作成してください"
+        ) from None
+    return f"{path}:{st_.st_ino}:{st_.st_mtime_ns}:{st_.st_size}"
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _connect(path: str, file_version: str) -> duckdb.DuckDBPyConnection:
+    # The open handle keeps the old file alive after os.replace, so a running query never
+    # sees a half-published state; a new version gets a new connection.
+    try:
+        con = duckdb.connect(path, read_only=True)
+        con.execute("SELECT count(*) FROM municipalities").fetchall()
+    except duckdb.Error as exc:
+        raise WarehouseUnavailable(
+            f"データ倉庫（{path}）を開けません（{type(exc).__name__}）。`python -m etl build` で作り直してください"
+        ) from exc
+    return con
+
+
+def connection(file_version: str | None = None) -> duckdb.DuckDBPyConnection:
+    file_version = file_version or version()
+    return _connect(file_version.rsplit(":", 3)[0], file_version)
+
+
+def query(file_version: str, sql: str, params: list | tuple | dict = ()) -> pd.DataFrame:
+    """Run a parameterised query ($name or ? parameters) on its own cursor (safe across threads)."""
+    cur = connection(file_version).cursor()
+    try:
+        return cur.execute(sql, params if isinstance(params, dict) else list(params)).df()
+    finally:
+        cur.close()

@@ -1,0 +1,58 @@
+"""CSV and XLSX downloads: UTF-8 with BOM for Excel in Japan, formula injection escaped."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from dashboard.formats import SAMPLE_NOTICE
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(value):
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def escape_frame(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(escape_cell)
+    out.columns = [escape_cell(str(c)) for c in out.columns]
+    return out
+
+
+def notes_lines(notes: dict[str, str], is_sample: bool) -> list[tuple[str, str]]:
+    rows = list(notes.items())
+    if is_sample:
+        rows.insert(0, ("注意", f"{SAMPLE_NOTICE}：実在の自治体の状況ではありません"))
+    return rows
+
+
+def csv_bytes(df: pd.DataFrame, notes: dict[str, str] | None = None, is_sample: bool = False) -> bytes:
+    """CSV with a UTF-8 BOM. Notes (基準日, 出典, sample notice) go in leading comment rows."""
+    buf = io.StringIO()
+    for key, value in notes_lines(notes or {}, is_sample):
+        buf.write(f"# {key}: {value}\n")
+    escape_frame(df).to_csv(buf, index=False)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(sheets: dict[str, pd.DataFrame], notes: dict[str, str], is_sample: bool) -> bytes:
+    """An XLSX with one sheet per table and a 注記 sheet (base date, threshold, sources, notice)."""
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="xlsxwriter",
+                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as xw:
+        for name, df in sheets.items():
+            escape_frame(df).to_excel(xw, sheet_name=name[:31], index=False)
+            xw.sheets[name[:31]].freeze_panes(1, 0)
+        note_df = pd.DataFrame(notes_lines(notes, is_sample), columns=["項目", "内容"])
+        escape_frame(note_df).to_excel(xw, sheet_name="注記", index=False)
+        xw.sheets["注記"].set_column(0, 0, 16)
+        xw.sheets["注記"].set_column(1, 1, 100)
+    return buf.getvalue()

@@ -1,0 +1,109 @@
+"""The frame every page shares: the sidebar filters, the sample banner and URL state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import db
+from dashboard.formats import SAMPLE_BANNER, date_label
+from dashboard.metrics import metric, metrics
+from dashboard.queries import common
+from dashboard.state import MAX_N, PARAMS, ViewState, parse_params
+from etl.reference import REGION_ORDER
+
+log = logging.getLogger("dashboard")
+ALL_REGIONS = "全国"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a page needs to draw itself."""
+
+    v: str  # warehouse version: the first argument of every query
+    view: ViewState
+    dates: list[dt.date]
+    prefectures: pd.DataFrame
+    as_of: dt.date
+    is_sample: bool
+    has_population: bool
+
+    @property
+    def prev_date(self) -> dt.date | None:
+        earlier = [d for d in self.dates if d < self.view.date]
+        return earlier[-1] if earlier else None
+
+    def pref_name(self, code: str) -> str:
+        return self.prefectures.set_index("prefecture_code").name.get(code, code)
+
+
+def _url_params() -> dict[str, str]:
+    return {k: st.query_params[k] for k in PARAMS if k in st.query_params}
+
+
+def _push_widgets(view: ViewState) -> None:
+    ss = st.session_state
+    ss["w_date"] = view.date
+    ss["w_n"] = view.n
+    ss["w_region"] = view.region or ALL_REGIONS
+    ss["w_metric"] = view.metric
+
+
+def build_context() -> Context:
+    """Read the URL (or the session), draw the shared sidebar, write the URL back."""
+    v = db.version()
+    dates = common.base_dates(v)
+    if not dates:
+        raise db.WarehouseUnavailable("データ倉庫に調査データがありません。職員調査ファイルを読み込んでください")
+    prefs = common.prefectures(v)
+    has_pop = common.has_population(v)
+    metric_keys = [m.key for m in metrics(has_population=has_pop)]
+    ss = st.session_state
+    url = _url_params()
+    if "view" not in ss or (url and url != ss.get("_url_written")):
+        view, notices = parse_params(url, dates, REGION_ORDER, set(prefs.prefecture_code), metric_keys)
+        ss["view"], ss["_notices"] = view, notices
+        _push_widgets(view)
+    view: ViewState = ss["view"]
+
+    if not view.present:
+        view = _sidebar(view, dates, metric_keys)
+    ss["view"] = view
+    params = view.params()
+    if params != url:
+        st.query_params.from_dict(params)
+    ss["_url_written"] = params
+    return Context(v=v, view=view, dates=dates, prefectures=prefs, as_of=common.as_of_today(),
+                   is_sample=common.is_sample(v), has_population=has_pop)
+
+
+def _sidebar(view: ViewState, dates: list[dt.date], metric_keys: list[str]) -> ViewState:
+    ss = st.session_state
+    if ss.get("w_date") not in dates:
+        ss["w_date"] = view.date
+    if ss.get("w_metric") not in metric_keys:
+        ss["w_metric"] = metric_keys[0]
+    with st.sidebar:
+        st.subheader("表示の条件")
+        date = st.selectbox("調査基準日", dates, key="w_date", format_func=date_label)
+        n = st.number_input("不足の基準（DX担当職員がこの人数以下）", min_value=0, max_value=MAX_N, step=1, key="w_n")
+        region = st.selectbox("地方", [ALL_REGIONS, *REGION_ORDER], key="w_region")
+        key = st.selectbox("指標（地図の色）", metric_keys, key="w_metric",
+                           format_func=lambda k: metric(k, int(ss.get("w_n", 3))).label)
+    return view.with_(date=date, n=int(n), region=None if region == ALL_REGIONS else region, metric=key)
+
+
+def show_banner_and_notices(ctx: Context) -> None:
+    if ctx.is_sample:
+        st.warning(SAMPLE_BANNER, icon="⚠️")
+    for notice in st.session_state.pop("_notices", []):
+        st.info(notice)
+
+
+def set_pref(code: str | None) -> None:
+    """Remember the chosen prefecture (the pref= parameter)."""
+    st.session_state["view"] = st.session_state["view"].with_(pref=code)

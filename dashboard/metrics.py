@@ -1,0 +1,54 @@
+"""Metric definitions (DESIGN §4): one place for keys, Japanese labels and definitions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    definition: str
+    kind: str  # share | number | change
+    needs_population: bool = False
+
+
+def _metrics(n: int) -> list[Metric]:
+    return [
+        Metric("shortage_share", f"不足自治体の割合（{n}人以下）",
+               f"DX担当職員が{n}人以下の市区町村数 ÷ その基準日に回答した市区町村数。未回答は分母に含めません。", "share"),
+        Metric("severe_share", "深刻（1人以下）の割合",
+               "DX担当職員が1人以下の市区町村数 ÷ 回答した市区町村数。", "share"),
+        Metric("median_staff", "職員数の中央値", "回答した市区町村のDX担当職員数の中央値（人）。", "number"),
+        Metric("staff_per_10k", "人口1万人あたり職員数",
+               "回答した市区町村のDX担当職員数の合計 ÷ その人口 × 10,000。人口を読み込んだときだけ表示します。",
+               "number", needs_population=True),
+        Metric("pool_per_shortage", "不足自治体1団体あたりプール人材",
+               "都道府県の人材プールに在籍する人材数 ÷ 不足自治体数。", "number"),
+        Metric("shortage_share_change", "不足自治体の割合の変化（前回比）",
+               "不足自治体の割合の、前の調査基準日からの差（ポイント）。", "change"),
+    ]
+
+
+METRIC_KEYS = [m.key for m in _metrics(3)]
+DEFAULT_METRIC = "shortage_share"
+
+
+def metric(key: str, n: int = 3) -> Metric:
+    return next(m for m in _metrics(n) if m.key == key)
+
+
+def metrics(n: int = 3, has_population: bool = True) -> list[Metric]:
+    return [m for m in _metrics(n) if has_population or not m.needs_population]
+
+
+DEFINITIONS = {
+    "不足自治体": "DX担当職員数が基準（既定は3人、画面で変更可）以下の市区町村。基準3人は国の方針資料による。",
+    "深刻": "DX担当職員数が1人以下。",
+    "ゼロ": "DX担当職員数が0人。",
+    "不足自治体の割合": "不足自治体数 ÷ その基準日に回答した市区町村数。未回答の市区町村は「未回答」と表示し、0人とはみなさない。",
+    "人口1万人あたり職員数": "人口を読み込んだときのみ。職員数の合計 ÷ 人口 × 10,000。",
+    "プールのカバー率": "人材が1人以上割り当てられた不足自治体数 ÷ 不足自治体数。",
+    "進捗": "マイルストーンに到達した都道府県数（47のうち）。期限は令和7年度末（2026-03-31）。",
+}

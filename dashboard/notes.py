@@ -1,0 +1,60 @@
+"""出典・定義 notes under charts and in exports. User-supplied text (file names) is escaped,
+because st.caption renders Markdown."""
+
+from __future__ import annotations
+
+import re
+
+from dashboard.formats import SAMPLE_NOTICE, date_label
+from dashboard.queries import common
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+KIND_SOURCE = {
+    "survey": "職員調査",
+    "roster": "人材名簿",
+    "status": "体制構築の進捗",
+    "population": "人口",
+    "boundaries": "境界",
+}
+LICENCE = {
+    "boundaries": "出典：国土数値情報（行政区域データ）（国土交通省）を加工して作成（デジタル庁 policy-dashboard-assets、CC BY 4.0）",
+    "population": "出典：総務省統計局 令和2年国勢調査 人口速報集計",
+}
+
+
+def escape_md(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def source_text(v: str, kinds: tuple[str, ...], date=None, definition: str | None = None,
+                is_sample: bool = False) -> str:
+    """Plain text: 出典 (files by kind), 基準日, 定義, and the sample notice."""
+    src = common.sources_by_kind(v)
+    files = {k: list(f) for k, f in zip(src.kind, src.files, strict=True)}
+    if date is not None and "survey" in kinds:
+        survey = common.survey_sources(v, date)
+        files["survey"] = list(survey.file_name) or files.get("survey", [])
+    parts = []
+    for kind in kinds:
+        if files.get(kind):
+            parts.append(f"{KIND_SOURCE[kind]}「{_shorten(files[kind])}」")
+            if kind in LICENCE:
+                parts.append(LICENCE[kind])
+    text = "出典：" + "、".join(parts) if parts else "出典：（読み込まれたファイルなし）"
+    if date is not None:
+        text += f"／基準日：{date_label(date)}"
+    if definition:
+        text += f"／定義：{definition}"
+    if is_sample:
+        text += f"／{SAMPLE_NOTICE}"
+    return text
+
+
+def _shorten(names: list[str], keep: int = 2) -> str:
+    names = list(names)
+    head = "、".join(names[:keep])
+    return head if len(names) <= keep else f"{head} ほか{len(names) - keep}件"
+
+
+def caption_md(text: str) -> str:
+    return escape_md(text)

@@ -1,0 +1,103 @@
+"""全国マップ: where municipalities lack DX staff, at a glance."""
+
+import streamlit as st
+
+from dashboard import formats, geo
+from dashboard.charts import national as charts
+from dashboard.charts.style import PLOTLY_CONFIG
+from dashboard.exports import csv_bytes, xlsx_bytes
+from dashboard.frame import set_pref
+from dashboard.metrics import metric
+from dashboard.notes import caption_md, source_text
+from dashboard.queries import national as q
+from dashboard.queries import summary
+from dashboard.tables import national_table
+from dashboard.widgets import kpi
+
+ctx = st.session_state["ctx"]
+view = ctx.view
+m = metric(view.metric, view.n)
+
+st.title("全国マップ")
+st.caption(f"DX担当職員が{view.n}人以下の市区町村はどこに多いか ─ 調査基準日 {formats.date_label(view.date)}")
+
+nat = summary.national(ctx.v, view.date, view.n, ctx.as_of)
+by_pref = summary.by_prefecture(ctx.v, view.date, view.n, ctx.as_of)
+shown = by_pref if view.region is None else by_pref[by_pref.region == view.region]
+
+# -- KPIs ---------------------------------------------------------------------------------
+row1, row2 = st.columns(3), st.columns(3)
+kpi(row1[0], f"{view.n}人以下の市区町村", f"{formats.count(nat['shortage'])} 団体",
+    f"回答 {formats.count(nat['surveyed'])} 団体の {formats.share(nat['shortage_share'])}")
+kpi(row1[1], "1人以下の市区町村", f"{formats.count(nat['severe'])} 団体", formats.share(nat["severe_share"]))
+kpi(row1[2], "0人の市区町村", f"{formats.count(nat['zero'])} 団体", formats.share(nat["zero_share"]))
+prev = nat["prev_date"]
+kpi(row2[0], f"前回（{prev}）からの変化" if prev else "前回からの変化",
+    formats.signed(nat["shortage_change"], unit=" 団体") if prev else "—",
+    f"{formats.points(nat['shortage_share_change'])}（割合）" if prev else "前回の調査なし", change=bool(prev))
+kpi(row2[1], "地域DX推進体制を構築した都道府県", f"{nat['systems_built']} / 47",
+    f"人材プール機能を確保 {nat['pools_built']} / 47")
+kpi(row2[2], "自治体DXアクセラレータ（在任）", f"{formats.count(nat['accelerators'])} / 500 人",
+    f"目標まで あと {formats.count(max(0, 500 - nat['accelerators']))} 人")
+st.caption(caption_md(source_text(
+    ctx.v, ("survey", "status", "roster"), view.date,
+    f"不足＝DX担当職員{view.n}人以下、割合の分母は回答した市区町村。体制・アクセラレータは {ctx.as_of} 時点",
+    ctx.is_sample)))
+
+# -- Maps ---------------------------------------------------------------------------------
+tab_pref, tab_muni = st.tabs(["都道府県別", "市区町村別"])
+with tab_pref:
+    st.subheader(f"{m.label}（都道府県別）")
+    fig = charts.prefecture_choropleth(shown, geo.prefecture_geojson(ctx.v), m, view.n)
+    event = st.plotly_chart(fig, key="pref_map", on_select="rerun", selection_mode="points", config=PLOTLY_CONFIG)
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    if points:
+        code = points[0].get("location") or points[0].get("customdata")
+        if code:
+            set_pref(code)
+            st.switch_page("pages/prefecture.py", query_params={**view.with_(pref=code).params()})
+    st.caption(caption_md(source_text(ctx.v, ("survey",), view.date, m.definition, ctx.is_sample)))
+    names = dict(zip(shown.prefecture_code, shown.name, strict=True))
+    pick = st.selectbox("都道府県を開く（地図をクリックしても開けます）", ["", *names],
+                        format_func=lambda c: names.get(c, "選んでください"), key="open_pref")
+    if pick:
+        set_pref(pick)
+        st.switch_page("pages/prefecture.py", query_params={**view.with_(pref=pick).params()})
+
+with tab_muni:
+    munis = q.municipalities_at(ctx.v, view.date, view.n)
+    if view.region:
+        munis = munis[munis.region == view.region]
+    gj = geo.municipality_geojson(ctx.v) if not munis.empty else None
+    if gj and gj["features"]:
+        if view.region:
+            keep = set(munis.lg_code)
+            gj = {**gj, "features": [f for f in gj["features"] if f["id"] in keep]}
+        st.plotly_chart(charts.municipality_choropleth(munis, gj, view.n), key="muni_map", config=PLOTLY_CONFIG)
+    else:
+        st.plotly_chart(charts.municipality_points(munis, view.n), key="muni_points", config=PLOTLY_CONFIG)
+        st.caption("市区町村の境界が読み込まれていないため、役場の位置を点で表示しています。")
+    st.caption(caption_md(source_text(ctx.v, ("survey", "boundaries"), view.date,
+                                      "色はDX担当職員数の区分。未回答は灰色で、0人とはみなしません", ctx.is_sample)))
+
+# -- Ranking ------------------------------------------------------------------------------
+st.subheader(f"都道府県の順位：{m.label}")
+order = st.radio("並び順", ["value", "jis"], horizontal=True, key="rank_order",
+                 format_func=lambda k: "値の大きい順" if k == "value" else "都道府県コード順")
+st.plotly_chart(charts.ranked_bars(shown, m, order), key="ranked", config=PLOTLY_CONFIG)
+st.caption(caption_md(source_text(ctx.v, ("survey",), view.date, m.definition, ctx.is_sample)))
+
+# -- Table and downloads ------------------------------------------------------------------
+st.subheader("都道府県別の表")
+table = national_table(shown, view.n)
+st.dataframe(table, hide_index=True, width="stretch")
+notes = {"調査基準日": formats.date_label(view.date), "不足の基準": f"DX担当職員{view.n}人以下",
+         "地方": view.region or "全国",
+         "出典": source_text(ctx.v, ("survey", "roster", "status"), None, None, False)}
+c1, c2 = st.columns(2)
+c1.download_button("CSV をダウンロード", csv_bytes(table, notes, ctx.is_sample),
+                   file_name=f"national_{view.date}.csv", mime="text/csv")
+c2.download_button("Excel をダウンロード", xlsx_bytes({"都道府県別": table}, notes, ctx.is_sample),
+                   file_name=f"national_{view.date}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+st.caption(caption_md(source_text(ctx.v, ("survey", "roster", "status"), view.date, m.definition, ctx.is_sample)))

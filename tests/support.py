@@ -1,0 +1,140 @@
+"""Helpers shared by the app tests: a sample warehouse built once, AppTest runs, a real server
+and Debian's Chromium. Plain functions (not fixtures) so any test module can use them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = os.environ.get("DXGAP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+_SAMPLE_DB: Path | None = None
+
+
+def run_etl(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "etl", *args], cwd=ROOT, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"etl {args} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def sample_db() -> Path:
+    """The sample warehouse, built once per test session through the real CLI. Treat as read-only."""
+    global _SAMPLE_DB
+    if _SAMPLE_DB is None:
+        target = Path(tempfile.mkdtemp(prefix="dxgap-sample-")) / "warehouse.duckdb"
+        run_etl("build", "--db", str(target))
+        _SAMPLE_DB = target
+    return _SAMPLE_DB
+
+
+def copy_db(src: Path, dest_dir: Path) -> Path:
+    """A private copy of a warehouse for tests that publish into it."""
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    dest = dest_dir / "warehouse.duckdb"
+    dest.write_bytes(Path(src).read_bytes())
+    salt = Path(src).parent / ".salt"
+    if salt.exists():
+        (dest_dir / ".salt").write_bytes(salt.read_bytes())
+    return dest
+
+
+def app_test(db: Path, page: str | None = None, params: dict[str, str] | None = None, timeout: float = 120):
+    """Run app.py in AppTest against db (optionally on a page file such as 'pages/prefecture.py')."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["DXGAP_DB"] = str(db)
+    st.cache_data.clear()  # caches are shared across AppTests in one process
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    if page:
+        at.switch_page(page)
+    return at.run()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(db: Path, extra_env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[str]:
+    """The real app server on a free loopback port; yields its base URL."""
+    port = free_port()
+    env = {**os.environ, "DXGAP_DB": str(db), **(extra_env or {})}
+    log_file = open(log or os.devnull, "w")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("streamlit server did not start")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log_file.close()
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def block_external(page, base_url: str) -> list[str]:
+    """Abort every request that does not go to the app server (no internet); returns the blocked URLs."""
+    blocked: list[str] = []
+
+    def handle(route):
+        if route.request.url.startswith(base_url) or route.request.url.startswith("data:"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", handle)
+    return blocked
+
+
+def wait_idle(page, timeout: float = 60_000) -> None:
+    """Wait until the script has finished its run."""
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def chromium_available() -> bool:
+    return Path(CHROMIUM).exists()
