@@ -6,9 +6,6 @@ import logging
 
 import streamlit as st
 
-from dashboard import db
-from dashboard.frame import build_context, show_banner_and_notices
-
 st.set_page_config(page_title="DX人材ギャップ・ダッシュボード", page_icon="🗾", layout="wide")
 
 PAGES = [
@@ -19,15 +16,9 @@ PAGES = [
     st.Page("pages/data.py", title="データ", url_path="data"),
 ]
 
+# Each page starts with dashboard.frame.page_setup(): the shared sidebar, the sample banner
+# and the URL state (see that function for why the page draws them).
 page = st.navigation(PAGES)
-try:
-    st.session_state["ctx"] = build_context()
-except db.WarehouseUnavailable as exc:
-    st.title("DX人材ギャップ・ダッシュボード")
-    st.error(str(exc))
-    st.stop()
-
-show_banner_and_notices(st.session_state["ctx"])
 try:
     page.run()
 except Exception:  # a page bug must not show a traceback to users; the server log keeps it

@@ -93,8 +93,25 @@ def _sidebar(view: ViewState, dates: list[dt.date], metric_keys: list[str]) -> V
         n = st.number_input("不足の基準（DX担当職員がこの人数以下）", min_value=0, max_value=MAX_N, step=1, key="w_n")
         region = st.selectbox("地方", [ALL_REGIONS, *REGION_ORDER], key="w_region")
         key = st.selectbox("指標（地図の色）", metric_keys, key="w_metric",
-                           format_func=lambda k: metric(k, int(ss.get("w_n", 3))).label)
+                           format_func=lambda k: metric(k).choice)
     return view.with_(date=date, n=int(n), region=None if region == ALL_REGIONS else region, metric=key)
+
+
+def page_setup() -> Context:
+    """Called at the top of every page: the sidebar, the sample banner and URL state.
+
+    The page (not app.py) draws the frame, so a page renders the same whether app.py runs it
+    through st.navigation or a test harness runs the page file on its own.
+    """
+    try:
+        ctx = build_context()
+    except db.WarehouseUnavailable as exc:
+        st.title("DX人材ギャップ・ダッシュボード")
+        st.error(str(exc))
+        st.stop()
+    st.session_state["ctx"] = ctx
+    show_banner_and_notices(ctx)
+    return ctx
 
 
 def show_banner_and_notices(ctx: Context) -> None:

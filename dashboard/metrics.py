@@ -13,6 +13,11 @@ class Metric:
     kind: str  # share | number | change
     needs_population: bool = False
 
+    @property
+    def choice(self) -> str:
+        """The label in the metric selector: independent of the threshold, so the widget stays stable."""
+        return CHOICES[self.key]
+
 
 def _metrics(n: int) -> list[Metric]:
     return [
@@ -31,6 +36,14 @@ def _metrics(n: int) -> list[Metric]:
     ]
 
 
+CHOICES = {
+    "shortage_share": "不足自治体の割合（基準人数以下）",
+    "severe_share": "深刻（1人以下）の割合",
+    "median_staff": "職員数の中央値",
+    "staff_per_10k": "人口1万人あたり職員数",
+    "pool_per_shortage": "不足自治体1団体あたりプール人材",
+    "shortage_share_change": "不足自治体の割合の変化（前回比）",
+}
 METRIC_KEYS = [m.key for m in _metrics(3)]
 DEFAULT_METRIC = "shortage_share"
 

@@ -6,7 +6,7 @@ from dashboard import formats, geo
 from dashboard.charts import national as charts
 from dashboard.charts.style import PLOTLY_CONFIG
 from dashboard.exports import csv_bytes, xlsx_bytes
-from dashboard.frame import set_pref
+from dashboard.frame import page_setup, set_pref
 from dashboard.metrics import metric
 from dashboard.notes import caption_md, source_text
 from dashboard.queries import national as q
@@ -14,7 +14,7 @@ from dashboard.queries import summary
 from dashboard.tables import national_table
 from dashboard.widgets import kpi
 
-ctx = st.session_state["ctx"]
+ctx = page_setup()
 view = ctx.view
 m = metric(view.metric, view.n)
 

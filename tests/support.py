@@ -61,9 +61,12 @@ def app_test(db: Path, page: str | None = None, params: dict[str, str] | None = 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
     for k, v in (params or {}).items():
         at.query_params[k] = v
-    if page:
-        at.switch_page(page)
-    return at.run()
+    at.run()
+    if page and page != "pages/national.py":
+        # Registered pages are known after the first run. Note: AppTest then reruns the page
+        # file alone (not app.py); pages draw the shared frame themselves (frame.page_setup).
+        at.switch_page(page).run()
+    return at
 
 
 def free_port() -> int:

@@ -1,0 +1,157 @@
+"""全国マップ: KPIs equal the warehouse, the choropleth spec, query parameters, every page renders."""
+
+import json
+
+import duckdb
+import pytest
+
+from tests import support
+
+PAGES = ["pages/national.py", "pages/prefecture.py", "pages/talent.py", "pages/progress.py", "pages/data.py"]
+
+
+@pytest.fixture(scope="module")
+def db():
+    return support.sample_db()
+
+
+def sql_counts(db, date, n):
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("""
+            SELECT count(*) FILTER (WHERE dx_staff <= ?), count(*) FILTER (WHERE dx_staff <= 1),
+                   count(*) FILTER (WHERE dx_staff = 0), count(dx_staff)
+            FROM staff_survey WHERE base_date = ?""", [n, date]).fetchall()[0]
+
+
+def metrics(at):
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def test_kpis_match_the_published_2023_figures(db):
+    at = support.app_test(db, params={"date": "2023-04-01", "n": "3"})
+    assert not at.exception
+    kpis = metrics(at)
+    shortage, severe, zero, surveyed = sql_counts(db, "2023-04-01", 3)
+    assert (shortage, severe, zero, surveyed) == (850, 213, 37, 1741)
+    assert kpis["3人以下の市区町村"][0] == "850 団体"
+    assert "48.8%" in kpis["3人以下の市区町村"][1]
+    assert kpis["1人以下の市区町村"][0] == "213 団体"
+    assert kpis["0人の市区町村"][0] == "37 団体"
+
+
+@pytest.mark.parametrize("date,n", [("2021-04-01", 2), ("2025-04-01", 5)])
+def test_kpis_follow_date_and_threshold(db, date, n):
+    at = support.app_test(db, params={"date": date, "n": str(n)})
+    shortage, severe, zero, surveyed = sql_counts(db, date, n)
+    kpis = metrics(at)
+    assert kpis[f"{n}人以下の市区町村"][0] == f"{shortage:,} 団体"
+    assert f"{shortage / surveyed * 100:.1f}%" in kpis[f"{n}人以下の市区町村"][1]
+    assert kpis["1人以下の市区町村"][0] == f"{severe:,} 団体"
+
+
+def test_progress_and_accelerator_kpis_come_from_the_warehouse(db):
+    import datetime as dt
+
+    today = dt.date.today()
+    with duckdb.connect(str(db), read_only=True) as con:
+        built = con.execute("SELECT count(DISTINCT prefecture_code) FROM dx_system_status "
+                            "WHERE milestone = 2 AND achieved_on <= ?", [today]).fetchall()[0][0]
+        acc = con.execute("SELECT count(DISTINCT person_id) FROM talent_roster WHERE is_accelerator "
+                          "AND start_date <= ? AND (end_date IS NULL OR end_date >= ?)", [today, today]).fetchall()[0][0]
+    kpis = metrics(support.app_test(db))
+    assert kpis["地域DX推進体制を構築した都道府県"][0] == f"{built} / 47"
+    assert kpis["自治体DXアクセラレータ（在任）"][0] == f"{acc} / 500 人"
+
+
+def decode(values):
+    """plotly 7 sends numeric arrays as {"dtype", "bdata"} (base64 typed arrays)."""
+    if isinstance(values, dict) and "bdata" in values:
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"])).tolist()
+    return list(values)
+
+
+def choropleth_spec(at):
+    """The prefecture choropleth trace (locations are 2-digit prefecture codes)."""
+    for chart in at.get("plotly_chart"):
+        for trace in json.loads(chart.proto.spec)["data"]:
+            locations = decode(trace.get("locations", []))
+            if trace.get("type") == "choropleth" and locations and len(locations[0]) == 2:
+                return {**trace, "locations": locations, "z": decode(trace["z"])}
+    raise AssertionError("no prefecture choropleth")
+
+
+@pytest.mark.parametrize("metric,column", [("shortage_share", None), ("severe_share", None), ("median_staff", None)])
+def test_choropleth_has_47_locations_and_the_metric_values(db, metric, column):
+    at = support.app_test(db, params={"date": "2023-04-01", "n": "3", "metric": metric})
+    trace = choropleth_spec(at)
+    assert len(trace["locations"]) == 47
+    assert sorted(trace["locations"]) == [f"{i:02d}" for i in range(1, 48)]
+    with duckdb.connect(str(db), read_only=True) as con:
+        expected = con.execute("""
+            SELECT m.prefecture_code,
+                   count(*) FILTER (WHERE s.dx_staff <= 3) / count(s.dx_staff),
+                   count(*) FILTER (WHERE s.dx_staff <= 1) / count(s.dx_staff),
+                   median(s.dx_staff)
+            FROM municipalities m JOIN staff_survey s ON s.lg_code = m.lg_code AND s.base_date = DATE '2023-04-01'
+            GROUP BY 1 ORDER BY 1""").fetchall()
+    idx = {"shortage_share": 1, "severe_share": 2, "median_staff": 3}[metric]
+    got = dict(zip(trace["locations"], trace["z"], strict=True))
+    for row in expected:
+        assert got[row[0]] == pytest.approx(row[idx])
+
+
+def flat(params) -> dict:
+    return {k: (v[0] if isinstance(v, list) else v) for k, v in dict(params).items()}
+
+
+def test_query_params_round_trip(db):
+    """The URL sets the view, the app writes it back canonically, and that URL reproduces the view.
+    (Widget changes writing the URL are checked in the real browser: AppTest reruns only the page.)"""
+    given = {"date": "2022-04-01", "n": "2", "region": "近畿", "metric": "severe_share"}
+    at = support.app_test(db, params=given)
+    assert not at.exception
+    assert flat(at.query_params) == given
+    assert at.selectbox(key="w_date").value.isoformat() == "2022-04-01"
+    assert at.selectbox(key="w_region").value == "近畿"
+    assert at.selectbox(key="w_metric").value == "severe_share"
+    assert at.number_input(key="w_n").value == 2
+    trace = choropleth_spec(at)
+    assert sorted(trace["locations"]) == ["24", "25", "26", "27", "28", "29", "30"]
+    again = support.app_test(db, params=flat(at.query_params))
+    assert metrics(again) == metrics(at)
+    assert choropleth_spec(again)["z"] == trace["z"]
+
+
+def test_bad_param_falls_back_with_notice(db):
+    at = support.app_test(db, params={"date": "1999-01-01", "n": "-3"})
+    assert not at.exception
+    texts = [i.value for i in at.info]
+    assert any("date=1999-01-01" in t for t in texts)
+    assert any("n=-3" in t for t in texts)
+    assert metrics(at)  # the page still renders, on the defaults
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_registered_page_renders_with_sample_banner(db, page):
+    at = support.app_test(db, page=page)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert any("サンプル（架空）データ" in w.value for w in at.warning)
+
+
+def test_missing_warehouse_shows_japanese_message(tmp_path):
+    at = support.app_test(tmp_path / "nothing.duckdb")
+    assert not at.exception
+    assert any("データ倉庫" in e.value and "ありません" in e.value for e in at.error)
+
+
+def test_broken_warehouse_shows_japanese_message(tmp_path):
+    bad = tmp_path / "broken.duckdb"
+    bad.write_bytes(b"this is not a duckdb file" * 100)
+    at = support.app_test(bad)
+    assert not at.exception
+    assert any("開けません" in e.value for e in at.error)
