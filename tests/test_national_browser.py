@@ -1,0 +1,63 @@
+"""The national page in real Chromium, with every request outside the app server blocked."""
+
+import re
+
+import pytest
+
+from tests import support
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not support.chromium_available(), reason="Debian chromium not installed")]
+
+
+@pytest.fixture(scope="module")
+def server():
+    with support.streamlit_server(support.sample_db()) as url:
+        yield url
+
+
+@pytest.fixture()
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = support.launch_chromium(p)
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+        pg.blocked = support.block_external(pg, server)
+        yield pg
+        browser.close()
+
+
+def test_map_draws_offline_with_japanese_text(server, page):
+    page.goto(server + "/?date=2023-04-01&n=3")
+    support.wait_idle(page)
+    page.wait_for_selector(".choroplethlocation", timeout=30_000)
+    assert page.locator(".choroplethlocation").count() == 47
+    assert page.get_by_text("全国マップ", exact=True).first.is_visible()
+    assert page.get_by_text("850 団体").first.is_visible()
+    # Japanese glyphs come from an installed CJK font, not a web font fetched at run time.
+    assert page.evaluate("document.fonts.check('16px \"Noto Sans CJK JP\"', '全国')")
+    assert not [u for u in page.blocked if "world_110m" in u or "cdn" in u], page.blocked
+    support.screenshot(page, "national")
+
+
+def test_click_on_a_prefecture_opens_its_page(server, page):
+    page.goto(server + "/?date=2023-04-01&n=3")
+    support.wait_idle(page)
+    page.wait_for_selector(".choroplethlocation", timeout=30_000)
+    box = page.locator(".choroplethlocation").first.bounding_box()  # 北海道 (JIS order)
+    page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.45)
+    page.wait_for_url(re.compile(r".*/prefecture\?.*pref=01.*"), timeout=30_000)
+    support.wait_idle(page)
+    assert "date=2023-04-01" in page.url
+    support.screenshot(page, "national_click_to_prefecture")
+
+
+def test_widget_change_writes_the_url(server, page):
+    page.goto(server + "/?date=2022-04-01&n=2")
+    support.wait_idle(page)
+    page.locator("[data-testid=stSidebar] button[data-testid=stNumberInputStepUp]").click()
+    page.wait_for_url(re.compile(r".*n=3.*"), timeout=30_000)
+    support.wait_idle(page)
+    assert "date=2022-04-01" in page.url
+    assert page.get_by_text("3人以下の市区町村").first.is_visible()
