@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DB     ?= data/warehouse.duckdb
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := chromium fonts-noto-cjk
+APT_PACKAGES := chromium fonts-noto-cjk libreoffice-impress-nogui poppler-utils
 
 .PHONY: run test install install-dev system-deps warehouse lint bench stress clean
 
@@ -24,7 +24,8 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# Debian packages for the browser tests and PNG export: Chromium and Japanese fonts.
+# Debian packages for the browser tests and PNG export (Chromium, Japanese fonts), and for the
+# optional PDF of a deck and its test (LibreOffice Impress without GUI, poppler's pdftoppm).
 system-deps:
 	@missing=""; \
 	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -41,6 +42,14 @@ run: warehouse
 
 test: install-dev system-deps
 	$(BIN)/python -m pytest
+
+# Every benchmark, then docs/benchmarks.md (machine, date, each figure with its target and command).
+bench: install-dev system-deps
+	$(BIN)/python bench/run_all.py
+
+# The long runs left out of `make test`: 20 SIGKILLs during loads, 20 browsers × 60 s with 5 publishes.
+stress: install-dev system-deps
+	$(BIN)/python -m pytest -m stress
 
 lint: install-dev
 	$(BIN)/ruff check .

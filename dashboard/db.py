@@ -35,9 +35,13 @@ def version(path: Path | None = None) -> str:
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _connect(path: str, file_version: str) -> duckdb.DuckDBPyConnection:
     # The open handle keeps the old file alive after os.replace, so a running query never
-    # sees a half-published state; a new version gets a new connection.
+    # sees a half-published state; a new version gets a new connection. The file is ATTACHed
+    # to a private in-memory instance: duckdb.connect(path) would hand back the cached instance
+    # of the OLD file while a connection to it is still open (duckdb#15912).
     try:
-        con = duckdb.connect(path, read_only=True)
+        con = duckdb.connect()
+        con.execute("ATTACH ? AS warehouse (READ_ONLY)", [path]).fetchall()
+        con.execute("USE warehouse").fetchall()
         con.execute("SELECT count(*) FROM municipalities").fetchall()
     except duckdb.Error as exc:
         raise WarehouseUnavailable(
@@ -55,6 +59,7 @@ def query(file_version: str, sql: str, params: list | tuple | dict = ()) -> pd.D
     """Run a parameterised query ($name or ? parameters) on its own cursor (safe across threads)."""
     cur = connection(file_version).cursor()
     try:
+        cur.execute("USE warehouse").fetchall()  # a cursor starts in the in-memory catalog
         return cur.execute(sql, params if isinstance(params, dict) else list(params)).df()
     finally:
         cur.close()

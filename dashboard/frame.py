@@ -83,6 +83,11 @@ def build_context() -> Context:
 
 def _sidebar(view: ViewState, dates: list[dt.date], metric_keys: list[str]) -> ViewState:
     ss = st.session_state
+    # Widget ids differ per page, so a page switch would reset these widgets to their defaults:
+    # writing each value back (from the view when absent) carries it over.
+    for key, value in (("w_date", view.date), ("w_n", view.n), ("w_region", view.region or ALL_REGIONS),
+                       ("w_metric", view.metric)):
+        ss[key] = ss.get(key, value)
     if ss.get("w_date") not in dates:
         ss["w_date"] = view.date
     if ss.get("w_metric") not in metric_keys:
@@ -94,7 +99,23 @@ def _sidebar(view: ViewState, dates: list[dt.date], metric_keys: list[str]) -> V
         region = st.selectbox("地方", [ALL_REGIONS, *REGION_ORDER], key="w_region")
         key = st.selectbox("指標（地図の色）", metric_keys, key="w_metric",
                            format_func=lambda k: metric(k).choice)
+        st.toggle("発表モード", key="w_present", on_change=enter_present,
+                  help="サイドバーを隠し、1画面に1つの図を大きく表示します（プロジェクター向け、URL に present=1）")
     return view.with_(date=date, n=int(n), region=None if region == ALL_REGIONS else region, metric=key)
+
+
+def _leave_legacy_pages_mode() -> None:
+    """Streamlit treats a pages/ folder beside app.py as old-style (v1) pages until st.navigation
+    has run once in the process, so the first visit to e.g. /data on a fresh server would run
+    pages/data.py without app.py. Switch to st.navigation at once and rerun through app.py."""
+    from streamlit import config
+    from streamlit.runtime.pages_manager import PagesManager
+
+    # AppTest resets the flag before every run and reruns the page file alone; a rerun there
+    # would drop the widget events of that run, and page_setup already draws the frame.
+    if PagesManager.uses_pages_directory and not config.get_option("global.appTest"):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def page_setup() -> Context:
@@ -103,6 +124,7 @@ def page_setup() -> Context:
     The page (not app.py) draws the frame, so a page renders the same whether app.py runs it
     through st.navigation or a test harness runs the page file on its own.
     """
+    _leave_legacy_pages_mode()
     try:
         ctx = build_context()
     except db.WarehouseUnavailable as exc:
@@ -110,6 +132,11 @@ def page_setup() -> Context:
         st.error(str(exc))
         st.stop()
     st.session_state["ctx"] = ctx
+    if ctx.view.present:  # presentation mode replaces every page, so no page needs to know about it
+        from dashboard import present
+
+        present.render(ctx)
+        st.stop()
     show_banner_and_notices(ctx)
     return ctx
 
@@ -124,3 +151,26 @@ def show_banner_and_notices(ctx: Context) -> None:
 def set_pref(code: str | None) -> None:
     """Remember the chosen prefecture (the pref= parameter)."""
     st.session_state["view"] = st.session_state["view"].with_(pref=code)
+
+
+def enter_present() -> None:
+    """The sidebar toggle's callback: switch to presentation mode at the first slide."""
+    ss = st.session_state
+    ss["view"] = ss["view"].with_(present=True, slide=1)
+    ss["w_present"] = False  # the toggle is shown (off) again after leaving
+
+
+def leave_present() -> None:
+    """The presenter's exit button: back to the normal view with the same filters."""
+    ss = st.session_state
+    ss["view"] = ss["view"].with_(present=False, slide=1)
+    _push_widgets(ss["view"])  # the sidebar widgets were not drawn while presenting
+
+
+def write_view(view: ViewState) -> None:
+    """Replace the view mid-run (e.g. the presenter clamping slide=) and write it to the URL now."""
+    ss = st.session_state
+    ss["view"] = view
+    params = view.params()
+    st.query_params.from_dict(params)
+    ss["_url_written"] = params

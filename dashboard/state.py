@@ -1,6 +1,7 @@
 """The view state shared by every page, kept in the URL (a public contract, see README).
 
-Parameters: date=YYYY-MM-DD, n=3, region=<地方>, metric=<key>, pref=01, present=1.
+Parameters: date=YYYY-MM-DD, n=3, region=<地方>, metric=<key>, pref=01, present=1, slide=2
+(the slide shown in presentation mode, 1-based; only written while presenting).
 A bad parameter falls back to its default with a notice; reloading or sharing the URL
 reproduces the view.
 """
@@ -15,7 +16,7 @@ from dashboard.metrics import DEFAULT_METRIC, METRIC_KEYS
 
 DEFAULT_N = 3
 MAX_N = 10
-PARAMS = ("date", "n", "region", "metric", "pref", "present")
+PARAMS = ("date", "n", "region", "metric", "pref", "present", "slide")
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class ViewState:
     metric: str = DEFAULT_METRIC
     pref: str | None = None
     present: bool = False
+    slide: int = 1  # presentation mode: 1-based slide number (clamped to the deck by the presenter)
 
     def params(self) -> dict[str, str]:
         """Query parameters, omitting defaults so URLs stay short."""
@@ -38,6 +40,8 @@ class ViewState:
             out["pref"] = self.pref
         if self.present:
             out["present"] = "1"
+            if self.slide != 1:
+                out["slide"] = str(self.slide)
         return out
 
     def with_(self, **changes) -> ViewState:
@@ -95,4 +99,13 @@ def parse_params(params: Mapping[str, str], dates: list[dt.date], regions: list[
             pref = None
 
     present = params.get("present") in ("1", "true", "on")
-    return ViewState(date=date, n=n, region=region, metric=metric, pref=pref, present=present), notices
+
+    slide = 1
+    raw = params.get("slide")
+    if raw and present:
+        if raw.isdigit() and int(raw) >= 1:
+            slide = int(raw)
+        else:
+            notices.append(f"URL の slide={raw} は 1 以上の整数ではないため、最初のスライドを表示しています")
+    return ViewState(date=date, n=n, region=region, metric=metric, pref=pref, present=present,
+                     slide=slide), notices

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import png
+from dashboard.charts.style import PLOTLY_CONFIG
 from dashboard.notes import caption_md
 
 
@@ -15,3 +17,63 @@ def kpi(col, label: str, value: str, note: str | None = None, change: bool = Fal
 
 def source_caption(text: str) -> None:
     st.caption(caption_md(text))
+
+
+def chart(fig, key: str, caption: str, png_name: str, ctx_is_sample: bool, *, title: str | None = None,
+          png_width: int = png.DEFAULT_WIDTH, png_height: int | None = None, **plotly_kwargs):
+    """A chart as every page shows it: the figure (offline config), its 出典・定義 caption, and a PNG
+    download drawn only when clicked (footer: 出典, 基準日, and the sample notice when it applies).
+
+    caption: the source_text(...) of the chart; title: the heading printed on the PNG (the page's
+    subheader); plotly_kwargs go to st.plotly_chart (on_select=..., selection_mode=...).
+    Returns what st.plotly_chart returns (the selection event when on_select is set).
+    """
+    event = st.plotly_chart(fig, config=PLOTLY_CONFIG, key=key, **plotly_kwargs)
+    source_caption(caption)
+    ok, reason = png.available()
+    if not ok:
+        st.caption(reason)
+        return event
+    footer = png.footer_text(caption, ctx_is_sample)
+    name = png_name if png_name.endswith(".png") else f"{png_name}.png"
+    st.download_button(
+        "PNG", data=lambda: png.render(fig, footer=footer, title=title, width=png_width, height=png_height),
+        file_name=name, mime="image/png", key=f"{key}_png", on_click="ignore", icon=":material/image:",
+        help="この図を PNG 画像（出典・基準日つき）でダウンロードします。スライドに貼り付けられます。")
+    return event
+
+
+def deck_buttons(ctx, pref: str | None = None, key: str = "deck") -> None:
+    """PowerPoint (and, when LibreOffice is installed, PDF) download buttons for the national deck,
+    or for one prefecture's deck when pref is given. The deck is built only when clicked."""
+    from dashboard import deck, slides
+
+    view = ctx.view
+    if pref:
+        name = ctx.pref_name(pref)
+        stem, label = slides.prefecture_stem(name, view), name
+
+        def make() -> bytes:
+            return deck.build_pptx(slides.prefecture_deck(ctx.v, view, pref, ctx.as_of, ctx.is_sample))
+    else:
+        stem, label = slides.national_stem(view), view.region or "全国"
+
+        def make() -> bytes:
+            return deck.build_pptx(slides.national_deck(ctx.v, view, ctx.as_of, ctx.is_sample))
+
+    ok, reason = png.available()
+    if not ok:
+        st.caption(reason.replace("PNG を作れません", "PowerPoint を作れません"))
+        return
+    left, right = st.columns(2)
+    left.download_button(f"{label}の PowerPoint", data=make, file_name=f"{stem}.pptx", mime=deck.PPTX_MIME,
+                         key=f"{key}_pptx", on_click="ignore", icon=":material/slideshow:", width="stretch",
+                         help="16:9 のスライド（出典・基準日つき）。作成に数秒かかります。")
+    pdf_ok, pdf_reason = deck.pdf_available()
+    if pdf_ok:
+        right.download_button(f"{label}の PDF", data=lambda: deck.to_pdf(make()), file_name=f"{stem}.pdf",
+                              mime="application/pdf", key=f"{key}_pdf", on_click="ignore",
+                              icon=":material/picture_as_pdf:", width="stretch",
+                              help="同じ資料を LibreOffice で PDF にします。作成に十数秒かかります。")
+    else:
+        right.caption(pdf_reason)

@@ -1,4 +1,5 @@
-"""python -m etl: build, load, validate and history. Exit 0 done, 1 input rejected, 2 usage error."""
+"""python -m etl: build, load, validate, history, versions and rollback.
+Exit 0 done, 1 input rejected (or a version that cannot be restored), 2 usage error."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from pathlib import Path
 from etl.build import build
 from etl.dates import DateError
 from etl.report import Report
+from etl.resolve import ResolveError, resolver
 from etl.survey import parse_base_date_arg
 from etl.validate import KINDS, validate
+from etl.versions import VersionError, VersionNotFound, list_versions, rollback, versions_dir
 from etl.warehouse import DEFAULT_DB, SAMPLE_DIR, PublishError, history, load_file, person_salt
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -44,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
             s.add_argument("--loaded-by", default="cli", help="履歴に残す実行者ラベル")
     h = sub.add_parser("history", help="取り込み履歴を表示する")
     h.add_argument("--db", type=Path, default=DEFAULT_DB)
+    v = sub.add_parser("versions", help="保存されている倉庫の版（戻し先）を一覧する")
+    v.add_argument("--db", type=Path, default=DEFAULT_DB)
+    r = sub.add_parser("rollback", help="倉庫を以前の版に戻す（何も削除しません。戻す操作も履歴に残ります）")
+    r.add_argument("--to", required=True, metavar="VERSION_ID", help="戻し先の版の ID（versions で確認）")
+    r.add_argument("--db", type=Path, default=DEFAULT_DB)
+    r.add_argument("--loaded-by", default="cli", help="履歴に残す実行者ラベル")
     return p
 
 
@@ -90,6 +99,8 @@ def _run(args) -> int:
             return EXIT_REJECTED
         print(f"倉庫を作りました: {args.db}（{len(reports)} ファイル）")
         return EXIT_OK
+    if args.command in ("versions", "rollback"):
+        return _run_versions(args)
     if args.command == "history":
         if not args.db.exists():
             print(f"倉庫がありません: {args.db}", file=sys.stderr)
@@ -104,6 +115,12 @@ def _run(args) -> int:
         base_date = parse_base_date_arg(args.base_date) if args.base_date else None
     except DateError as exc:
         print(f"使い方の誤り: --base-date: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if args.prefecture:
+            resolver().prefecture(args.prefecture)
+    except ResolveError as exc:
+        print(f"使い方の誤り: --prefecture: {exc}（01〜47 または都道府県名）", file=sys.stderr)
         return EXIT_USAGE
     keep: list = []
     try:
@@ -128,3 +145,34 @@ def _run(args) -> int:
     }[result.status]
     print(message, file=sys.stderr if result.status == "rejected" else sys.stdout)
     return result.exit_code
+
+
+def _run_versions(args) -> int:
+    # A missing warehouse is fine as long as versions were kept: rollback then restores it.
+    if not args.db.exists() and not versions_dir(args.db).is_dir():
+        print(f"倉庫も保存された版もありません: {args.db}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.command == "versions":
+        frame = list_versions(args.db)
+        if frame.empty:
+            print("保存された版はまだありません（次に公開したときから保存します）")
+            return EXIT_OK
+        frame = frame.assign(current=frame.is_current.map({True: "*", False: ""}))
+        cols = ["current", "version_id", "created_at", "last_source_id", "last_kind", "last_file_name",
+                "last_loaded_by", "loads", "survey_dates"]
+        print(frame[cols].to_string(index=False))
+        print("* = 現在の版。戻すには: python -m etl rollback --to <version_id>")
+        return EXIT_OK
+    try:
+        result = rollback(args.db, args.to, loaded_by=args.loaded_by)
+    except VersionNotFound as exc:
+        print(f"使い方の誤り: --to: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except VersionError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_REJECTED
+    if result.status == "unchanged":
+        print(f"版 {args.to} は既に現在の版です。何も変更していません")
+    else:
+        print(f"版 {args.to} に戻しました（source_id={result.source_id}、新しい版 {result.new_version_id}）")
+    return EXIT_OK

@@ -23,7 +23,12 @@ from etl.codes import normalize_text
 from etl.report import FileRejected
 
 HEADER_SCAN_ROWS = 20
+MAX_ROWS = 100_000  # per sheet: a national survey has 1,741 municipalities (+175 wards)
 XLSX_MAGIC = b"PK\x03\x04"
+# Binary formats that decode as "text" by accident (no NUL byte near the start).
+BINARY_MAGIC = (XLSX_MAGIC, b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\xd0\xcf\x11\xe0")
+# A cell a spreadsheet would run: =HYPERLINK(...), =SUM(...), @SUM(...).
+FORMULA = re.compile(r"^=.|^@[A-Za-z_]+\(")
 
 
 @dataclass
@@ -57,11 +62,11 @@ def read_tables(path: Path, score: Callable[[list[str]], int], min_score: int = 
         sheets = _xlsx_sheets(data)
         encoding = None
     elif suffix in (".csv", ".txt", ".tsv"):
-        if data.startswith(XLSX_MAGIC) or b"\x00" in data[:4096] and not _is_utf16(data):
+        if data.startswith(BINARY_MAGIC) or b"\x00" in data[:4096] and not _is_utf16(data):
             raise FileRejected("拡張子は CSV ですが、中身はテキストではありません（Excel などのファイルを名前だけ変えていませんか）")
         text, encoding = decode_text(data)
         delimiter = "\t" if suffix == ".tsv" else _sniff_delimiter(text)
-        sheets = [(None, list(csv.reader(io.StringIO(text), delimiter=delimiter)))]
+        sheets = [(None, _csv_rows(text, delimiter))]
     elif suffix == ".xls":
         raise FileRejected("古い Excel 形式（.xls）には対応していません。.xlsx で保存し直してください")
     else:
@@ -81,7 +86,30 @@ def read_tables(path: Path, score: Callable[[list[str]], int], min_score: int = 
             f"見出し行が見つかりません。先頭{HEADER_SCAN_ROWS}行のうちに、団体コード・団体名などの"
             "見出しを置いてください"
         )
+    for table in tables:
+        _reject_formulas(table)
     return tables
+
+
+def _reject_formulas(table: Table) -> None:
+    """A formula typed as text (CSV, or xlsx text cells) is never a value: refuse the file, naming
+    the first such cell, rather than read =HYPERLINK(...) as a name or =SUM(2,3) as "23"."""
+    found = [(number, j, text) for row, number in zip(table.rows, table.row_numbers, strict=True)
+             for j, cell in enumerate(row)
+             if isinstance(cell, str) and cell.lstrip()[:1] in ("=", "＝", "@", "＠")  # cheap test first
+             and FORMULA.match(text := normalize_text(cell))]
+    if found:
+        from etl import columns  # here: columns imports this module
+
+        number, j, text = found[0]
+        label = table.columns[j] if j < len(table.columns) else None
+        more = f"（ほか {len(found) - 1} か所）" if len(found) > 1 else ""
+        pii = columns.match_columns([label or ""], {f: columns.ROSTER[f] for f in columns.PII_FIELDS})[0]
+        raise FileRejected(
+            f"セルに数式が入っています{more}。数式は取り込みません。値として貼り付けてから保存し直してください",
+            sheet=table.sheet, row=number, column=label,
+            value="（個人情報の列のため表示しません）" if pii else text[:80] + ("…" if len(text) > 80 else ""),
+        )
 
 
 def _is_utf16(data: bytes) -> bool:
@@ -96,6 +124,11 @@ def decode_text(data: bytes) -> tuple[str, str]:
         raise FileRejected(
             "文字コードが UTF-16 です。UTF-8 または Shift_JIS（CP932）の CSV で保存し直してください"
         )
+    if any(esc in data[:200_000] for esc in (b"\x1b$B", b"\x1b$@", b"\x1b(J")):
+        # 7-bit JIS decodes as ASCII without error, and the header would just go missing.
+        raise FileRejected(
+            "文字コードが ISO-2022-JP（JIS）と判定されました。UTF-8 または Shift_JIS（CP932）の CSV で保存し直してください"
+        )
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -103,8 +136,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
     guess = charset_normalizer.from_bytes(data[:200_000]).best()
     name = (guess.encoding if guess else "") or ""
     if name and name.replace("-", "_") in ("euc_jp", "euc_jis_2004", "euc_jisx0213", "iso2022_jp"):
+        label = "EUC-JP" if name.startswith("euc") else name.upper().replace("_", "-")  # euc_jis_2004 is EUC-JP to users
         raise FileRejected(
-            f"文字コードが {name.upper().replace('_', '-')} と判定されました。"
+            f"文字コードが {label} と判定されました（{name}）。"
             "UTF-8 または Shift_JIS（CP932）の CSV で保存し直してください"
         )
     try:
@@ -114,6 +148,24 @@ def decode_text(data: bytes) -> tuple[str, str]:
             f"文字コードを判定できません（{exc.start + 1}バイト目）。"
             "UTF-8 または Shift_JIS（CP932）の CSV で保存し直してください"
         ) from exc
+
+
+def _too_many_rows(sheet: str | None = None) -> FileRejected:
+    return FileRejected(f"行が多すぎます（上限 {MAX_ROWS:,} 行）。1つのファイルには1回分の調査・名簿だけを入れてください",
+                        sheet=sheet)
+
+
+def _csv_rows(text: str, delimiter: str) -> list[list[str]]:
+    rows = []
+    try:
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            rows.append(row)
+            if len(rows) > MAX_ROWS:
+                raise _too_many_rows()
+    except csv.Error as exc:  # e.g. one cell over the csv module's 131,072-character limit
+        raise FileRejected(f"CSV として読めません（{len(rows) + 1}行目付近: {exc}）。"
+                           "1つのセルが長すぎるか、引用符（\"）の対応が崩れています") from exc
+    return rows
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -129,7 +181,15 @@ def _xlsx_sheets(data: bytes) -> list[tuple[str, list[list[object]]]]:
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            return [(ws.title, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in wb.worksheets]
+            sheets = []
+            for ws in wb.worksheets:
+                grid = []
+                for r in ws.iter_rows(values_only=True):
+                    grid.append(list(r))
+                    if len(grid) > MAX_ROWS:
+                        raise _too_many_rows(ws.title)
+                sheets.append((ws.title, grid))
+            return sheets
         finally:
             wb.close()
     except (zipfile.BadZipFile, KeyError, EOFError, OSError, ValueError) as exc:

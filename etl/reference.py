@@ -34,7 +34,12 @@ FORMER_NAMES: dict[tuple[str, str], str] = {
 }
 
 # Codes retired by municipal mergers: code → (old name, merged into, date).
-RETIRED_CODES: dict[str, tuple[str, str, str]] = {}
+# Sources: 岩舟町 市町村コード 09367-0, 2014-04-05 栃木市へ編入 (ja.wikipedia「岩舟町」);
+# 鳩ヶ谷市 11226-7, 2011-10-11 川口市へ編入 (zh.wikipedia「鸠谷市」).
+RETIRED_CODES: dict[str, tuple[str, str, str]] = {
+    "093670": ("栃木県岩舟町", "栃木市（092037）", "2014-04-05"),
+    "112267": ("埼玉県鳩ヶ谷市", "川口市（112038）", "2011-10-11"),
+}
 
 
 def _japancode_json(name: str) -> list[dict]:

@@ -20,6 +20,12 @@ KIND_LABELS = {
 }
 
 
+def _cell(value):
+    """Values come from the input file and the CSV is opened in Excel: a leading apostrophe keeps
+    =HYPERLINK(...) and the like from running (as dashboard.exports does)."""
+    return "'" + value if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
+
+
 @dataclass(frozen=True)
 class Issue:
     severity: str
@@ -102,7 +108,8 @@ class Report:
         w.writerow(["ファイル", "区分", "シート", "行", "列", "値", "理由"])
         for i in self.issues:
             sev = "エラー" if i.severity == ERROR else "警告"
-            w.writerow([self.file_name, sev, i.sheet or "", i.row or "", i.column or "", i.value or "", i.reason])
+            w.writerow([_cell(c) for c in (self.file_name, sev, i.sheet or "", i.row or "", i.column or "",
+                                           i.value or "", i.reason)])
         return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
     def summary_lines(self, limit: int = 50) -> list[str]:

@@ -87,7 +87,9 @@ class Resolver:
             old, into, when = retired
             raise ResolveError(f"団体コード「{text}」（{old}）は {when} の合併で廃止され、{into}になっています")
         cands: list[str] = []
-        if len(text) <= 5 and style != "six":
+        # A 6-digit code loses at most one leading zero (Excel integer), so 4 characters, or 5
+        # that still start with '0', can only be a 5-digit code, whatever the column's style.
+        if len(text) <= 5 and (style != "six" or len(text) < 5 or text.startswith("0")):
             cands.append(with_check_digit(text.zfill(5)))  # 5-digit code without check digit
         if len(text) >= 5 and style != "five":
             six = text.zfill(6)  # 6-digit code, perhaps with its leading zero dropped by Excel

@@ -142,6 +142,8 @@ def _validate_table(table, path, resolver, base_date, today, report) -> pd.DataF
             ok = False
         if not ok:
             continue
+        if all(values[f] is None for f in COUNT_FIELDS) and not normalize_text(cell(row, "has_cio_aide")):
+            values["has_cio_aide"] = None  # a row not surveyed says nothing about a CIO aide either
         key = res.ward_code or res.lg_code
         if key in first_row:
             report.error(f"同じ市区町村（{key}）の行が重複しています（{first_row[key]}行目と同じ）",

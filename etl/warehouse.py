@@ -108,25 +108,37 @@ def _writer_lock(db_path: Path) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def publish(db_path: Path, change: Callable[[duckdb.DuckDBPyConnection], T], *, fresh: bool = False) -> T:
-    """Apply change to a copy of the warehouse (or a new file), then swap it in atomically."""
+def publish(db_path: Path, change: Callable[[duckdb.DuckDBPyConnection], T], *, fresh: bool = False,
+            base: Path | None = None) -> T:
+    """Apply change to a copy of the warehouse (or a new file, or a copy of base), then swap it
+    in atomically. The replaced state and the new one are both kept (etl.versions)."""
+    from etl import versions  # imported here: versions builds on this module
+
     db_path = Path(db_path)
     tmp = db_path.with_name(f".{db_path.name}.{uuid.uuid4().hex}.tmp")
+    kept: Path | None = None
     with _writer_lock(db_path):
+        _remove_stale_temps(db_path)
         try:
-            if db_path.exists() and not fresh:
+            if base is not None:
+                shutil.copyfile(base, tmp)
+            elif db_path.exists() and not fresh:
                 shutil.copyfile(db_path, tmp)
             con = duckdb.connect(str(tmp))
             try:
                 ensure_schema(con)
                 result = change(con)
                 rebuild_marts(con)
+                version_id = versions.stamp(con, db_path)
                 run(con, "CHECKPOINT")
             finally:
                 con.close()
             with tmp.open("rb+") as f:
                 os.fsync(f.fileno())
+            versions.keep_current(db_path)
+            kept = versions.keep(tmp, db_path, version_id)
             os.replace(tmp, db_path)
+            kept = None  # published: from now on the version is a real earlier state
             _fsync_dir(db_path.parent)
             return result
         except OSError as exc:
@@ -139,9 +151,30 @@ def publish(db_path: Path, change: Callable[[duckdb.DuckDBPyConnection], T], *, 
                 raise PublishError("ディスクの空き容量が足りないため公開を中止しました。倉庫は変更していません") from exc
             raise
         finally:
-            for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-                with contextlib.suppress(FileNotFoundError):
-                    leftover.unlink()
+            for leftover in (tmp, tmp.with_name(tmp.name + ".wal"), kept):  # kept: a version never published
+                if leftover is not None:
+                    with contextlib.suppress(FileNotFoundError):
+                        leftover.unlink()
+
+
+STALE_AFTER = 15 * 60  # seconds; for temp files in folders that other warehouses may share
+
+
+def _remove_stale_temps(db_path: Path) -> None:
+    """Remove the temp files of writers that died (SIGKILL, power loss) before their own cleanup.
+
+    Called under the writer lock: only a lock holder creates .<db name>.<uuid>.tmp(.wal), so any
+    found now belong to a dead run. The version and raw-archive folders may be shared with another
+    warehouse file (another lock), so their temp files go only once they are clearly abandoned."""
+    from etl.versions import versions_dir
+
+    now = dt.datetime.now().timestamp()
+    ours = [*db_path.parent.glob(f".{db_path.name}.*.tmp"), *db_path.parent.glob(f".{db_path.name}.*.tmp.wal")]
+    shared = [*versions_dir(db_path).glob(".*.tmp"), *raw_dir(db_path).glob("*.tmp")]
+    for path in ours + shared:
+        with contextlib.suppress(OSError):
+            if path in ours or now - path.stat().st_mtime > STALE_AFTER:
+                path.unlink()
 
 
 def _fsync_dir(path: Path) -> None:
@@ -164,7 +197,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:
     for path in sql_files()[1:]:
         run_sql_file(con, path)
-    is_sample = scalar(con, "SELECT coalesce(bool_or(is_sample), false) FROM load_log")
+    is_sample = scalar(con, "SELECT coalesce(bool_or(is_sample), false) FROM load_log WHERE status = 'loaded'")
     _set_meta(con, is_sample=str(is_sample).lower(), built_at=dt.datetime.now().isoformat(timespec="seconds"))
 
 

@@ -2,17 +2,15 @@
 
 import streamlit as st
 
-from dashboard import formats, geo
-from dashboard.charts import national as charts
-from dashboard.charts.style import PLOTLY_CONFIG
+from dashboard import formats, slides
 from dashboard.exports import csv_bytes, xlsx_bytes
 from dashboard.frame import page_setup, set_pref
 from dashboard.metrics import metric
 from dashboard.notes import caption_md, source_text
-from dashboard.queries import national as q
 from dashboard.queries import summary
+from dashboard.queries.common import has_municipal_boundaries
 from dashboard.tables import national_table
-from dashboard.widgets import kpi
+from dashboard.widgets import chart, deck_buttons, kpi
 
 ctx = page_setup()
 view = ctx.view
@@ -48,15 +46,15 @@ st.caption(caption_md(source_text(
 tab_pref, tab_muni = st.tabs(["都道府県別", "市区町村別"])
 with tab_pref:
     st.subheader(f"{m.label}（都道府県別）")
-    fig = charts.prefecture_choropleth(shown, geo.prefecture_geojson(ctx.v), m, view.n)
-    event = st.plotly_chart(fig, key="pref_map", on_select="rerun", selection_mode="points", config=PLOTLY_CONFIG)
+    c = slides.page_chart("national", "map", ctx.v, view, ctx.as_of, ctx.is_sample)
+    event = chart(c.figure, "pref_map", c.caption, c.png_name, ctx.is_sample, title=c.title,
+                  on_select="rerun", selection_mode="points")
     points = (event or {}).get("selection", {}).get("points", []) if event else []
     if points:
         code = points[0].get("location") or points[0].get("customdata")
         if code:
             set_pref(code)
             st.switch_page("pages/prefecture.py", query_params={**view.with_(pref=code).params()})
-    st.caption(caption_md(source_text(ctx.v, ("survey",), view.date, m.definition, ctx.is_sample)))
     names = dict(zip(shown.prefecture_code, shown.name, strict=True))
     pick = st.selectbox("都道府県を開く（地図をクリックしても開けます）", ["", *names],
                         format_func=lambda c: names.get(c, "選んでください"), key="open_pref")
@@ -65,27 +63,18 @@ with tab_pref:
         st.switch_page("pages/prefecture.py", query_params={**view.with_(pref=pick).params()})
 
 with tab_muni:
-    munis = q.municipalities_at(ctx.v, view.date, view.n)
-    if view.region:
-        munis = munis[munis.region == view.region]
-    gj = geo.municipality_geojson(ctx.v) if not munis.empty else None
-    if gj and gj["features"]:
-        if view.region:
-            keep = set(munis.lg_code)
-            gj = {**gj, "features": [f for f in gj["features"] if f["id"] in keep]}
-        st.plotly_chart(charts.municipality_choropleth(munis, gj, view.n), key="muni_map", config=PLOTLY_CONFIG)
-    else:
-        st.plotly_chart(charts.municipality_points(munis, view.n), key="muni_points", config=PLOTLY_CONFIG)
+    as_points = not has_municipal_boundaries(ctx.v)
+    if as_points:
         st.caption("市区町村の境界が読み込まれていないため、役場の位置を点で表示しています。")
-    st.caption(caption_md(source_text(ctx.v, ("survey", "boundaries"), view.date,
-                                      "色はDX担当職員数の区分。未回答は灰色で、0人とはみなしません", ctx.is_sample)))
+    c = slides.page_chart("national", "municipalities", ctx.v, view, ctx.as_of, ctx.is_sample)
+    chart(c.figure, "muni_points" if as_points else "muni_map", c.caption, c.png_name, ctx.is_sample, title=c.title)
 
 # -- Ranking ------------------------------------------------------------------------------
 st.subheader(f"都道府県の順位：{m.label}")
 order = st.radio("並び順", ["value", "jis"], horizontal=True, key="rank_order",
                  format_func=lambda k: "値の大きい順" if k == "value" else "都道府県コード順")
-st.plotly_chart(charts.ranked_bars(shown, m, order), key="ranked", config=PLOTLY_CONFIG)
-st.caption(caption_md(source_text(ctx.v, ("survey",), view.date, m.definition, ctx.is_sample)))
+c = slides.page_chart("national", "ranked", ctx.v, view, ctx.as_of, ctx.is_sample, order=order)
+chart(c.figure, "ranked", c.caption, c.png_name, ctx.is_sample, title=c.title)
 
 # -- Table and downloads ------------------------------------------------------------------
 st.subheader("都道府県別の表")
@@ -101,3 +90,14 @@ c2.download_button("Excel をダウンロード", xlsx_bytes({"都道府県別":
                    file_name=f"national_{view.date}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 st.caption(caption_md(source_text(ctx.v, ("survey", "roster", "status"), view.date, m.definition, ctx.is_sample)))
+
+# -- Slides for a council ---------------------------------------------------------------------
+st.subheader("発表資料（PowerPoint）")
+st.caption("今の条件（基準日・不足の基準・地方・指標）で、1枚に1つの問いと図のスライドを作ります。"
+           "サイドバーの「発表モード」で、同じスライドを画面に大きく表示できます。")
+deck_buttons(ctx, key="deck_national")
+pref_names = dict(zip(ctx.prefectures.prefecture_code, ctx.prefectures.name, strict=True))
+codes = list(pref_names)
+pref = st.selectbox("都道府県の資料", codes, index=codes.index(view.pref) if view.pref in pref_names else 0,
+                    format_func=pref_names.get, key="deck_pref_code")
+deck_buttons(ctx, pref=pref, key="deck_pref")

@@ -1,8 +1,218 @@
-"""Filled in by a later issue."""
+"""都道府県: every municipality of one prefecture, who is short, and who the pool supports."""
 
+import pandas as pd
 import streamlit as st
 
-from dashboard.frame import page_setup
+from dashboard import formats, geo, tables
+from dashboard.charts import prefecture as charts
+from dashboard.charts.style import PLOTLY_CONFIG
+from dashboard.exports import csv_bytes, xlsx_bytes
+from dashboard.frame import page_setup, set_pref
+from dashboard.notes import escape_md, source_text
+from dashboard.queries import national as qn
+from dashboard.queries import prefecture as q
+from dashboard.queries import summary
+from dashboard.widgets import kpi, source_caption
+from etl.reference import REGION_ORDER
 
-page_setup()
-st.info("この画面は準備中です。")
+ctx = page_setup()
+view = ctx.view
+ss = st.session_state
+prefs = ctx.prefectures
+region_of = dict(zip(prefs.prefecture_code, prefs.region, strict=True))
+codes_in = {r: list(prefs.prefecture_code[prefs.region == r]) for r in REGION_ORDER}
+
+# -- Header: 地方 → 都道府県, kept in the URL as pref= ---------------------------------------
+pref = view.pref or (codes_in[view.region][0] if view.region else "01")
+if ss.get("pp_pref") != pref:  # arrived by URL, bookmark or the national map
+    ss["pp_pref"], ss["pp_region"] = pref, region_of[pref]
+
+
+def _on_region() -> None:
+    code = codes_in[ss["pp_region"]][0]
+    ss["pp_pref"] = code
+    set_pref(code)
+
+
+def _on_pref() -> None:
+    set_pref(ss["pp_pref"])
+
+
+def _pick(code: str | None) -> None:
+    if code:
+        ss["pp_muni"] = code
+
+
+def _on_map(key: str) -> None:
+    points = (ss.get(key) or {}).get("selection", {}).get("points", [])
+    if points:
+        custom = points[0].get("customdata")
+        _pick(points[0].get("location") or (custom[0] if isinstance(custom, list) else custom))
+
+
+def _on_table(key: str, shown: list[str]) -> None:
+    # Row numbers index the frame as it was sent (search applied, user sorting not).
+    rows = (ss.get(key) or {}).get("selection", {}).get("rows", [])
+    if rows and rows[0] < len(shown):
+        _pick(shown[rows[0]])
+
+
+pref_name = ctx.pref_name(pref)
+st.title(f"{pref_name}の市区町村")
+h1, h2, _ = st.columns([1, 1, 2])
+h1.selectbox("地方", REGION_ORDER, key="pp_region", on_change=_on_region)
+h2.selectbox("都道府県", codes_in[ss["pp_region"]], key="pp_pref", on_change=_on_pref, format_func=ctx.pref_name)
+prev = ctx.prev_date
+st.caption(f"調査基準日 {formats.date_label(view.date)}"
+           + (f"（前回 {formats.date_label(prev)}）" if prev else "（前回の調査なし）")
+           + f"　不足＝DX担当職員{view.n}人以下　人材の在籍・割当は {ctx.as_of} 時点")
+
+# -- KPIs (the same figures as the national page) -----------------------------------------
+nat = summary.national(ctx.v, view.date, view.n, ctx.as_of)
+row = summary.by_prefecture(ctx.v, view.date, view.n, ctx.as_of).set_index("prefecture_code").loc[pref].to_dict()
+status = q.reached_milestone(q.system_status(ctx.v, pref), ctx.as_of)
+k1, k2 = st.columns(3), st.columns([1, 1, 2])  # the system status needs the room
+
+
+def _vs_nation(col, label: str, key: str) -> None:
+    """A count KPI: the prefecture's count and share, the national share beside it (count in help)."""
+    kpi(col, label, f"{formats.count(row[key])} 団体",
+        f"{formats.share(row[key + '_share'])}（全国 {formats.share(nat[key + '_share'])}）",
+        help=f"全国 {formats.count(nat[key])} 団体 / 回答 {formats.count(nat['surveyed'])} 団体。"
+             f"{pref_name}は回答 {formats.count(row['surveyed'])} 団体")
+
+
+_vs_nation(k1[0], f"{view.n}人以下の市区町村", "shortage")
+_vs_nation(k1[1], "1人以下の市区町村", "severe")
+_vs_nation(k1[2], "0人の市区町村", "zero")
+kpi(k2[0], "人材プール（在籍）", f"{formats.count(row['pool_talent'])} 人", f"全国 {formats.count(nat['pool_talent'])} 人")
+kpi(k2[1], "プールのカバー率", formats.share(row["coverage"]), f"全国 {formats.share(nat['coverage'])}",
+    help=f"人材が1人以上割り当てられた不足自治体 ÷ 不足自治体：{formats.count(row['shortage_covered'])} / "
+         f"{formats.count(row['shortage'])} 団体（全国 {formats.count(nat['shortage_covered'])} / "
+         f"{formats.count(nat['shortage'])} 団体）")
+# Milestone names and models come from the status file: escaped, as metric text is Markdown.
+kpi(k2[2], "地域DX推進体制（到達した段階）", escape_md(status["name"]) if status else "未着手",
+    (f"{status['achieved_on']}・{escape_md(status['model'] or 'モデル未定')}" if status else "到達した段階なし")
+    + f"／全国 構築済み {nat['systems_built']}/{nat['prefectures']}",
+    help="到達した最も新しい段階、その到達日と体制のモデル。全国は推進体制の構築まで到達した都道府県の数")
+source_caption(source_text(ctx.v, ("survey", "roster", "status"), view.date,
+                           f"不足＝DX担当職員{view.n}人以下、割合の分母は回答した市区町村。"
+                           f"カバー率＝人材が割り当てられた不足自治体÷不足自治体（{ctx.as_of} 時点）", ctx.is_sample))
+
+munis = q.municipalities(ctx.v, pref, view.date, prev, view.n, ctx.as_of)
+history = q.staff_history(ctx.v, pref)
+names = dict(zip(munis.lg_code, munis.name, strict=True))
+if ss.get("pp_muni") not in names:
+    ss["pp_muni"] = None
+
+# -- Map -----------------------------------------------------------------------------------
+st.subheader("市区町村の地図")
+gj = geo.municipality_geojson(ctx.v, pref)
+map_key = f"pp_map_{pref}"
+st.plotly_chart(charts.municipality_map(munis, history, view.n, gj), key=map_key, config=PLOTLY_CONFIG,
+                on_select=lambda: _on_map(map_key), selection_mode="points")
+if not gj["features"]:
+    st.caption("市区町村の境界が読み込まれていないため、役場の位置を点で表示しています（点の大きさ＝職員数）。")
+far = munis[charts.far_islands(munis)]
+if not far.empty:
+    st.caption(escape_md(f"最初の表示範囲の外：{'、'.join(far.name)}（地図をドラッグ・縮小すると表示されます）"))
+source_caption(source_text(ctx.v, ("survey", "roster", "boundaries"), view.date,
+                           "色はDX担当職員数の区分、数字・点の大きさは職員数。未回答は灰色で、0人とはみなしません。"
+                           "地図の市区町村を選ぶと下に詳細を表示します", ctx.is_sample))
+
+# -- Table ---------------------------------------------------------------------------------
+st.subheader("市区町村の一覧")
+roles = q.roles_of(munis)
+s1, s2 = st.columns([3, 1], vertical_alignment="bottom")
+needle = s1.text_input("市区町村名・ふりがなで検索", key="pp_search", placeholder="例：さっぽろ、札幌")
+only = s2.toggle("要対応 ⚠ だけ表示", key="pp_only_uncovered")
+shown = q.search(munis, needle)
+if only:
+    shown = shown[shown.uncovered]
+table = tables.prefecture_table(shown, roles, view.date, prev, view.n, ctx.has_population)
+staff_cols = [c for c in table.columns if c.startswith(("DX担当職員", "前回"))]
+table_key = f"pp_table_{pref}"
+st.dataframe(table, hide_index=True, width="stretch", key=table_key, selection_mode="single-row",
+             on_select=lambda codes=list(shown.lg_code): _on_table(table_key, codes), placeholder="—",
+             column_config={**{c: st.column_config.NumberColumn(format="%g") for c in staff_cols},
+                            "増減": st.column_config.NumberColumn(format="%+g"),
+                            "人口": st.column_config.NumberColumn(format="localized"),
+                            "要対応": st.column_config.TextColumn(pinned=True),
+                            "市区町村": st.column_config.TextColumn(pinned=True)})
+st.caption(f"{len(shown)} / {len(munis)} 団体を表示。要対応 ⚠ は{view.n}人以下で支援人材の割当がない市区町村。"
+           "— は未回答または該当なし。行を選ぶと下に詳細を表示します。列名をクリックすると並べ替えられます。")
+source_caption(source_text(ctx.v, ("survey", "roster", "population"), view.date,
+                           f"支援人材＝{ctx.as_of} に割当期間中の人材（役割別、重複なし）。"
+                           "県内順位＝職員数の多い順（回答した市区町村のうち）", ctx.is_sample))
+
+# -- Detail --------------------------------------------------------------------------------
+st.subheader("市区町村の詳細")
+lg = st.selectbox("市区町村", list(names), key="pp_muni", format_func=lambda c: f"{names[c]}（{c}）",
+                  placeholder="地図・表で選ぶか、ここで選んでください")
+if lg:
+    m = munis.set_index("lg_code").loc[lg]
+    d1, d2 = st.columns([2, 1])
+    with d1:
+        st.plotly_chart(charts.staff_history(history[history.lg_code == lg], view.n, m["name"]),
+                        key="pp_history", config=PLOTLY_CONFIG)
+    surveyed = int(munis.dx_staff.notna().sum())
+    kpi(d2, "県内順位（職員数の多い順）",
+        "未回答" if pd.isna(m["rank"]) else f"{int(m['rank'])} 位 / {surveyed} 団体")
+    kpi(d2, f"DX担当職員（{view.date}）", "未回答" if m.isna()["dx_staff"] else f"{m['dx_staff']:g} 人",
+        m["tier"])
+    kpi(d2, "支援人材（割当中）", tables.people_text(m["talent"]),
+        f"⚠ {view.n}人以下・支援なし" if m["uncovered"] else None)
+    source_caption(source_text(ctx.v, ("survey",), None, f"{m['name']}の各調査基準日のDX担当職員数。"
+                               "線が切れている基準日は未回答", ctx.is_sample))
+    st.markdown("**割り当てられた人材**（役割と匿名IDのみ）")
+    assigned = q.assignments(ctx.v, lg, ctx.as_of)
+    if assigned.empty:
+        st.text("割り当てられた人材はいません。")
+    else:
+        st.dataframe(tables.assignment_table(assigned, ctx.as_of), hide_index=True, width="stretch", key="pp_assigned")
+    source_caption(source_text(ctx.v, ("roster",), None, f"人材名簿の割当。{ctx.as_of} に割当期間中なら「割当中」。"
+                               "氏名など個人を特定できる情報は持っていません", ctx.is_sample))
+
+# -- Trend and comparison ------------------------------------------------------------------
+st.subheader("推移と比較")
+c1, c2 = st.columns(2)
+with c1:
+    trend = q.shortage_trend(ctx.v, pref, ctx.dates, view.n, ctx.as_of)
+    st.plotly_chart(charts.shortage_trend(trend, pref_name, view.n), key="pp_trend", config=PLOTLY_CONFIG)
+    source_caption(source_text(ctx.v, ("survey",), None,
+                               f"{view.n}人以下の市区町村 ÷ その基準日に回答した市区町村（全基準日）", ctx.is_sample))
+with c2:
+    everyone = qn.municipalities_at(ctx.v, view.date, view.n)
+    st.plotly_chart(charts.staff_distribution(munis.dx_staff, everyone.dx_staff, pref_name, view.n),
+                    key="pp_dist", config=PLOTLY_CONFIG)
+    source_caption(source_text(ctx.v, ("survey",), view.date,
+                               "回答した市区町村の職員数の分布（各グループ内の割合）。未回答は含めません", ctx.is_sample))
+
+st.markdown("**似た都道府県との比較**")
+peers = q.peers(ctx.v, pref, view.date, view.n, ctx.as_of)
+p1, p2 = st.columns([3, 2])
+p1.plotly_chart(charts.peer_comparison(peers, view.n), key="pp_peers", config=PLOTLY_CONFIG)
+p2.dataframe(tables.prefecture_peer_table(peers), hide_index=True, width="stretch", key="pp_peer_table", placeholder="—")
+source_caption(source_text(ctx.v, ("survey", "roster"), view.date,
+                           q.SIMILARITY_DEFINITION + "。カバー率＝人材が割り当てられた不足自治体÷不足自治体",
+                           ctx.is_sample))
+
+# -- Downloads -----------------------------------------------------------------------------
+st.subheader("ダウンロード")
+full = tables.prefecture_table(munis, roles, view.date, prev, view.n, ctx.has_population)
+notes = {"都道府県": pref_name, "調査基準日": formats.date_label(view.date),
+         "前回の基準日": formats.date_label(prev) if prev else "なし",
+         "不足の基準": f"DX担当職員{view.n}人以下", "人材の集計日": str(ctx.as_of),
+         "出典": source_text(ctx.v, ("survey", "roster", "status", "population", "boundaries"), view.date),
+         "定義": "不足自治体の割合＝不足自治体÷回答した市区町村。カバー率＝人材が割り当てられた不足自治体÷不足自治体。"
+                 "未回答は0人とみなさない"}
+kpis = tables.prefecture_kpi_table(row, nat, status, view.n, ctx.as_of)
+e1, e2 = st.columns(2)
+# Files are built when clicked (deferred), so a rerun does not pay for them.
+e1.download_button("CSV をダウンロード（市区町村）", lambda: csv_bytes(full, notes, ctx.is_sample),
+                   file_name=f"prefecture_{pref}_{view.date}.csv", mime="text/csv", on_click="ignore")
+e2.download_button("Excel をダウンロード（市区町村・指標・注記）",
+                   lambda: xlsx_bytes({"市区町村": full, "都道府県の指標": kpis}, notes, ctx.is_sample),
+                   file_name=f"prefecture_{pref}_{view.date}.xlsx", on_click="ignore",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+source_caption(source_text(ctx.v, ("survey", "roster", "status"), view.date, None, ctx.is_sample))

@@ -1,8 +1,95 @@
-"""Filled in by a later issue."""
+"""体制構築の進捗: how many prefectures had their regional DX system and talent pool by the FY2025 deadline."""
 
 import streamlit as st
 
+from dashboard import formats
+from dashboard.charts import progress as charts
+from dashboard.charts.style import PLOTLY_CONFIG
+from dashboard.exports import csv_bytes, xlsx_bytes
 from dashboard.frame import page_setup
+from dashboard.notes import source_text
+from dashboard.queries import progress as q
+from dashboard.queries import summary
+from dashboard.tables import lagging_table, milestone_matrix_table, milestone_wide, model_table
+from dashboard.widgets import kpi, source_caption
 
-page_setup()
-st.info("この画面は準備中です。")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ctx = page_setup()
+view = ctx.view
+as_of, deadline = ctx.as_of, q.DEADLINE
+total = len(ctx.prefectures)
+deadline_text = f"{q.DEADLINE_LABEL}（{deadline.isoformat()}）"
+
+st.title("体制構築の進捗")
+st.caption(f"地域DX推進体制と人材プール機能の構築状況 ─ {as_of.isoformat()} 時点、期限は{deadline_text}")
+
+nat = summary.national(ctx.v, view.date, view.n, as_of)
+by_pref = summary.by_prefecture(ctx.v, view.date, view.n, as_of)
+status = q.milestones(ctx.v)
+dispatching = int(milestone_wide(status, ctx.prefectures, q.MILESTONES, as_of).m4.notna().sum())
+
+# -- KPIs (the same figures as the national page's) -------------------------------------------
+row = st.columns(4)
+kpi(row[0], "地域DX推進体制を構築（2）", f"{nat['systems_built']} / {total}", f"あと {total - nat['systems_built']} 都道府県")
+kpi(row[1], "人材プール機能を確保（3）", f"{nat['pools_built']} / {total}", f"あと {total - nat['pools_built']} 都道府県")
+kpi(row[2], "人材派遣を開始（4）", f"{dispatching} / {total}", f"あと {total - dispatching} 都道府県")
+days = (deadline - as_of).days
+kpi(row[3], q.DEADLINE_LABEL, deadline.isoformat(),
+    f"期限まで あと {days:,} 日" if days >= 0 else f"期限から {-days:,} 日経過")
+source_caption(source_text(ctx.v, ("status",), None, f"{as_of.isoformat()} までに到達した都道府県の数（{total}のうち）",
+                           ctx.is_sample))
+
+# -- Burn-up ---------------------------------------------------------------------------------------
+st.subheader(f"到達した都道府県の推移（{as_of.isoformat()} 時点）")
+burn = q.burnup(ctx.v, as_of)
+st.plotly_chart(charts.burnup(burn, q.MILESTONES, as_of, deadline, q.DEADLINE_LABEL, total),
+                key="burnup", config=PLOTLY_CONFIG)
+source_caption(source_text(ctx.v, ("status",), None,
+                           f"各日までに「2 推進体制の構築」「3 人材プール機能の確保」に到達した都道府県数（{as_of.isoformat()} 時点）。"
+                           f"破線は期限の{deadline_text}", ctx.is_sample))
+
+# -- Milestone matrix ------------------------------------------------------------------------------
+st.subheader(f"都道府県 × マイルストーン（{view.region or '全国'}）")
+order = st.radio("並び順", ["jis", "progress"], horizontal=True, key="progress_order",
+                 format_func=lambda k: "都道府県コード順" if k == "jis" else "進んでいる順")
+wide = milestone_wide(status, ctx.prefectures, q.MILESTONES, as_of, order)
+region_prefs = ctx.prefectures if view.region is None else ctx.prefectures[ctx.prefectures.region == view.region]
+wide = wide[wide.prefecture_code.isin(region_prefs.prefecture_code)]
+st.plotly_chart(charts.milestone_matrix(wide, q.MILESTONES, deadline), key="matrix", config=PLOTLY_CONFIG)
+source_caption(source_text(ctx.v, ("status",), None,
+                           f"各セルは到達した日（{as_of.isoformat()} までのもの）。空欄は未到達", ctx.is_sample))
+matrix = milestone_matrix_table(wide, q.MILESTONES)
+with st.expander("表で見る・ダウンロード"):
+    st.dataframe(matrix, hide_index=True, width="stretch")
+notes = {"時点": as_of.isoformat(), "期限": deadline_text, "調査基準日": formats.date_label(view.date),
+         "不足の基準": f"DX担当職員{view.n}人以下", "地方": view.region or "全国",
+         "出典": source_text(ctx.v, ("status", "survey", "roster"), None, None, False)}
+
+# -- Lagging prefectures ---------------------------------------------------------------------------
+cutoff = min(deadline, as_of)
+st.subheader("遅れている都道府県")
+lag = lagging_table(by_pref[by_pref.prefecture_code.isin(region_prefs.prefecture_code)], deadline, as_of, view.n)
+st.markdown(f"**{cutoff.isoformat()} までに「2 推進体制の構築」または「3 人材プール機能の確保」に届いていない"
+            f"都道府県：{len(lag)}**")
+if lag.empty:
+    st.success("該当する都道府県はありません。")
+else:
+    st.dataframe(lag, hide_index=True, width="stretch")
+source_caption(source_text(ctx.v, ("status", "survey", "roster"), view.date,
+                           f"期限（{deadline_text}）を過ぎていれば期限までに、過ぎていなければ今日までに未到達の都道府県。"
+                           f"遅れ＝期限からの日数。不足＝DX担当職員{view.n}人以下", ctx.is_sample))
+d1, d2 = st.columns(2)
+d1.download_button("遅れている都道府県を CSV でダウンロード", csv_bytes(lag, notes, ctx.is_sample),
+                   file_name=f"progress_lagging_{as_of}.csv", mime="text/csv", key="dl_lag_csv")
+d2.download_button("進捗表と遅れを Excel でダウンロード",
+                   xlsx_bytes({"マイルストーン": matrix, "遅れている都道府県": lag}, notes, ctx.is_sample),
+                   file_name=f"progress_{as_of}.xlsx", mime=XLSX, key="dl_progress_xlsx")
+
+# -- Models ----------------------------------------------------------------------------------------
+st.subheader("モデル別の比較（全国）")
+models = model_table(by_pref, q.MODELS)
+st.dataframe(models, hide_index=True, width="stretch")
+st.plotly_chart(charts.coverage_by_model(by_pref, q.MODELS), key="models", config=PLOTLY_CONFIG)
+source_caption(source_text(ctx.v, ("status", "survey", "roster"), view.date,
+                           f"モデルは体制構築の進捗ファイルの分類。カバー率＝人材が1人以上割り当てられた不足自治体 ÷ "
+                           f"不足自治体（{view.n}人以下、人材は {as_of.isoformat()} 時点）。点は各都道府県", ctx.is_sample))

@@ -1,8 +1,161 @@
-"""Filled in by a later issue."""
+"""人材プール: where the pools are thin against the shortage, and which shortage municipalities nobody supports."""
 
 import streamlit as st
 
+from dashboard import formats, geo
+from dashboard.charts import talent as charts
+from dashboard.charts.style import PLOTLY_CONFIG
+from dashboard.exports import csv_bytes, xlsx_bytes
 from dashboard.frame import page_setup
+from dashboard.notes import escape_md, source_text
+from dashboard.queries import summary
+from dashboard.queries import talent as q
+from dashboard.tables import (
+    mix_counts,
+    mix_table,
+    municipality_support_table,
+    role_counts,
+    supply_need_table,
+    talent_list_table,
+    uncovered_table,
+)
+from dashboard.widgets import kpi, source_caption
 
-page_setup()
-st.info("この画面は準備中です。")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ctx = page_setup()
+view = ctx.view
+roles, forms = list(q.ROLES), list(q.EMPLOYMENT_FORMS)
+
+st.title("人材プール")
+st.caption(f"都道府県の人材プールは、DX担当職員が{view.n}人以下の市区町村をどこまで支えているか"
+           f" ─ 調査基準日 {formats.date_label(view.date)}")
+
+# -- What to show: the pool's date (separate from the survey base date) and the prefectures -------
+region_prefs = ctx.prefectures if view.region is None else ctx.prefectures[ctx.prefectures.region == view.region]
+names = dict(zip(region_prefs.prefecture_code, region_prefs.name, strict=True))
+first = q.roster_start(ctx.v)
+c1, c2 = st.columns([1, 3])
+pool_on = c1.date_input("人材プールの時点", value=ctx.as_of, max_value=ctx.as_of,
+                        min_value=min(first, ctx.as_of) if first else None, key="talent_pool_on",
+                        help="在籍人数・カバー率はこの日に在籍・支援していた人材で数えます（既定は今日）")
+picked = c2.multiselect(
+    f"都道府県（空欄なら{view.region or '全国'}のすべて）", list(names), format_func=names.get,
+    default=[view.pref] if view.pref in names else [], key=f"talent_prefs_{view.region or 'all'}",
+    placeholder=f"{view.region or '全国'}のすべて")
+codes = picked or list(names)
+scope_label = "、".join(names[c] for c in picked) if picked else (view.region or "全国")
+
+by_pref = summary.by_prefecture(ctx.v, view.date, view.n, pool_on)
+shown = by_pref[by_pref.prefecture_code.isin(codes)]
+mix = q.pool_mix(ctx.v, pool_on)
+munis = q.municipality_support(ctx.v, view.date, view.n, pool_on)
+munis = munis[munis.prefecture_code.isin(codes)]
+pool_when = f"人材は {pool_on.isoformat()} 時点で在籍（開始日以後かつ終了日以前）"
+
+# -- KPIs ----------------------------------------------------------------------------------------
+shortage, covered = int(shown.shortage.sum()), int(shown.shortage_covered.sum())
+accel = int(shown.accelerators.sum())
+row = st.columns(4)
+kpi(row[0], f"人材プール（{scope_label}）", f"{formats.count(shown.pool_talent.sum())} 人", f"{pool_on} 時点")
+target = q.ACCELERATOR_TARGET
+if codes == list(ctx.prefectures.prefecture_code):  # the target is national, so only the nation gets a gap
+    kpi(row[1], "アクセラレータ（在任）", f"{formats.count(accel)} / {target} 人",
+        f"目標まで あと {formats.count(max(0, target - accel))} 人", help="自治体DXアクセラレータ（全国の目標は500人）")
+else:
+    kpi(row[1], "アクセラレータ（在任）", f"{formats.count(accel)} 人", f"目標 {target}人は全国の値",
+        help="自治体DXアクセラレータ（全国の目標は500人）")
+kpi(row[2], "不足自治体のカバー率", formats.share(covered / shortage if shortage else None),
+    f"支援あり {formats.count(covered)} / 不足 {formats.count(shortage)} 団体")
+kpi(row[3], "支援のない不足自治体", f"{formats.count(shortage - covered)} 団体", f"DX担当職員{view.n}人以下で人材の割当なし")
+source_caption(source_text(ctx.v, ("survey", "roster"), view.date,
+                           f"不足＝DX担当職員{view.n}人以下。{pool_when}", ctx.is_sample))
+
+# -- Supply and need -------------------------------------------------------------------------------
+st.subheader("人材の供給と不足自治体（都道府県別）")
+wide = role_counts(mix, roles)
+table = supply_need_table(shown, wide, view.n)
+st.plotly_chart(charts.supply_need(shown, wide, view.n), key="supply_need", config=PLOTLY_CONFIG)
+source_caption(source_text(ctx.v, ("survey", "roster"), view.date,
+                           f"棒＝在籍人材（役割別、人）、◆＝DX担当職員{view.n}人以下の市区町村数（団体）。{pool_when}",
+                           ctx.is_sample))
+st.dataframe(table, hide_index=True, width="stretch")
+notes = {"調査基準日": formats.date_label(view.date), "不足の基準": f"DX担当職員{view.n}人以下",
+         "人材プールの時点": pool_on.isoformat(), "対象": scope_label,
+         "カバー率": "人材が1人以上割り当てられた不足自治体数 ÷ 不足自治体数",
+         "出典": source_text(ctx.v, ("survey", "roster"), None, None, False)}
+d1, d2 = st.columns(2)
+d1.download_button("CSV をダウンロード", csv_bytes(table, notes, ctx.is_sample),
+                   file_name=f"talent_pool_{pool_on}.csv", mime="text/csv", key="dl_supply_csv")
+d2.download_button("Excel をダウンロード", xlsx_bytes({"供給と不足": table}, notes, ctx.is_sample),
+                   file_name=f"talent_pool_{pool_on}.xlsx", mime=XLSX, key="dl_supply_xlsx")
+
+# -- Coverage --------------------------------------------------------------------------------------
+st.subheader("人材プールのカバー率")
+st.plotly_chart(charts.coverage_map(shown, geo.prefecture_geojson(ctx.v)), key="coverage_map", config=PLOTLY_CONFIG)
+source_caption(source_text(ctx.v, ("survey", "roster"), view.date,
+                           f"カバー率＝人材が1人以上割り当てられた不足自治体数 ÷ 不足自治体数（{view.n}人以下）。"
+                           f"白（灰色の縁）は不足自治体のない都道府県。{pool_when}", ctx.is_sample))
+
+uncovered = uncovered_table(munis)
+st.markdown(f"**支援のない不足自治体：{len(uncovered):,} 団体**（{escape_md(scope_label)}）")
+if uncovered.empty:
+    st.success("支援のない不足自治体はありません。")
+else:
+    st.dataframe(uncovered, hide_index=True, width="stretch", height=320)
+support = municipality_support_table(munis)
+u1, u2 = st.columns(2)
+u1.download_button("一覧を CSV でダウンロード", csv_bytes(uncovered, notes, ctx.is_sample),
+                   file_name=f"uncovered_{view.date}_{pool_on}.csv", mime="text/csv", key="dl_uncovered_csv")
+u2.download_button("一覧を Excel でダウンロード",
+                   xlsx_bytes({"支援のない不足自治体": uncovered, "支援先（人数）": support}, notes, ctx.is_sample),
+                   file_name=f"uncovered_{view.date}_{pool_on}.xlsx", mime=XLSX, key="dl_uncovered_xlsx")
+source_caption(source_text(ctx.v, ("survey", "roster"), view.date,
+                           f"DX担当職員{view.n}人以下で、{pool_on} 時点に支援する人材の割当がない市区町村", ctx.is_sample))
+
+with st.expander(f"支援を受けている市区町村と人数（{len(support):,} 団体）"):
+    st.dataframe(support, hide_index=True, width="stretch", height=320)
+    st.caption("人数が1人または2人の市区町村は「3人未満」と表示します（理由は下の「個人情報の扱い」）。")
+
+# -- Mix -------------------------------------------------------------------------------------------
+st.subheader("人材の構成")
+tab_role, tab_form = st.tabs(["役割", "雇用形態"])
+label = dict(zip(by_pref.prefecture_code, by_pref.name, strict=True))
+for tab, by, cats, colors, key in ((tab_role, "role", roles, charts.ROLE_COLORS, "mix_role"),
+                                   (tab_form, "employment_form", forms, charts.FORM_COLORS, "mix_form")):
+    with tab:
+        counts = mix_counts(mix, cats, by, codes, label)
+        st.plotly_chart(charts.mix_bars(counts, colors), key=key, config=PLOTLY_CONFIG)
+        source_caption(source_text(ctx.v, ("roster",), None,
+                                   f"在籍人材の{'役割（スキル標準）' if by == 'role' else '雇用形態'}別の構成比。{pool_when}",
+                                   ctx.is_sample))
+        with st.expander("表で見る"):
+            st.dataframe(mix_table(counts), hide_index=True, width="stretch")
+
+# -- Accelerators and the pool over time (quarter-ends up to today) ----------------------------
+trend = q.pool_over_time(ctx.v, ctx.as_of)
+st.subheader("自治体DXアクセラレータ（全国）")
+acc = trend.groupby("on", as_index=False).accelerators.sum()
+st.plotly_chart(charts.accelerators(acc, q.ACCELERATOR_TARGET), key="accelerators", config=PLOTLY_CONFIG)
+source_caption(source_text(ctx.v, ("roster",), None,
+                           f"各四半期末（最後の点は {ctx.as_of} 時点）に在任のアクセラレータ数。目標は全国で"
+                           f"{q.ACCELERATOR_TARGET}人", ctx.is_sample))
+
+st.subheader(f"人材プールの推移（{scope_label}）")
+st.plotly_chart(charts.pool_trend(trend[trend.prefecture_code.isin(codes)], roles, ctx.as_of),
+                key="pool_trend", config=PLOTLY_CONFIG)
+source_caption(source_text(ctx.v, ("roster",), None,
+                           "各四半期末に在籍していた人材数（開始日以後かつ終了日以前）。役割別に積み上げ", ctx.is_sample))
+
+# -- One prefecture's talent, anonymously ----------------------------------------------------------
+if len(picked) == 1:
+    people = talent_list_table(q.active_talent(ctx.v, picked[0], pool_on))
+    with st.expander(f"{names[picked[0]]}の在籍人材（匿名ID と役割のみ、{len(people):,} 人）"):
+        st.dataframe(people, hide_index=True, width="stretch", height=300)
+
+st.subheader("個人情報の扱い")
+st.markdown(
+    "- 人材は **役割と匿名ID** だけで扱います。氏名・メールアドレス・電話番号は名簿の読み込み時に破棄し、"
+    "データ倉庫にも画面にもダウンロードにも含まれません。\n"
+    "- 市区町村ごとの人数は、**3人未満のときは「3人未満」** と表示します。小さな町村では、"
+    "「この町を支援している人材は1人」と分かるだけで、その人が誰かを特定できてしまうおそれがあるためです。\n"
+    "- 都道府県単位の集計（役割別・雇用形態別の人数）はそのまま表示します。")

@@ -1,0 +1,449 @@
+"""Admin access, the upload flow and the tables of the データ page.
+
+Access: uploads are enabled only when an admin secret is configured, as `admin_secret` in
+.streamlit/secrets.toml or, failing that, in the environment variable DXGAP_ADMIN_SECRET.
+Secrets are compared in constant time; every failure is slowed down (per session, growing
+with each failure, and per process, growing with recent failures from any session) and the
+slowed failures are served one at a time, so opening new sessions does not speed guessing up.
+
+Upload: the bytes are checked (size, extension, content) and saved under their original file
+name in a private temporary folder, validated by the same etl.validate.validate as the CLI
+(a dry run), and published by etl.warehouse.load_file, the same atomic swap as the CLI.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import hashlib
+import hmac
+import io
+import logging
+import os
+import re
+import secrets
+import tempfile
+import threading
+import time
+import unicodedata
+import zipfile
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.exports import csv_bytes
+from etl.report import ERROR, KIND_LABELS, Issue, Report
+from etl.resolve import resolver
+from etl.validate import EXTENSIONS, KINDS, MAX_FILE_BYTES, validate
+from etl.versions import RollbackResult, rollback
+from etl.warehouse import LoadResult, load_file, person_salt, sha256_file
+
+log = logging.getLogger("dashboard")
+
+SECRET_KEY = "admin_secret"
+SECRET_ENV = "DXGAP_ADMIN_SECRET"
+MIN_SECRET_CHARS = 12
+MAX_SECRET_CHARS = 256
+DEFAULT_LABEL = "管理者"
+
+# Failure delays, in seconds: per session 1, 2, 4, 8, 16; per process +0.5 for each failure in
+# the last 15 minutes; at most 30 in all.
+SESSION_DELAY_BASE, SESSION_DELAY_CAP = 1.0, 16.0
+GLOBAL_WINDOW, GLOBAL_STEP, GLOBAL_DELAY_CAP = 15 * 60, 0.5, 15.0
+TOTAL_DELAY_CAP = 30.0
+
+_PROCESS_KEY = secrets.token_bytes(32)  # session tokens die with the process
+_failures: collections.deque[float] = collections.deque(maxlen=10_000)
+_failures_lock = threading.Lock()
+_slow_lane = threading.Lock()  # failed attempts wait their delay one at a time
+
+_SS_TOKEN, _SS_FAILURES = "_admin_token", "_admin_failures"
+
+
+# -- access -----------------------------------------------------------------------------
+
+def configured_secret() -> str | None:
+    """The admin secret, or None when uploads are disabled (blank counts as not configured)."""
+    try:
+        value = st.secrets.get(SECRET_KEY)
+    except Exception:  # no secrets.toml at all is the normal read-only set-up
+        value = None
+    if not isinstance(value, str) or not value.strip():
+        value = os.environ.get(SECRET_ENV)
+    return value if value and value.strip() else None
+
+
+def uploads_enabled() -> bool:
+    return configured_secret() is not None
+
+
+def secret_is_weak() -> bool:
+    secret = configured_secret()
+    return secret is not None and len(secret) < MIN_SECRET_CHARS
+
+
+def failure_delay(session_failures: int, recent_failures: int) -> float:
+    """Seconds to hold a failed attempt: grows with this session's and the process's failures."""
+    if session_failures <= 0:
+        return 0.0
+    own = min(SESSION_DELAY_BASE * 2 ** (session_failures - 1), SESSION_DELAY_CAP)
+    shared = min(GLOBAL_STEP * max(recent_failures, 0), GLOBAL_DELAY_CAP)
+    return min(own + shared, TOTAL_DELAY_CAP)
+
+
+def _token(secret: str) -> str:
+    return hmac.new(_PROCESS_KEY, secret.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _digest(text: str) -> bytes:
+    # Equal-length digests: compare_digest then leaks neither content nor length.
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+def _state(state: MutableMapping | None) -> MutableMapping:
+    return st.session_state if state is None else state
+
+
+def _recent_failures(now: float) -> int:
+    with _failures_lock:
+        while _failures and now - _failures[0] > GLOBAL_WINDOW:
+            _failures.popleft()
+        _failures.append(now)
+        return len(_failures)
+
+
+def check_secret(entered: str, state: MutableMapping | None = None) -> bool:
+    """True (and the session is admin) for the right secret; a wrong one waits, then False."""
+    ss = _state(state)
+    secret = configured_secret()
+    entered = entered or ""
+    if secret is not None and entered and hmac.compare_digest(_digest(entered), _digest(secret)):
+        ss[_SS_TOKEN] = _token(secret)
+        ss[_SS_FAILURES] = 0
+        return True
+    ss.pop(_SS_TOKEN, None)
+    ss[_SS_FAILURES] = int(ss.get(_SS_FAILURES, 0)) + 1
+    delay = failure_delay(ss[_SS_FAILURES], _recent_failures(time.monotonic()))
+    log.warning("admin secret refused (session failures %s, delay %.1fs)", ss[_SS_FAILURES], delay)
+    with _slow_lane:
+        time.sleep(delay)
+    return False
+
+
+def is_admin(state: MutableMapping | None = None) -> bool:
+    """The session gave the current secret (changing the secret signs every session out)."""
+    ss = _state(state)
+    secret = configured_secret()
+    token = ss.get(_SS_TOKEN)
+    return bool(secret and isinstance(token, str) and hmac.compare_digest(token, _token(secret)))
+
+
+def sign_out(state: MutableMapping | None = None) -> None:
+    _state(state).pop(_SS_TOKEN, None)
+
+
+def clean_label(text: str | None) -> str:
+    """The admin label kept in load_log: one line, no control characters, at most 40 characters."""
+    text = "".join(ch for ch in unicodedata.normalize("NFKC", text or "") if unicodedata.category(ch)[0] != "C")
+    return text.strip()[:40] or DEFAULT_LABEL
+
+
+# -- upload -----------------------------------------------------------------------------
+
+# Leading bytes of formats people upload by mistake. The weak ones (2 bytes) only count
+# together with NUL bytes, since a text file may start with those letters.
+_MAGIC = (
+    (b"%PDF-", "PDF ファイル", True),
+    (b"\x89PNG\r\n\x1a\n", "PNG 画像", True),
+    (b"\xff\xd8\xff", "JPEG 画像", True),
+    (b"GIF87a", "GIF 画像", True),
+    (b"GIF89a", "GIF 画像", True),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "古い Office 形式（.xls / .doc など）", True),
+    (b"PK\x03\x04", "ZIP 形式（Excel の .xlsx、Word の .docx、圧縮フォルダなど）", True),
+    (b"\x1f\x8b", "gzip 圧縮ファイル", False),
+    (b"Rar!\x1a\x07", "RAR 圧縮ファイル", True),
+    (b"7z\xbc\xaf\x27\x1c", "7-Zip 圧縮ファイル", True),
+    (b"\x7fELF", "実行ファイル", True),
+    (b"MZ", "Windows の実行ファイル", False),
+)
+_TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+_JSON_SUFFIXES = (".json", ".geojson", ".topojson")
+_EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def _binary_kind(head: bytes) -> str | None:
+    has_nul = b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    for magic, what, strong in _MAGIC:
+        if head.startswith(magic) and (strong or has_nul):
+            return what
+    return "テキストではないファイル" if has_nul else None
+
+
+def content_problem(file_name: str, data: bytes) -> str | None:
+    """A Japanese reason when the bytes do not match the extension (e.g. a renamed binary)."""
+    suffix = Path(file_name).suffix.lower()
+    head = data[:8192]
+    mismatch = "拡張子は「{suffix}」ですが、中身は{what}です。元の形式のまま、正しい拡張子で保存してからアップロードしてください"
+    if suffix in _EXCEL_SUFFIXES:
+        if not head.startswith(b"PK\x03\x04"):
+            what = _binary_kind(head) or "テキスト（CSV など）"
+            return mismatch.format(suffix=suffix, what=what)
+        try:
+            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return f"拡張子は「{suffix}」ですが、Excel ファイルとして開けません（壊れているか、途中で切れています）"
+        if "xl/workbook.xml" not in names:
+            return mismatch.format(suffix=suffix, what="Excel ブックではない ZIP 形式（Word の .docx など）")
+        return None
+    if suffix in _TEXT_SUFFIXES or suffix in _JSON_SUFFIXES:
+        what = _binary_kind(head)
+        if what:
+            return mismatch.format(suffix=suffix, what=what)
+        if suffix in _JSON_SUFFIXES:
+            text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+            if not text.startswith((b"{", b"[")):
+                return mismatch.format(suffix=suffix, what="JSON（TopoJSON / GeoJSON）ではないテキスト")
+    return None
+
+
+def safe_file_name(name: str) -> str:
+    """The original file name without any folder part or control characters (kept in history)."""
+    base = re.split(r"[\\/]", unicodedata.normalize("NFC", name or ""))[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip().lstrip(".")
+    stem, suffix = os.path.splitext(base)
+    while len(stem.encode("utf-8")) > 180:  # file systems allow 255 bytes
+        stem = stem[:-1]
+    base = stem + suffix[:16]
+    return base if stem else "upload" + suffix[:16]
+
+
+@dataclass
+class Upload:
+    """One uploaded file: what the dry run found, and the saved copy to publish."""
+
+    kind: str
+    file_name: str
+    size: int
+    report: Report
+    path: Path | None = None  # None when the file was refused before it was saved
+    options: dict = field(default_factory=dict)
+    _tmp: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
+
+    @property
+    def publishable(self) -> bool:
+        return self.path is not None and self.report.ok
+
+    def discard(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp, self.path = None, None
+
+
+def _refused(kind: str, file_name: str, data: bytes, reason: str) -> Upload:
+    report = Report(kind, file_name, sha256=hashlib.sha256(data).hexdigest(), issues=[Issue(ERROR, reason)])
+    return Upload(kind, file_name, len(data), report)  # nothing saved: it can never be published
+
+
+def prepare_upload(kind: str, file_name: str, data: bytes, *, db_path: Path, base_date: dt.date | None = None,
+                   prefecture: str | None = None, today: dt.date | None = None) -> Upload:
+    """Check, save and validate an upload (a dry run: the warehouse is not touched)."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    name = safe_file_name(file_name)
+    options = {"base_date": base_date, "prefecture": prefecture}
+    size = len(data)
+    if size > MAX_FILE_BYTES:
+        return _refused(kind, name, data, f"ファイルが大きすぎます（{size / 1e6:.0f} MB、上限 "
+                                          f"{MAX_FILE_BYTES // 1024 // 1024} MB）")
+    if size == 0:
+        return _refused(kind, name, data, "ファイルが空です")
+    suffix = Path(name).suffix.lower()
+    if suffix not in EXTENSIONS[kind]:
+        allowed = "、".join(EXTENSIONS[kind])
+        return _refused(kind, name, data, f"拡張子「{suffix or 'なし'}」は{KIND_LABELS[kind]}のファイルに使えません"
+                                          f"（使える拡張子: {allowed}）")
+    problem = content_problem(name, data)
+    if problem:
+        return _refused(kind, name, data, problem)
+    tmp = tempfile.TemporaryDirectory(prefix="dxgap-upload-")
+    try:
+        path = Path(tmp.name) / name  # the original name: the survey reads its base date from it
+        path.write_bytes(data)
+        report = validate(kind, path, salt=person_salt(db_path), base_date=base_date, prefecture=prefecture,
+                          today=today)
+    except BaseException:
+        tmp.cleanup()
+        raise
+    return Upload(kind, name, size, report, path, options, tmp)
+
+
+def publish_upload(db_path: Path, upload: Upload, loaded_by: str = DEFAULT_LABEL) -> LoadResult:
+    """Publish a validated upload with the CLI's atomic swap; a file with errors loads nothing."""
+    if not upload.publishable:
+        return LoadResult("rejected", upload.report)
+    if sha256_file(upload.path) != upload.report.sha256:  # the saved copy must be what was checked
+        upload.report.error("検証の後でファイルが変わりました。もう一度アップロードしてください")
+        return LoadResult("rejected", upload.report)
+    return load_file(db_path, upload.report, upload.path, loaded_by=clean_label(loaded_by))
+
+
+def rollback_to(db_path: Path, version_id: str, loaded_by: str = DEFAULT_LABEL) -> RollbackResult:
+    return rollback(db_path, version_id, loaded_by=clean_label(loaded_by))
+
+
+# -- preview ----------------------------------------------------------------------------
+
+ISSUE_COLUMNS = {"severity": "区分", "sheet": "シート", "row": "行", "column": "列", "value": "値", "reason": "理由"}
+TABLE_LABELS = {
+    "staff_survey": "職員調査",
+    "talent_roster": "人材名簿",
+    "talent_assignment": "支援先の割り当て",
+    "dx_system_status": "体制構築の進捗",
+    "population": "人口",
+    "boundaries": "境界",
+}
+PREVIEW_ROWS = 5000
+COLUMN_LABELS = {
+    "base_date": "調査基準日", "lg_code": "団体コード", "dx_staff": "DX担当職員数", "dedicated": "専任",
+    "concurrent": "兼任", "external_talent": "外部人材", "has_cio_aide": "CIO補佐官等",
+    "person_id": "人材ID（仮名）", "prefecture_code": "都道府県コード", "role": "役割", "employment_form": "雇用形態",
+    "start_date": "開始日", "end_date": "終了日", "is_accelerator": "アクセラレータ", "milestone": "マイルストーン",
+    "milestone_name": "マイルストーン名", "achieved_on": "達成日", "model": "モデル", "note": "備考",
+    "population": "人口", "level": "単位", "code": "コード", "geometry": "図形",
+}
+
+
+def preview_tables(report: Report) -> dict[str, pd.DataFrame]:
+    """The rows that will load, with municipality names added and geometry shown as its size."""
+    res = resolver()
+    out = {}
+    for name, frame in report.tables.items():
+        df = frame.copy()
+        df.attrs = {}  # the reader's notes (e.g. the base date) are not for display
+        if "lg_code" in df:
+            df.insert(df.columns.get_loc("lg_code") + 1, "団体名", df.lg_code.map(res.names))
+        if "geometry" in df:
+            df["geometry"] = df.geometry.map(lambda g: f"{len(g):,} バイト" if g is not None else "")
+        out[TABLE_LABELS.get(name, name)] = df.rename(columns=COLUMN_LABELS)
+    return out
+
+
+def issues_table(report: Report) -> pd.DataFrame:
+    df = report.issues_frame().drop(columns="file_name")
+    df["severity"] = df.severity.map({ERROR: "エラー", "warning": "警告"})
+    df["row"] = df.row.astype("Int64")
+    for col in ("sheet", "column", "value"):
+        df[col] = df[col].fillna("")
+    return df.rename(columns=ISSUE_COLUMNS)
+
+
+def issues_csv(report: Report) -> bytes:
+    """The same columns as report.issues_csv(), but with formula-looking cells escaped: the
+    values come from the uploaded file and the CSV is opened in Excel."""
+    df = issues_table(report)
+    df.insert(0, "ファイル", report.file_name)
+    return csv_bytes(df)
+
+
+def detail_table(upload: Upload) -> pd.DataFrame:
+    r = upload.report
+    rows = [("ファイル", r.file_name), ("種類", KIND_LABELS[r.kind]), ("大きさ", f"{upload.size:,} バイト"),
+            ("sha256", r.sha256), *r.detail.items()]
+    return pd.DataFrame(rows, columns=["項目", "内容"])
+
+
+# -- tables shown on the page -----------------------------------------------------------
+
+HISTORY_KIND_LABELS = {**KIND_LABELS, "rollback": "版の復元（ロールバック）"}
+STATUS_LABELS = {"loaded": "公開", "rolled_back": "取り消し済み（ロールバック）"}
+
+
+def history_table(df: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "番号": df.source_id,
+        "日時": df.loaded_at,
+        "種類": df.kind.map(lambda k: HISTORY_KIND_LABELS.get(k, k)),
+        "ファイル": df.file_name,
+        "実行者": df.loaded_by,
+        "状態": df.status.map(lambda s: STATUS_LABELS.get(s, s)),
+        "読み込んだ行": df.rows_read,
+        "取り込んだ行": df.rows_loaded,
+        "除外した行": df.rows_rejected,
+        "警告": df.warnings,
+        "内容": df.scope,
+        "sha256": df.sha256,
+    }).reset_index(drop=True)
+
+
+def load_issues_table(df: pd.DataFrame) -> pd.DataFrame:
+    """reject_log rows of one load, as the upload preview shows them."""
+    out = df.rename(columns={"row_number": "row", "column_name": "column"})
+    out["severity"] = out.severity.map({ERROR: "エラー", "warning": "警告"})
+    return out.rename(columns=ISSUE_COLUMNS)
+
+
+def compare_table(df: pd.DataFrame, n: int) -> pd.DataFrame:
+    """Changed municipalities: old, new, difference, and whether the shortage status flipped."""
+    def how(row) -> str:
+        if not row.in_old:
+            return "後の版で追加"
+        if not row.in_new:
+            return "後の版にない"
+        if pd.isna(row.old_staff) or pd.isna(row.new_staff):
+            return "未回答 → 回答" if pd.isna(row.old_staff) else "回答 → 未回答"
+        was, now = row.old_staff <= n, row.new_staff <= n
+        if was != now:
+            return f"不足（{n}人以下）になった" if now else f"不足（{n}人以下）でなくなった"
+        return "増加" if row.diff > 0 else "減少"
+
+    return pd.DataFrame({
+        "団体コード": df.lg_code,
+        "都道府県": df.pref_name,
+        "市区町村": df.name,
+        "前の版（人）": df.old_staff,
+        "後の版（人）": df.new_staff,
+        "差（人）": df["diff"],
+        "変化": [how(r) for r in df.itertuples()] if len(df) else [],
+    }).reset_index(drop=True)
+
+
+def versions_table(df: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "現在": df.is_current.map({True: "●", False: ""}),
+        "版 ID": df.version_id,
+        "公開日時": df.created_at,
+        "最後の取り込み": [f"#{int(s)} {HISTORY_KIND_LABELS.get(k, k)}「{f}」" if pd.notna(s) else "—"
+                      for s, k, f in zip(df.last_source_id, df.last_kind, df.last_file_name, strict=True)],
+        "実行者": df.last_loaded_by,
+        "公開中の取り込み数": df.loads,
+        "調査基準日": df.survey_dates,
+    }).reset_index(drop=True)
+
+
+NOT_LOADED = {
+    "survey": "未読み込み",
+    "roster": "未読み込み（人材プールの指標は 0 人になります）",
+    "status": "未読み込み（体制構築の進捗は表示しません）",
+    "population": "未読み込み（人口1万人あたりの指標は表示しません）",
+    "boundaries": "未読み込み（都道府県は japanmap パッケージの輪郭、市区町村は役場の位置の点で表示）",
+}
+
+
+def sources_table(df: pd.DataFrame, licences: dict[str, str], sample_notice: str) -> pd.DataFrame:
+    """One row per input kind: what is loaded now, and the credit to show with it."""
+    by_kind = {row.kind: row for row in df.itertuples()}
+    rows = []
+    for kind in KINDS:
+        row = by_kind.get(kind)
+        if row is None:
+            rows.append((KIND_LABELS[kind], NOT_LOADED[kind], "", "", 0, pd.NaT))
+            continue
+        files = list(row.files)
+        shown = "、".join(files[:3]) + (f" ほか{len(files) - 3}件" if len(files) > 3 else "")
+        credit = licences.get(kind) or (sample_notice if row.is_sample else "読み込んだファイル（ファイル名を出典として表示）")
+        rows.append((KIND_LABELS[kind], "読み込み済み", credit, shown, int(row.loads), row.last_loaded_at))
+    return pd.DataFrame(rows, columns=["データ", "状態", "出典・クレジット", "ファイル（新しい順）", "取り込み回数",
+                                       "最後の取り込み"])

@@ -1,0 +1,188 @@
+"""Chart builders for slides (presentation mode, PowerPoint, PNG): DataFrame in, figure out.
+
+Sized for a 16:9 screen: 47 prefectures in two columns, large type, one message per chart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dashboard import formats
+from dashboard.charts.style import FONT, base_layout
+
+DEADLINE = dt.date(2026, 3, 31)
+DEADLINE_LABEL = "令和7年度末"
+GOAL = 47
+# Okabe–Ito (colour-blind safe)
+BLUE, ORANGE, VERMILION, GREEN, SKY, GREY = "#0072B2", "#E69F00", "#D55E00", "#009E73", "#56B4E9", "#999999"
+SLIDE_FONT = 18
+SLIDE_HEIGHT = 560
+
+
+def slide_style(fig: go.Figure, height: int = SLIDE_HEIGHT, font_size: int = SLIDE_FONT) -> go.Figure:
+    """A copy of fig with projector-sized type (readable at 1280×720)."""
+    out = go.Figure(fig)
+    out.update_layout(height=height, font={"family": FONT, "size": font_size},
+                      legend={"font": {"size": font_size}}, hoverlabel={"font": {"size": font_size}})
+    return out
+
+
+def _text(kind: str, value) -> str:
+    if kind == "share":
+        return formats.share(value)
+    if kind == "change":
+        return formats.points(value)
+    return formats.number(value, 1)
+
+
+def _tickformat(kind: str) -> str:
+    return {"share": ".0%", "change": ".1%"}.get(kind, ",.1f")
+
+
+def ranked_columns(df: pd.DataFrame, column: str, label: str, kind: str = "share",
+                   descending: bool = True, color: str = BLUE) -> go.Figure:
+    """All prefectures ranked by column, in two side-by-side columns so 47 bars fit a 16:9 slide."""
+    d = df[["name", column]].copy()
+    d = d.sort_values(column, ascending=not descending, na_position="last").reset_index(drop=True)
+    d["label"] = [f"{i + 1}. {name}" for i, name in enumerate(d.name)]
+    half = (len(d) + 1) // 2
+    parts = [d.iloc[:half], d.iloc[half:]]
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.14)
+    values = d[column].astype(float)
+    top = float(values.max()) if values.notna().any() else 1.0
+    low = min(0.0, float(values.min())) if values.notna().any() else 0.0
+    for col, part in enumerate(parts, start=1):
+        fig.add_trace(go.Bar(
+            x=part[column], y=part.label, orientation="h", marker={"color": color},
+            text=[_text(kind, x) for x in part[column]], textposition="outside", cliponaxis=False,
+            hovertemplate="%{y}: %{text}<extra></extra>", showlegend=False,
+        ), row=1, col=col)
+        fig.update_yaxes(autorange="reversed", row=1, col=col, tickfont={"size": 12})
+        fig.update_xaxes(range=[low * 1.2, top * 1.22 if top > 0 else 1], tickformat=_tickformat(kind),
+                         title={"text": label}, row=1, col=col)
+        if kind == "share" and low == 0:  # no tick beyond 100%
+            fig.update_xaxes(tickvals=[x / 5 for x in range(6)], row=1, col=col)
+    fig.update_layout(bargap=0.25)
+    return base_layout(fig, height=SLIDE_HEIGHT)
+
+
+def trend(df: pd.DataFrame, label: str = "不足自治体の割合") -> go.Figure:
+    """Shares over base dates, one line per series (columns: base_date, series, value, count, surveyed)."""
+    fig = go.Figure()
+    colors = [BLUE, ORANGE, GREEN, VERMILION]
+    for i, (name, part) in enumerate(df.groupby("series", sort=False)):
+        part = part.sort_values("base_date")
+        fig.add_trace(go.Scatter(
+            x=part.base_date, y=part.value, mode="lines+markers+text", name=str(name),
+            line={"color": colors[i % len(colors)], "width": 3, "dash": "solid" if i == 0 else "dash"},
+            marker={"size": 9, "symbol": ["circle", "diamond", "square", "triangle-up"][i % 4]},
+            text=[formats.share(x) for x in part.value], textposition="top center",
+            customdata=list(zip(part["count"], part.surveyed, strict=True)),
+            hovertemplate="%{x|%Y-%m-%d}: %{text}（%{customdata[0]:,} / %{customdata[1]:,} 団体）<extra>"
+                          + str(name) + "</extra>",
+        ))
+    values = df.value.astype(float)
+    top = float(values.max()) if values.notna().any() else 1.0
+    fig.update_yaxes(tickformat=".0%", range=[0, max(0.1, top * 1.25)], title={"text": label})
+    fig.update_xaxes(tickformat="%Y-%m-%d", tickvals=sorted(df.base_date.unique()), title=None)
+    fig.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
+    return base_layout(fig, height=SLIDE_HEIGHT)
+
+
+def _deadline(fig: go.Figure, top: float) -> None:
+    fig.add_shape(type="line", x0=DEADLINE, x1=DEADLINE, y0=0, y1=top, yref="y",
+                  line={"color": VERMILION, "width": 2, "dash": "dash"})
+    fig.add_annotation(x=DEADLINE, y=top, yref="y", text=f"{DEADLINE_LABEL}<br>（{DEADLINE.isoformat()}）",
+                       showarrow=False, xanchor="right", yanchor="top", xshift=-6,
+                       font={"color": VERMILION})
+
+
+def burnup(df: pd.DataFrame, as_of: dt.date) -> go.Figure:
+    """Prefectures that reached milestones 2 (体制) and 3 (人材プール), cumulative, against 47 by
+    the FY2025 deadline. df: one row per prefecture with system_on and pool_on (dates or NaT)."""
+    fig = go.Figure()
+    stamp = pd.Timestamp(as_of)
+    dates = pd.concat([pd.to_datetime(df.system_on), pd.to_datetime(df.pool_on)]).dropna()
+    start = (dates.min() if len(dates) else pd.Timestamp(DEADLINE) - pd.Timedelta(days=730)) - pd.Timedelta(days=60)
+    end = max(stamp, pd.Timestamp(DEADLINE)) + pd.Timedelta(days=60)
+    for column, name, color in (("system_on", "地域DX推進体制を構築（マイルストーン2）", BLUE),
+                                ("pool_on", "人材プール機能を確保（マイルストーン3）", GREEN)):
+        reached = pd.to_datetime(df[column]).dropna().sort_values()
+        reached = reached[reached <= stamp]
+        xs = [start, *reached, stamp]
+        ys = [0, *range(1, len(reached) + 1), len(reached)]
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": color, "width": 3, "shape": "hv"},
+                                 name=f"{name}：{len(reached)} / {GOAL}",
+                                 hovertemplate="%{x|%Y-%m-%d}: %{y} 都道府県<extra></extra>"))
+    fig.add_shape(type="line", x0=start, x1=end, y0=GOAL, y1=GOAL, line={"color": GREY, "width": 2, "dash": "dot"})
+    fig.add_annotation(x=start, y=GOAL, text=f"目標 {GOAL} 都道府県", showarrow=False, xanchor="left",
+                       yanchor="bottom", font={"color": "#555"})
+    _deadline(fig, GOAL + 5)
+    fig.update_yaxes(range=[0, GOAL + 6], title={"text": "到達した都道府県の数"})
+    fig.update_xaxes(range=[start, end], tickformat="%Y-%m", title=None)
+    fig.update_layout(legend={"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0})
+    return base_layout(fig, height=SLIDE_HEIGHT)
+
+
+def coverage_bars(df: pd.DataFrame) -> go.Figure:
+    """Shortage municipalities with and without pool support, as shares (columns: label, covered, shortage)."""
+    d = df.iloc[::-1]
+    shortage = d.shortage.astype(float)
+    covered = d.covered.astype(float)
+    share = covered / shortage.where(shortage > 0)
+    fig = go.Figure()
+    for name, count, part, color in (("人材の支援あり", covered, share, BLUE),
+                                     ("支援なし", shortage - covered, 1 - share, ORANGE)):
+        fig.add_trace(go.Bar(
+            y=d.label, x=part, orientation="h", name=name, marker={"color": color},
+            text=[f"{formats.count(c)} 団体（{formats.share(s)}）" for c, s in zip(count, part, strict=True)],
+            textposition="inside", insidetextanchor="middle", hovertemplate="%{y} " + name + ": %{text}<extra></extra>",
+        ))
+    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0,
+                                               "traceorder": "normal"})
+    fig.update_xaxes(range=[0, 1], tickformat=".0%", title={"text": "不足自治体に占める割合"})
+    return base_layout(fig, height=SLIDE_HEIGHT)
+
+
+def milestone_timeline(df: pd.DataFrame, names: dict[int, str], as_of: dt.date) -> go.Figure:
+    """One prefecture's milestones 0–4 on a time axis, with the FY2025 deadline.
+    df: milestone, achieved_on. Reached by as_of = filled, dated later = 予定, none = 未到達."""
+    stamp = pd.Timestamp(as_of)
+    dates = pd.to_datetime(df.achieved_on).dropna()
+    start = (dates.min() if len(dates) else pd.Timestamp(DEADLINE) - pd.Timedelta(days=730)) - pd.Timedelta(days=90)
+    end = max(stamp, pd.Timestamp(DEADLINE), dates.max() if len(dates) else stamp) + pd.Timedelta(days=120)
+    when = dict(zip(df.milestone.astype(int), pd.to_datetime(df.achieved_on), strict=True))
+    labels = [f"{k} {names[k]}" for k in sorted(names)]
+    fig = go.Figure()
+    groups = {"到達": ([], [], []), "予定": ([], [], []), "未到達": ([], [], [])}
+    for k, label in zip(sorted(names), labels, strict=True):
+        d = when.get(k)
+        if d is None or pd.isna(d):
+            groups["未到達"][0].append(end - pd.Timedelta(days=60))
+            groups["未到達"][1].append(label)
+            groups["未到達"][2].append("未到達")
+        else:
+            key = "到達" if d <= stamp else "予定"
+            groups[key][0].append(d)
+            groups[key][1].append(label)
+            groups[key][2].append(f"{d:%Y-%m-%d}" + ("" if key == "到達" else "（予定）"))
+    styles = {"到達": ("circle", BLUE), "予定": ("circle-open", BLUE), "未到達": ("x-thin-open", VERMILION)}
+    for key, (xs, ys, texts) in groups.items():
+        if not xs:
+            continue
+        symbol, color = styles[key]
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers+text", name=key, text=texts, textposition="middle right",
+                                 marker={"symbol": symbol, "size": 16, "color": color, "line": {"width": 2, "color": color}},
+                                 hovertemplate="%{y}: %{text}<extra></extra>"))
+    fig.add_shape(type="line", x0=DEADLINE, x1=DEADLINE, y0=-0.5, y1=len(labels) - 0.5,
+                  line={"color": VERMILION, "width": 2, "dash": "dash"})
+    fig.add_annotation(x=DEADLINE, y=len(labels) - 0.5, text=f"{DEADLINE_LABEL}（{DEADLINE.isoformat()}）",
+                       showarrow=False, xanchor="right", yanchor="bottom", font={"color": VERMILION})
+    fig.update_yaxes(categoryorder="array", categoryarray=labels, range=[-0.5, len(labels) - 0.2], title=None)
+    fig.update_xaxes(range=[start, end], tickformat="%Y-%m", title=None)
+    fig.update_layout(legend={"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0})
+    return base_layout(fig, height=SLIDE_HEIGHT)

@@ -1,0 +1,284 @@
+"""PowerPoint (16:9) of a slide deck, and an optional PDF of it via LibreOffice.
+
+Every text run carries the East Asian typeface (a:ea), so Japanese text renders in the same
+font in PowerPoint, LibreOffice and Keynote whatever the theme says. Charts are PNG pictures
+from dashboard.png; KPIs and the municipality table are native text so they stay editable.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from pptx import Presentation
+from pptx.dml.color import RGBColor
+from pptx.enum.shapes import MSO_SHAPE
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.oxml.ns import qn
+from pptx.oxml.xmlchemy import OxmlElement
+from pptx.util import Emu, Inches, Pt
+
+from dashboard import png
+from dashboard.charts.slides import slide_style
+from dashboard.formats import SAMPLE_NOTICE
+from dashboard.slides import Deck, Slide
+
+EA_FONT = "Noto Sans CJK JP"
+SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
+MARGIN = Inches(0.5)
+CONTENT_TOP, CONTENT_H = Inches(1.25), Inches(5.3)
+CONTENT_W = SLIDE_W - 2 * MARGIN
+# Chart pictures: drawn at this CSS size and scale, then placed over the content area.
+PIC_W = 1280
+PIC_H = round(PIC_W * CONTENT_H / CONTENT_W)
+PIC_SCALE = 2
+BLUE, DARK, GREY, VERMILION, LIGHT = (RGBColor(0x00, 0x72, 0xB2), RGBColor(0x22, 0x22, 0x22),
+                                      RGBColor(0x55, 0x55, 0x55), RGBColor(0xD5, 0x5E, 0x00),
+                                      RGBColor(0xF2, 0xF4, 0xF7))
+SAMPLE_LINE = f"{SAMPLE_NOTICE}：実在の自治体の状況ではありません"
+PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+
+
+class PdfUnavailable(RuntimeError):
+    """The PDF cannot be made here; the message is Japanese and user-facing."""
+
+
+# -- Text with the East Asian font on every run --------------------------------------------
+
+def set_ea(run, typeface: str = EA_FONT) -> None:
+    """Latin and East Asian typeface on one run (a:latin then a:ea, in schema order)."""
+    run.font.name = typeface  # a:latin
+    rpr = run._r.get_or_add_rPr()
+    ea = rpr.find(qn("a:ea"))
+    if ea is None:
+        ea = OxmlElement("a:ea")
+        rpr.find(qn("a:latin")).addnext(ea)
+    ea.set("typeface", typeface)
+
+
+def _runs(shape):
+    if shape.has_text_frame:
+        for p in shape.text_frame.paragraphs:
+            yield from p.runs
+    if getattr(shape, "has_table", False) and shape.has_table:
+        for row in shape.table.rows:
+            for cell in row.cells:
+                for p in cell.text_frame.paragraphs:
+                    yield from p.runs
+
+
+def all_runs(prs: Presentation):
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            yield from _runs(shape)
+
+
+def _text(frame, lines, size: int, *, bold: bool = False, color: RGBColor = DARK,
+          align=PP_ALIGN.LEFT, space_after: int = 0) -> None:
+    frame.word_wrap = True
+    for i, line in enumerate([lines] if isinstance(lines, str) else lines):
+        p = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        p.alignment = align
+        if space_after:
+            p.space_after = Pt(space_after)
+        run = p.add_run()
+        run.text = line
+        run.font.size = Pt(size)
+        run.font.bold = bold
+        run.font.color.rgb = color
+        set_ea(run)
+
+
+def _box(slide, left, top, width, height, lines, size, **kw):
+    shape = slide.shapes.add_textbox(left, top, width, height)
+    frame = shape.text_frame
+    frame.margin_left = frame.margin_right = Inches(0.05)
+    _text(frame, lines, size, **kw)
+    return shape
+
+
+# -- Slide parts ---------------------------------------------------------------------------
+
+def _frame(s, slide: Slide, number: int, total: int, is_sample: bool) -> None:
+    """Title (the question), footer (出典・基準日), page number and the sample notice."""
+    if is_sample:
+        _box(s, MARGIN, Inches(0.08), CONTENT_W, Inches(0.32), SAMPLE_LINE, 12, bold=True, color=VERMILION)
+    # The question goes in the slide's title placeholder: PowerPoint's outline, accessibility
+    # checker and screen readers read it as the slide title.
+    title = s.shapes.title
+    if slide.kind == "title":
+        title.left, title.top, title.width, title.height = MARGIN, Inches(2.2), CONTENT_W, Inches(1.4)
+        title.text_frame.text = ""
+        _text(title.text_frame, slide.title, 40, bold=True, color=BLUE, align=PP_ALIGN.CENTER)
+    else:
+        title.left, title.top, title.width, title.height = MARGIN, Inches(0.42), CONTENT_W, Inches(0.8)
+        title.text_frame.text = ""
+        _text(title.text_frame, slide.title, 26, bold=True, color=DARK)
+    title.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+    _box(s, MARGIN, Inches(6.62), CONTENT_W - Inches(0.8), Inches(0.8), slide.source, 10, color=GREY)
+    _box(s, SLIDE_W - MARGIN - Inches(0.7), Inches(6.95), Inches(0.7), Inches(0.35), f"{number}/{total}", 11,
+         color=GREY, align=PP_ALIGN.RIGHT)
+
+
+def _title_slide(s, deck: Deck, slide: Slide) -> None:
+    _box(s, MARGIN, Inches(3.7), CONTENT_W, Inches(0.9), slide.subtitle, 22, align=PP_ALIGN.CENTER)
+    if deck.is_sample:
+        _box(s, MARGIN, Inches(4.7), CONTENT_W, Inches(0.6), f"この資料は{SAMPLE_NOTICE}で作成しています", 20,
+             bold=True, color=VERMILION, align=PP_ALIGN.CENTER)
+
+
+def _kpi_slide(s, slide: Slide) -> None:
+    cols, gap = 3, Inches(0.3)
+    w = (CONTENT_W - gap * (cols - 1)) // cols
+    h = Inches(2.3)
+    for i, k in enumerate(slide.kpis):
+        left = MARGIN + (w + gap) * (i % cols)
+        top = CONTENT_TOP + Inches(0.2) + (h + gap) * (i // cols)
+        card = s.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, left, top, w, h)
+        card.fill.solid()
+        card.fill.fore_color.rgb = LIGHT
+        card.line.color.rgb = RGBColor(0xC8, 0xCD, 0xD5)
+        card.adjustments[0] = 0.06
+        frame = card.text_frame
+        frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+        frame.margin_left = frame.margin_right = Inches(0.2)
+        _text(frame, [k.label], 16, color=GREY, space_after=6)
+        for text, size, bold, color in ((k.value, 32, True, DARK), (k.note, 14, False, GREY)):
+            if not text:
+                continue
+            p = frame.add_paragraph()
+            run = p.add_run()
+            run.text = text
+            run.font.size, run.font.bold, run.font.color.rgb = Pt(size), bold, color
+            set_ea(run)
+
+
+def _table_slide(s, slide: Slide) -> None:
+    """A native table (editable, selectable text). Header and row banding come from the table
+    style, so only the text is set per cell: python-pptx is slow per property on 1,000+ cells."""
+    df = slide.table
+    rows, cols = len(df) + 1, len(df.columns)
+    row_h = Inches(0.27)
+    shape = s.shapes.add_table(rows, cols, MARGIN, CONTENT_TOP, CONTENT_W, row_h * rows)
+    table = shape.table
+    widths = [1.2, 2.3, 1.5, 2.4, 2.1, 1.5, 1.33]  # inches, = CONTENT_W
+    for j, w in enumerate(widths[:cols]):
+        table.columns[j].width = Inches(w)
+    right = {j for j, c in enumerate(df.columns) if c.startswith(("DX担当職員", "前回", "支援中"))}
+    values = [list(map(str, df.columns)), *([str(x) for x in r] for r in df.itertuples(index=False))]
+    margin = str(Inches(0.02))
+    for i, (row, texts) in enumerate(zip(table.rows, values, strict=True)):
+        row.height = row_h
+        for j, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):
+            tc_pr = cell._tc.get_or_add_tcPr()
+            tc_pr.set("marT", margin)
+            tc_pr.set("marB", margin)
+            p = cell.text_frame.paragraphs[0]
+            if j in right:
+                p.alignment = PP_ALIGN.RIGHT
+            _plain_run(p, text, 12, bold=i == 0)
+
+
+def _plain_run(p, text: str, size: int, bold: bool = False) -> None:
+    """A run with size and typefaces written straight into its XML (fast path for table cells)."""
+    r = p._p.add_r()
+    r.text = text
+    rpr = r.get_or_add_rPr()
+    rpr.set("sz", str(size * 100))
+    if bold:
+        rpr.set("b", "1")
+    for tag in ("a:latin", "a:ea"):
+        face = OxmlElement(tag)
+        face.set("typeface", EA_FONT)
+        rpr.append(face)
+
+
+def _sources_slide(s, slide: Slide) -> None:
+    _box(s, MARGIN, CONTENT_TOP, CONTENT_W, CONTENT_H, list(slide.lines), 13, space_after=6)
+
+
+def chart_png(slide: Slide) -> bytes:
+    """The slide's chart as a picture, drawn by the shared kaleido browser."""
+    fig = slide_style(slide.figure(), height=PIC_H)
+    return png.render(fig, width=PIC_W, height=PIC_H, scale=PIC_SCALE)
+
+
+def _chart_slide(s, slide: Slide) -> None:
+    pic = chart_png(slide)
+    s.shapes.add_picture(io.BytesIO(pic), MARGIN, CONTENT_TOP, width=CONTENT_W, height=CONTENT_H)
+
+
+_BODIES = {"kpis": _kpi_slide, "table": _table_slide, "sources": _sources_slide, "chart": _chart_slide}
+
+
+def build_pptx(deck: Deck, progress: Callable[[int, int], None] | None = None) -> bytes:
+    """The deck as .pptx bytes (16:9)."""
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = Emu(SLIDE_W), Emu(SLIDE_H)
+    title_only = prs.slide_layouts[5]
+    props = prs.core_properties
+    props.title, props.subject = deck.title, deck.subtitle
+    props.author = props.last_modified_by = "DX人材ギャップ・ダッシュボード"
+    total = len(deck.slides)
+    for number, slide in enumerate(deck.slides, start=1):
+        s = prs.slides.add_slide(title_only)
+        _frame(s, slide, number, total, deck.is_sample)
+        if slide.kind == "title":
+            _title_slide(s, deck, slide)
+        else:
+            _BODIES[slide.kind](s, slide)
+        if progress:
+            progress(number, total)
+    for run in all_runs(prs):  # belt and braces: every run, whatever made it
+        if run._r.rPr is None or run._r.rPr.find(qn("a:ea")) is None:
+            set_ea(run)
+    buf = io.BytesIO()
+    prs.save(buf)
+    return buf.getvalue()
+
+
+# -- PDF via LibreOffice -------------------------------------------------------------------
+
+def soffice_path() -> str | None:
+    """LibreOffice's soffice: $DXGAP_SOFFICE when set (None if that file is missing), else on PATH."""
+    configured = os.environ.get("DXGAP_SOFFICE")
+    if configured:
+        return configured if Path(configured).exists() else None
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def pdf_available() -> tuple[bool, str]:
+    """(True, "") or (False, why not, in Japanese)."""
+    if soffice_path() is None:
+        return False, ("PDF は作れません：このサーバーに LibreOffice（soffice）が入っていないためです。"
+                       "PowerPoint 版をダウンロードして PDF に保存するか、管理者に "
+                       "`apt-get install libreoffice-impress-nogui` を依頼してください。")
+    return True, ""
+
+
+def to_pdf(pptx: bytes, timeout: float = 180) -> bytes:
+    """Convert .pptx bytes to PDF with LibreOffice headless; PdfUnavailable when it cannot."""
+    ok, reason = pdf_available()
+    if not ok:
+        raise PdfUnavailable(reason)
+    with tempfile.TemporaryDirectory(prefix="dxgap-pdf-") as tmp:
+        src = Path(tmp) / "deck.pptx"
+        src.write_bytes(pptx)
+        # A private profile: two conversions at once would otherwise fight over ~/.config/libreoffice.
+        profile = (Path(tmp) / "profile").as_uri()
+        cmd = [soffice_path(), f"-env:UserInstallation={profile}", "--headless", "--norestore",
+               "--convert-to", "pdf", "--outdir", tmp, str(src)]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)  # noqa: S603 (fixed argv)
+        except subprocess.TimeoutExpired:
+            raise PdfUnavailable(f"PDF は作れませんでした：LibreOffice の変換が {timeout:.0f} 秒で終わりませんでした。") from None
+        out = Path(tmp) / "deck.pdf"
+        if proc.returncode != 0 or not out.exists():
+            detail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["出力がありません"]
+            raise PdfUnavailable(f"PDF は作れませんでした：LibreOffice の変換に失敗しました（{detail[0]}）。")
+        return out.read_bytes()

@@ -1,0 +1,244 @@
+"""PNG export of any chart with kaleido and the system Chromium, fully offline.
+
+One kaleido browser is started lazily, once per process, and reused by every export (the first
+export pays 1.5–5 s to start it, later ones ~0.1–0.3 s); it is stopped at exit. The PNG carries a
+footer with 出典, 基準日 and, for sample data, 「サンプル（架空）データ」.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import os
+import re
+import threading
+from pathlib import Path
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from dashboard.charts.style import FONT, set_offline_topojson
+from dashboard.formats import SAMPLE_NOTICE
+
+ROOT = Path(__file__).resolve().parent.parent
+# The folder holding the stub world_110m.json: plotly's geo traces fetch it even with the
+# basemap hidden, and offline a CDN fetch would leave the map blank.
+TOPOJSON_DIR = ROOT / "static"
+DEFAULT_WIDTH, DEFAULT_HEIGHT, DEFAULT_SCALE = 1280, 720, 2
+FOOTER_FONT_PX = 12
+FOOTER_LINE_PX = 17
+_CARTESIAN = {"bar", "scatter", "histogram", "box", "heatmap"}
+
+_lock = threading.Lock()  # guards starting and stopping the shared browser
+_browser = None  # the _Browser of this process, started by the first export
+
+
+class PngUnavailable(RuntimeError):
+    """No browser to draw with; the message is Japanese and user-facing."""
+
+
+def chromium_path() -> Path:
+    return Path(os.environ.get("DXGAP_CHROMIUM") or os.environ.get("BROWSER_PATH") or "/usr/bin/chromium")
+
+
+def available() -> tuple[bool, str]:
+    """(True, "") or (False, a Japanese reason)."""
+    path = chromium_path()
+    if not path.exists():
+        return False, (f"PNG を作れません：画像を描くためのブラウザ（{path}）がこのサーバーにありません。"
+                       "管理者が `make test` か `apt-get install chromium fonts-noto-cjk` で入れてください。")
+    return True, ""
+
+
+RELOAD_EVERY = 25  # renders per tab between page reloads
+
+
+def _kaleido_class():
+    import kaleido
+
+    class SteadyKaleido(kaleido.Kaleido):
+        """kaleido reloads the tab's page after every picture, and only then returns it (~0.2–0.3 s
+        of CPU each time). A fresh page every RELOAD_EVERY pictures keeps the hygiene (no state
+        piling up over the 47 decks' ~200 pictures) without paying for it on every export; that
+        reload runs in the background, while the other tab takes the next picture."""
+
+        async def _return_kaleido_tab(self, tab):
+            tab.dxgap_renders = getattr(tab, "dxgap_renders", 0) + 1
+            if tab.dxgap_renders % RELOAD_EVERY:
+                await self.tabs_ready.put(tab)
+                return
+            task = asyncio.create_task(super()._return_kaleido_tab(tab))
+            self.dxgap_reloads = getattr(self, "dxgap_reloads", set())
+            self.dxgap_reloads.add(task)  # keep a reference until it is done
+            task.add_done_callback(self.dxgap_reloads.discard)
+
+    return SteadyKaleido
+
+
+class _Browser:
+    """One kaleido (Chromium, two tabs) on its own event-loop thread, shared by every export of
+    the process: Streamlit sessions (each download runs on its own thread), the CLI, the bench."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="dxgap-kaleido", daemon=True)
+        self.thread.start()
+        cls = _kaleido_class()
+
+        async def start():
+            # mathjax=False: its default is a CDN script, which offline only costs a failed fetch.
+            k = cls(n=2, path=str(chromium_path()), mathjax=False, timeout=90)
+            await k.open()
+            return k
+
+        try:
+            self.kaleido = self._call(start(), timeout=120)
+        except BaseException:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            raise
+
+    def _call(self, coro, timeout: float):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def render(self, spec: dict, opts: dict, topojson: str | None) -> bytes:
+        return self._call(self.kaleido.calc_fig(spec, opts=opts, topojson=topojson), timeout=120)
+
+    def healthy(self) -> bool:
+        return self.thread.is_alive() and self.kaleido.subprocess.poll() is None
+
+    def close(self) -> None:
+        try:
+            self._call(self.kaleido.close(), timeout=30)
+        except Exception:  # noqa: S110 (closing anyway: nothing more to do)
+            pass
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+def _shared_browser() -> _Browser:
+    global _browser
+    with _lock:
+        if _browser is None:
+            ok, reason = available()
+            if not ok:
+                raise PngUnavailable(reason)
+            set_offline_topojson(TOPOJSON_DIR.as_uri() + "/")
+            _browser = _Browser()
+            atexit.register(stop)
+        return _browser
+
+
+def stop() -> None:
+    """Close the shared browser (registered at exit; safe to call twice)."""
+    global _browser
+    with _lock:
+        browser, _browser = _browser, None
+    if browser is not None:
+        browser.close()
+
+
+def plotly_text(text: str) -> str:
+    """Plain text for a plotly label: plotly reads a few HTML tags, so file names are escaped."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def wrap(text: str, width_chars: int) -> list[str]:
+    """Break a footer at its ／ separators, then hard-wrap anything still too long."""
+    lines: list[str] = []
+    current = ""
+    for part in re.split(r"(?<=／)", text):
+        if current and len(current) + len(part) > width_chars:
+            lines.append(current)
+            current = ""
+        current += part
+        while len(current) > width_chars:
+            lines.append(current[:width_chars])
+            current = current[width_chars:]
+    if current:
+        lines.append(current)
+    return lines
+
+
+def footer_text(caption: str | None, is_sample: bool) -> str:
+    text = caption or ""
+    if is_sample and SAMPLE_NOTICE not in text:
+        text = f"{text}／{SAMPLE_NOTICE}" if text else SAMPLE_NOTICE
+    return text
+
+
+def export_figure(fig: go.Figure, *, footer: str | None = None, title: str | None = None,
+                  width: int = DEFAULT_WIDTH, height: int | None = None) -> go.Figure:
+    """A copy of fig laid out for a picture: white background, optional title, footer lines."""
+    out = go.Figure(fig)
+    height = int(height or out.layout.height or DEFAULT_HEIGHT)
+    margin = out.layout.margin
+    top = 64 if title else (margin.t if margin.t is not None else 20)
+    bottom = margin.b if margin.b is not None else 20
+    left = None
+    if any(t.type in _CARTESIAN for t in out.data):
+        # The footer is placed relative to the plot area, so the margins are fixed here rather
+        # than grown by the axes at draw time: wide enough for the longest category label.
+        out.update_xaxes(automargin=False)
+        out.update_yaxes(automargin=False)
+        left = _left_margin(out)
+        bottom = max(bottom, 70)
+    legend = out.layout.legend
+    if title and legend.orientation == "h" and (legend.y or 0) >= 1:
+        top += 36  # a legend above the plot goes under the title, not over it
+    lines = wrap(footer, max(40, int((width - 40) / (FOOTER_FONT_PX + 0.5)))) if footer else []
+    footer_px = len(lines) * FOOTER_LINE_PX
+    out.update_layout(
+        width=width, height=height, paper_bgcolor="white",
+        font={"family": FONT}, margin={"t": top, "b": bottom + footer_px + (12 if lines else 0)},
+    )
+    if left is not None:
+        out.update_layout(margin={"l": left})
+    left = out.layout.margin.l if out.layout.margin.l is not None else 10
+    if title:
+        out.update_layout(title={"text": plotly_text(title), "x": 0.01, "xanchor": "left", "y": 0.98,
+                                 "yanchor": "top", "yref": "container", "font": {"size": 22, "family": FONT}})
+    if lines:
+        out.add_annotation(
+            text="<br>".join(plotly_text(line) for line in lines), showarrow=False, align="left",
+            xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
+            xshift=-(left - 16), yshift=-(bottom + 6), font={"size": FOOTER_FONT_PX, "color": "#333", "family": FONT},
+        )
+    return out
+
+
+def _text_px(text, size: float) -> float:
+    """Rough width of a label: full-width (CJK) characters ≈ 1 em, others ≈ 0.6 em."""
+    return sum(size if ord(ch) > 0x2E7F else size * 0.6 for ch in str(text))
+
+
+def _left_margin(fig: go.Figure) -> int:
+    size = fig.layout.font.size or 13
+    tick = fig.layout.yaxis.tickfont.size or size
+    labels = [y for t in fig.data if t.type in _CARTESIAN and getattr(t, "y", None) is not None
+              for y in t.y if isinstance(y, str)]
+    widest = max((_text_px(x, tick) for x in labels), default=_text_px("100%", tick))
+    title = size * 1.9 if fig.layout.yaxis.title.text else 0
+    return int(widest + title + 24)
+
+
+def render(fig: go.Figure, *, footer: str | None = None, title: str | None = None, width: int = DEFAULT_WIDTH,
+           height: int | None = None, scale: float = DEFAULT_SCALE) -> bytes:
+    """PNG bytes of fig (width×scale by height×scale pixels), through the shared browser."""
+    spec = export_figure(fig, footer=footer, title=title, width=width, height=height)
+    opts = {"format": "png", "width": spec.layout.width, "height": spec.layout.height, "scale": scale}
+    data = spec.to_dict()
+    browser = _shared_browser()
+    try:
+        return browser.render(data, opts, pio.defaults.topojson)
+    except Exception:
+        if _is_healthy(browser):
+            raise  # the figure was at fault, not the browser
+        stop()  # the browser died (crashed or killed): start a fresh one, once
+        return _shared_browser().render(data, opts, pio.defaults.topojson)
+
+
+def _is_healthy(browser: _Browser) -> bool:
+    try:
+        return browser.healthy()
+    except AttributeError:  # a kaleido/choreographer without these internals: assume alive
+        return browser.thread.is_alive()

@@ -1,0 +1,203 @@
+"""Prefecture page: one prefecture's municipalities, their history, assignments and peers.
+
+Shortage, pool and coverage figures come from summary.by_prefecture / summary.national, so
+the prefecture page and the national page always quote the same numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import unicodedata
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.db import query
+from dashboard.queries import summary
+from dashboard.tiers import tiers
+
+# The MIC スキル標準 roles, in their usual order; other role words follow them.
+ROLES = ("プロデューサー", "プロジェクトマネージャー", "サービスデザイナー", "エンジニア")
+# Kind groups for the similarity distance (特別区 and 政令指定都市 are both large urban units).
+KIND_GROUPS = {"市": "市", "町": "町", "村": "村", "特別区": "特別区・政令市", "政令指定都市": "特別区・政令市"}
+SIMILARITY_DEFINITION = (
+    "似た都道府県：市区町村数の自然対数と、市・町・村・特別区＋政令指定都市の構成比の4つ、"
+    "計5つの値を並べたベクトルのユークリッド距離が小さい順に3つ"
+)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def municipalities(v: str, pref: str, date: dt.date, prev: dt.date | None, n: int, as_of: dt.date) -> pd.DataFrame:
+    """One row per municipality of pref: staff on date and prev, tier, rank, talent by role.
+
+    Columns: lg_code, name, name_kana, kind, lat, lng, population, dx_staff, prev_staff, change,
+    tier, rank, shortage, talent, <one column per role>, uncovered.
+    """
+    df = query(v, """
+        SELECT m.lg_code, m.name, m.name_kana, m.kind, m.lat, m.lng, m.population,
+               s.dx_staff, p.dx_staff AS prev_staff
+        FROM municipalities m
+        LEFT JOIN staff_survey s ON s.lg_code = m.lg_code AND s.base_date = $date
+        LEFT JOIN staff_survey p ON p.lg_code = m.lg_code AND p.base_date = $prev
+        WHERE m.prefecture_code = $pref
+        ORDER BY m.lg_code""", {"pref": pref, "date": date, "prev": prev})
+    # An assignment counts while it runs on $as_of: the rule summary uses for pool coverage.
+    talent = query(v, """
+        SELECT a.lg_code, r.role, count(DISTINCT a.person_id) AS talent
+        FROM talent_assignment a
+        JOIN talent_roster r USING (person_id)
+        JOIN municipalities m ON m.lg_code = a.lg_code
+        WHERE m.prefecture_code = $pref AND a.start_date <= $as_of AND (a.end_date IS NULL OR a.end_date >= $as_of)
+        GROUP BY ALL""", {"pref": pref, "as_of": as_of})
+    totals = query(v, """
+        SELECT a.lg_code, count(DISTINCT a.person_id) AS talent
+        FROM talent_assignment a JOIN municipalities m ON m.lg_code = a.lg_code
+        WHERE m.prefecture_code = $pref AND a.start_date <= $as_of AND (a.end_date IS NULL OR a.end_date >= $as_of)
+        GROUP BY ALL""", {"pref": pref, "as_of": as_of})
+    return _derive(df, talent, totals, n)
+
+
+def _derive(df: pd.DataFrame, talent: pd.DataFrame, totals: pd.DataFrame, n: int) -> pd.DataFrame:
+    df = df.copy()
+    df["change"] = df.dx_staff - df.prev_staff
+    df["tier"] = tiers(df.dx_staff, n)
+    # 1 = most staff; 未回答 has no rank.
+    df["rank"] = df.dx_staff.rank(ascending=False, method="min").astype("Int64")
+    df["shortage"] = df.dx_staff.le(n)
+    df["talent"] = df.lg_code.map(dict(zip(totals.lg_code, totals.talent, strict=True))).fillna(0).astype(int)
+    roles = list(ROLES) + sorted(set(talent.role) - set(ROLES))
+    wide = talent.pivot_table(index="lg_code", columns="role", values="talent", aggfunc="sum")
+    for role in roles:
+        col = wide[role] if role in wide.columns else pd.Series(dtype=float)
+        df[role] = df.lg_code.map(col).fillna(0).astype(int)
+    df["uncovered"] = df.shortage & df.talent.eq(0)
+    df.attrs["roles"] = roles
+    return df
+
+
+def roles_of(df: pd.DataFrame) -> list[str]:
+    """The role columns of a municipalities() frame, in display order."""
+    return [c for c in df.attrs.get("roles", ROLES) if c in df.columns]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def staff_history(v: str, pref: str) -> pd.DataFrame:
+    """lg_code × every base date → dx_staff (NaN = 未回答 or not in that survey)."""
+    return query(v, """
+        SELECT m.lg_code, d.base_date, s.dx_staff
+        FROM municipalities m
+        CROSS JOIN (SELECT DISTINCT base_date FROM staff_survey) d
+        LEFT JOIN staff_survey s ON s.lg_code = m.lg_code AND s.base_date = d.base_date
+        WHERE m.prefecture_code = $pref
+        ORDER BY m.lg_code, d.base_date""", {"pref": pref})
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def assignments(v: str, lg_code: str, as_of: dt.date) -> pd.DataFrame:
+    """The talent assigned to one municipality, past and present, as role + pseudonymous id only
+    (the privacy rule of the talent page: no other attribute of a person is shown per municipality)."""
+    return query(v, """
+        SELECT r.role, a.person_id,
+               bool_or(a.start_date <= $as_of AND (a.end_date IS NULL OR a.end_date >= $as_of)) AS active
+        FROM talent_assignment a JOIN talent_roster r USING (person_id)
+        WHERE a.lg_code = $lg
+        GROUP BY ALL ORDER BY active DESC, r.role, a.person_id""", {"lg": lg_code, "as_of": as_of})
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def system_status(v: str, pref: str) -> pd.DataFrame:
+    """The prefecture's milestones: milestone, milestone_name, achieved_on, model, note."""
+    return query(v, """
+        SELECT milestone, milestone_name, achieved_on, model, note
+        FROM dx_system_status WHERE prefecture_code = $pref ORDER BY milestone""", {"pref": pref})
+
+
+def reached_milestone(status: pd.DataFrame, as_of: dt.date) -> dict | None:
+    """The highest milestone reached by as_of (the rule summary uses), with its name and date."""
+    done = status[status.achieved_on.notna() & (pd.to_datetime(status.achieved_on) <= pd.Timestamp(as_of))]
+    if done.empty:
+        return None
+    row = done.sort_values("milestone").iloc[-1]
+    return {"milestone": int(row.milestone), "name": row.milestone_name,
+            "achieved_on": pd.Timestamp(row.achieved_on).date(), "model": None if pd.isna(row.model) else row.model}
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def shortage_trend(v: str, pref: str, dates: list[dt.date], n: int, as_of: dt.date) -> pd.DataFrame:
+    """The prefecture's and the nation's shortage share on every base date (from summary)."""
+    rows = []
+    for d in dates:
+        by_pref = summary.by_prefecture(v, d, n, as_of).set_index("prefecture_code")
+        nat = summary.national(v, d, n, as_of)
+        rows.append({"base_date": d, "pref_share": by_pref.shortage_share.get(pref),
+                     "national_share": nat["shortage_share"]})
+    return pd.DataFrame(rows)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def kind_mix(v: str) -> pd.DataFrame:
+    """Per prefecture: municipality count and the kind mix used for the similarity distance."""
+    df = query(v, """
+        SELECT prefecture_code, kind, count(*) AS k FROM municipalities GROUP BY ALL ORDER BY ALL""")
+    df["group"] = df.kind.map(KIND_GROUPS).fillna("市")
+    wide = df.pivot_table(index="prefecture_code", columns="group", values="k", aggfunc="sum", fill_value=0)
+    for g in dict.fromkeys(KIND_GROUPS.values()):
+        if g not in wide.columns:
+            wide[g] = 0
+    out = pd.DataFrame({"municipalities": wide.sum(axis=1)})
+    for g in dict.fromkeys(KIND_GROUPS.values()):
+        out[g] = wide[g] / out.municipalities
+    return out.reset_index()
+
+
+def similar_prefectures(mix: pd.DataFrame, pref: str, k: int = 3) -> pd.DataFrame:
+    """The k prefectures nearest to pref (see SIMILARITY_DEFINITION), nearest first, with distance."""
+    groups = list(dict.fromkeys(KIND_GROUPS.values()))
+    x = mix.set_index("prefecture_code")
+    features = pd.concat([x.municipalities.map(math.log).rename("log_n"), x[groups]], axis=1)
+    if pref not in features.index:
+        return mix.iloc[0:0].assign(distance=pd.Series(dtype=float))
+    diff = features - features.loc[pref]
+    dist = (diff**2).sum(axis=1) ** 0.5
+    out = x.assign(distance=dist).drop(index=pref).sort_values(["distance", "municipalities"]).head(k)
+    return out.reset_index()
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def peers(v: str, pref: str, date: dt.date, n: int, as_of: dt.date, k: int = 3) -> pd.DataFrame:
+    """The prefecture, its k most similar prefectures and the nation: kind mix, shortage share, coverage.
+
+    Shares and coverage come from summary, so they equal the national page's figures.
+    """
+    mix = kind_mix(v)
+    near = similar_prefectures(mix, pref, k)
+    by_pref = summary.by_prefecture(v, date, n, as_of).set_index("prefecture_code")
+    codes = [pref, *near.prefecture_code]
+    out = mix.set_index("prefecture_code").loc[codes].reset_index()
+    out.insert(1, "name", [by_pref.name[c] for c in codes])
+    out.insert(2, "distance", [0.0, *near.distance])
+    out["shortage_share"] = [by_pref.shortage_share[c] for c in codes]
+    out["coverage"] = [by_pref.coverage[c] for c in codes]
+    nat = summary.national(v, date, n, as_of)
+    nation = mix[mix.columns[1:]].mul(mix.municipalities, axis=0).sum() / mix.municipalities.sum()
+    nation["municipalities"] = mix.municipalities.sum()
+    out.loc[len(out)] = {"prefecture_code": "", "name": "全国", "distance": float("nan"), **nation.to_dict(),
+                         "shortage_share": nat["shortage_share"], "coverage": nat["coverage"]}
+    return out
+
+
+def search(df: pd.DataFrame, text: str) -> pd.DataFrame:
+    """Rows whose name or kana contains text (全角/半角 and カタカナ/ひらがな are treated alike)."""
+    needle = _fold(text)
+    if not needle:
+        return df
+    hit = df.name.map(_fold).str.contains(needle, regex=False) | \
+        df.name_kana.fillna("").map(_fold).str.contains(needle, regex=False)
+    return df[hit]
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    # カタカナ → ひらがな (U+30A1..U+30F6 → U+3041..U+3096), since the warehouse keeps kana in hiragana.
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)

@@ -1,0 +1,402 @@
+"""Slide decks: what presentation mode shows and what the PowerPoint export writes.
+
+A Slide is the question it answers (its title), what answers it (a figure builder, KPIs, a
+table page or text lines), the base date and the 出典 text. Two decks: the nation and one
+prefecture. The figure functions here are also what the pages and the CLI draw, so a chart
+on screen, in a PNG and on a slide is the same chart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import formats, geo
+from dashboard.charts import national as national_charts
+from dashboard.charts import slides as charts
+from dashboard.formats import date_label
+from dashboard.metrics import DEFINITIONS, metric
+from dashboard.notes import source_text
+from dashboard.queries import common, summary
+from dashboard.queries import national as national_q
+from dashboard.queries import slides as q
+from dashboard.state import ViewState
+from etl.status import MILESTONES
+
+ROWS_PER_PAGE = 18  # municipality table rows per slide: fits 16:9 at a readable size, no row cut off
+ACCELERATOR_GOAL = 500
+
+
+@dataclass(frozen=True)
+class Kpi:
+    label: str
+    value: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Slide:
+    key: str
+    title: str  # the question the slide answers
+    kind: str  # title | kpis | chart | table | sources
+    date: dt.date
+    source: str  # 出典・基準日 (and the sample notice) as plain text
+    figure: Callable[[], go.Figure] | None = None
+    kpis: tuple[Kpi, ...] = ()
+    table: pd.DataFrame | None = None
+    lines: tuple[str, ...] = ()
+    subtitle: str = ""
+
+
+@dataclass(frozen=True)
+class Deck:
+    title: str
+    subtitle: str
+    file_stem: str
+    is_sample: bool
+    slides: list[Slide] = field(default_factory=list)
+
+    @property
+    def titles(self) -> list[str]:
+        return [s.title for s in self.slides]
+
+
+# Per metric: the question the map answers, and the ranking's question and direction (True = high first).
+MAP_QUESTIONS = {
+    "shortage_share": "DX担当職員{n}人以下の自治体はどこに多いか",
+    "severe_share": "DX担当職員1人以下の自治体はどこに多いか",
+    "median_staff": "DX担当職員数（中央値）が少ないのはどこか",
+    "staff_per_10k": "人口あたりのDX担当職員が少ないのはどこか",
+    "pool_per_shortage": "不足自治体に対して人材プールが厚いのはどこか",
+    "shortage_share_change": "不足自治体の割合はどこで増えたか（前回比）",
+}
+RANK_QUESTIONS = {
+    "shortage_share": ("不足自治体（{n}人以下）の割合が高い都道府県はどこか", True),
+    "severe_share": ("1人以下の自治体の割合が高い都道府県はどこか", True),
+    "median_staff": ("DX担当職員数の中央値が低い都道府県はどこか", False),
+    "staff_per_10k": ("人口1万人あたりの職員数が少ない都道府県はどこか", False),
+    "pool_per_shortage": ("不足自治体1団体あたりの人材プールが薄い都道府県はどこか", False),
+    "shortage_share_change": ("不足自治体の割合が前回より増えた都道府県はどこか", True),
+}
+
+
+# -- Figures shared by the pages, the CLI, presentation mode and the deck -----------------
+
+def _shown(v: str, view: ViewState, as_of: dt.date) -> pd.DataFrame:
+    df = summary.by_prefecture(v, view.date, view.n, as_of)
+    return df if view.region is None else df[df.region == view.region]
+
+
+def national_map(v: str, view: ViewState, as_of: dt.date) -> go.Figure:
+    """The prefecture choropleth of the chosen metric (the national page's main map)."""
+    m = metric(view.metric, view.n)
+    return national_charts.prefecture_choropleth(_shown(v, view, as_of), geo.prefecture_geojson(v), m, view.n)
+
+
+def national_ranked(v: str, view: ViewState, as_of: dt.date, order: str = "value") -> go.Figure:
+    m = metric(view.metric, view.n)
+    return national_charts.ranked_bars(_shown(v, view, as_of), m, order)
+
+
+def municipality_map(v: str, view: ViewState, pref: str | None = None) -> tuple[go.Figure, bool]:
+    """Municipalities coloured by staff tier: polygons when boundaries are loaded, else points.
+    Returns (figure, drawn_as_points)."""
+    munis = national_q.municipalities_at(v, view.date, view.n)
+    if pref:
+        munis = munis[munis.prefecture_code == pref]
+    elif view.region:
+        munis = munis[munis.region == view.region]
+    gj = geo.municipality_geojson(v, pref) if common.has_municipal_boundaries(v) and not munis.empty else None
+    if gj and gj["features"]:
+        keep = set(munis.lg_code)
+        gj = {**gj, "features": [f for f in gj["features"] if f["id"] in keep]}
+        return national_charts.municipality_choropleth(munis, gj, view.n), False
+    fig = national_charts.municipality_points(munis, view.n)
+    if pref:  # one prefecture: its outline under the points, zoomed to it, markers large enough to see
+        fig.update_traces(marker={"size": 11})
+        outline = {**geo.prefecture_geojson(v)}
+        outline["features"] = [f for f in outline["features"] if f["id"] == pref]
+        fig.add_trace(go.Choropleth(geojson=outline, locations=[pref], z=[0], featureidkey="id", showscale=False,
+                                    colorscale=[[0, "#EEEEEE"], [1, "#EEEEEE"]], hoverinfo="skip", showlegend=False,
+                                    marker={"line": {"color": "#888888", "width": 1}}))
+        fig.data = (fig.data[-1], *fig.data[:-1])  # drawn first, under the points
+        fig.layout.geo.lataxis.range = None
+        fig.layout.geo.lonaxis.range = None
+        fig.update_geos(fitbounds="locations")
+    return fig, True
+
+
+def national_ranked_columns(v: str, view: ViewState, as_of: dt.date) -> go.Figure:
+    m = metric(view.metric, view.n)
+    _, descending = RANK_QUESTIONS[m.key]
+    return charts.ranked_columns(_shown(v, view, as_of), m.key, m.label, m.kind, descending=descending)
+
+
+def national_trend(v: str, view: ViewState, as_of: dt.date) -> go.Figure:
+    return charts.trend(_trend_rows(v, view.n, as_of, None), f"不足自治体の割合（{view.n}人以下）")
+
+
+def coverage_by_prefecture(v: str, view: ViewState, as_of: dt.date) -> go.Figure:
+    return charts.ranked_columns(_shown(v, view, as_of), "coverage", "プールのカバー率（人材が支援する不足自治体の割合）",
+                                 "share", descending=True, color=charts.GREEN)
+
+
+def progress_burnup(v: str, view: ViewState, as_of: dt.date) -> go.Figure:
+    return charts.burnup(summary.by_prefecture(v, view.date, view.n, as_of), as_of)
+
+
+def prefecture_trend(v: str, view: ViewState, pref: str, as_of: dt.date) -> go.Figure:
+    return charts.trend(_trend_rows(v, view.n, as_of, pref), f"不足自治体の割合（{view.n}人以下）")
+
+
+def prefecture_coverage(v: str, view: ViewState, pref: str, as_of: dt.date) -> go.Figure:
+    row = _pref_row(v, view, pref, as_of)
+    nat = summary.national(v, view.date, view.n, as_of)
+    df = pd.DataFrame({"label": [row["name"], "全国"], "covered": [row["shortage_covered"], nat["shortage_covered"]],
+                       "shortage": [row["shortage"], nat["shortage"]]})
+    return charts.coverage_bars(df)
+
+
+def prefecture_progress(v: str, pref: str, as_of: dt.date) -> go.Figure:
+    return charts.milestone_timeline(q.milestones(v, pref), MILESTONES, as_of)
+
+
+def _trend_rows(v: str, n: int, as_of: dt.date, pref: str | None) -> pd.DataFrame:
+    rows = []
+    names = common.prefectures(v).set_index("prefecture_code").name
+    for d in common.base_dates(v):
+        if pref:
+            r = summary.by_prefecture(v, d, n, as_of).set_index("prefecture_code").loc[pref]
+            rows.append((pd.Timestamp(d), names[pref], r.shortage_share, r.shortage, r.surveyed))
+        nat = summary.national(v, d, n, as_of)
+        rows.append((pd.Timestamp(d), "全国", nat["shortage_share"], nat["shortage"], nat["surveyed"]))
+    return pd.DataFrame(rows, columns=["base_date", "series", "value", "count", "surveyed"])
+
+
+def _pref_row(v: str, view: ViewState, pref: str, as_of: dt.date) -> dict:
+    df = summary.by_prefecture(v, view.date, view.n, as_of)
+    return df.set_index("prefecture_code").loc[pref].to_dict() | {"prefecture_code": pref}
+
+
+# -- Decks ---------------------------------------------------------------------------------
+
+def _sources_slide(v: str, view: ViewState, as_of: dt.date, is_sample: bool, scope: str) -> Slide:
+    kinds = ["survey", "roster", "status"]
+    if common.has_municipal_boundaries(v):
+        kinds.append("boundaries")
+    if common.has_population(v):
+        kinds.append("population")
+    lines = [
+        source_text(v, tuple(kinds), view.date, None, False),
+        f"対象：{scope}。不足の基準：DX担当職員{view.n}人以下。人材プール・アクセラレータ・体制構築の進捗は {as_of} 時点。",
+        *(f"{k}：{text}" for k, text in DEFINITIONS.items()),
+    ]
+    if is_sample:
+        lines.insert(0, f"{formats.SAMPLE_NOTICE}：この資料の数値は公表値に合わせて作った架空のデータで、実在の自治体の状況ではありません。")
+    return Slide("sources", "出典と定義", "sources", view.date,
+                 source_text(v, ("survey",), view.date, None, is_sample), lines=tuple(lines))
+
+
+def national_kpis(nat: dict, n: int) -> tuple[Kpi, ...]:
+    prev = nat["prev_date"]
+    return (
+        Kpi(f"{n}人以下の市区町村", f"{formats.count(nat['shortage'])} 団体",
+            f"回答 {formats.count(nat['surveyed'])} 団体の {formats.share(nat['shortage_share'])}"),
+        Kpi("1人以下の市区町村", f"{formats.count(nat['severe'])} 団体", formats.share(nat["severe_share"])),
+        Kpi("0人の市区町村", f"{formats.count(nat['zero'])} 団体", formats.share(nat["zero_share"])),
+        Kpi(f"前回（{prev}）からの変化" if prev else "前回からの変化",
+            formats.signed(nat["shortage_change"], unit=" 団体") if prev else "—",
+            f"{formats.points(nat['shortage_share_change'])}（割合）" if prev else "前回の調査なし"),
+        Kpi("地域DX推進体制を構築した都道府県", f"{nat['systems_built']} / 47",
+            f"人材プール機能を確保 {nat['pools_built']} / 47"),
+        Kpi("自治体DXアクセラレータ（在任）", f"{formats.count(nat['accelerators'])} / {ACCELERATOR_GOAL} 人",
+            f"目標まで あと {formats.count(max(0, ACCELERATOR_GOAL - nat['accelerators']))} 人"),
+    )
+
+
+def national_stem(view: ViewState) -> str:
+    """The deck's file name without extension (also what the download buttons offer)."""
+    return f"DX人材ギャップ_{view.region or '全国'}_{view.date.isoformat()}_{view.n}人以下"
+
+
+def prefecture_stem(name: str, view: ViewState) -> str:
+    return f"DX人材ギャップ_{name}_{view.date.isoformat()}_{view.n}人以下"
+
+
+def national_deck(v: str, view: ViewState, as_of: dt.date, is_sample: bool) -> Deck:
+    n, date = view.n, view.date
+    m = metric(view.metric, n)
+    scope = view.region or "全国"
+    nat = summary.national(v, date, n, as_of)
+    kpi_def = f"不足＝DX担当職員{n}人以下、割合の分母は回答した市区町村。体制・アクセラレータは {as_of} 時点"
+
+    def src(kinds, definition=None):
+        return source_text(v, kinds, date, definition, is_sample)
+
+    rank_q, _ = RANK_QUESTIONS[m.key]
+    slides = [
+        Slide("title", f"市区町村のDX人材ギャップ（{scope}）", "title", date, src(("survey",)),
+              subtitle=f"調査基準日 {date_label(date)}／不足の基準：DX担当職員{n}人以下"),
+        Slide("kpis", f"DX担当職員が{n}人以下の市区町村はいくつあるか", "kpis", date,
+              src(("survey", "status", "roster"), kpi_def), kpis=national_kpis(nat, n)),
+        Slide("map", MAP_QUESTIONS[m.key].format(n=n) + ("" if scope == "全国" else f"（{scope}）"), "chart", date,
+              src(("survey",), m.definition), figure=lambda: national_map(v, view, as_of)),
+        Slide("ranked", rank_q.format(n=n), "chart", date, src(("survey",), m.definition),
+              figure=lambda: national_ranked_columns(v, view, as_of)),
+        Slide("trend", f"不足自治体（{n}人以下）の割合は調査のたびにどう変わったか", "chart", date,
+              src(("survey",), metric("shortage_share", n).definition),
+              figure=lambda: national_trend(v, view, as_of)),
+        Slide("coverage", "人材プールは不足自治体をどこまでカバーしているか", "chart", date,
+              src(("survey", "roster"), f"{DEFINITIONS['プールのカバー率']}人材は {as_of} 時点"),
+              figure=lambda: coverage_by_prefecture(v, view, as_of)),
+        Slide("progress", "令和7年度末までに全都道府県で地域DX推進体制が整うか", "chart", date,
+              src(("status",), f"{DEFINITIONS['進捗']}{as_of} 時点"),
+              figure=lambda: progress_burnup(v, view, as_of)),
+        _sources_slide(v, view, as_of, is_sample, scope),
+    ]
+    return Deck(f"市区町村のDX人材ギャップ（{scope}）", f"調査基準日 {date_label(date)}", national_stem(view),
+                is_sample, slides)
+
+
+def prefecture_kpis(row: dict, nat: dict, n: int, ms: pd.DataFrame, as_of: dt.date) -> tuple[Kpi, ...]:
+    reached = ms[pd.to_datetime(ms.achieved_on) <= pd.Timestamp(as_of)]
+    if reached.empty:
+        status, note = "未着手", "マイルストーン未到達"
+    else:
+        top = reached.iloc[-1]
+        status = f"段階 {int(top.milestone)} / {max(MILESTONES)}"
+        note = f"{top.milestone_name}（{pd.Timestamp(top.achieved_on):%Y-%m-%d}）"
+    return (
+        Kpi(f"{n}人以下の市区町村", f"{formats.count(row['shortage'])} / {formats.count(row['surveyed'])} 団体",
+            f"{formats.share(row['shortage_share'])}（全国 {formats.share(nat['shortage_share'])}）"),
+        Kpi("1人以下の市区町村", f"{formats.count(row['severe'])} 団体",
+            f"{formats.share(row['severe_share'])}（全国 {formats.share(nat['severe_share'])}）"),
+        Kpi("0人の市区町村", f"{formats.count(row['zero'])} 団体",
+            f"{formats.share(row['zero_share'])}（全国 {formats.share(nat['zero_share'])}）"),
+        Kpi("DX担当職員数の中央値", f"{formats.number(row['median_staff'])} 人",
+            f"全国 {formats.number(nat['median_staff'])} 人"),
+        Kpi("人材プール（在籍）", f"{formats.count(row['pool_talent'])} 人",
+            f"不足自治体のカバー率 {formats.share(row['coverage'])}（全国 {formats.share(nat['coverage'])}）"),
+        Kpi("地域DX推進体制", status, note),
+    )
+
+
+def table_pages(rows: pd.DataFrame, date: dt.date, prev: dt.date | None) -> list[pd.DataFrame]:
+    """The municipality table as users read it, split into pages of ROWS_PER_PAGE rows."""
+    def staff(x):
+        return "未回答" if pd.isna(x) else f"{x:g}"
+
+    table = pd.DataFrame({
+        "団体コード": rows.lg_code,
+        "市区町村": rows.name,
+        "種別": rows.kind,
+        f"DX担当職員 {date}": [staff(x) for x in rows.dx_staff],
+        f"前回 {prev}" if prev else "前回": [staff(x) for x in rows.prev_staff] if prev else ["—"] * len(rows),
+        "区分": rows.tier,
+        "支援中の人材": [f"{int(x)} 人" if x else "—" for x in rows.talent],
+    }).reset_index(drop=True)
+    return [table.iloc[i:i + ROWS_PER_PAGE].reset_index(drop=True) for i in range(0, len(table), ROWS_PER_PAGE)] \
+        or [table]
+
+
+def prefecture_deck(v: str, view: ViewState, pref: str, as_of: dt.date, is_sample: bool) -> Deck:
+    n, date = view.n, view.date
+    name = common.prefectures(v).set_index("prefecture_code").name[pref]
+    prev = common.previous_date(v, date)
+    row = _pref_row(v, view, pref, as_of)
+    nat = summary.national(v, date, n, as_of)
+    ms = q.milestones(v, pref)
+    rows = q.municipality_rows(v, pref, date, prev, n, as_of)
+    pages = table_pages(rows, date, prev)
+    view = view.with_(pref=pref)
+
+    def src(kinds, definition=None):
+        return source_text(v, kinds, date, definition, is_sample)
+
+    short_def = metric("shortage_share", n).definition
+    map_fig_points = not common.has_municipal_boundaries(v)
+    slides = [
+        Slide("title", f"{name}のDX人材ギャップ", "title", date, src(("survey",)),
+              subtitle=f"調査基準日 {date_label(date)}／不足の基準：DX担当職員{n}人以下"),
+        Slide("kpis", f"{name}の不足は全国と比べてどうか", "kpis", date,
+              src(("survey", "roster", "status"), f"不足＝DX担当職員{n}人以下。人材・体制は {as_of} 時点"),
+              kpis=prefecture_kpis(row, nat, n, ms, as_of)),
+        Slide("map", f"{name}でDX担当職員{n}人以下の市区町村はどこか", "chart", date,
+              src(("survey", "boundaries"),
+                  "色はDX担当職員数の区分。未回答は灰色" + ("。境界が未読み込みのため役場の位置を点で表示" if map_fig_points else "")),
+              figure=lambda: municipality_map(v, view, pref)[0]),
+    ]
+    for i, page in enumerate(pages, start=1):
+        slides.append(Slide(f"table-{i}", f"{name}の市区町村別 DX担当職員数（{i}/{len(pages)}）", "table", date,
+                            src(("survey", "roster"), f"支援中の人材は {as_of} 時点の割り当て"), table=page))
+    slides += [
+        Slide("trend", f"{name}の不足自治体の割合は全国と比べてどう変わったか", "chart", date,
+              src(("survey",), short_def), figure=lambda: prefecture_trend(v, view, pref, as_of)),
+        Slide("coverage", f"{name}の人材プールは不足自治体をどこまで支えているか", "chart", date,
+              src(("survey", "roster"), f"{DEFINITIONS['プールのカバー率']}人材は {as_of} 時点"),
+              figure=lambda: prefecture_coverage(v, view, pref, as_of)),
+        Slide("progress", f"{name}の地域DX推進体制はどこまで進んだか", "chart", date,
+              src(("status",), f"マイルストーン0〜4の到達日。期限は{charts.DEADLINE_LABEL}（{charts.DEADLINE}）。{as_of} 時点"),
+              figure=lambda: prefecture_progress(v, pref, as_of)),
+        _sources_slide(v, view, as_of, is_sample, name),
+    ]
+    return Deck(f"{name}のDX人材ギャップ", f"調査基準日 {date_label(date)}", prefecture_stem(name, view),
+                is_sample, slides)
+
+
+def deck_for(v: str, view: ViewState, as_of: dt.date, is_sample: bool) -> Deck:
+    """The deck presentation mode shows: the prefecture's when one is chosen, else the nation's."""
+    if view.pref:
+        return prefecture_deck(v, view, view.pref, as_of, is_sample)
+    return national_deck(v, view, as_of, is_sample)
+
+
+# -- One chart of a page, as the page and the CLI (python -m dashboard png) both draw it ------
+
+@dataclass(frozen=True)
+class PageChart:
+    figure: go.Figure
+    title: str  # printed on the PNG
+    caption: str  # 出典・基準日・定義 (+ sample notice): the caption on the page, the PNG footer
+    png_name: str
+
+
+PAGE_CHARTS = {
+    "national": ("map", "municipalities", "ranked", "trend", "coverage", "progress"),
+    "prefecture": ("map", "trend", "coverage", "progress"),
+}
+
+
+def page_chart(page: str, which: str, v: str, view: ViewState, as_of: dt.date, is_sample: bool,
+               pref: str | None = None, order: str = "value") -> PageChart:
+    """The national page's map, municipality map and ranking exactly as that page draws them;
+    the trend, coverage and progress charts (and every prefecture chart) as their slides."""
+    m = metric(view.metric, view.n)
+    if page == "national" and which == "map":
+        return PageChart(national_map(v, view, as_of), f"{m.label}（都道府県別）",
+                         source_text(v, ("survey",), view.date, m.definition, is_sample),
+                         f"national_map_{view.metric}_{view.date}.png")
+    if page == "national" and which == "municipalities":
+        fig, _ = municipality_map(v, view)
+        return PageChart(fig, f"市区町村別のDX担当職員数（{view.region or '全国'}）",
+                         source_text(v, ("survey", "boundaries"), view.date,
+                                     "色はDX担当職員数の区分。未回答は灰色で、0人とはみなしません", is_sample),
+                         f"national_municipalities_{view.date}.png")
+    if page == "national" and which == "ranked":
+        return PageChart(national_ranked(v, view, as_of, order), f"都道府県の順位：{m.label}",
+                         source_text(v, ("survey",), view.date, m.definition, is_sample),
+                         f"national_ranking_{view.metric}_{view.date}.png")
+    if page not in PAGE_CHARTS or which not in PAGE_CHARTS[page]:
+        raise KeyError(f"{page}/{which}")
+    if page == "prefecture":
+        if not pref:
+            raise ValueError("pref is required for the prefecture page")
+        deck = prefecture_deck(v, view, pref, as_of, is_sample)
+    else:
+        deck = national_deck(v, view, as_of, is_sample)
+    slide = next(s for s in deck.slides if s.key == which)
+    return PageChart(slide.figure(), slide.title, slide.source, f"{page}_{pref + '_' if pref else ''}{which}_{view.date}.png")

@@ -1,0 +1,146 @@
+"""The 都道府県 page in real Chromium (every request outside the app server blocked): choose a
+prefecture, the map and the table draw, the XLSX and CSV downloads open and carry the notice."""
+
+import csv
+import io
+import re
+
+import duckdb
+import pytest
+
+from tests import support
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not support.chromium_available(), reason="Debian chromium not installed")]
+
+
+@pytest.fixture(scope="module")
+def db():
+    return support.sample_db()
+
+
+@pytest.fixture(scope="module")
+def server(db, tmp_path_factory):
+    log = tmp_path_factory.mktemp("prefecture_browser") / "server.log"
+    with support.streamlit_server(db, log=log) as url:
+        yield url
+
+
+@pytest.fixture()
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = support.launch_chromium(p)
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ja-JP", accept_downloads=True)
+        pg.blocked = support.block_external(pg, server)
+        yield pg
+        browser.close()
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick an option in the page's st.selectbox with this label (the sidebar has a 地方 too)."""
+    box = page.locator("[data-testid=stMain] [data-testid=stSelectbox]").filter(has=page.get_by_text(label, exact=True)).first
+    box.click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def count(db, code: str) -> int:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("SELECT count(*) FROM municipalities WHERE prefecture_code = ?", [code]).fetchall()[0][0]
+
+
+def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_path):
+    from openpyxl import load_workbook
+    from playwright.sync_api import expect
+
+    page.goto(server + "/prefecture?pref=01&date=2023-04-01")
+    support.wait_idle(page)
+    page.get_by_role("heading", name="北海道の市区町村").wait_for(timeout=30_000)
+
+    choose(page, "地方", "近畿")
+    page.wait_for_url(re.compile(r".*pref=24.*"), timeout=30_000)
+    support.wait_idle(page)
+    choose(page, "都道府県", "奈良県")
+    page.wait_for_url(re.compile(r".*pref=29.*"), timeout=30_000)
+    support.wait_idle(page)
+    page.get_by_role("heading", name="奈良県の市区町村").wait_for(timeout=30_000)
+    assert "date=2023-04-01" in page.url
+
+    # The map: one marker per municipality (no boundaries in the sample warehouse), drawn offline.
+    page.wait_for_selector(".scattergeo .point", timeout=30_000)
+    assert page.locator(".scattergeo .point").count() == count(db, "29") == 39
+    # The table (a canvas grid) and its row count caption.
+    page.locator("[data-testid=stDataFrame]").first.wait_for(timeout=30_000)
+    assert page.get_by_text("39 / 39 団体を表示").first.is_visible()
+    assert not [u for u in page.blocked if "world_110m" in u or "cdn" in u], page.blocked
+    support.screenshot(page, "prefecture_nara")
+
+    # Selecting a table row opens that municipality's detail (the third row in code order).
+    with duckdb.connect(str(db), read_only=True) as con:
+        names = dict(con.execute("SELECT lg_code, name FROM municipalities WHERE prefecture_code = '29' "
+                                 "ORDER BY lg_code").fetchall())
+    third = list(names)[2]
+    grid = page.locator("[data-testid=stDataFrame]").first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 16, box["y"] + 35 + 33 * 2 + 16)  # the row marker (checkbox) of row 3
+    detail = page.locator("[data-testid=stMain] [data-testid=stSelectbox]").filter(
+        has=page.get_by_text("市区町村", exact=True)).first.locator("input")
+    expected = f"{names[third]}（{third}）"
+    expect(detail).to_have_value(expected, timeout=30_000)
+    support.wait_idle(page)
+    assert page.get_by_text("県内順位（職員数の多い順）").first.is_visible()
+    support.screenshot(page, "prefecture_nara_detail_from_table")
+
+    # Clicking a municipality on the map opens its detail too.
+    page.locator(".scattergeo .point").nth(0).click(force=True)
+    expect(detail).not_to_have_value(expected, timeout=30_000)
+    support.wait_idle(page)
+    picked = detail.input_value()
+    assert picked in {f"{name}（{code}）" for code, name in names.items()}
+
+    with page.expect_download(timeout=30_000) as info:
+        page.get_by_role("button", name="Excel をダウンロード（市区町村・指標・注記）").click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    assert path.name == "prefecture_29_2023-04-01.xlsx"
+    wb = load_workbook(path, read_only=True)
+    assert wb.sheetnames == ["市区町村", "都道府県の指標", "注記"]
+    notes = {r[0]: r[1] for r in wb["注記"].iter_rows(min_row=2, values_only=True)}
+    assert "サンプル（架空）データ" in notes["注意"]
+    assert notes["都道府県"] == "奈良県"
+    assert "2023-04-01" in notes["調査基準日"]
+    assert notes["不足の基準"] == "DX担当職員3人以下"
+    assert "職員調査" in notes["出典"]
+    rows = list(wb["市区町村"].iter_rows(values_only=True))
+    assert rows[0][:2] == ("団体コード", "市区町村")
+    assert len(rows) - 1 == 39
+    kpis = {r[0]: r[1] for r in wb["都道府県の指標"].iter_rows(min_row=2, values_only=True)}
+    assert kpis["市区町村数"] == 39
+
+    with page.expect_download(timeout=30_000) as info:
+        page.get_by_role("button", name="CSV をダウンロード（市区町村）").click()
+    raw = open(info.value.path(), "rb").read()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM, for Excel in Japan
+    text = raw.decode("utf-8-sig")
+    assert "サンプル（架空）データ" in text
+    body = [line for line in text.splitlines() if not line.startswith("#")]
+    table = list(csv.reader(io.StringIO("\n".join(body))))
+    assert table[0][:2] == ["団体コード", "市区町村"]
+    assert len(table) - 1 == 39
+
+
+def test_arriving_by_a_click_on_the_national_map(server, page):
+    page.goto(server + "/?date=2023-04-01&n=3")
+    support.wait_idle(page)
+    page.wait_for_selector(".choroplethlocation", timeout=30_000)
+    box = page.locator(".choroplethlocation").first.bounding_box()  # 北海道 (JIS order)
+    page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.45)
+    page.wait_for_url(re.compile(r".*/prefecture\?.*pref=01.*"), timeout=30_000)
+    support.wait_idle(page)
+    page.get_by_role("heading", name="北海道の市区町村").wait_for(timeout=30_000)
+    page.wait_for_selector(".scattergeo .point", timeout=30_000)
+    assert page.locator(".scattergeo .point").count() == 179
+    assert page.get_by_text("179 / 179 団体を表示").first.is_visible()
+    support.screenshot(page, "prefecture_from_national_map")
