@@ -185,6 +185,8 @@ def export_figure(fig: go.Figure, *, footer: str | None = None, title: str | Non
     legend = out.layout.legend
     if title and legend.orientation == "h" and (legend.y or 0) >= 1:
         top += 36  # a legend above the plot goes under the title, not over it
+    if title and out.layout.xaxis.side == "top":
+        top += 28  # so do tick labels above the plot (the progress matrix's milestone names)
     lines = wrap(footer, max(40, int((width - 40) / (FOOTER_FONT_PX + 0.5)))) if footer else []
     footer_px = len(lines) * FOOTER_LINE_PX
     out.update_layout(

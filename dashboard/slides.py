@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import formats, geo
+from dashboard import formats, geo, tables
 from dashboard.charts import national as national_charts
 from dashboard.charts import slides as charts
 from dashboard.formats import date_label
@@ -297,7 +297,8 @@ def table_pages(rows: pd.DataFrame, date: dt.date, prev: dt.date | None) -> list
         f"DX担当職員 {date}": [staff(x) for x in rows.dx_staff],
         f"前回 {prev}" if prev else "前回": [staff(x) for x in rows.prev_staff] if prev else ["—"] * len(rows),
         "区分": rows.tier,
-        "支援中の人材": [f"{int(x)} 人" if x else "—" for x in rows.talent],
+        # The talent page's rule: 1 or 2 people per municipality show as 「3人未満」.
+        "支援中の人材": [tables.people_text(x) if x else "—" for x in rows.talent],
     }).reset_index(drop=True)
     return [table.iloc[i:i + ROWS_PER_PAGE].reset_index(drop=True) for i in range(0, len(table), ROWS_PER_PAGE)] \
         or [table]

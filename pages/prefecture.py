@@ -5,14 +5,13 @@ import streamlit as st
 
 from dashboard import formats, geo, tables
 from dashboard.charts import prefecture as charts
-from dashboard.charts.style import PLOTLY_CONFIG
 from dashboard.exports import csv_bytes, xlsx_bytes
 from dashboard.frame import page_setup, set_pref
 from dashboard.notes import escape_md, source_text
 from dashboard.queries import national as qn
 from dashboard.queries import prefecture as q
 from dashboard.queries import summary
-from dashboard.widgets import kpi, source_caption
+from dashboard.widgets import chart, deck_buttons, kpi, source_caption
 from etl.reference import REGION_ORDER
 
 ctx = page_setup()
@@ -109,16 +108,21 @@ if ss.get("pp_muni") not in names:
 st.subheader("市区町村の地図")
 gj = geo.municipality_geojson(ctx.v, pref)
 map_key = f"pp_map_{pref}"
-st.plotly_chart(charts.municipality_map(munis, history, view.n, gj), key=map_key, config=PLOTLY_CONFIG,
-                on_select=lambda: _on_map(map_key), selection_mode="points")
+# The notes come first so that the map's 出典 caption and PNG button sit right under it; the
+# click hint is for the screen only, so it stays out of the caption the PNG footer repeats.
+map_notes = ["地図の市区町村を選ぶと下に詳細を表示します。"]
 if not gj["features"]:
-    st.caption("市区町村の境界が読み込まれていないため、役場の位置を点で表示しています（点の大きさ＝職員数）。")
+    map_notes.append("市区町村の境界が読み込まれていないため、役場の位置を点で表示しています（点の大きさ＝職員数）。")
 far = munis[charts.far_islands(munis)]
 if not far.empty:
-    st.caption(escape_md(f"最初の表示範囲の外：{'、'.join(far.name)}（地図をドラッグ・縮小すると表示されます）"))
-source_caption(source_text(ctx.v, ("survey", "roster", "boundaries"), view.date,
-                           "色はDX担当職員数の区分、数字・点の大きさは職員数。未回答は灰色で、0人とはみなしません。"
-                           "地図の市区町村を選ぶと下に詳細を表示します", ctx.is_sample))
+    map_notes.append(escape_md(f"最初の表示範囲の外：{'、'.join(far.name)}（地図をドラッグ・縮小すると表示されます）"))
+st.caption("  \n".join(map_notes))
+chart(charts.municipality_map(munis, history, view.n, gj), map_key,
+      source_text(ctx.v, ("survey", "roster", "boundaries"), view.date,
+                  "色はDX担当職員数の区分、数字・点の大きさは職員数。未回答は灰色で、0人とはみなしません",
+                  ctx.is_sample),
+      f"prefecture_{pref}_map_{view.date}", ctx.is_sample, title=f"{pref_name}の市区町村（DX担当職員数）",
+      on_select=lambda: _on_map(map_key), selection_mode="points")
 
 # -- Table ---------------------------------------------------------------------------------
 st.subheader("市区町村の一覧")
@@ -153,8 +157,10 @@ if lg:
     m = munis.set_index("lg_code").loc[lg]
     d1, d2 = st.columns([2, 1])
     with d1:
-        st.plotly_chart(charts.staff_history(history[history.lg_code == lg], view.n, m["name"]),
-                        key="pp_history", config=PLOTLY_CONFIG)
+        chart(charts.staff_history(history[history.lg_code == lg], view.n, m["name"]), "pp_history",
+              source_text(ctx.v, ("survey",), None, f"{m['name']}の各調査基準日のDX担当職員数。"
+                          "線が切れている基準日は未回答", ctx.is_sample),
+              f"prefecture_{pref}_history_{lg}", ctx.is_sample, title=f"{m['name']}のDX担当職員数の推移")
     surveyed = int(munis.dx_staff.notna().sum())
     kpi(d2, "県内順位（職員数の多い順）",
         "未回答" if pd.isna(m["rank"]) else f"{int(m['rank'])} 位 / {surveyed} 団体")
@@ -162,8 +168,6 @@ if lg:
         m["tier"])
     kpi(d2, "支援人材（割当中）", tables.people_text(m["talent"]),
         f"⚠ {view.n}人以下・支援なし" if m["uncovered"] else None)
-    source_caption(source_text(ctx.v, ("survey",), None, f"{m['name']}の各調査基準日のDX担当職員数。"
-                               "線が切れている基準日は未回答", ctx.is_sample))
     st.markdown("**割り当てられた人材**（役割と匿名IDのみ）")
     assigned = q.assignments(ctx.v, lg, ctx.as_of)
     if assigned.empty:
@@ -178,24 +182,28 @@ st.subheader("推移と比較")
 c1, c2 = st.columns(2)
 with c1:
     trend = q.shortage_trend(ctx.v, pref, ctx.dates, view.n, ctx.as_of)
-    st.plotly_chart(charts.shortage_trend(trend, pref_name, view.n), key="pp_trend", config=PLOTLY_CONFIG)
-    source_caption(source_text(ctx.v, ("survey",), None,
-                               f"{view.n}人以下の市区町村 ÷ その基準日に回答した市区町村（全基準日）", ctx.is_sample))
+    chart(charts.shortage_trend(trend, pref_name, view.n), "pp_trend",
+          source_text(ctx.v, ("survey",), None,
+                      f"{view.n}人以下の市区町村 ÷ その基準日に回答した市区町村（全基準日）", ctx.is_sample),
+          f"prefecture_{pref}_trend_n{view.n}", ctx.is_sample,
+          title=f"{pref_name}の不足自治体（{view.n}人以下）の割合の推移")
 with c2:
     everyone = qn.municipalities_at(ctx.v, view.date, view.n)
-    st.plotly_chart(charts.staff_distribution(munis.dx_staff, everyone.dx_staff, pref_name, view.n),
-                    key="pp_dist", config=PLOTLY_CONFIG)
-    source_caption(source_text(ctx.v, ("survey",), view.date,
-                               "回答した市区町村の職員数の分布（各グループ内の割合）。未回答は含めません", ctx.is_sample))
+    chart(charts.staff_distribution(munis.dx_staff, everyone.dx_staff, pref_name, view.n), "pp_dist",
+          source_text(ctx.v, ("survey",), view.date,
+                      "回答した市区町村の職員数の分布（各グループ内の割合）。未回答は含めません", ctx.is_sample),
+          f"prefecture_{pref}_distribution_{view.date}", ctx.is_sample,
+          title=f"{pref_name}と全国のDX担当職員数の分布")
 
 st.markdown("**似た都道府県との比較**")
 peers = q.peers(ctx.v, pref, view.date, view.n, ctx.as_of)
 p1, p2 = st.columns([3, 2])
-p1.plotly_chart(charts.peer_comparison(peers, view.n), key="pp_peers", config=PLOTLY_CONFIG)
+with p1:  # the caption covers the table beside the chart too
+    chart(charts.peer_comparison(peers, view.n), "pp_peers",
+          source_text(ctx.v, ("survey", "roster"), view.date,
+                      q.SIMILARITY_DEFINITION + "。カバー率＝人材が割り当てられた不足自治体÷不足自治体", ctx.is_sample),
+          f"prefecture_{pref}_peers_{view.date}", ctx.is_sample, title=f"{pref_name}と似た都道府県との比較")
 p2.dataframe(tables.prefecture_peer_table(peers), hide_index=True, width="stretch", key="pp_peer_table", placeholder="—")
-source_caption(source_text(ctx.v, ("survey", "roster"), view.date,
-                           q.SIMILARITY_DEFINITION + "。カバー率＝人材が割り当てられた不足自治体÷不足自治体",
-                           ctx.is_sample))
 
 # -- Downloads -----------------------------------------------------------------------------
 st.subheader("ダウンロード")
@@ -216,3 +224,9 @@ e2.download_button("Excel をダウンロード（市区町村・指標・注記
                    file_name=f"prefecture_{pref}_{view.date}.xlsx", on_click="ignore",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 source_caption(source_text(ctx.v, ("survey", "roster", "status"), view.date, None, ctx.is_sample))
+
+# -- Slides for a council ------------------------------------------------------------------
+st.subheader("発表資料（PowerPoint）")
+st.caption(f"今の条件（基準日・不足の基準）で、{pref_name}の1枚に1つの問いと図のスライドを作ります。"
+           "図ごとの PNG は各図の下のボタンからダウンロードできます。")
+deck_buttons(ctx, pref=pref, key="deck_pref")

@@ -4,14 +4,13 @@ import streamlit as st
 
 from dashboard import formats
 from dashboard.charts import progress as charts
-from dashboard.charts.style import PLOTLY_CONFIG
 from dashboard.exports import csv_bytes, xlsx_bytes
 from dashboard.frame import page_setup
 from dashboard.notes import source_text
 from dashboard.queries import progress as q
 from dashboard.queries import summary
 from dashboard.tables import lagging_table, milestone_matrix_table, milestone_wide, model_table
-from dashboard.widgets import kpi, source_caption
+from dashboard.widgets import chart, kpi, source_caption
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ctx = page_setup()
@@ -42,11 +41,11 @@ source_caption(source_text(ctx.v, ("status",), None, f"{as_of.isoformat()} ま�
 # -- Burn-up ---------------------------------------------------------------------------------------
 st.subheader(f"到達した都道府県の推移（{as_of.isoformat()} 時点）")
 burn = q.burnup(ctx.v, as_of)
-st.plotly_chart(charts.burnup(burn, q.MILESTONES, as_of, deadline, q.DEADLINE_LABEL, total),
-                key="burnup", config=PLOTLY_CONFIG)
-source_caption(source_text(ctx.v, ("status",), None,
-                           f"各日までに「2 推進体制の構築」「3 人材プール機能の確保」に到達した都道府県数（{as_of.isoformat()} 時点）。"
-                           f"破線は期限の{deadline_text}", ctx.is_sample))
+chart(charts.burnup(burn, q.MILESTONES, as_of, deadline, q.DEADLINE_LABEL, total), "burnup",
+      source_text(ctx.v, ("status",), None,
+                  f"各日までに「2 推進体制の構築」「3 人材プール機能の確保」に到達した都道府県数（{as_of.isoformat()} 時点）。"
+                  f"破線は期限の{deadline_text}", ctx.is_sample),
+      f"progress_burnup_{as_of}", ctx.is_sample, title=f"到達した都道府県の推移（{as_of.isoformat()} 時点）")
 
 # -- Milestone matrix ------------------------------------------------------------------------------
 st.subheader(f"都道府県 × マイルストーン（{view.region or '全国'}）")
@@ -55,9 +54,10 @@ order = st.radio("並び順", ["jis", "progress"], horizontal=True, key="progres
 wide = milestone_wide(status, ctx.prefectures, q.MILESTONES, as_of, order)
 region_prefs = ctx.prefectures if view.region is None else ctx.prefectures[ctx.prefectures.region == view.region]
 wide = wide[wide.prefecture_code.isin(region_prefs.prefecture_code)]
-st.plotly_chart(charts.milestone_matrix(wide, q.MILESTONES, deadline), key="matrix", config=PLOTLY_CONFIG)
-source_caption(source_text(ctx.v, ("status",), None,
-                           f"各セルは到達した日（{as_of.isoformat()} までのもの）。空欄は未到達", ctx.is_sample))
+chart(charts.milestone_matrix(wide, q.MILESTONES, deadline), "matrix",
+      source_text(ctx.v, ("status",), None,
+                  f"各セルは到達した日（{as_of.isoformat()} までのもの）。空欄は未到達", ctx.is_sample),
+      f"progress_matrix_{as_of}", ctx.is_sample, title=f"都道府県 × マイルストーン（{view.region or '全国'}）")
 matrix = milestone_matrix_table(wide, q.MILESTONES)
 with st.expander("表で見る・ダウンロード"):
     st.dataframe(matrix, hide_index=True, width="stretch")
@@ -89,7 +89,8 @@ d2.download_button("進捗表と遅れを Excel でダウンロード",
 st.subheader("モデル別の比較（全国）")
 models = model_table(by_pref, q.MODELS)
 st.dataframe(models, hide_index=True, width="stretch")
-st.plotly_chart(charts.coverage_by_model(by_pref, q.MODELS), key="models", config=PLOTLY_CONFIG)
-source_caption(source_text(ctx.v, ("status", "survey", "roster"), view.date,
-                           f"モデルは体制構築の進捗ファイルの分類。カバー率＝人材が1人以上割り当てられた不足自治体 ÷ "
-                           f"不足自治体（{view.n}人以下、人材は {as_of.isoformat()} 時点）。点は各都道府県", ctx.is_sample))
+chart(charts.coverage_by_model(by_pref, q.MODELS), "models",
+      source_text(ctx.v, ("status", "survey", "roster"), view.date,
+                  f"モデルは体制構築の進捗ファイルの分類。カバー率＝人材が1人以上割り当てられた不足自治体 ÷ "
+                  f"不足自治体（{view.n}人以下、人材は {as_of.isoformat()} 時点）。点は各都道府県", ctx.is_sample),
+      f"progress_models_{view.date}_{as_of}", ctx.is_sample, title="モデル別の比較：人材プールのカバー率（全国）")

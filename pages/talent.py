@@ -4,7 +4,6 @@ import streamlit as st
 
 from dashboard import formats, geo
 from dashboard.charts import talent as charts
-from dashboard.charts.style import PLOTLY_CONFIG
 from dashboard.exports import csv_bytes, xlsx_bytes
 from dashboard.frame import page_setup
 from dashboard.notes import escape_md, source_text
@@ -19,7 +18,7 @@ from dashboard.tables import (
     talent_list_table,
     uncovered_table,
 )
-from dashboard.widgets import kpi, source_caption
+from dashboard.widgets import chart, kpi, source_caption
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ctx = page_setup()
@@ -74,10 +73,12 @@ source_caption(source_text(ctx.v, ("survey", "roster"), view.date,
 st.subheader("人材の供給と不足自治体（都道府県別）")
 wide = role_counts(mix, roles)
 table = supply_need_table(shown, wide, view.n)
-st.plotly_chart(charts.supply_need(shown, wide, view.n), key="supply_need", config=PLOTLY_CONFIG)
-source_caption(source_text(ctx.v, ("survey", "roster"), view.date,
-                           f"棒＝在籍人材（役割別、人）、◆＝DX担当職員{view.n}人以下の市区町村数（団体）。{pool_when}",
-                           ctx.is_sample))
+chart(charts.supply_need(shown, wide, view.n), "supply_need",
+      source_text(ctx.v, ("survey", "roster"), view.date,
+                  f"棒＝在籍人材（役割別、人）、◆＝DX担当職員{view.n}人以下の市区町村数（団体）。{pool_when}",
+                  ctx.is_sample),
+      f"talent_supply_need_{view.date}_{pool_on}", ctx.is_sample,
+      title=f"人材の供給と不足自治体（{scope_label}）")
 st.dataframe(table, hide_index=True, width="stretch")
 notes = {"調査基準日": formats.date_label(view.date), "不足の基準": f"DX担当職員{view.n}人以下",
          "人材プールの時点": pool_on.isoformat(), "対象": scope_label,
@@ -91,10 +92,11 @@ d2.download_button("Excel をダウンロード", xlsx_bytes({"供給と不足":
 
 # -- Coverage --------------------------------------------------------------------------------------
 st.subheader("人材プールのカバー率")
-st.plotly_chart(charts.coverage_map(shown, geo.prefecture_geojson(ctx.v)), key="coverage_map", config=PLOTLY_CONFIG)
-source_caption(source_text(ctx.v, ("survey", "roster"), view.date,
-                           f"カバー率＝人材が1人以上割り当てられた不足自治体数 ÷ 不足自治体数（{view.n}人以下）。"
-                           f"白（灰色の縁）は不足自治体のない都道府県。{pool_when}", ctx.is_sample))
+chart(charts.coverage_map(shown, geo.prefecture_geojson(ctx.v)), "coverage_map",
+      source_text(ctx.v, ("survey", "roster"), view.date,
+                  f"カバー率＝人材が1人以上割り当てられた不足自治体数 ÷ 不足自治体数（{view.n}人以下）。"
+                  f"白（灰色の縁）は不足自治体のない都道府県。{pool_when}", ctx.is_sample),
+      f"talent_coverage_map_{view.date}_{pool_on}", ctx.is_sample, title=f"人材プールのカバー率（{scope_label}）")
 
 uncovered = uncovered_table(munis)
 st.markdown(f"**支援のない不足自治体：{len(uncovered):,} 団体**（{escape_md(scope_label)}）")
@@ -124,10 +126,10 @@ for tab, by, cats, colors, key in ((tab_role, "role", roles, charts.ROLE_COLORS,
                                    (tab_form, "employment_form", forms, charts.FORM_COLORS, "mix_form")):
     with tab:
         counts = mix_counts(mix, cats, by, codes, label)
-        st.plotly_chart(charts.mix_bars(counts, colors), key=key, config=PLOTLY_CONFIG)
-        source_caption(source_text(ctx.v, ("roster",), None,
-                                   f"在籍人材の{'役割（スキル標準）' if by == 'role' else '雇用形態'}別の構成比。{pool_when}",
-                                   ctx.is_sample))
+        what = "役割（スキル標準）" if by == "role" else "雇用形態"
+        chart(charts.mix_bars(counts, colors), key,
+              source_text(ctx.v, ("roster",), None, f"在籍人材の{what}別の構成比。{pool_when}", ctx.is_sample),
+              f"talent_{key}_{pool_on}", ctx.is_sample, title=f"人材の構成：{what}（{scope_label}）")
         with st.expander("表で見る"):
             st.dataframe(mix_table(counts), hide_index=True, width="stretch")
 
@@ -135,16 +137,17 @@ for tab, by, cats, colors, key in ((tab_role, "role", roles, charts.ROLE_COLORS,
 trend = q.pool_over_time(ctx.v, ctx.as_of)
 st.subheader("自治体DXアクセラレータ（全国）")
 acc = trend.groupby("on", as_index=False).accelerators.sum()
-st.plotly_chart(charts.accelerators(acc, q.ACCELERATOR_TARGET), key="accelerators", config=PLOTLY_CONFIG)
-source_caption(source_text(ctx.v, ("roster",), None,
-                           f"各四半期末（最後の点は {ctx.as_of} 時点）に在任のアクセラレータ数。目標は全国で"
-                           f"{q.ACCELERATOR_TARGET}人", ctx.is_sample))
+chart(charts.accelerators(acc, q.ACCELERATOR_TARGET), "accelerators",
+      source_text(ctx.v, ("roster",), None,
+                  f"各四半期末（最後の点は {ctx.as_of} 時点）に在任のアクセラレータ数。目標は全国で"
+                  f"{q.ACCELERATOR_TARGET}人", ctx.is_sample),
+      f"talent_accelerators_{ctx.as_of}", ctx.is_sample, title="自治体DXアクセラレータ（全国）")
 
 st.subheader(f"人材プールの推移（{scope_label}）")
-st.plotly_chart(charts.pool_trend(trend[trend.prefecture_code.isin(codes)], roles, ctx.as_of),
-                key="pool_trend", config=PLOTLY_CONFIG)
-source_caption(source_text(ctx.v, ("roster",), None,
-                           "各四半期末に在籍していた人材数（開始日以後かつ終了日以前）。役割別に積み上げ", ctx.is_sample))
+chart(charts.pool_trend(trend[trend.prefecture_code.isin(codes)], roles, ctx.as_of), "pool_trend",
+      source_text(ctx.v, ("roster",), None,
+                  "各四半期末に在籍していた人材数（開始日以後かつ終了日以前）。役割別に積み上げ", ctx.is_sample),
+      f"talent_pool_trend_{ctx.as_of}", ctx.is_sample, title=f"人材プールの推移（{scope_label}）")
 
 # -- One prefecture's talent, anonymously ----------------------------------------------------------
 if len(picked) == 1:

@@ -126,14 +126,19 @@ def test_prefecture_deck_titles_and_paged_table(hokkaido, db):
 
 
 @needs_chromium
-def test_municipality_table_pages_hold_every_row_in_full(hokkaido, db):
-    """Every municipality appears once, in code order, with its staff count; no table runs into the footer."""
+def test_municipality_table_pages_hold_every_row_in_full(hokkaido, ctx, db):
+    """Every municipality appears once, in code order, with its staff count and its talent count
+    under the talent page's privacy rule (1–2 people → 「3人未満」); no table runs into the footer."""
     _, prs = hokkaido
     from dashboard.slides import ROWS_PER_PAGE
 
-    expected = sql(db, """SELECT m.lg_code, m.name, s.dx_staff FROM municipalities m
+    as_of = ctx[2]
+    expected = sql(db, """SELECT m.lg_code, m.name, s.dx_staff, (
+                              SELECT count(DISTINCT a.person_id) FROM talent_assignment a WHERE a.lg_code = m.lg_code
+                              AND a.start_date <= ? AND (a.end_date IS NULL OR a.end_date >= ?))
+                          FROM municipalities m
                           LEFT JOIN staff_survey s ON s.lg_code = m.lg_code AND s.base_date = ?
-                          WHERE m.prefecture_code = '01' ORDER BY m.lg_code""", [DATE])
+                          WHERE m.prefecture_code = '01' ORDER BY m.lg_code""", [as_of, as_of, DATE])
     got = []
     footer_top = min(sh.top for s in prs.slides for sh in s.shapes
                      if sh.has_text_frame and sh.text_frame.text.startswith("出典："))
@@ -144,11 +149,15 @@ def test_municipality_table_pages_hold_every_row_in_full(hokkaido, db):
             assert 2 <= len(rows) <= ROWS_PER_PAGE + 1
             assert sh.top + sum(r.height for r in rows) <= footer_top  # nothing cut off or overlapping
             header = [c.text for c in rows[0].cells]
-            assert header[0] == "団体コード" and header[3] == f"DX担当職員 {DATE}"
-            got += [tuple(c.text for c in list(r.cells)[:4]) for r in rows[1:]]
+            assert header[0] == "団体コード" and header[3] == f"DX担当職員 {DATE}" and header[6] == "支援中の人材"
+            got += [tuple(c.text for c in r.cells) for r in rows[1:]]
     assert [g[0] for g in got] == [e[0] for e in expected]
     assert [g[1] for g in got] == [e[1] for e in expected]
     assert [g[3] for g in got] == ["未回答" if e[2] is None else f"{e[2]:g}" for e in expected]
+    assert [g[6] for g in got] == ["—" if e[3] == 0 else "3人未満" if e[3] < 3 else f"{e[3]:,} 人" for e in expected]
+    # The rule is exercised: the sample has municipalities with 1–2 people, and none shows its count.
+    assert any(0 < e[3] < 3 for e in expected)
+    assert not {"1 人", "2 人"} & {g[6] for g in got}
 
 
 @needs_chromium

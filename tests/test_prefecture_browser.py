@@ -1,5 +1,6 @@
 """The 都道府県 page in real Chromium (every request outside the app server blocked): choose a
-prefecture, the map and the table draw, the XLSX and CSV downloads open and carry the notice."""
+prefecture, the map and the table draw, the XLSX and CSV downloads open and carry the notice, and
+every chart has a PNG download that gives a real picture."""
 
 import csv
 import io
@@ -144,3 +145,37 @@ def test_arriving_by_a_click_on_the_national_map(server, page):
     assert page.locator(".scattergeo .point").count() == 179
     assert page.get_by_text("179 / 179 団体を表示").first.is_visible()
     support.screenshot(page, "prefecture_from_national_map")
+
+
+def test_every_chart_has_a_png_button_and_the_map_png_downloads(server, page):
+    from PIL import Image, ImageStat
+
+    page.goto(server + "/prefecture?pref=29&date=2023-04-01")
+    support.wait_idle(page)
+    page.get_by_role("heading", name="奈良県の市区町村").wait_for(timeout=30_000)
+    page.wait_for_selector(".scattergeo .point", timeout=30_000)
+    main = page.locator("[data-testid=stMain]")
+    # One PNG button per chart, each keyed after its chart: map, trend, distribution, peers.
+    for key in ("pp_map_29", "pp_trend", "pp_dist", "pp_peers"):
+        assert main.locator(f".st-key-{key}").count() == 1, key
+        # (Streamlit draws a hidden twin of a button with help; the role query skips it.)
+        assert main.locator(f".st-key-{key}_png").get_by_role("button", name="PNG").count() == 1, key
+    assert main.get_by_role("button", name="奈良県の PowerPoint").count() == 1
+    support.screenshot(page, "prefecture_png_buttons")
+
+    button = main.locator(".st-key-pp_map_29_png").get_by_role("button", name="PNG")
+    button.scroll_into_view_if_needed()
+    # The first picture starts the export browser (a few seconds); nothing leaves the machine.
+    with page.expect_download(timeout=120_000) as info:
+        button.click()
+    assert info.value.suggested_filename == "prefecture_29_map_2023-04-01.png"
+    img = Image.open(info.value.path())
+    assert img.format == "PNG"
+    assert img.size[0] == 1280 * 2  # png.DEFAULT_WIDTH at scale 2
+    grey = img.convert("L")
+    assert ImageStat.Stat(grey).stddev[0] > 15  # not blank
+    # The footer (出典・基準日・sample notice) is dark text in the bottom strip, under the map.
+    w, h = grey.size
+    assert grey.crop((0, int(h * 0.9), w // 2, h)).getextrema()[0] < 100
+    assert not [u for u in page.blocked if "cdn" in u or "world_110m" in u], page.blocked
+

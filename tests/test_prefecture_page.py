@@ -343,3 +343,25 @@ def test_hokkaido_polygons_fit_the_payload_budget(db, shared_reference, tmp_path
     polygons = [t for t in spec["data"] if t["type"] == "choropleth"]
     assert sum(len(decode(t["locations"])) for t in polygons) == 179
     assert size <= 1_000_000, size
+
+
+@pytest.mark.skipif(not support.chromium_available(), reason="Debian chromium not installed")
+def test_every_chart_has_a_png_download_and_the_deck_is_this_prefectures(db):
+    from streamlit.runtime.state.common import user_key_from_element_id
+
+    def keys(at, kind):
+        return [user_key_from_element_id(e.proto.id) for e in at.get(kind)]
+
+    at = support.app_test(db, page=PAGE, params={"date": DATE, "pref": "13"})
+    code = sql(db, "SELECT min(lg_code) FROM municipalities WHERE prefecture_code = '13'")[0][0]
+    at.selectbox(key="pp_muni").select(code).run()
+    charts = keys(at, "plotly_chart")
+    assert set(charts) == {"pp_map_13", "pp_history", "pp_trend", "pp_dist", "pp_peers"}
+    buttons = {user_key_from_element_id(b.proto.id): b.proto.label for b in at.get("download_button")}
+    assert {k for k, label in buttons.items() if label == "PNG"} == {f"{k}_png" for k in charts}
+    assert buttons["deck_pref_pptx"] == "東京都の PowerPoint"
+    # Without pref= in the URL the page shows 北海道, and so does its deck (not the national one).
+    at = support.app_test(db, page=PAGE, params={"date": DATE})
+    assert {user_key_from_element_id(b.proto.id): b.proto.label
+            for b in at.get("download_button")}["deck_pref_pptx"] == "北海道の PowerPoint"
+

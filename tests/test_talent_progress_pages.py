@@ -86,6 +86,10 @@ def test_page_renders_its_charts_and_sections(db, page, charts, heads):
     captions = [c.value for c in at.caption if c.value.startswith("出典")]
     assert len(captions) >= len(charts)
     assert all("サンプル（架空）データ" in c for c in captions)
+    # ... and a PNG download of its own (drawn when the export browser is installed).
+    if support.chromium_available():
+        pngs = {user_key_from_element_id(b.proto.id) for b in at.get("download_button") if b.proto.label == "PNG"}
+        assert pngs == {f"{k}_png" for k in charts}
 
 
 @pytest.mark.parametrize("page", [TALENT, PROGRESS])
