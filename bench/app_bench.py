@@ -121,7 +121,7 @@ def browser_time(db: Path, visits: int = 5) -> float | None:
         for i in range(visits + 1):
             t = time.perf_counter()
             page.goto(url + "/?date=2023-04-01&n=3")
-            page.wait_for_function("document.querySelectorAll('.choroplethlocation').length === 47", timeout=60_000)
+            page.wait_for_function("document.querySelectorAll('.choroplethlocation').length >= 47", timeout=60_000)
             if i:  # the first visit warms the server caches
                 times.append(time.perf_counter() - t)
         browser.close()
