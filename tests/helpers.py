@@ -17,6 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests import support
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO / "data" / "sample"
 TEST_SALT = "test-salt-do-not-use-in-production"
@@ -133,10 +135,4 @@ def sha256(path: Path) -> str:
 
 def copy_warehouse(src: Path, dest_dir: Path) -> Path:
     """A private copy of a warehouse file (the .salt beside it too), safe to load into."""
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    dest = dest_dir / "warehouse.duckdb"
-    dest.write_bytes(Path(src).read_bytes())
-    salt = Path(src).parent / ".salt"
-    if salt.exists():
-        (dest_dir / ".salt").write_bytes(salt.read_bytes())
-    return dest
+    return support.copy_db(src, dest_dir)
