@@ -43,7 +43,8 @@ st.caption(caption_md(source_text(
     ctx.is_sample)))
 
 # -- Maps ---------------------------------------------------------------------------------
-tab_pref, tab_muni = st.tabs(["都道府県別", "市区町村別"])
+# The municipality map (1,741 shapes) is drawn only while its tab is open.
+tab_pref, tab_muni = st.tabs(["都道府県別", "市区町村別"], key="map_tab", on_change="rerun")
 with tab_pref:
     st.subheader(f"{m.label}（都道府県別）")
     c = slides.page_chart("national", "map", ctx.v, view, ctx.as_of, ctx.is_sample)
@@ -62,12 +63,14 @@ with tab_pref:
         set_pref(pick)
         st.switch_page("pages/prefecture.py", query_params={**view.with_(pref=pick).params()})
 
-with tab_muni:
-    as_points = not has_municipal_boundaries(ctx.v)
-    if as_points:
-        st.caption("市区町村の境界が読み込まれていないため、役場の位置を点で表示しています。")
-    c = slides.page_chart("national", "municipalities", ctx.v, view, ctx.as_of, ctx.is_sample)
-    chart(c.figure, "muni_points" if as_points else "muni_map", c.caption, c.png_name, ctx.is_sample, title=c.title)
+if tab_muni.open:
+    with tab_muni:
+        as_points = not has_municipal_boundaries(ctx.v)
+        if as_points:
+            st.caption("市区町村の境界が読み込まれていないため、役場の位置を点で表示しています。")
+        c = slides.page_chart("national", "municipalities", ctx.v, view, ctx.as_of, ctx.is_sample)
+        chart(c.figure, "muni_points" if as_points else "muni_map", c.caption, c.png_name, ctx.is_sample,
+              title=c.title)
 
 # -- Ranking ------------------------------------------------------------------------------
 st.subheader(f"都道府県の順位：{m.label}")

@@ -61,3 +61,16 @@ def test_widget_change_writes_the_url(server, page):
     support.wait_idle(page)
     assert "date=2022-04-01" in page.url
     assert page.get_by_text("3人以下の市区町村").first.is_visible()
+
+
+def test_municipality_tab_draws_every_municipality(server, page):
+    page.goto(server + "/?date=2023-04-01&n=3")
+    support.wait_idle(page)
+    page.wait_for_selector(".choroplethlocation", timeout=30_000)
+    page.get_by_role("tab", name="市区町村別").click()
+    # Without boundaries the sample shows one point per municipality, in five tier traces.
+    page.wait_for_function(
+        "[...document.querySelectorAll('.scattergeo .point, .scattergeo path.point')].length >= 1741",
+        timeout=30_000)
+    assert page.get_by_text("役場の位置を点で表示").first.is_visible()
+    support.screenshot(page, "national_municipalities")
