@@ -77,8 +77,9 @@ def survey_file(folder: Path, parity: int, serial: int) -> Path:
 def figures(db: Path) -> dict[str, list[tuple]]:
     """The published figures (opening the file is itself part of the check)."""
     with duckdb.connect(str(db), read_only=True) as con:
-        out = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in MART_TABLES}
-        out["staff_survey"] = con.execute(f"SELECT {SURVEY_COLUMNS} FROM staff_survey ORDER BY ALL").fetchall()
+        # Tables by name through the relational API (no SQL text); rows sorted for comparison.
+        out = {t: sorted(con.table(t).fetchall(), key=repr) for t in MART_TABLES}
+        out["staff_survey"] = sorted(con.table("staff_survey").select(SURVEY_COLUMNS).fetchall(), key=repr)
     return out
 
 
