@@ -73,4 +73,7 @@ def test_municipality_tab_draws_every_municipality(server, page):
         "[...document.querySelectorAll('.scattergeo .point, .scattergeo path.point')].length >= 1741",
         timeout=30_000)
     assert page.get_by_text("役場の位置を点で表示").first.is_visible()
+    # the municipality map has its PNG download inside the open tab
+    panel = page.locator("[role=tabpanel]").filter(visible=True)
+    assert panel.get_by_role("button", name="PNG", exact=True).filter(visible=True).count() == 1
     support.screenshot(page, "national_municipalities")
