@@ -9,6 +9,7 @@ import pandas as pd
 from dashboard.formats import SAMPLE_NOTICE
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def escape_cell(value):

@@ -1,13 +1,31 @@
-"""Geometry for maps: WKB from the warehouse → simplified GeoJSON small enough to send."""
+"""Geometry for maps: WKB from the warehouse → simplified GeoJSON small enough to send.
+
+Pages hand plotly a URL instead of the GeoJSON itself: the shapes are written once per content
+(named by hash) under static/geo/, which Streamlit serves, so the browser fetches and caches them
+and no rerun serialises or sends them again. Pictures (PNG, PowerPoint) get the GeoJSON inlined.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
 
+import plotly.graph_objects as go
 import shapely
 import streamlit as st
 
 from dashboard.db import query
+
+log = logging.getLogger("dashboard")
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"  # served at app/static/ (config.toml)
+GEO_DIR = STATIC_DIR / "geo"
+# Relative, so it resolves under any server.baseUrlPath; every page path is one level deep.
+GEO_URL = "app/static/geo/"
 
 # Tolerances in degrees (~1 km at 0.01). Prefecture maps stay under 300 KB, municipality maps under 2 MB.
 PREFECTURE_TOLERANCE = 0.01
@@ -52,3 +70,89 @@ def payload_bytes(obj) -> int:
     if hasattr(obj, "to_json"):
         return len(obj.to_json().encode("utf-8"))
     return len(json.dumps(obj, ensure_ascii=False).encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class Shapes:
+    """A map trace's geometry: `ref` is the URL of a served GeoJSON file or, when static/geo/
+    cannot be written, the FeatureCollection itself; `ids` are its feature ids."""
+
+    ref: str | dict
+    ids: frozenset[str]
+
+    def subset(self, codes) -> str | dict:
+        """The geometry for a trace drawing only codes (an inline collection is cut down to them)."""
+        if isinstance(self.ref, str):
+            return self.ref  # plotly draws the features named by the trace's locations
+        keep = set(codes)
+        return {**self.ref, "features": [f for f in self.ref["features"] if f["id"] in keep]}
+
+
+def publish(gj: dict, static_dir: Path = GEO_DIR) -> str | dict:
+    """Write gj under static_dir once, named by its content hash; returns its URL (or gj itself
+    when the folder is read-only, so maps still draw, only with larger reruns)."""
+    data = json.dumps(gj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    name = hashlib.sha256(data).hexdigest()[:20] + ".json"
+    path = static_dir / name
+    try:
+        if not path.exists():
+            static_dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=static_dir, prefix=".tmp-", suffix=".json")
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)  # readers see the whole file or none
+    except OSError as exc:
+        log.warning("static/geo is not writable (%s): map shapes are sent inline", exc)
+        return gj
+    return GEO_URL + name
+
+
+def local_file(ref: str) -> Path | None:
+    """The file behind a GEO_URL reference (None for anything else)."""
+    if not ref.startswith(GEO_URL):
+        return None
+    name = ref[len(GEO_URL):]
+    return GEO_DIR / name if "/" not in name and name.endswith(".json") else None
+
+
+def inline(fig: go.Figure) -> go.Figure:
+    """fig with every served GeoJSON reference replaced by the GeoJSON (in place; pass a copy)."""
+    for trace in fig.data:
+        ref = getattr(trace, "geojson", None)
+        path = local_file(ref) if isinstance(ref, str) else None
+        if path is not None:
+            trace.geojson = json.loads(path.read_text(encoding="utf-8"))
+    return fig
+
+
+def _shapes(gj: dict) -> Shapes:
+    return Shapes(publish(gj), frozenset(f["id"] for f in gj["features"]))
+
+
+def _still_served(shapes: Shapes | None, geojson) -> Shapes | None:
+    """Writes the file again if someone cleared static/geo/ while the server ran (same name)."""
+    path = local_file(shapes.ref) if shapes is not None and isinstance(shapes.ref, str) else None
+    if path is not None and not path.exists():
+        publish(geojson())
+    return shapes
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _prefecture_shapes(v: str) -> Shapes:
+    return _shapes(prefecture_geojson(v))
+
+
+def prefecture_shapes(v: str) -> Shapes:
+    return _still_served(_prefecture_shapes(v), lambda: prefecture_geojson(v))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _municipality_shapes(v: str, prefecture_code: str | None) -> Shapes | None:
+    gj = municipality_geojson(v, prefecture_code)
+    return _shapes(gj) if gj["features"] else None
+
+
+def municipality_shapes(v: str, prefecture_code: str | None = None) -> Shapes | None:
+    """Municipality polygons (all, or one prefecture's); None when boundaries are not loaded."""
+    return _still_served(_municipality_shapes(v, prefecture_code), lambda: municipality_geojson(v, prefecture_code))

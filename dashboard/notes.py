@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import streamlit as st
+
 from dashboard.formats import SAMPLE_NOTICE, date_label
 from dashboard.queries import common
 
@@ -29,11 +31,7 @@ def escape_md(text: str) -> str:
 def source_text(v: str, kinds: tuple[str, ...], date=None, definition: str | None = None,
                 is_sample: bool = False) -> str:
     """Plain text: 出典 (files by kind), 基準日, 定義, and the sample notice."""
-    src = common.sources_by_kind(v)
-    files = {k: list(f) for k, f in zip(src.kind, src.files, strict=True)}
-    if date is not None and "survey" in kinds:
-        survey = common.survey_sources(v, date)
-        files["survey"] = list(survey.file_name) or files.get("survey", [])
+    files = _files(v, date if "survey" in kinds else None)
     parts = []
     for kind in kinds:
         if files.get(kind):
@@ -48,6 +46,17 @@ def source_text(v: str, kinds: tuple[str, ...], date=None, definition: str | Non
     if is_sample:
         text += f"／{SAMPLE_NOTICE}"
     return text
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _files(v: str, survey_date) -> dict[str, list[str]]:
+    """Source file names by kind; the survey's are those of survey_date's base date when given.
+    (Read-only: shared by every caller.)"""
+    src = common.sources_by_kind(v)
+    files = {k: list(f) for k, f in zip(src.kind, src.files, strict=True)}
+    if survey_date is not None:
+        files["survey"] = list(common.survey_sources(v, survey_date).file_name) or files.get("survey", [])
+    return files
 
 
 def _shorten(names: list[str], keep: int = 2) -> str:

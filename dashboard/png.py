@@ -17,6 +17,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from dashboard import geo
 from dashboard.charts.style import FONT, set_offline_topojson
 from dashboard.formats import SAMPLE_NOTICE
 
@@ -169,7 +170,7 @@ def footer_text(caption: str | None, is_sample: bool) -> str:
 def export_figure(fig: go.Figure, *, footer: str | None = None, title: str | None = None,
                   width: int = DEFAULT_WIDTH, height: int | None = None) -> go.Figure:
     """A copy of fig laid out for a picture: white background, optional title, footer lines."""
-    out = go.Figure(fig)
+    out = geo.inline(go.Figure(fig))  # served map shapes go into the picture itself
     height = int(height or out.layout.height or DEFAULT_HEIGHT)
     margin = out.layout.margin
     top = 64 if title else (margin.t if margin.t is not None else 20)

@@ -94,7 +94,7 @@ def _shown(v: str, view: ViewState, as_of: dt.date) -> pd.DataFrame:
 def national_map(v: str, view: ViewState, as_of: dt.date) -> go.Figure:
     """The prefecture choropleth of the chosen metric (the national page's main map)."""
     m = metric(view.metric, view.n)
-    return national_charts.prefecture_choropleth(_shown(v, view, as_of), geo.prefecture_geojson(v), m, view.n)
+    return national_charts.prefecture_choropleth(_shown(v, view, as_of), geo.prefecture_shapes(v).ref, m, view.n)
 
 
 def national_ranked(v: str, view: ViewState, as_of: dt.date, order: str = "value") -> go.Figure:
@@ -110,16 +110,13 @@ def municipality_map(v: str, view: ViewState, pref: str | None = None) -> tuple[
         munis = munis[munis.prefecture_code == pref]
     elif view.region:
         munis = munis[munis.region == view.region]
-    gj = geo.municipality_geojson(v, pref) if common.has_municipal_boundaries(v) and not munis.empty else None
-    if gj and gj["features"]:
-        keep = set(munis.lg_code)
-        gj = {**gj, "features": [f for f in gj["features"] if f["id"] in keep]}
-        return national_charts.municipality_choropleth(munis, gj, view.n), False
+    shapes = geo.municipality_shapes(v, pref) if common.has_municipal_boundaries(v) and not munis.empty else None
+    if shapes:
+        return national_charts.municipality_choropleth(munis, shapes.subset(munis.lg_code), view.n), False
     fig = national_charts.municipality_points(munis, view.n)
     if pref:  # one prefecture: its outline under the points, zoomed to it, markers large enough to see
         fig.update_traces(marker={"size": 11})
-        outline = {**geo.prefecture_geojson(v)}
-        outline["features"] = [f for f in outline["features"] if f["id"] == pref]
+        outline = geo.prefecture_shapes(v).subset([pref])
         fig.add_trace(go.Choropleth(geojson=outline, locations=[pref], z=[0], featureidkey="id", showscale=False,
                                     colorscale=[[0, "#EEEEEE"], [1, "#EEEEEE"]], hoverinfo="skip", showlegend=False,
                                     marker={"line": {"color": "#888888", "width": 1}}))

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import png
 from dashboard.charts.style import PLOTLY_CONFIG
+from dashboard.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from dashboard.notes import caption_md
 
 
@@ -77,3 +78,17 @@ def deck_buttons(ctx, pref: str | None = None, key: str = "deck") -> None:
                               help="同じ資料を LibreOffice で PDF にします。作成に十数秒かかります。")
     else:
         right.caption(pdf_reason)
+
+
+def table_downloads(stem: str, sheets: dict, notes: dict[str, str], is_sample: bool, *, key: str,
+                    csv_label: str = "CSV をダウンロード", xlsx_label: str = "Excel をダウンロード",
+                    csv_stem: str | None = None, csv_sheet: str | None = None) -> None:
+    """A CSV (csv_sheet, else the first sheet) and an XLSX (every sheet plus the 注記 sheet) side by side.
+
+    Both files are built only when clicked (deferred), so a rerun does not pay for them."""
+    table = sheets[csv_sheet] if csv_sheet else next(iter(sheets.values()))
+    left, right = st.columns(2)
+    left.download_button(csv_label, lambda: csv_bytes(table, notes, is_sample), file_name=f"{csv_stem or stem}.csv",
+                         mime="text/csv", key=f"{key}_csv", on_click="ignore")
+    right.download_button(xlsx_label, lambda: xlsx_bytes(sheets, notes, is_sample), file_name=f"{stem}.xlsx",
+                          mime=XLSX_MIME, key=f"{key}_xlsx", on_click="ignore")

@@ -161,8 +161,8 @@ st.caption("取り込み・公開・版の復元のすべて。取り消され�
 hist = q.load_history(ctx.v)
 hist_table = admin.history_table(hist)
 st.dataframe(hist_table, hide_index=True, width="stretch", key="history")
-st.download_button("取り込み履歴を CSV でダウンロード", csv_bytes(hist_table), file_name="load_history.csv",
-                   mime="text/csv", key="history_csv")
+st.download_button("取り込み履歴を CSV でダウンロード", lambda: csv_bytes(hist_table), file_name="load_history.csv",
+                   mime="text/csv", key="history_csv", on_click="ignore")
 with_issues = hist[(hist.warnings.fillna(0) > 0) | (hist.rows_rejected.fillna(0) > 0)]
 if not with_issues.empty:
     labels = {int(r.source_id): f"#{r.source_id} {r.file_name}（警告 {r.warnings}）" for r in with_issues.itertuples()}
@@ -193,9 +193,10 @@ else:
         st.markdown(f"**変わった市区町村：{len(diff):,} 団体**（"
                     + "、".join(f"{escape_md(k)} {v}" for k, v in counts.items()) + "）")
         st.dataframe(diff, hide_index=True, width="stretch", key="compare")
-        st.download_button("比較結果を CSV でダウンロード", csv_bytes(diff, {"調査基準日": date_label(date),
-                           "前の版": names[old], "後の版": names[new]}, ctx.is_sample),
-                           file_name=f"compare_{date}_{old}_{new}.csv", mime="text/csv", key="compare_csv")
+        diff_notes = {"調査基準日": date_label(date), "前の版": names[old], "後の版": names[new]}
+        st.download_button("比較結果を CSV でダウンロード", lambda: csv_bytes(diff, diff_notes, ctx.is_sample),
+                           file_name=f"compare_{date}_{old}_{new}.csv", mime="text/csv", key="compare_csv",
+                           on_click="ignore")
     source_caption(source_text(ctx.v, ("survey",), date,
                                f"版＝その取り込みまでに読み込んだ、市区町村ごとの最新の値。変化の「不足」は{ctx.view.n}人以下",
                                ctx.is_sample))

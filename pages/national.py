@@ -3,14 +3,14 @@
 import streamlit as st
 
 from dashboard import formats, slides
-from dashboard.exports import csv_bytes, xlsx_bytes
 from dashboard.frame import page_setup, set_pref
+from dashboard.memo import built
 from dashboard.metrics import metric
 from dashboard.notes import caption_md, source_text
 from dashboard.queries import summary
 from dashboard.queries.common import has_municipal_boundaries
 from dashboard.tables import national_table
-from dashboard.widgets import chart, deck_buttons, kpi
+from dashboard.widgets import chart, deck_buttons, kpi, table_downloads
 
 ctx = page_setup()
 view = ctx.view
@@ -47,7 +47,7 @@ st.caption(caption_md(source_text(
 tab_pref, tab_muni = st.tabs(["都道府県別", "市区町村別"], key="map_tab", on_change="rerun")
 with tab_pref:
     st.subheader(f"{m.label}（都道府県別）")
-    c = slides.page_chart("national", "map", ctx.v, view, ctx.as_of, ctx.is_sample)
+    c = built(slides.page_chart, "national", "map", ctx.v, view, ctx.as_of, ctx.is_sample)
     event = chart(c.figure, "pref_map", c.caption, c.png_name, ctx.is_sample, title=c.title,
                   on_select="rerun", selection_mode="points")
     points = (event or {}).get("selection", {}).get("points", []) if event else []
@@ -68,7 +68,7 @@ if tab_muni.open:
         as_points = not has_municipal_boundaries(ctx.v)
         if as_points:
             st.caption("市区町村の境界が読み込まれていないため、役場の位置を点で表示しています。")
-        c = slides.page_chart("national", "municipalities", ctx.v, view, ctx.as_of, ctx.is_sample)
+        c = built(slides.page_chart, "national", "municipalities", ctx.v, view, ctx.as_of, ctx.is_sample)
         chart(c.figure, "muni_points" if as_points else "muni_map", c.caption, c.png_name, ctx.is_sample,
               title=c.title)
 
@@ -76,7 +76,7 @@ if tab_muni.open:
 st.subheader(f"都道府県の順位：{m.label}")
 order = st.radio("並び順", ["value", "jis"], horizontal=True, key="rank_order",
                  format_func=lambda k: "値の大きい順" if k == "value" else "都道府県コード順")
-c = slides.page_chart("national", "ranked", ctx.v, view, ctx.as_of, ctx.is_sample, order=order)
+c = built(slides.page_chart, "national", "ranked", ctx.v, view, ctx.as_of, ctx.is_sample, order=order)
 chart(c.figure, "ranked", c.caption, c.png_name, ctx.is_sample, title=c.title)
 
 # -- Table and downloads ------------------------------------------------------------------
@@ -86,12 +86,7 @@ st.dataframe(table, hide_index=True, width="stretch")
 notes = {"調査基準日": formats.date_label(view.date), "不足の基準": f"DX担当職員{view.n}人以下",
          "地方": view.region or "全国",
          "出典": source_text(ctx.v, ("survey", "roster", "status"), None, None, False)}
-c1, c2 = st.columns(2)
-c1.download_button("CSV をダウンロード", csv_bytes(table, notes, ctx.is_sample),
-                   file_name=f"national_{view.date}.csv", mime="text/csv")
-c2.download_button("Excel をダウンロード", xlsx_bytes({"都道府県別": table}, notes, ctx.is_sample),
-                   file_name=f"national_{view.date}.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+table_downloads(f"national_{view.date}", {"都道府県別": table}, notes, ctx.is_sample, key="dl_national")
 st.caption(caption_md(source_text(ctx.v, ("survey", "roster", "status"), view.date, m.definition, ctx.is_sample)))
 
 # -- Slides for a council ---------------------------------------------------------------------

@@ -5,13 +5,13 @@ import streamlit as st
 
 from dashboard import formats, geo, tables
 from dashboard.charts import prefecture as charts
-from dashboard.exports import csv_bytes, xlsx_bytes
 from dashboard.frame import page_setup, set_pref
+from dashboard.memo import built
 from dashboard.notes import escape_md, source_text
 from dashboard.queries import national as qn
 from dashboard.queries import prefecture as q
 from dashboard.queries import summary
-from dashboard.widgets import chart, deck_buttons, kpi, source_caption
+from dashboard.widgets import chart, deck_buttons, kpi, source_caption, table_downloads
 from etl.reference import REGION_ORDER
 
 ctx = page_setup()
@@ -99,6 +99,8 @@ source_caption(source_text(ctx.v, ("survey", "roster", "status"), view.date,
                            f"カバー率＝人材が割り当てられた不足自治体÷不足自治体（{ctx.as_of} 時点）", ctx.is_sample))
 
 munis = q.municipalities(ctx.v, pref, view.date, prev, view.n, ctx.as_of)
+# Everything this page draws follows from these (see memo.built): figures are not rebuilt on reruns.
+fig_key = (ctx.v, view, ctx.as_of, pref)
 history = q.staff_history(ctx.v, pref)
 names = dict(zip(munis.lg_code, munis.name, strict=True))
 if ss.get("pp_muni") not in names:
@@ -106,18 +108,18 @@ if ss.get("pp_muni") not in names:
 
 # -- Map -----------------------------------------------------------------------------------
 st.subheader("市区町村の地図")
-gj = geo.municipality_geojson(ctx.v, pref)
+shapes = geo.municipality_shapes(ctx.v, pref)
 map_key = f"pp_map_{pref}"
 # The notes come first so that the map's 出典 caption and PNG button sit right under it; the
 # click hint is for the screen only, so it stays out of the caption the PNG footer repeats.
 map_notes = ["地図の市区町村を選ぶと下に詳細を表示します。"]
-if not gj["features"]:
+if shapes is None:
     map_notes.append("市区町村の境界が読み込まれていないため、役場の位置を点で表示しています（点の大きさ＝職員数）。")
 far = munis[charts.far_islands(munis)]
 if not far.empty:
     map_notes.append(escape_md(f"最初の表示範囲の外：{'、'.join(far.name)}（地図をドラッグ・縮小すると表示されます）"))
 st.caption("  \n".join(map_notes))
-chart(charts.municipality_map(munis, history, view.n, gj), map_key,
+chart(built(charts.municipality_map, munis, history, view.n, shapes, key=fig_key), map_key,
       source_text(ctx.v, ("survey", "roster", "boundaries"), view.date,
                   "色はDX担当職員数の区分、数字・点の大きさは職員数。未回答は灰色で、0人とはみなしません",
                   ctx.is_sample),
@@ -157,7 +159,7 @@ if lg:
     m = munis.set_index("lg_code").loc[lg]
     d1, d2 = st.columns([2, 1])
     with d1:
-        chart(charts.staff_history(history[history.lg_code == lg], view.n, m["name"]), "pp_history",
+        chart(built(charts.staff_history, history[history.lg_code == lg], view.n, m["name"], key=(*fig_key, lg)), "pp_history",
               source_text(ctx.v, ("survey",), None, f"{m['name']}の各調査基準日のDX担当職員数。"
                           "線が切れている基準日は未回答", ctx.is_sample),
               f"prefecture_{pref}_history_{lg}", ctx.is_sample, title=f"{m['name']}のDX担当職員数の推移")
@@ -182,14 +184,14 @@ st.subheader("推移と比較")
 c1, c2 = st.columns(2)
 with c1:
     trend = q.shortage_trend(ctx.v, pref, ctx.dates, view.n, ctx.as_of)
-    chart(charts.shortage_trend(trend, pref_name, view.n), "pp_trend",
+    chart(built(charts.shortage_trend, trend, pref_name, view.n, key=fig_key), "pp_trend",
           source_text(ctx.v, ("survey",), None,
                       f"{view.n}人以下の市区町村 ÷ その基準日に回答した市区町村（全基準日）", ctx.is_sample),
           f"prefecture_{pref}_trend_n{view.n}", ctx.is_sample,
           title=f"{pref_name}の不足自治体（{view.n}人以下）の割合の推移")
 with c2:
     everyone = qn.municipalities_at(ctx.v, view.date, view.n)
-    chart(charts.staff_distribution(munis.dx_staff, everyone.dx_staff, pref_name, view.n), "pp_dist",
+    chart(built(charts.staff_distribution, munis.dx_staff, everyone.dx_staff, pref_name, view.n, key=fig_key), "pp_dist",
           source_text(ctx.v, ("survey",), view.date,
                       "回答した市区町村の職員数の分布（各グループ内の割合）。未回答は含めません", ctx.is_sample),
           f"prefecture_{pref}_distribution_{view.date}", ctx.is_sample,
@@ -199,7 +201,7 @@ st.markdown("**似た都道府県との比較**")
 peers = q.peers(ctx.v, pref, view.date, view.n, ctx.as_of)
 p1, p2 = st.columns([3, 2])
 with p1:  # the caption covers the table beside the chart too
-    chart(charts.peer_comparison(peers, view.n), "pp_peers",
+    chart(built(charts.peer_comparison, peers, view.n, key=fig_key), "pp_peers",
           source_text(ctx.v, ("survey", "roster"), view.date,
                       q.SIMILARITY_DEFINITION + "。カバー率＝人材が割り当てられた不足自治体÷不足自治体", ctx.is_sample),
           f"prefecture_{pref}_peers_{view.date}", ctx.is_sample, title=f"{pref_name}と似た都道府県との比較")
@@ -215,14 +217,9 @@ notes = {"都道府県": pref_name, "調査基準日": formats.date_label(view.d
          "定義": "不足自治体の割合＝不足自治体÷回答した市区町村。カバー率＝人材が割り当てられた不足自治体÷不足自治体。"
                  "未回答は0人とみなさない"}
 kpis = tables.prefecture_kpi_table(row, nat, status, view.n, ctx.as_of)
-e1, e2 = st.columns(2)
-# Files are built when clicked (deferred), so a rerun does not pay for them.
-e1.download_button("CSV をダウンロード（市区町村）", lambda: csv_bytes(full, notes, ctx.is_sample),
-                   file_name=f"prefecture_{pref}_{view.date}.csv", mime="text/csv", on_click="ignore")
-e2.download_button("Excel をダウンロード（市区町村・指標・注記）",
-                   lambda: xlsx_bytes({"市区町村": full, "都道府県の指標": kpis}, notes, ctx.is_sample),
-                   file_name=f"prefecture_{pref}_{view.date}.xlsx", on_click="ignore",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+table_downloads(f"prefecture_{pref}_{view.date}", {"市区町村": full, "都道府県の指標": kpis}, notes, ctx.is_sample,
+                key="dl_prefecture", csv_label="CSV をダウンロード（市区町村）",
+                xlsx_label="Excel をダウンロード（市区町村・指標・注記）")
 source_caption(source_text(ctx.v, ("survey", "roster", "status"), view.date, None, ctx.is_sample))
 
 # -- Slides for a council ------------------------------------------------------------------

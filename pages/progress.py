@@ -4,15 +4,14 @@ import streamlit as st
 
 from dashboard import formats
 from dashboard.charts import progress as charts
-from dashboard.exports import csv_bytes, xlsx_bytes
 from dashboard.frame import page_setup
+from dashboard.memo import built
 from dashboard.notes import source_text
 from dashboard.queries import progress as q
 from dashboard.queries import summary
 from dashboard.tables import lagging_table, milestone_matrix_table, milestone_wide, model_table
-from dashboard.widgets import chart, kpi, source_caption
+from dashboard.widgets import chart, kpi, source_caption, table_downloads
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ctx = page_setup()
 view = ctx.view
 as_of, deadline = ctx.as_of, q.DEADLINE
@@ -25,7 +24,9 @@ st.caption(f"地域DX推進体制と人材プール機能の構築状況 ─ {as
 nat = summary.national(ctx.v, view.date, view.n, as_of)
 by_pref = summary.by_prefecture(ctx.v, view.date, view.n, as_of)
 status = q.milestones(ctx.v)
-dispatching = int(milestone_wide(status, ctx.prefectures, q.MILESTONES, as_of).m4.notna().sum())
+# Tables and figures follow from the version, the view and the date (see memo.built).
+key = (ctx.v, view, as_of)
+dispatching = int(built(milestone_wide, status, ctx.prefectures, q.MILESTONES, as_of, key=key).m4.notna().sum())
 
 # -- KPIs (the same figures as the national page's) -------------------------------------------
 row = st.columns(4)
@@ -41,7 +42,7 @@ source_caption(source_text(ctx.v, ("status",), None, f"{as_of.isoformat()} ま�
 # -- Burn-up ---------------------------------------------------------------------------------------
 st.subheader(f"到達した都道府県の推移（{as_of.isoformat()} 時点）")
 burn = q.burnup(ctx.v, as_of)
-chart(charts.burnup(burn, q.MILESTONES, as_of, deadline, q.DEADLINE_LABEL, total), "burnup",
+chart(built(charts.burnup, burn, q.MILESTONES, as_of, deadline, q.DEADLINE_LABEL, total, key=key), "burnup",
       source_text(ctx.v, ("status",), None,
                   f"各日までに「2 推進体制の構築」「3 人材プール機能の確保」に到達した都道府県数（{as_of.isoformat()} 時点）。"
                   f"破線は期限の{deadline_text}", ctx.is_sample),
@@ -51,14 +52,14 @@ chart(charts.burnup(burn, q.MILESTONES, as_of, deadline, q.DEADLINE_LABEL, total
 st.subheader(f"都道府県 × マイルストーン（{view.region or '全国'}）")
 order = st.radio("並び順", ["jis", "progress"], horizontal=True, key="progress_order",
                  format_func=lambda k: "都道府県コード順" if k == "jis" else "進んでいる順")
-wide = milestone_wide(status, ctx.prefectures, q.MILESTONES, as_of, order)
+wide = built(milestone_wide, status, ctx.prefectures, q.MILESTONES, as_of, order, key=(*key, order))
 region_prefs = ctx.prefectures if view.region is None else ctx.prefectures[ctx.prefectures.region == view.region]
 wide = wide[wide.prefecture_code.isin(region_prefs.prefecture_code)]
-chart(charts.milestone_matrix(wide, q.MILESTONES, deadline), "matrix",
+chart(built(charts.milestone_matrix, wide, q.MILESTONES, deadline, key=(*key, order)), "matrix",
       source_text(ctx.v, ("status",), None,
                   f"各セルは到達した日（{as_of.isoformat()} までのもの）。空欄は未到達", ctx.is_sample),
       f"progress_matrix_{as_of}", ctx.is_sample, title=f"都道府県 × マイルストーン（{view.region or '全国'}）")
-matrix = milestone_matrix_table(wide, q.MILESTONES)
+matrix = built(milestone_matrix_table, wide, q.MILESTONES, key=(*key, order))
 with st.expander("表で見る・ダウンロード"):
     st.dataframe(matrix, hide_index=True, width="stretch")
 notes = {"時点": as_of.isoformat(), "期限": deadline_text, "調査基準日": formats.date_label(view.date),
@@ -68,7 +69,8 @@ notes = {"時点": as_of.isoformat(), "期限": deadline_text, "調査基準日"
 # -- Lagging prefectures ---------------------------------------------------------------------------
 cutoff = min(deadline, as_of)
 st.subheader("遅れている都道府県")
-lag = lagging_table(by_pref[by_pref.prefecture_code.isin(region_prefs.prefecture_code)], deadline, as_of, view.n)
+lag = built(lagging_table, by_pref[by_pref.prefecture_code.isin(region_prefs.prefecture_code)], deadline, as_of,
+            view.n, key=key)
 st.markdown(f"**{cutoff.isoformat()} までに「2 推進体制の構築」または「3 人材プール機能の確保」に届いていない"
             f"都道府県：{len(lag)}**")
 if lag.empty:
@@ -78,18 +80,16 @@ else:
 source_caption(source_text(ctx.v, ("status", "survey", "roster"), view.date,
                            f"期限（{deadline_text}）を過ぎていれば期限までに、過ぎていなければ今日までに未到達の都道府県。"
                            f"遅れ＝期限からの日数。不足＝DX担当職員{view.n}人以下", ctx.is_sample))
-d1, d2 = st.columns(2)
-d1.download_button("遅れている都道府県を CSV でダウンロード", csv_bytes(lag, notes, ctx.is_sample),
-                   file_name=f"progress_lagging_{as_of}.csv", mime="text/csv", key="dl_lag_csv")
-d2.download_button("進捗表と遅れを Excel でダウンロード",
-                   xlsx_bytes({"マイルストーン": matrix, "遅れている都道府県": lag}, notes, ctx.is_sample),
-                   file_name=f"progress_{as_of}.xlsx", mime=XLSX, key="dl_progress_xlsx")
+table_downloads(f"progress_{as_of}", {"マイルストーン": matrix, "遅れている都道府県": lag}, notes, ctx.is_sample,
+                key="dl_progress", csv_label="遅れている都道府県を CSV でダウンロード",
+                xlsx_label="進捗表と遅れを Excel でダウンロード", csv_stem=f"progress_lagging_{as_of}",
+                csv_sheet="遅れている都道府県")
 
 # -- Models ----------------------------------------------------------------------------------------
 st.subheader("モデル別の比較（全国）")
-models = model_table(by_pref, q.MODELS)
+models = built(model_table, by_pref, q.MODELS, key=key)
 st.dataframe(models, hide_index=True, width="stretch")
-chart(charts.coverage_by_model(by_pref, q.MODELS), "models",
+chart(built(charts.coverage_by_model, by_pref, q.MODELS, key=key), "models",
       source_text(ctx.v, ("status", "survey", "roster"), view.date,
                   f"モデルは体制構築の進捗ファイルの分類。カバー率＝人材が1人以上割り当てられた不足自治体 ÷ "
                   f"不足自治体（{view.n}人以下、人材は {as_of.isoformat()} 時点）。点は各都道府県", ctx.is_sample),

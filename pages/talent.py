@@ -4,8 +4,8 @@ import streamlit as st
 
 from dashboard import formats, geo
 from dashboard.charts import talent as charts
-from dashboard.exports import csv_bytes, xlsx_bytes
 from dashboard.frame import page_setup
+from dashboard.memo import built
 from dashboard.notes import escape_md, source_text
 from dashboard.queries import summary
 from dashboard.queries import talent as q
@@ -18,9 +18,8 @@ from dashboard.tables import (
     talent_list_table,
     uncovered_table,
 )
-from dashboard.widgets import chart, kpi, source_caption
+from dashboard.widgets import chart, kpi, source_caption, table_downloads
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ctx = page_setup()
 view = ctx.view
 roles, forms = list(q.ROLES), list(q.EMPLOYMENT_FORMS)
@@ -50,6 +49,8 @@ mix = q.pool_mix(ctx.v, pool_on)
 munis = q.municipality_support(ctx.v, view.date, view.n, pool_on)
 munis = munis[munis.prefecture_code.isin(codes)]
 pool_when = f"人材は {pool_on.isoformat()} 時点で在籍（開始日以後かつ終了日以前）"
+# Everything this page draws follows from these (see memo.built): figures are not rebuilt on reruns.
+fig_key = (ctx.v, view, ctx.as_of, pool_on, tuple(codes))
 
 # -- KPIs ----------------------------------------------------------------------------------------
 shortage, covered = int(shown.shortage.sum()), int(shown.shortage_covered.sum())
@@ -73,7 +74,7 @@ source_caption(source_text(ctx.v, ("survey", "roster"), view.date,
 st.subheader("人材の供給と不足自治体（都道府県別）")
 wide = role_counts(mix, roles)
 table = supply_need_table(shown, wide, view.n)
-chart(charts.supply_need(shown, wide, view.n), "supply_need",
+chart(built(charts.supply_need, shown, wide, view.n, key=fig_key), "supply_need",
       source_text(ctx.v, ("survey", "roster"), view.date,
                   f"棒＝在籍人材（役割別、人）、◆＝DX担当職員{view.n}人以下の市区町村数（団体）。{pool_when}",
                   ctx.is_sample),
@@ -84,15 +85,11 @@ notes = {"調査基準日": formats.date_label(view.date), "不足の基準": f"
          "人材プールの時点": pool_on.isoformat(), "対象": scope_label,
          "カバー率": "人材が1人以上割り当てられた不足自治体数 ÷ 不足自治体数",
          "出典": source_text(ctx.v, ("survey", "roster"), None, None, False)}
-d1, d2 = st.columns(2)
-d1.download_button("CSV をダウンロード", csv_bytes(table, notes, ctx.is_sample),
-                   file_name=f"talent_pool_{pool_on}.csv", mime="text/csv", key="dl_supply_csv")
-d2.download_button("Excel をダウンロード", xlsx_bytes({"供給と不足": table}, notes, ctx.is_sample),
-                   file_name=f"talent_pool_{pool_on}.xlsx", mime=XLSX, key="dl_supply_xlsx")
+table_downloads(f"talent_pool_{pool_on}", {"供給と不足": table}, notes, ctx.is_sample, key="dl_supply")
 
 # -- Coverage --------------------------------------------------------------------------------------
 st.subheader("人材プールのカバー率")
-chart(charts.coverage_map(shown, geo.prefecture_geojson(ctx.v)), "coverage_map",
+chart(built(charts.coverage_map, shown, geo.prefecture_shapes(ctx.v).ref, key=fig_key), "coverage_map",
       source_text(ctx.v, ("survey", "roster"), view.date,
                   f"カバー率＝人材が1人以上割り当てられた不足自治体数 ÷ 不足自治体数（{view.n}人以下）。"
                   f"白（灰色の縁）は不足自治体のない都道府県。{pool_when}", ctx.is_sample),
@@ -105,12 +102,9 @@ if uncovered.empty:
 else:
     st.dataframe(uncovered, hide_index=True, width="stretch", height=320)
 support = municipality_support_table(munis)
-u1, u2 = st.columns(2)
-u1.download_button("一覧を CSV でダウンロード", csv_bytes(uncovered, notes, ctx.is_sample),
-                   file_name=f"uncovered_{view.date}_{pool_on}.csv", mime="text/csv", key="dl_uncovered_csv")
-u2.download_button("一覧を Excel でダウンロード",
-                   xlsx_bytes({"支援のない不足自治体": uncovered, "支援先（人数）": support}, notes, ctx.is_sample),
-                   file_name=f"uncovered_{view.date}_{pool_on}.xlsx", mime=XLSX, key="dl_uncovered_xlsx")
+table_downloads(f"uncovered_{view.date}_{pool_on}", {"支援のない不足自治体": uncovered, "支援先（人数）": support},
+                notes, ctx.is_sample, key="dl_uncovered", csv_label="一覧を CSV でダウンロード",
+                xlsx_label="一覧を Excel でダウンロード")
 source_caption(source_text(ctx.v, ("survey", "roster"), view.date,
                            f"DX担当職員{view.n}人以下で、{pool_on} 時点に支援する人材の割当がない市区町村", ctx.is_sample))
 
@@ -127,7 +121,7 @@ for tab, by, cats, colors, key in ((tab_role, "role", roles, charts.ROLE_COLORS,
     with tab:
         counts = mix_counts(mix, cats, by, codes, label)
         what = "役割（スキル標準）" if by == "role" else "雇用形態"
-        chart(charts.mix_bars(counts, colors), key,
+        chart(built(charts.mix_bars, counts, colors, key=(*fig_key, by)), key,
               source_text(ctx.v, ("roster",), None, f"在籍人材の{what}別の構成比。{pool_when}", ctx.is_sample),
               f"talent_{key}_{pool_on}", ctx.is_sample, title=f"人材の構成：{what}（{scope_label}）")
         with st.expander("表で見る"):
@@ -137,14 +131,14 @@ for tab, by, cats, colors, key in ((tab_role, "role", roles, charts.ROLE_COLORS,
 trend = q.pool_over_time(ctx.v, ctx.as_of)
 st.subheader("自治体DXアクセラレータ（全国）")
 acc = trend.groupby("on", as_index=False).accelerators.sum()
-chart(charts.accelerators(acc, q.ACCELERATOR_TARGET), "accelerators",
+chart(built(charts.accelerators, acc, q.ACCELERATOR_TARGET, key=fig_key), "accelerators",
       source_text(ctx.v, ("roster",), None,
                   f"各四半期末（最後の点は {ctx.as_of} 時点）に在任のアクセラレータ数。目標は全国で"
                   f"{q.ACCELERATOR_TARGET}人", ctx.is_sample),
       f"talent_accelerators_{ctx.as_of}", ctx.is_sample, title="自治体DXアクセラレータ（全国）")
 
 st.subheader(f"人材プールの推移（{scope_label}）")
-chart(charts.pool_trend(trend[trend.prefecture_code.isin(codes)], roles, ctx.as_of), "pool_trend",
+chart(built(charts.pool_trend, trend[trend.prefecture_code.isin(codes)], roles, ctx.as_of, key=fig_key), "pool_trend",
       source_text(ctx.v, ("roster",), None,
                   "各四半期末に在籍していた人材数（開始日以後かつ終了日以前）。役割別に積み上げ", ctx.is_sample),
       f"talent_pool_trend_{ctx.as_of}", ctx.is_sample, title=f"人材プールの推移（{scope_label}）")

@@ -17,6 +17,8 @@ import support
 from google.protobuf import text_format
 from helpers import roster_csv, run_etl
 
+from dashboard.exports import XLSX_MIME
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["pages/national.py", "pages/prefecture.py", "pages/talent.py", "pages/progress.py", "pages/data.py"]
 PREF = "31"
@@ -117,18 +119,27 @@ def page_text(at) -> str:
 
 @pytest.fixture(scope="module")
 def downloads(monkeypatch_module):
-    """Records the bytes every download button hands to Streamlit's media store (nothing replaced)."""
+    """Records the CSV and XLSX files the download buttons hand to Streamlit's media store (nothing
+    replaced): bytes given now, and the callables of files built on click, called here."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
     served: list[tuple[str, bytes]] = []
     original = MemoryMediaFileStorage.load_and_get_id
+    original_deferred = MediaFileManager.add_deferred
 
     def recording(self, path_or_data, mimetype, kind, filename=None):
         if isinstance(path_or_data, bytes):
             served.append((filename or mimetype, path_or_data))
         return original(self, path_or_data, mimetype, kind, filename)
 
+    def recording_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        if mimetype in ("text/csv", XLSX_MIME):  # PNG and PowerPoint: test_no_pii_pages builds those
+            served.append((file_name or mimetype, data_callable()))
+        return original_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
     monkeypatch_module.setattr(MemoryMediaFileStorage, "load_and_get_id", recording)
+    monkeypatch_module.setattr(MediaFileManager, "add_deferred", recording_deferred)
     return served
 
 

@@ -35,7 +35,7 @@ def _hover(df: pd.DataFrame, m: Metric, n: int) -> list[str]:
     return out
 
 
-def prefecture_choropleth(df: pd.DataFrame, geojson: dict, m: Metric, n: int) -> go.Figure:
+def prefecture_choropleth(df: pd.DataFrame, geojson: str | dict, m: Metric, n: int) -> go.Figure:
     """One shape per prefecture in df, coloured by m; hover shows the exact figures."""
     values = df[m.key].astype(float)
     diverging = m.kind == "change"
@@ -86,7 +86,7 @@ def municipality_points(df: pd.DataFrame, n: int) -> go.Figure:
     return base_layout(fig, height=620)
 
 
-def municipality_choropleth(df: pd.DataFrame, geojson: dict, n: int) -> go.Figure:
+def municipality_choropleth(df: pd.DataFrame, geojson: str | dict, n: int) -> go.Figure:
     """Municipality polygons coloured by tier (once boundaries are loaded)."""
     colors = tier_colors(n)
     labels = tier_labels(n)

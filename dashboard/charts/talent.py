@@ -56,7 +56,7 @@ def supply_need(pref: pd.DataFrame, roles_wide: pd.DataFrame, n: int) -> go.Figu
     return base_layout(fig, height=500)
 
 
-def coverage_map(df: pd.DataFrame, geojson: dict) -> go.Figure:
+def coverage_map(df: pd.DataFrame, geojson: str | dict) -> go.Figure:
     """Prefectures coloured by pool coverage; a prefecture with no shortage municipality is grey."""
     has = df[df.coverage.notna()]
     none = df[df.coverage.isna()]

@@ -31,30 +31,39 @@ SIMILARITY_DEFINITION = (
 def municipalities(v: str, pref: str, date: dt.date, prev: dt.date | None, n: int, as_of: dt.date) -> pd.DataFrame:
     """One row per municipality of pref: staff on date and prev, tier, rank, talent by role.
 
-    Columns: lg_code, name, name_kana, kind, lat, lng, population, dx_staff, prev_staff, change,
-    tier, rank, shortage, talent, <one column per role>, uncovered.
+    Columns: lg_code, prefecture_code, name, name_kana, kind, lat, lng, population, dx_staff,
+    prev_staff, change, tier, rank (within the prefecture), shortage, talent, <one column per
+    role>, uncovered. Cut from the whole country's rows, so switching prefecture runs no query.
     """
+    df = _all_municipalities(v, date, prev, n, as_of)
+    df = df[df.prefecture_code == pref].reset_index(drop=True)
+    # Roles beyond the standard four only where this prefecture has such talent.
+    roles = list(ROLES) + [r for r in df.attrs["roles"] if r not in ROLES and df[r].sum() > 0]
+    df = df.drop(columns=[r for r in df.attrs["roles"] if r not in roles])
+    df.attrs["roles"] = roles
+    return df
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _all_municipalities(v: str, date: dt.date, prev: dt.date | None, n: int, as_of: dt.date) -> pd.DataFrame:
     df = query(v, """
-        SELECT m.lg_code, m.name, m.name_kana, m.kind, m.lat, m.lng, m.population,
+        SELECT m.lg_code, m.prefecture_code, m.name, m.name_kana, m.kind, m.lat, m.lng, m.population,
                s.dx_staff, p.dx_staff AS prev_staff
         FROM municipalities m
         LEFT JOIN staff_survey s ON s.lg_code = m.lg_code AND s.base_date = $date
         LEFT JOIN staff_survey p ON p.lg_code = m.lg_code AND p.base_date = $prev
-        WHERE m.prefecture_code = $pref
-        ORDER BY m.lg_code""", {"pref": pref, "date": date, "prev": prev})
+        ORDER BY m.lg_code""", {"date": date, "prev": prev})
     # An assignment counts while it runs on $as_of: the rule summary uses for pool coverage.
     talent = query(v, """
         SELECT a.lg_code, r.role, count(DISTINCT a.person_id) AS talent
-        FROM talent_assignment a
-        JOIN talent_roster r USING (person_id)
-        JOIN municipalities m ON m.lg_code = a.lg_code
-        WHERE m.prefecture_code = $pref AND a.start_date <= $as_of AND (a.end_date IS NULL OR a.end_date >= $as_of)
-        GROUP BY ALL""", {"pref": pref, "as_of": as_of})
+        FROM talent_assignment a JOIN talent_roster r USING (person_id)
+        WHERE a.start_date <= $as_of AND (a.end_date IS NULL OR a.end_date >= $as_of)
+        GROUP BY ALL""", {"as_of": as_of})
     totals = query(v, """
         SELECT a.lg_code, count(DISTINCT a.person_id) AS talent
-        FROM talent_assignment a JOIN municipalities m ON m.lg_code = a.lg_code
-        WHERE m.prefecture_code = $pref AND a.start_date <= $as_of AND (a.end_date IS NULL OR a.end_date >= $as_of)
-        GROUP BY ALL""", {"pref": pref, "as_of": as_of})
+        FROM talent_assignment a
+        WHERE a.start_date <= $as_of AND (a.end_date IS NULL OR a.end_date >= $as_of)
+        GROUP BY ALL""", {"as_of": as_of})
     return _derive(df, talent, totals, n)
 
 
@@ -62,8 +71,8 @@ def _derive(df: pd.DataFrame, talent: pd.DataFrame, totals: pd.DataFrame, n: int
     df = df.copy()
     df["change"] = df.dx_staff - df.prev_staff
     df["tier"] = tiers(df.dx_staff, n)
-    # 1 = most staff; 未回答 has no rank.
-    df["rank"] = df.dx_staff.rank(ascending=False, method="min").astype("Int64")
+    # 1 = most staff within the prefecture; 未回答 has no rank.
+    df["rank"] = df.groupby("prefecture_code").dx_staff.rank(ascending=False, method="min").astype("Int64")
     df["shortage"] = df.dx_staff.le(n)
     df["talent"] = df.lg_code.map(dict(zip(totals.lg_code, totals.talent, strict=True))).fillna(0).astype(int)
     roles = list(ROLES) + sorted(set(talent.role) - set(ROLES))
@@ -84,13 +93,18 @@ def roles_of(df: pd.DataFrame) -> list[str]:
 @st.cache_data(show_spinner=False, max_entries=64)
 def staff_history(v: str, pref: str) -> pd.DataFrame:
     """lg_code × every base date → dx_staff (NaN = 未回答 or not in that survey)."""
+    df = _all_staff_history(v)
+    return df[df.prefecture_code == pref].drop(columns="prefecture_code").reset_index(drop=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _all_staff_history(v: str) -> pd.DataFrame:
     return query(v, """
-        SELECT m.lg_code, d.base_date, s.dx_staff
+        SELECT m.lg_code, m.prefecture_code, d.base_date, s.dx_staff
         FROM municipalities m
         CROSS JOIN (SELECT DISTINCT base_date FROM staff_survey) d
         LEFT JOIN staff_survey s ON s.lg_code = m.lg_code AND s.base_date = d.base_date
-        WHERE m.prefecture_code = $pref
-        ORDER BY m.lg_code, d.base_date""", {"pref": pref})
+        ORDER BY m.lg_code, d.base_date""")
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -125,14 +139,23 @@ def reached_milestone(status: pd.DataFrame, as_of: dt.date) -> dict | None:
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def shortage_trend(v: str, pref: str, dates: list[dt.date], n: int, as_of: dt.date) -> pd.DataFrame:
-    """The prefecture's and the nation's shortage share on every base date (from summary)."""
+    """The prefecture's and the nation's shortage share on every base date (from summary):
+    base_date, pref_share, national_share."""
+    wide = _all_shortage_trends(v, tuple(dates), n, as_of)
+    pref_share = wide[pref] if pref in wide.columns else pd.Series(float("nan"), index=wide.index)
+    return pd.DataFrame({"base_date": list(dates), "pref_share": pref_share.to_numpy(),
+                         "national_share": wide["national"].to_numpy()})
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _all_shortage_trends(v: str, dates: tuple[dt.date, ...], n: int, as_of: dt.date) -> pd.DataFrame:
+    """base date × (each prefecture code, "national") → shortage share."""
     rows = []
     for d in dates:
-        by_pref = summary.by_prefecture(v, d, n, as_of).set_index("prefecture_code")
-        nat = summary.national(v, d, n, as_of)
-        rows.append({"base_date": d, "pref_share": by_pref.shortage_share.get(pref),
-                     "national_share": nat["shortage_share"]})
-    return pd.DataFrame(rows)
+        by_pref = summary.by_prefecture(v, d, n, as_of)
+        rows.append({**dict(zip(by_pref.prefecture_code, by_pref.shortage_share, strict=True)),
+                     "national": summary.national(v, d, n, as_of)["shortage_share"]})
+    return pd.DataFrame(rows, index=list(dates))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

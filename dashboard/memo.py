@@ -1,0 +1,40 @@
+"""Figures built once per distinct inputs and shared by every rerun and session.
+
+Building a plotly figure validates every property (tens of milliseconds); a warm rerun should
+only send it. Inputs are hashed by Streamlit's cache (DataFrames by content), so a figure is
+never stale. Cached figures are never changed: st.plotly_chart serialises a copy, and the PNG
+export works on its own copy (dashboard.png.export_figure).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import streamlit as st
+
+T = TypeVar("T")
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _built(name: str, args: tuple, kwargs: dict, _build: Callable[..., T]) -> T:
+    return _build(*args, **kwargs)
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _built_for(name: str, key: tuple, _args: tuple, _kwargs: dict, _build: Callable[..., T]) -> T:
+    return _build(*_args, **_kwargs)
+
+
+def built(build: Callable[..., T], *args, key: tuple | None = None, **kwargs) -> T:
+    """build(*args, **kwargs), computed once for each distinct set of arguments.
+
+    key: scalars that determine every argument (e.g. the warehouse version and the view, when
+    the arguments are query results for them). The arguments are then not hashed, which for
+    DataFrames costs more than building a small figure; a key that misses an input gives a stale
+    figure, so pass the whole view rather than picking fields.
+    """
+    name = f"{build.__module__}.{build.__qualname__}"
+    if key is None:
+        return _built(name, args, kwargs, build)
+    return _built_for(name, key, args, kwargs, build)
