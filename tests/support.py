@@ -111,8 +111,13 @@ def streamlit_server(db: Path, extra_env: dict[str, str] | None = None, log: Pat
         log_file.close()
 
 
-def launch_chromium(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+# No host resolves except the loopback: offline like an LGWAN terminal. Unlike page.route (which
+# Playwright implements by turning the HTTP cache off), the browser cache keeps working.
+OFFLINE_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
+
+
+def launch_chromium(playwright, offline: bool = False):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + (OFFLINE_ARGS if offline else []))
 
 
 def block_external(page, base_url: str) -> list[str]:
