@@ -171,6 +171,12 @@ def _validate_table(table, path, resolver, base_date, today, report) -> pd.DataF
             if v[field] is not None and v[field] > limit:
                 report.error(f"{FIELD_LABELS[field]} {v[field]:g} 人は{kind}としてありえない人数です（上限 {limit} 人）",
                              sheet=sheet, row=v["row"], column=_label(table, found, field), value=f"{v[field]:g}")
+        parts = (v["dedicated"], v["concurrent"])
+        if v["dx_staff"] is not None and None not in parts and abs(sum(parts) - v["dx_staff"]) > 1e-9:
+            # A warning, not a reject: the total is what the metrics use, and surveys do round.
+            report.warn(f"専任 {parts[0]:g} 人＋兼任 {parts[1]:g} 人＝{sum(parts):g} 人が"
+                        f"{FIELD_LABELS['dx_staff']} {v['dx_staff']:g} 人と合いません（合計の値を使います）",
+                        sheet=sheet, row=v["row"], column=_label(table, found, "dx_staff"), value=f"{v['dx_staff']:g}")
     frame = pd.DataFrame(
         [{"base_date": day, "lg_code": c, **{k: v[k] for k in OUT_COLUMNS[2:]}} for c, v in by_code.items()],
         columns=OUT_COLUMNS,

@@ -323,6 +323,18 @@ def test_warning_old_name_sasayama(db, tmp_path):
         ("282219", 4.0)]
 
 
+def test_warning_dedicated_plus_concurrent_is_not_the_total(db, tmp_path):
+    src = write_csv(tmp_path / "s.csv", ["団体コード", "団体名", "DX担当職員数", "専任", "兼任"],
+                    [["011002", "札幌市", "5", "2", "2"], ["012025", "函館市", "3", "1", "2"]])
+    assert_loaded_with_warning(db, "survey", src, "専任 2 人＋兼任 2 人＝4 人がDX担当職員数 5 人と合いません", extra=BASE)
+    # Only the row that does not add up is flagged, at its row and the total's column; the total is kept.
+    assert query(db, "SELECT row_number, column_name, value FROM reject_log WHERE reason LIKE '専任%'") == [
+        (2, "DX担当職員数", "5")]
+    assert query(db, "SELECT lg_code, dx_staff, dedicated, concurrent FROM staff_survey "
+                     "WHERE base_date = '2023-04-01' ORDER BY lg_code") == [
+        ("011002", 5.0, 2.0, 2.0), ("012025", 3.0, 1.0, 2.0)]
+
+
 def test_rejected_file_is_not_archived(db, tmp_path):
     bad = survey_csv(tmp_path / "bad.csv", [["011003", "", "", "1"]])
     assert_rejected(db, "survey", bad, "検査数字が一致しません", extra=BASE)
