@@ -44,3 +44,21 @@ def sample_warehouse(tmp_path_factory) -> Path:
     run = run_etl("build", "--db", db)
     assert run.code == 0, run.text[-3000:]
     return db
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The app on the sample warehouse: one real server per test module (browser tests)."""
+    from tests import support  # the same module object as the tests' own import
+
+    with support.streamlit_server(support.sample_db()) as url:
+        yield url
+
+
+@pytest.fixture()
+def page(server):
+    """A fresh offline Chromium page for one test (see support.browser_page)."""
+    from tests import support
+
+    with support.browser_page(server) as pg:
+        yield pg

@@ -120,6 +120,23 @@ def launch_chromium(playwright, offline: bool = False):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + (OFFLINE_ARGS if offline else []))
 
 
+@contextlib.contextmanager
+def browser_page(server: str, viewport: dict | None = None):
+    """A Chromium page (ja-JP, downloads accepted) that may only reach server: every other request
+    is aborted and listed in page.blocked."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            page = browser.new_page(viewport=viewport or {"width": 1400, "height": 1000}, locale="ja-JP",
+                                    accept_downloads=True)
+            page.blocked = block_external(page, server)
+            yield page
+        finally:
+            browser.close()
+
+
 def block_external(page, base_url: str) -> list[str]:
     """Abort every request that does not go to the app server (no internet); returns the blocked URLs."""
     blocked: list[str] = []

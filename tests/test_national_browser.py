@@ -10,24 +10,6 @@ pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not support.chromium_available(), reason="Debian chromium not installed")]
 
 
-@pytest.fixture(scope="module")
-def server():
-    with support.streamlit_server(support.sample_db()) as url:
-        yield url
-
-
-@pytest.fixture()
-def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = support.launch_chromium(p)
-        pg = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
-        pg.blocked = support.block_external(pg, server)
-        yield pg
-        browser.close()
-
-
 def test_map_draws_offline_with_japanese_text(server, page):
     page.goto(server + "/?date=2023-04-01&n=3")
     support.wait_idle(page)

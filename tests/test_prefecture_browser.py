@@ -27,18 +27,6 @@ def server(db, tmp_path_factory):
         yield url
 
 
-@pytest.fixture()
-def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = support.launch_chromium(p)
-        pg = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ja-JP", accept_downloads=True)
-        pg.blocked = support.block_external(pg, server)
-        yield pg
-        browser.close()
-
-
 def choose(page, label: str, option: str) -> None:
     """Pick an option in the page's st.selectbox with this label (the sidebar has a 地方 too)."""
     box = page.locator("[data-testid=stMain] [data-testid=stSelectbox]").filter(has=page.get_by_text(label, exact=True)).first

@@ -17,22 +17,10 @@ pytestmark = [pytest.mark.browser,
 PROJECTOR = {"width": 1280, "height": 720}
 
 
-@pytest.fixture(scope="module")
-def server():
-    with support.streamlit_server(support.sample_db()) as url:
-        yield url
-
-
 @pytest.fixture()
 def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = support.launch_chromium(p)
-        pg = browser.new_page(viewport=PROJECTOR, locale="ja-JP", accept_downloads=True)
-        pg.blocked = support.block_external(pg, server)
+    with support.browser_page(server, viewport=PROJECTOR) as pg:
         yield pg
-        browser.close()
 
 
 def heading(page, text: str):

@@ -271,27 +271,19 @@ def test_the_hostile_file_name_does_reach_a_page_escaped(hostile_pages, hostile_
 def test_hostile_file_name_in_a_real_browser(hostile_db, tmp_path):
     if not support.chromium_available():
         pytest.skip(f"Chromium not found at {support.CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
     db, _ = hostile_db
     dialogs: list[str] = []
-    with support.streamlit_server(db, log=tmp_path / "server.log") as url, sync_playwright() as p:
-        browser = support.launch_chromium(p)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            support.block_external(page, url)
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            shown = 0
-            for path in (f"/?date={DATE}", f"/prefecture?pref={PREF}&date={DATE}", "/data"):
-                page.goto(url + path)
-                support.wait_idle(page)
-                page.wait_for_timeout(500)  # let any injected handler fire
-                assert page.locator("img[src='x']").count() == 0, path
-                assert page.locator("a[href^='javascript']").count() == 0, path
-                shown += page.get_by_text("onerror=alert(1)").count()
-            support.screenshot(page, "security_hostile_file_name")
-        finally:
-            browser.close()
+    with support.streamlit_server(db, log=tmp_path / "server.log") as url, support.browser_page(url) as page:
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        shown = 0
+        for path in (f"/?date={DATE}", f"/prefecture?pref={PREF}&date={DATE}", "/data"):
+            page.goto(url + path)
+            support.wait_idle(page)
+            page.wait_for_timeout(500)  # let any injected handler fire
+            assert page.locator("img[src='x']").count() == 0, path
+            assert page.locator("a[href^='javascript']").count() == 0, path
+            shown += page.get_by_text("onerror=alert(1)").count()
+        support.screenshot(page, "security_hostile_file_name")
     assert not dialogs, dialogs
     assert shown, "the file name is on the pages, as text"
 

@@ -15,24 +15,6 @@ pytestmark = [pytest.mark.browser,
 PARAMS = "?date=2025-04-01&n=3"
 
 
-@pytest.fixture(scope="module")
-def server():
-    with support.streamlit_server(support.sample_db()) as url:
-        yield url
-
-
-@pytest.fixture()
-def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = support.launch_chromium(p)
-        pg = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ja-JP", accept_downloads=True)
-        pg.blocked = support.block_external(pg, server)
-        yield pg
-        browser.close()
-
-
 def open_page(page, url: str, charts: int) -> None:
     page.goto(url)
     support.wait_idle(page)
