@@ -46,39 +46,69 @@ PAGES = {
     "体制構築の進捗": ("pages/progress.py", "progress", {}),
     "データ": ("pages/data.py", "data", {}),
 }
+# A pause before each rerun, as between a user's clicks: each server has finished the work that
+# follows a run (flushing, caches, garbage collection) before the next one is timed.
+THINK_TIME = 0.2
 SWITCH_CODES = [f"{i:02d}" for i in range(2, 48, 5)]  # 10 prefectures, none seen before in the session
 
 
+REFERENCE = 'import streamlit as st\nfor i in range(60):\n    st.caption(f"line {i}")\n'
+
+
 @contextlib.contextmanager
-def trivial_app() -> Iterator[Path]:
-    """The one-line page in a folder of its own, with this app's server config."""
+def one_file_app(source: str) -> Iterator[Path]:
+    """A one-file app in a folder of its own, with this app's server config."""
     with tempfile.TemporaryDirectory() as d:
         (Path(d) / ".streamlit").mkdir()
         shutil.copy(ROOT / ".streamlit" / "config.toml", Path(d) / ".streamlit" / "config.toml")
-        path = Path(d) / "trivial.py"
-        path.write_text(TRIVIAL)
+        path = Path(d) / "app.py"
+        path.write_text(source)
         yield path
 
 
-def server_reruns(db: Path, runs: int) -> tuple[float, dict[str, tuple[float, int]], float]:
-    """(trivial page, {page: (seconds, bytes)}, prefecture switch) on real servers, as medians.
-    The trivial page is timed before and after the pages and its samples pooled, so a slow or
-    fast spell of the machine does not land on one side of the ratio only."""
+def server_reruns(db: Path, runs: int, flags: tuple[str, ...] = ()) -> dict[str, tuple[float, float, int]]:
+    """Real servers, all with this app's config (plus flags): {what: (median seconds, ratio to the
+    trivial page, bytes of the last rerun)} for the trivial page, a 60-line reference page, each
+    page and the prefecture switch. Each measured rerun alternates with one of the trivial page
+    (a session on each server) and its ratio uses the trivial samples taken alongside it."""
     from bench import server_rerun
 
-    trivial: list[float] = []
-    pages = {}
-    with trivial_app() as script, support.streamlit_server(db, script=script) as trivial_url, \
-            support.streamlit_server(db) as url:
-        trivial += server_rerun.warm_reruns(trivial_url, runs=runs)[0]
+    def interleaved(trivial_ws, ws, queries: list[str], page: str = "") -> tuple[float, float, int]:
+        mine, theirs, size = [], [], 0
+        for query in queries:
+            time.sleep(THINK_TIME)
+            theirs.append(server_rerun.rerun(trivial_ws)[0])
+            time.sleep(THINK_TIME)
+            secs, size = server_rerun.rerun(ws, query, page)
+            mine.append(secs)
+        trivial_all.extend(theirs)
+        return statistics.median(mine), statistics.median(mine) / statistics.median(theirs), size
+
+    def warm(ws, query: str = "", page: str = "") -> None:
+        for _ in range(2):  # caches filled, the page's large messages in the client's cache
+            server_rerun.rerun(ws, query, page)
+
+    trivial_all: list[float] = []
+    out = {}
+    with one_file_app(TRIVIAL) as trivial, one_file_app(REFERENCE) as reference, \
+            support.streamlit_server(db, script=trivial, flags=flags) as trivial_url, \
+            support.streamlit_server(db, script=reference, flags=flags) as reference_url, \
+            support.streamlit_server(db, flags=flags) as url, server_rerun.connect_to(trivial_url) as trivial_ws:
+        warm(trivial_ws)
+        with server_rerun.connect_to(reference_url) as ws:
+            warm(ws)
+            out["reference"] = interleaved(trivial_ws, ws, [""] * runs)
         for title, (_, path, params) in PAGES.items():
-            times, size = server_rerun.warm_reruns(url, urlencode(params), path, runs=runs)
-            pages[title] = statistics.median(times), size
-        switch = server_rerun.switch_reruns(
-            url, [urlencode({"pref": c, "date": "2023-04-01", "n": "3"}) for c in SWITCH_CODES], "prefecture",
-            warmup_query="pref=01&date=2023-04-01&n=3")
-        trivial += server_rerun.warm_reruns(trivial_url, runs=runs)[0]
-    return statistics.median(trivial), pages, switch
+            query = urlencode(params)
+            with server_rerun.connect_to(url) as ws:  # each page in a session of its own, as opened from a link
+                warm(ws, query, path)
+                out[title] = interleaved(trivial_ws, ws, [query] * runs, path)
+        with server_rerun.connect_to(url) as ws:
+            server_rerun.rerun(ws, "pref=01&date=2023-04-01&n=3", "prefecture")
+            out["switch"] = interleaved(trivial_ws, ws, [urlencode({"pref": c, "date": "2023-04-01", "n": "3"})
+                                                         for c in SWITCH_CODES], "prefecture")
+    out["trivial"] = statistics.median(trivial_all), 1.0, 0
+    return out
 
 
 def timed_reruns(at, runs: int) -> float:
@@ -206,13 +236,21 @@ def main() -> int:
     db = args.db or support.sample_db()
     cmd = "python bench/app_bench.py"
     rows = []
-    trivial, pages, switch = server_reruns(db, args.runs)
-    rows.append(("server: trivial one-line page, warm rerun", f"{trivial * 1000:.0f} ms", "—", cmd))
-    for title, (secs, size) in pages.items():
-        rows.append((f"server: {title} warm rerun ÷ trivial",
-                     f"{secs / trivial:.2f}× ({secs * 1000:.0f} ms, {size / 1024:.0f} KB sent)", "≤ 3×", cmd))
-    rows.append(("server: 都道府県 prefecture switch ÷ trivial", f"{switch / trivial:.2f}× ({switch * 1000:.0f} ms)",
-                 "≤ 3×", cmd))
+    for flags, config in (((), "app config"), (("--runner.postScriptGC", "true"), "Streamlit's default post-run GC")):
+        got = server_reruns(db, args.runs, flags)
+        target = "≤ 3×" if not flags else "(context)"
+        rows.append((f"server ({config}): trivial one-line page, warm rerun", f"{got['trivial'][0] * 1000:.1f} ms",
+                     "—", cmd))
+        secs, ratio, _ = got["reference"]
+        rows.append((f"server ({config}): reference page of 60 st.caption lines ÷ trivial",
+                     f"{ratio:.1f}× ({secs * 1000:.1f} ms)", "(context)", cmd))
+        for title in PAGES:
+            secs, ratio, size = got[title]
+            rows.append((f"server ({config}): {title} warm rerun ÷ trivial",
+                         f"{ratio:.1f}× ({secs * 1000:.0f} ms, {size / 1024:.0f} KB sent)", target, cmd))
+        secs, ratio, _ = got["switch"]
+        rows.append((f"server ({config}): 都道府県 prefecture switch ÷ trivial", f"{ratio:.1f}× ({secs * 1000:.0f} ms)",
+                     target, cmd))
     script_trivial = trivial_rerun(args.runs)
     rows.append(("script only (AppTest): trivial one-line page", f"{script_trivial * 1000:.1f} ms", "—", cmd))
     for title, secs in page_reruns(db, args.runs).items():

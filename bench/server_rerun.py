@@ -4,11 +4,14 @@ A websocket client sends the same BackMsg a browser sends on a rerun (rerun_scri
 page and its query string) and times it until the server's script_finished message. That is
 everything the server does for a rerun: the runtime's own per-run work, the script, and
 serialising and sending every element. No browser is involved, so nothing is drawn.
+
+Like the browser, the client keeps Streamlit's message cache: it reports the hashes of the large
+messages it received in the last runs, and the server then sends a reference to an unchanged
+element instead of the element (global.maxCachedMessageAge, default 2 runs).
 """
 
 from __future__ import annotations
 
-import statistics
 import time
 from urllib.parse import urlparse
 
@@ -21,17 +24,49 @@ class RerunError(RuntimeError):
     pass
 
 
-def connect_to(url: str):
-    """A websocket session on the server at url (http://host:port)."""
-    host = urlparse(url).netloc
-    return connect(f"ws://{host}/_stcore/stream", subprotocols=["streamlit"], max_size=None, open_timeout=30)
+MAX_CACHED_MESSAGE_AGE = 2  # runs, as the browser (Streamlit's global.maxCachedMessageAge)
 
 
-def rerun(ws, query: str = "", page: str = "", timeout: float = 120) -> tuple[float, int]:
+class Session:
+    """A websocket session on the server at url (http://host:port), with the browser's message cache."""
+
+    def __init__(self, url: str):
+        host = urlparse(url).netloc
+        self.ws = connect(f"ws://{host}/_stcore/stream", subprotocols=["streamlit"], max_size=None, open_timeout=30)
+        self.cached: dict[str, int] = {}  # message hash -> runs since it was last received or referenced
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.ws.close()
+
+    def send(self, data: bytes) -> None:
+        self.ws.send(data)
+
+    def recv(self, timeout: float | None = None) -> bytes:
+        return self.ws.recv(timeout=timeout)
+
+    def seen(self, fwd: ForwardMsg) -> None:
+        if fwd.WhichOneof("type") == "ref_hash":
+            self.cached[fwd.ref_hash] = 0
+        elif fwd.metadata.cacheable and fwd.hash:
+            self.cached[fwd.hash] = 0
+
+    def run_finished(self) -> None:
+        self.cached = {h: age + 1 for h, age in self.cached.items() if age + 1 <= MAX_CACHED_MESSAGE_AGE}
+
+
+def connect_to(url: str) -> Session:
+    return Session(url)
+
+
+def rerun(ws: Session, query: str = "", page: str = "", timeout: float = 120) -> tuple[float, int]:
     """One rerun of page (its url path, "" for the default) with query; (seconds, bytes received)."""
     msg = BackMsg()
     msg.rerun_script.query_string = query
     msg.rerun_script.page_name = page
+    msg.rerun_script.cached_message_hashes.extend(sorted(ws.cached))
     start = time.perf_counter()
     ws.send(msg.SerializeToString())
     received = 0
@@ -40,33 +75,14 @@ def rerun(ws, query: str = "", page: str = "", timeout: float = 120) -> tuple[fl
         received += len(raw)
         fwd = ForwardMsg()
         fwd.ParseFromString(raw)
+        ws.seen(fwd)
         kind = fwd.WhichOneof("type")
         if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element" \
                 and fwd.delta.new_element.WhichOneof("type") == "exception":
             raise RerunError(fwd.delta.new_element.exception.message)
         if kind == "script_finished":
+            elapsed = time.perf_counter() - start
+            ws.run_finished()
             if fwd.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                 raise RerunError("compile error")
-            return time.perf_counter() - start, received
-
-
-def warm_reruns(url: str, query: str = "", page: str = "", runs: int = 9, warmup: int = 2) -> tuple[list[float], int]:
-    """Seconds of runs reruns of one page in one session, after warmup reruns; and the bytes one
-    rerun sends."""
-    with connect_to(url) as ws:
-        for _ in range(warmup):
-            rerun(ws, query, page)
-        times, size = [], 0
-        for _ in range(runs):
-            secs, size = rerun(ws, query, page)
-            times.append(secs)
-    return times, size
-
-
-def switch_reruns(url: str, queries: list[str], page: str = "", warmup_query: str = "") -> float:
-    """Median seconds of reruns that each change the query (e.g. a new pref=), in one session."""
-    with connect_to(url) as ws:
-        for _ in range(2):
-            rerun(ws, warmup_query, page)
-        times = [rerun(ws, q, page)[0] for q in queries]
-    return statistics.median(times)
+            return elapsed, received

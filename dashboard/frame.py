@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -37,8 +38,12 @@ class Context:
         earlier = [d for d in self.dates if d < self.view.date]
         return earlier[-1] if earlier else None
 
+    @functools.cached_property
+    def _pref_names(self) -> dict[str, str]:
+        return dict(zip(self.prefectures.prefecture_code, self.prefectures.name, strict=True))
+
     def pref_name(self, code: str) -> str:
-        return self.prefectures.set_index("prefecture_code").name.get(code, code)
+        return self._pref_names.get(code, code)
 
 
 def _url_params() -> dict[str, str]:

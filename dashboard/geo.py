@@ -90,7 +90,7 @@ class Shapes:
 
 def publish(gj: dict, static_dir: Path = GEO_DIR) -> str | dict:
     """Write gj under static_dir once, named by its content hash; returns its URL (or gj itself
-    when the folder is read-only, so maps still draw, only with larger reruns)."""
+    when the folder cannot be written, so maps still draw, only with larger reruns)."""
     data = json.dumps(gj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     name = hashlib.sha256(data).hexdigest()[:20] + ".json"
     path = static_dir / name

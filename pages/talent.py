@@ -72,8 +72,8 @@ source_caption(source_text(ctx.v, ("survey", "roster"), view.date,
 
 # -- Supply and need -------------------------------------------------------------------------------
 st.subheader("人材の供給と不足自治体（都道府県別）")
-wide = role_counts(mix, roles)
-table = supply_need_table(shown, wide, view.n)
+wide = built(role_counts, mix, roles, key=fig_key)
+table = built(supply_need_table, shown, wide, view.n, key=fig_key)
 chart(built(charts.supply_need, shown, wide, view.n, key=fig_key), "supply_need",
       source_text(ctx.v, ("survey", "roster"), view.date,
                   f"棒＝在籍人材（役割別、人）、◆＝DX担当職員{view.n}人以下の市区町村数（団体）。{pool_when}",
@@ -95,13 +95,13 @@ chart(built(charts.coverage_map, shown, geo.prefecture_shapes(ctx.v).ref, key=fi
                   f"白（灰色の縁）は不足自治体のない都道府県。{pool_when}", ctx.is_sample),
       f"talent_coverage_map_{view.date}_{pool_on}", ctx.is_sample, title=f"人材プールのカバー率（{scope_label}）")
 
-uncovered = uncovered_table(munis)
+uncovered = built(uncovered_table, munis, key=fig_key)
 st.markdown(f"**支援のない不足自治体：{len(uncovered):,} 団体**（{escape_md(scope_label)}）")
 if uncovered.empty:
     st.success("支援のない不足自治体はありません。")
 else:
     st.dataframe(uncovered, hide_index=True, width="stretch", height=320)
-support = municipality_support_table(munis)
+support = built(municipality_support_table, munis, key=fig_key)
 table_downloads(f"uncovered_{view.date}_{pool_on}", {"支援のない不足自治体": uncovered, "支援先（人数）": support},
                 notes, ctx.is_sample, key="dl_uncovered", csv_label="一覧を CSV でダウンロード",
                 xlsx_label="一覧を Excel でダウンロード")
@@ -119,13 +119,13 @@ label = dict(zip(by_pref.prefecture_code, by_pref.name, strict=True))
 for tab, by, cats, colors, key in ((tab_role, "role", roles, charts.ROLE_COLORS, "mix_role"),
                                    (tab_form, "employment_form", forms, charts.FORM_COLORS, "mix_form")):
     with tab:
-        counts = mix_counts(mix, cats, by, codes, label)
+        counts = built(mix_counts, mix, cats, by, codes, label, key=(*fig_key, by))
         what = "役割（スキル標準）" if by == "role" else "雇用形態"
         chart(built(charts.mix_bars, counts, colors, key=(*fig_key, by)), key,
               source_text(ctx.v, ("roster",), None, f"在籍人材の{what}別の構成比。{pool_when}", ctx.is_sample),
               f"talent_{key}_{pool_on}", ctx.is_sample, title=f"人材の構成：{what}（{scope_label}）")
         with st.expander("表で見る"):
-            st.dataframe(mix_table(counts), hide_index=True, width="stretch")
+            st.dataframe(built(mix_table, counts, key=(*fig_key, by)), hide_index=True, width="stretch")
 
 # -- Accelerators and the pool over time (quarter-ends up to today) ----------------------------
 trend = q.pool_over_time(ctx.v, ctx.as_of)

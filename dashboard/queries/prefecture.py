@@ -193,21 +193,30 @@ def peers(v: str, pref: str, date: dt.date, n: int, as_of: dt.date, k: int = 3) 
 
     Shares and coverage come from summary, so they equal the national page's figures.
     """
-    mix = kind_mix(v)
-    near = similar_prefectures(mix, pref, k)
-    by_pref = summary.by_prefecture(v, date, n, as_of).set_index("prefecture_code")
-    codes = [pref, *near.prefecture_code]
-    out = mix.set_index("prefecture_code").loc[codes].reset_index()
-    out.insert(1, "name", [by_pref.name[c] for c in codes])
+    rows = _peer_rows(v, date, n, as_of)
+    near = similar_prefectures(kind_mix(v), pref, k)
+    out = rows.loc[[pref, *near.prefecture_code]].reset_index()
     out.insert(2, "distance", [0.0, *near.distance])
-    out["shortage_share"] = [by_pref.shortage_share[c] for c in codes]
-    out["coverage"] = [by_pref.coverage[c] for c in codes]
+    nation = rows.loc[""].to_dict()
+    out.loc[len(out)] = {"prefecture_code": "", "distance": float("nan"), **nation}
+    return out
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _peer_rows(v: str, date: dt.date, n: int, as_of: dt.date) -> pd.DataFrame:
+    """Every prefecture and the nation (code ""): name, kind mix, shortage share and coverage."""
+    mix = kind_mix(v)
+    by_pref = summary.by_prefecture(v, date, n, as_of).set_index("prefecture_code")
+    rows = mix.set_index("prefecture_code")
+    rows.insert(0, "name", by_pref.name.reindex(rows.index))
+    rows["shortage_share"] = by_pref.shortage_share.reindex(rows.index)
+    rows["coverage"] = by_pref.coverage.reindex(rows.index)
     nat = summary.national(v, date, n, as_of)
     nation = mix[mix.columns[1:]].mul(mix.municipalities, axis=0).sum() / mix.municipalities.sum()
     nation["municipalities"] = mix.municipalities.sum()
-    out.loc[len(out)] = {"prefecture_code": "", "name": "全国", "distance": float("nan"), **nation.to_dict(),
-                         "shortage_share": nat["shortage_share"], "coverage": nat["coverage"]}
-    return out
+    rows.loc[""] = {"name": "全国", **nation.to_dict(), "shortage_share": nat["shortage_share"],
+                    "coverage": nat["coverage"]}
+    return rows
 
 
 def search(df: pd.DataFrame, text: str) -> pd.DataFrame:
