@@ -4,12 +4,14 @@
 
 Server-side rerun times (the targets) are measured on real Streamlit servers, as a browser
 triggers them: a websocket client sends the rerun message and waits for the server's
-script_finished (bench/server_rerun.py). The trivial one-line page runs on its own server with
-the same .streamlit/config.toml, in the same run, so the ratio compares like with like.
-Script-only times (Streamlit's AppTest, which runs the script without the server around it) are
-reported beside them. Browser time is navigation to the 47 drawn prefecture shapes in headless
-Chromium, warm (second visit). Payloads are the figure JSON the server sends, and the map shapes
-the browser fetches once (static/geo/). Prints a Markdown table and writes bench/out/app_bench.md.
+script_finished (bench/server_rerun.py). The trivial one-line page and a 60-line reference page
+run on servers of their own with the same .streamlit/config.toml; each measured rerun alternates
+with one of the trivial page, after a pause, so the ratio compares like with like. The same is
+repeated with Streamlit's default post-run garbage collection, for context. Script-only times
+(Streamlit's AppTest, which runs the script without the server around it) are reported beside
+them. Browser time is navigation to the 47 drawn prefecture shapes in headless Chromium, warm
+(second visit), offline. Payloads are the figure JSON the server sends, and the map shapes the
+browser fetches once (static/geo/). Prints a Markdown table and writes bench/out/app_bench.md.
 """
 
 from __future__ import annotations
@@ -50,8 +52,6 @@ PAGES = {
 # follows a run (flushing, caches, garbage collection) before the next one is timed.
 THINK_TIME = 0.2
 SWITCH_CODES = [f"{i:02d}" for i in range(2, 48, 5)]  # 10 prefectures, none seen before in the session
-
-
 REFERENCE = 'import streamlit as st\nfor i in range(60):\n    st.caption(f"line {i}")\n'
 
 
