@@ -93,17 +93,17 @@ def server_reruns(db: Path, runs: int, flags: tuple[str, ...] = ()) -> dict[str,
     with one_file_app(TRIVIAL) as trivial, one_file_app(REFERENCE) as reference, \
             support.streamlit_server(db, script=trivial, flags=flags) as trivial_url, \
             support.streamlit_server(db, script=reference, flags=flags) as reference_url, \
-            support.streamlit_server(db, flags=flags) as url, server_rerun.connect_to(trivial_url) as trivial_ws:
+            support.streamlit_server(db, flags=flags) as url, server_rerun.Session(trivial_url) as trivial_ws:
         warm(trivial_ws)
-        with server_rerun.connect_to(reference_url) as ws:
+        with server_rerun.Session(reference_url) as ws:
             warm(ws)
             out["reference"] = interleaved(trivial_ws, ws, [""] * runs)
         for title, (_, path, params) in PAGES.items():
             query = urlencode(params)
-            with server_rerun.connect_to(url) as ws:  # each page in a session of its own, as opened from a link
+            with server_rerun.Session(url) as ws:  # each page in a session of its own, as opened from a link
                 warm(ws, query, path)
                 out[title] = interleaved(trivial_ws, ws, [query] * runs, path)
-        with server_rerun.connect_to(url) as ws:
+        with server_rerun.Session(url) as ws:
             server_rerun.rerun(ws, "pref=01&date=2023-04-01&n=3", "prefecture")
             out["switch"] = interleaved(trivial_ws, ws, [urlencode({"pref": c, "date": "2023-04-01", "n": "3"})
                                                          for c in SWITCH_CODES], "prefecture")

@@ -28,11 +28,13 @@ MAX_CACHED_MESSAGE_AGE = 2  # runs, as the browser (Streamlit's global.maxCached
 
 
 class Session:
-    """A websocket session on the server at url (http://host:port), with the browser's message cache."""
+    """A websocket session on the server at url (http://host:port). With cache (the default) it
+    keeps the browser's message cache; without, every rerun receives every element in full."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, cache: bool = True):
         host = urlparse(url).netloc
         self.ws = connect(f"ws://{host}/_stcore/stream", subprotocols=["streamlit"], max_size=None, open_timeout=30)
+        self.cache = cache
         self.cached: dict[str, int] = {}  # message hash -> runs since it was last received or referenced
 
     def __enter__(self):
@@ -41,13 +43,9 @@ class Session:
     def __exit__(self, *exc):
         self.ws.close()
 
-    def send(self, data: bytes) -> None:
-        self.ws.send(data)
-
-    def recv(self, timeout: float | None = None) -> bytes:
-        return self.ws.recv(timeout=timeout)
-
     def seen(self, fwd: ForwardMsg) -> None:
+        if not self.cache:
+            return
         if fwd.WhichOneof("type") == "ref_hash":
             self.cached[fwd.ref_hash] = 0
         elif fwd.metadata.cacheable and fwd.hash:
@@ -57,24 +55,28 @@ class Session:
         self.cached = {h: age + 1 for h, age in self.cached.items() if age + 1 <= MAX_CACHED_MESSAGE_AGE}
 
 
-def connect_to(url: str) -> Session:
-    return Session(url)
-
-
 def rerun(ws: Session, query: str = "", page: str = "", timeout: float = 120) -> tuple[float, int]:
     """One rerun of page (its url path, "" for the default) with query; (seconds, bytes received)."""
+    elapsed, received, _ = rerun_messages(ws, query, page, timeout)
+    return elapsed, received
+
+
+def rerun_messages(ws: Session, query: str = "", page: str = "",
+                   timeout: float = 120) -> tuple[float, int, list[ForwardMsg]]:
+    """One rerun: (seconds until script_finished, bytes received, every message received)."""
     msg = BackMsg()
     msg.rerun_script.query_string = query
     msg.rerun_script.page_name = page
     msg.rerun_script.cached_message_hashes.extend(sorted(ws.cached))
     start = time.perf_counter()
-    ws.send(msg.SerializeToString())
-    received = 0
+    ws.ws.send(msg.SerializeToString())
+    received, messages = 0, []
     while True:
-        raw = ws.recv(timeout=timeout)
+        raw = ws.ws.recv(timeout=timeout)
         received += len(raw)
         fwd = ForwardMsg()
         fwd.ParseFromString(raw)
+        messages.append(fwd)
         ws.seen(fwd)
         kind = fwd.WhichOneof("type")
         if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element" \
@@ -85,4 +87,4 @@ def rerun(ws: Session, query: str = "", page: str = "", timeout: float = 120) ->
             ws.run_finished()
             if fwd.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                 raise RerunError("compile error")
-            return elapsed, received
+            return elapsed, received, messages

@@ -7,27 +7,12 @@ import json
 import urllib.request
 
 import pytest
-from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from bench import server_rerun
 
 PAGES = [("", "date=2023-04-01&n=3"), ("prefecture", "pref=01&date=2023-04-01&n=3"), ("talent", ""),
          ("progress", ""), ("data", "")]
-
-
-def rerun_messages(ws, query: str, page: str) -> list[ForwardMsg]:
-    msg = BackMsg()
-    msg.rerun_script.query_string = query
-    msg.rerun_script.page_name = page
-    ws.send(msg.SerializeToString())
-    out = []
-    while True:
-        fwd = ForwardMsg()
-        fwd.ParseFromString(ws.recv(timeout=120))
-        out.append(fwd)
-        if fwd.WhichOneof("type") == "script_finished":
-            return out
 
 
 def elements(msgs: list[ForwardMsg]) -> list:
@@ -37,23 +22,23 @@ def elements(msgs: list[ForwardMsg]) -> list:
 
 @pytest.mark.parametrize(("page", "query"), PAGES)
 def test_every_page_reruns_on_the_real_server_without_an_exception(server, page, query):
-    with server_rerun.connect_to(server) as ws:
-        first = elements(rerun_messages(ws, query, page))
-        again = elements(rerun_messages(ws, query, page))
+    with server_rerun.Session(server, cache=False) as ws:  # every element in full, each run
+        first = elements(server_rerun.rerun_messages(ws, query, page)[2])
+        again = elements(server_rerun.rerun_messages(ws, query, page)[2])
     assert not [e for e in first + again if e.WhichOneof("type") == "exception"]
     kinds = [e.WhichOneof("type") for e in again]
     assert kinds == [e.WhichOneof("type") for e in first], "a warm rerun draws the same page"
     assert "alert" in kinds  # the sample banner
     assert len(kinds) > 20
     # The timing helper used by bench/app_bench.py runs on the same protocol.
-    with server_rerun.connect_to(server) as ws:
+    with server_rerun.Session(server) as ws:
         seconds, size = server_rerun.rerun(ws, query, page)
     assert seconds > 0 and size > 1000
 
 
 def test_map_shapes_are_served_by_the_app_and_not_resent_on_a_rerun(server):
-    with server_rerun.connect_to(server) as ws:
-        msgs = rerun_messages(ws, "date=2023-04-01&n=3", "")
+    with server_rerun.Session(server, cache=False) as ws:
+        msgs = server_rerun.rerun_messages(ws, "date=2023-04-01&n=3", "")[2]
     maps = [json.loads(e.plotly_chart.spec) for e in elements(msgs) if e.WhichOneof("type") == "plotly_chart"]
     refs = {t["geojson"] for spec in maps for t in spec["data"] if t.get("type") == "choropleth"}
     assert len(refs) == 1 and next(iter(refs)).startswith("app/static/geo/"), refs
