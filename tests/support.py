@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -67,6 +69,40 @@ def app_test(db: Path, page: str | None = None, params: dict[str, str] | None = 
         # file alone (not app.py); pages draw the shared frame themselves (frame.page_setup).
         at.switch_page(page).run()
     return at
+
+
+class MediaFile(NamedTuple):
+    make: Callable[[], bytes | str]  # the file's contents (built now if it is deferred)
+    mimetype: str
+    name: str | None
+    deferred: bool  # built on click (PNG, PowerPoint, CSV/XLSX), not handed over as bytes
+
+
+def record_media(mp) -> dict[str, MediaFile]:
+    """Every file handed to Streamlit's media store from now on (mp: a pytest MonkeyPatch; the
+    store's own methods still run), by file id: data given as bytes or a path, and the callables
+    of files built on click."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    files: dict[str, MediaFile] = {}
+    static = MemoryMediaFileStorage.load_and_get_id
+    deferred = MediaFileManager.add_deferred
+
+    def record_static(self, path_or_data, mimetype, kind, filename=None):
+        file_id = static(self, path_or_data, mimetype, kind, filename)
+        data = path_or_data if isinstance(path_or_data, bytes) else Path(path_or_data).read_bytes()
+        files[file_id] = MediaFile(lambda: data, mimetype, filename, False)
+        return file_id
+
+    def record_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        file_id = deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+        files[file_id] = MediaFile(data_callable, mimetype, file_name, True)
+        return file_id
+
+    mp.setattr(MemoryMediaFileStorage, "load_and_get_id", record_static)
+    mp.setattr(MediaFileManager, "add_deferred", record_deferred)
+    return files
 
 
 def free_port() -> int:
@@ -156,6 +192,18 @@ def block_external(page, base_url: str) -> list[str]:
 def wait_idle(page, timeout: float = 60_000) -> None:
     """Wait until the script has finished its run."""
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
+
+
+def click_hokkaido_on_the_national_map(page, server: str) -> None:
+    """Open the national map (2023-04-01, n=3), click 北海道 (the first shape in JIS order) and
+    wait until the 都道府県 page for it has run."""
+    page.goto(server + "/?date=2023-04-01&n=3")
+    wait_idle(page)
+    page.wait_for_selector(".choroplethlocation", timeout=30_000)
+    box = page.locator(".choroplethlocation").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.45)
+    page.wait_for_url(re.compile(r".*/prefecture\?.*pref=01.*"), timeout=30_000)
+    wait_idle(page)
 
 
 def screenshot(page, name: str) -> Path:

@@ -24,13 +24,7 @@ def test_map_draws_offline_with_japanese_text(server, page):
 
 
 def test_click_on_a_prefecture_opens_its_page(server, page):
-    page.goto(server + "/?date=2023-04-01&n=3")
-    support.wait_idle(page)
-    page.wait_for_selector(".choroplethlocation", timeout=30_000)
-    box = page.locator(".choroplethlocation").first.bounding_box()  # 北海道 (JIS order)
-    page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.45)
-    page.wait_for_url(re.compile(r".*/prefecture\?.*pref=01.*"), timeout=30_000)
-    support.wait_idle(page)
+    support.click_hokkaido_on_the_national_map(page, server)
     assert "date=2023-04-01" in page.url
     support.screenshot(page, "national_click_to_prefecture")
 

@@ -16,8 +16,6 @@ import duckdb
 import openpyxl
 import pytest
 from google.protobuf.json_format import MessageToDict
-from streamlit.runtime.media_file_manager import MediaFileManager
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from tests import support
 
@@ -77,26 +75,8 @@ def test_the_fixture_was_loaded_and_the_warehouse_holds_no_personal_data(warehou
 
 @pytest.fixture
 def media(monkeypatch) -> dict:
-    """Every file handed to Streamlit's media store during the test, by file id: static data
-    (CSV, XLSX) as bytes, deferred data (PNG, PowerPoint, PDF built on click) as its callable."""
-    files: dict = {}
-    static = MemoryMediaFileStorage.load_and_get_id
-    deferred = MediaFileManager.add_deferred
-
-    def record_static(self, path_or_data, mimetype, kind, filename=None):
-        file_id = static(self, path_or_data, mimetype, kind, filename)
-        data = path_or_data if isinstance(path_or_data, bytes) else Path(path_or_data).read_bytes()
-        files[file_id] = (lambda: data, mimetype, filename)
-        return file_id
-
-    def record_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
-        file_id = deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
-        files[file_id] = (data_callable, mimetype, file_name)
-        return file_id
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record_static)
-    monkeypatch.setattr(MediaFileManager, "add_deferred", record_deferred)
-    return files
+    """Every file handed to Streamlit's media store during the test, by file id (support.record_media)."""
+    return support.record_media(monkeypatch)
 
 
 def button_files(at, media: dict) -> list[tuple[str, bytes | str, str | None, str | None]]:
@@ -106,8 +86,8 @@ def button_files(at, media: dict) -> list[tuple[str, bytes | str, str | None, st
         proto = button.proto
         file_id = proto.deferred_file_id or proto.url.rsplit("/", 1)[-1].split(".", 1)[0]
         assert file_id in media, f"the file behind 「{button.label}」 was not captured"
-        make, mimetype, name = media[file_id]
-        out.append((button.label, make(), mimetype, name))
+        file = media[file_id]
+        out.append((button.label, file.make(), file.mimetype, file.name))
     return out
 
 

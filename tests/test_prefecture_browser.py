@@ -121,13 +121,7 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
 
 
 def test_arriving_by_a_click_on_the_national_map(server, page):
-    page.goto(server + "/?date=2023-04-01&n=3")
-    support.wait_idle(page)
-    page.wait_for_selector(".choroplethlocation", timeout=30_000)
-    box = page.locator(".choroplethlocation").first.bounding_box()  # 北海道 (JIS order)
-    page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.45)
-    page.wait_for_url(re.compile(r".*/prefecture\?.*pref=01.*"), timeout=30_000)
-    support.wait_idle(page)
+    support.click_hokkaido_on_the_national_map(page, server)
     page.get_by_role("heading", name="北海道の市区町村").wait_for(timeout=30_000)
     page.wait_for_selector(".scattergeo .point", timeout=30_000)
     assert page.locator(".scattergeo .point").count() == 179

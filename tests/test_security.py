@@ -118,29 +118,9 @@ def page_text(at) -> str:
 
 
 @pytest.fixture(scope="module")
-def downloads(monkeypatch_module):
-    """Records the CSV and XLSX files the download buttons hand to Streamlit's media store (nothing
-    replaced): bytes given now, and the callables of files built on click, called here."""
-    from streamlit.runtime.media_file_manager import MediaFileManager
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-
-    served: list[tuple[str, bytes]] = []
-    original = MemoryMediaFileStorage.load_and_get_id
-    original_deferred = MediaFileManager.add_deferred
-
-    def recording(self, path_or_data, mimetype, kind, filename=None):
-        if isinstance(path_or_data, bytes):
-            served.append((filename or mimetype, path_or_data))
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    def recording_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
-        if mimetype in ("text/csv", XLSX_MIME):  # PNG and PowerPoint: test_no_pii_pages builds those
-            served.append((file_name or mimetype, data_callable()))
-        return original_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
-
-    monkeypatch_module.setattr(MemoryMediaFileStorage, "load_and_get_id", recording)
-    monkeypatch_module.setattr(MediaFileManager, "add_deferred", recording_deferred)
-    return served
+def downloads(monkeypatch_module) -> dict:
+    """The files the download buttons hand to Streamlit's media store (support.record_media)."""
+    return support.record_media(monkeypatch_module)
 
 
 @pytest.fixture(scope="module")
@@ -185,8 +165,11 @@ def test_no_pii_in_exports_of_the_page_tables(pii_pages, downloads):
         assert not leaks(csv_bytes(df, {"出典": "test"}).decode("utf-8-sig"))
         assert not leaks(_xlsx_text(xlsx_bytes({"表": df}, {"出典": "test"}, True)))
     # and the files the pages' own download buttons serve
-    assert downloads, "the pages offered downloads"
-    for name, data in downloads:
+    # (PNG and PowerPoint, built on click, are read by test_no_pii_pages.)
+    served = [(f.name or f.mimetype, f.make()) for f in downloads.values()
+              if not f.deferred or f.mimetype in ("text/csv", XLSX_MIME)]
+    assert served, "the pages offered downloads"
+    for name, data in served:
         text = _xlsx_text(data) if data[:4] == b"PK\x03\x04" else data.decode("utf-8", "replace")
         assert not leaks(text), name
 
