@@ -34,6 +34,9 @@ class Resolver:
         self.kind_of = dict(zip(munis.lg_code, munis.kind, strict=True))
         self.ward_city = dict(zip(wards.ward_code, wards.city_code, strict=True))
         self.ward_names = dict(zip(wards.ward_code, wards.ward_name, strict=True))
+        self._city_wards: dict[str, set[str]] = defaultdict(set)
+        for ward, city in self.ward_city.items():
+            self._city_wards[city].add(ward)
         self.pref_names = dict(zip(prefs.prefecture_code, prefs.name, strict=True))
         self.pref_by_name: dict[str, str] = {}
         for code, name, short in zip(prefs.prefecture_code, prefs.name, prefs.name_short, strict=True):
@@ -49,6 +52,10 @@ class Resolver:
             self.by_name[name].append(code)
         # Kana lookups help search and name-only rows written in kana.
         self.kana = dict(zip(munis.lg_code, munis.name_kana, strict=True))
+
+    def wards_of(self, city: str) -> set[str]:
+        """Every ward code of a designated city (empty for any other municipality)."""
+        return set(self._city_wards.get(city, ()))
 
     # -- prefectures ---------------------------------------------------------------------
     def prefecture(self, value: object) -> str | None:

@@ -106,7 +106,7 @@ def _validate_table(table, path, resolver, base_date, today, report) -> pd.DataF
 
     style = resolver.code_style(r[found["lg_code"]] for r in table.rows) if "lg_code" in found else None
     by_code: dict[str, dict] = {}
-    wards: dict[str, list[tuple[int, dict]]] = {}
+    wards: dict[str, list[tuple[int, dict, str]]] = {}  # city → (row, values, ward code)
     first_row: dict[str, int] = {}
     for row, number in zip(table.rows, table.row_numbers, strict=True):
         name_cell = normalize_text(cell(row, "name"))
@@ -152,7 +152,7 @@ def _validate_table(table, path, resolver, base_date, today, report) -> pd.DataF
             continue
         first_row[key] = number
         if res.ward_code:
-            wards.setdefault(res.lg_code, []).append((number, values))
+            wards.setdefault(res.lg_code, []).append((number, values, res.ward_code))
         else:
             by_code[res.lg_code] = {"row": number, **values}
 
@@ -161,7 +161,15 @@ def _validate_table(table, path, resolver, base_date, today, report) -> pd.DataF
             report.error(f"{resolver.names[city]}（{city}）に市全体の行と区ごとの行の両方があります",
                          sheet=sheet, row=parts[0][0])
             continue
-        by_code[city] = {"row": parts[0][0], **_sum_wards([v for _, v in parts])}
+        missing = resolver.wards_of(city) - {code for _, _, code in parts}
+        if missing:
+            # A partial sum would look like a real city total: refuse it, never store it.
+            names = "、".join(resolver.ward_names[c].removeprefix(resolver.names[city]) for c in sorted(missing))
+            report.error(f"{resolver.names[city]}の区ごとの行が{len(parts)}区分しかありません（ない区: {cell_text(names)}）。"
+                         "一部の区の合計は市の値にならないため、市全体の行を書くか、すべての区の行を書いてください",
+                         sheet=sheet, row=parts[0][0])
+            continue
+        by_code[city] = {"row": parts[0][0], **_sum_wards([v for _, v, _ in parts])}
         report.warn(f"{resolver.names[city]}の区ごとの行（{len(parts)}区）を市に合算しました", sheet=sheet, row=parts[0][0])
 
     for code, v in by_code.items():

@@ -45,6 +45,9 @@ REQUIRED = [
 # Personal data written in the corpus rosters: it must never come back in a message.
 ROSTER_PII = ("試験 太郎", "試験 花子", "@example.jp", "090-0000-0001")
 CLI_TIMEOUT = 300
+# Every rejection must finish in bounded time and print a bounded report, whatever the file holds.
+REJECT_TIMEOUT = 30  # seconds, per CLI run
+MAX_OUTPUT = 20_000  # bytes of stdout + stderr
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class Case:
     args: tuple[str, ...]
     outcome: str
     fragment: str
+    check: str = ""
+    expected: str = ""
 
     @property
     def path(self) -> Path:
@@ -62,7 +67,8 @@ class Case:
 
 def load_manifest() -> list[Case]:
     with MANIFEST.open(encoding="utf-8", newline="") as f:
-        return [Case(r["file"], r["kind"], tuple(shlex.split(r["args"])), r["outcome"], r["fragment"])
+        return [Case(r["file"], r["kind"], tuple(shlex.split(r["args"])), r["outcome"], r["fragment"],
+                     r["check"], r["expected"])
                 for r in csv.DictReader(f)]
 
 
@@ -126,7 +132,11 @@ def cli_results(small_warehouse, tmp_path_factory) -> dict[str, CliResult]:
         raw = db.parent / "raw"
         raw_before = sorted(p.name for p in raw.glob("*")) if raw.exists() else []
         before = sha(db)
-        run = cli("load", case.kind, case.path, "--db", db, *case.args)
+        try:
+            run = cli("load", case.kind, case.path, "--db", db, *case.args,
+                      timeout=REJECT_TIMEOUT if case.outcome == "rejected" else CLI_TIMEOUT)
+        except subprocess.TimeoutExpired as exc:
+            run = subprocess.CompletedProcess(exc.cmd, -9, "", f"timed out after {exc.timeout} s")
         raw_after = sorted(p.name for p in raw.glob("*")) if raw.exists() else []
         return case.file, CliResult(run.returncode, run.stdout, run.stderr, db, before, sha(db), raw_before, raw_after)
 
@@ -142,11 +152,14 @@ def test_corpus_has_forty_files_each_listed_once_and_named_for_a_kind():
     assert len(files) >= 40
     assert len(listed) == len(set(listed)), "a file is listed twice in expected.csv"
     assert sorted(listed) == files, "expected.csv and the files in tests/corpus/ differ"
-    assert {c.outcome for c in CASES} == {"rejected", "warning"}
+    assert {c.outcome for c in CASES} <= {"rejected", "warning", "loaded"}
+    assert {"rejected", "warning", "loaded"} <= {c.outcome for c in CASES}
     assert {c.kind for c in CASES} == set(KINDS)
     for c in CASES:
         assert c.file.startswith(c.kind + "_"), c.file
         assert c.fragment.strip(), c.file
+        # a file that loads must be proven to store exactly the right values
+        assert (c.outcome == "rejected") != bool(c.check and c.expected), c.file
     missing = [f for f in REQUIRED if f not in listed]
     assert not missing, missing
 
@@ -182,6 +195,7 @@ def test_cli(case: Case, cli_results):
     text = r.out + r.err
     assert "Traceback" not in text, text
     assert case.fragment in text, f"{case.fragment!r} not in:\n{text}"
+    assert len((r.out + r.err).encode("utf-8")) <= MAX_OUTPUT, "the report is bounded (at most 20 KB)"
     if case.kind == "roster":
         assert not [p for p in ROSTER_PII if p in text], "personal data must never be echoed"
     if case.outcome == "rejected":
@@ -190,13 +204,19 @@ def test_cli(case: Case, cli_results):
         assert "倉庫は変更していません" in r.err
         assert r.after == r.before, "a rejected file leaves the warehouse byte-identical"
         assert r.raw_after == r.raw_before, "a rejected file is not archived"
+        return
+    assert r.code == 0, text
+    with duckdb.connect(str(r.db), read_only=True) as con:
+        rows = con.execute(
+            "SELECT l.file_name, j.severity, j.reason FROM reject_log j JOIN load_log l USING (source_id) "
+            "WHERE source_id = (SELECT max(source_id) FROM load_log)").fetchall()
+        stored = repr(con.execute(case.check).fetchall())
+    warned = [reason for name, sev, reason in rows if name == case.file and sev == "warning"]
+    if case.outcome == "warning":
+        assert any(case.fragment in reason for reason in warned), rows
     else:
-        assert r.code == 0, text
-        with duckdb.connect(str(r.db), read_only=True) as con:
-            rows = con.execute(
-                "SELECT l.file_name, j.severity, j.reason FROM reject_log j JOIN load_log l USING (source_id) "
-                "WHERE source_id = (SELECT max(source_id) FROM load_log)").fetchall()
-        assert any(name == case.file and sev == "warning" and case.fragment in reason for name, sev, reason in rows), rows
+        assert not warned, warned
+    assert stored == case.expected, f"{case.file} stored {stored}, expected {case.expected}"
 
 
 def test_html_in_a_name_is_carried_as_plain_text(cli_results):
@@ -244,7 +264,8 @@ def test_upload(case: Case, upload_db):
             assert admin.publish_upload(upload_db, up).status == "rejected"
         else:
             assert up.publishable, [i.reason for i in up.report.errors]
-            assert any(case.fragment in i.reason for i in up.report.warnings), up.report.warnings
+            if case.outcome == "warning":
+                assert any(case.fragment in i.reason for i in up.report.warnings), up.report.warnings
         if case.kind == "roster":
             shown = " ".join(f"{i.reason} {i.value}" for i in up.report.issues)
             assert not [p for p in ROSTER_PII if p in shown]

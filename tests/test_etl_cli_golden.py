@@ -39,10 +39,11 @@ def load(kind: str, path, db, *extra, salt: str | None = None, expect: int = 0, 
 
 # -- staff survey ---------------------------------------------------------------------------
 
-# 全角 digits, name-only rows, every "not surveyed" mark, fractions, and two Sapporo wards.
+# 全角 digits, name-only rows, every "not surveyed" mark, fractions, and all three wards of 相模原市.
 SURVEY_ROWS = [
-    ["011011", "北海道", "札幌市中央区", "2.5", "1", "1.5", "0", "○"],
-    ["011029", "北海道", "札幌市北区", "1", "0.5", "0.5", "1", "×"],
+    ["141518", "神奈川県", "相模原市緑区", "2.5", "1", "1.5", "0", "○"],
+    ["141526", "神奈川県", "相模原市中央区", "1", "0.5", "0.5", "1", "×"],
+    ["141534", "神奈川県", "相模原市南区", "1", "1", "0", "0", "×"],
     ["012025", "北海道", "函館市", "３．５", "１", "２．５", "０", "○"],
     ["０１２０３３", "北海道", "小樽市", "4", "2", "2", "", ""],
     ["", "北海道", "伊達市", "2", "", "", "", ""],
@@ -55,7 +56,6 @@ SURVEY_ROWS = [
 ]
 # (base_date, lg_code, dx_staff, dedicated, concurrent, external_talent, has_cio_aide, source_id)
 SURVEY_EXPECTED = [
-    (D(2023, 4, 1), "011002", 3.5, 1.5, 2.0, 1.0, True, 1),  # 中央区 + 北区 summed into 札幌市
     (D(2023, 4, 1), "012025", 3.5, 1.0, 2.5, 0.0, True, 1),
     (D(2023, 4, 1), "012033", 4.0, 2.0, 2.0, None, False, 1),
     (D(2023, 4, 1), "012041", None, None, None, None, None, 1),
@@ -65,6 +65,7 @@ SURVEY_EXPECTED = [
     (D(2023, 4, 1), "012084", None, None, None, None, None, 1),
     (D(2023, 4, 1), "012335", 2.0, None, None, None, False, 1),  # 北海道 伊達市
     (D(2023, 4, 1), "072133", 0.5, 0.0, 0.5, None, False, 1),  # 福島県 伊達市
+    (D(2023, 4, 1), "141500", 4.5, 2.5, 2.0, 1.0, True, 1),  # 緑区 + 中央区 + 南区 summed into 相模原市
 ]
 
 
@@ -73,14 +74,14 @@ def test_survey_csv_gives_the_same_rows_in_every_encoding(tmp_path, encoding):
     src = survey_csv(tmp_path / "survey_2023-04-01.csv", SURVEY_ROWS, encoding=encoding)
     db = tmp_path / "w" / "warehouse.duckdb"
     run = load("survey", src, db)
-    assert "札幌市の区ごとの行（2区）を市に合算しました" in run.out
+    assert "相模原市の区ごとの行（3区）を市に合算しました" in run.out
     assert query(db, SURVEY_SQL) == SURVEY_EXPECTED
     assert query(db, "SELECT kind, file_name, rows_read, rows_loaded, rows_rejected, warnings, status, scope, "
                      "is_sample FROM load_log") == [
-        ("survey", "survey_2023-04-01.csv", 11, 10, 0, 1, "loaded",
+        ("survey", "survey_2023-04-01.csv", 12, 10, 0, 1, "loaded",
          f"基準日: 2023-04-01; 文字コード: {encoding}", False)]
     assert query(db, "SELECT source_id, severity, sheet, row_number, column_name, value, reason FROM reject_log") == [
-        (1, "warning", None, 2, None, None, "札幌市の区ごとの行（2区）を市に合算しました")]
+        (1, "warning", None, 2, None, None, "相模原市の区ごとの行（3区）を市に合算しました")]
 
 
 KOBETSU = [
@@ -126,12 +127,12 @@ def test_base_date_flag_overrides_the_sheet(tmp_path):
 def test_survey_code_forms_five_digit_and_prefecture_hints(tmp_path):
     db = tmp_path / "warehouse.duckdb"
     # 5-digit codes without check digit; '1100' (Excel dropped the zero) marks the column as 5-digit,
-    # so 12203 is 千葉県 12203 (市川市 122033) and 12106 is 千葉市美浜区, rolled up into 千葉市.
+    # so 12203 is 千葉県 12203 (市川市 122033) and 12100 is 千葉市 (121002).
     five = survey_csv(tmp_path / "five.csv", [
         ["1100", "", "", "10"],
         ["01202", "", "", "3"],
         ["12203", "", "", "2"],
-        ["12106", "", "", "1.5"],
+        ["12100", "", "", "1.5"],
     ])
     load("survey", five, db, "--base-date", "2021-04-01")
     # No 4- or 6-digit value: the prefecture of the row decides how a 5-digit value reads.

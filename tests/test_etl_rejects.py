@@ -204,6 +204,13 @@ def test_city_row_plus_its_ward_rows(db, tmp_path):
     assert_rejected(db, "survey", src, "札幌市（011002）に市全体の行と区ごとの行の両方があります", extra=BASE)
 
 
+def test_some_wards_of_a_designated_city_are_never_summed_into_the_city(db, tmp_path):
+    """Two of 相模原市's three wards would sum to a smaller number that looks like the city's."""
+    src = survey_csv(tmp_path / "s.csv", [["141518", "神奈川県", "相模原市緑区", "2"],
+                                          ["141534", "神奈川県", "相模原市南区", "1"]])
+    assert_rejected(db, "survey", src, "相模原市の区ごとの行が2区分しかありません（ない区: 中央区）", extra=BASE)
+
+
 # -- roster ---------------------------------------------------------------------------------
 
 def roster_row(role="PM", form="派遣", start="2023-04-01", end="", assigned="松山市"):

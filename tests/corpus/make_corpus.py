@@ -5,7 +5,10 @@
 
 Every file carries one fault and is named for it. expected.csv (UTF-8) lists, per file: the input
 kind, extra CLI arguments, the expected outcome (rejected = exit 1 and nothing loaded;
-warning = loads with a warning in reject_log) and a stable fragment of the Japanese message.
+warning = loads with a warning in reject_log; loaded = loads cleanly), a stable fragment of the
+Japanese message (for `loaded`, of the CLI's output), and for cases that load, a query on the
+warehouse and its exact expected result (`check`, `expected`: repr of the fetched rows), so a file
+that loads is proven to store exactly the right values.
 Files are tiny; the 50 MB file is made at test time (tests/test_corpus.py), never committed.
 Only the standard library and openpyxl are used, and xlsx files get fixed timestamps so that a
 rerun produces identical bytes.
@@ -25,7 +28,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 MANIFEST = "expected.csv"
-MANIFEST_COLUMNS = ["file", "kind", "args", "outcome", "fragment"]
+MANIFEST_COLUMNS = ["file", "kind", "args", "outcome", "fragment", "check", "expected"]
 
 SURVEY_HEADER = ["団体コード", "都道府県名", "団体名", "DX担当職員数"]
 SURVEY_FULL_HEADER = ["団体コード", "都道府県名", "団体名", "DX担当職員数", "専任", "兼任", "外部人材", "CIO補佐官等"]
@@ -42,6 +45,9 @@ GOOD = [
     ["312011", "鳥取県", "鳥取市", "5"],
 ]
 BASE = "--base-date 2023-04-01"
+# What GOOD stores, and the query that reads it back (staff_survey on 2023-04-01).
+GOOD_STAFF = [(code, float(staff)) for code, _, _, staff in GOOD]
+SURVEY_2023 = "SELECT lg_code, dx_staff FROM staff_survey WHERE base_date = DATE '2023-04-01' ORDER BY lg_code"
 PREF01 = "--prefecture 01"
 FIXED_ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 PNG_1PX = bytes.fromhex(
@@ -55,9 +61,11 @@ class Case:
     file: str
     kind: str
     args: str
-    outcome: str  # rejected | warning
+    outcome: str  # rejected | warning | loaded
     fragment: str
     make: Callable[[Path], None]
+    check: str = ""  # for warning/loaded: SQL run on the warehouse after the load ...
+    expected: str = ""  # ... and repr() of its fetchall(), exactly
 
 
 # -- writers --------------------------------------------------------------------------------
@@ -179,7 +187,8 @@ CASES: list[Case] = [
          "必須の列「団体コード」または「団体名」が見つかりません",
          write_csv([[r[1], r[3]] for r in GOOD], header=["都道府県名", "DX担当職員数"])),
     Case("survey_extra_unknown_column.csv", "survey", BASE, "warning", "不明な列のため読み飛ばしました",
-         write_csv([[*r, "担当課メモ"] for r in GOOD], header=[*SURVEY_HEADER, "担当課の所感"])),
+         write_csv([[*r, "担当課メモ"] for r in GOOD], header=[*SURVEY_HEADER, "担当課の所感"]),
+         check=SURVEY_2023, expected=repr(GOOD_STAFF)),
     # codes and names
     Case("survey_duplicate_rows.csv", "survey", BASE, "rejected", "の行が重複しています", write_csv([*GOOD, GOOD[1]])),
     Case("survey_check_digit_mismatch.csv", "survey", BASE, "rejected", "検査数字が一致しません",
@@ -199,9 +208,11 @@ CASES: list[Case] = [
     Case("survey_unknown_prefecture.csv", "survey", BASE, "rejected", "都道府県「北海県」が分かりません",
          write_csv([*GOOD, ["", "北海県", "余市町", "2"]])),
     Case("survey_old_name_sasayama.csv", "survey", BASE, "warning", "「篠山市」は旧名称です",
-         write_csv([*GOOD, ["", "兵庫県", "篠山市", "4"]])),
+         write_csv([*GOOD, ["", "兵庫県", "篠山市", "4"]]),
+         check=SURVEY_2023, expected=repr(sorted([*GOOD_STAFF, ("282219", 4.0)]))),
     Case("survey_old_name_sasayama_with_code.csv", "survey", BASE, "warning", "「篠山市」は旧名称です",
-         write_csv([*GOOD, ["282219", "兵庫県", "篠山市", "4"]])),
+         write_csv([*GOOD, ["282219", "兵庫県", "篠山市", "4"]]),
+         check=SURVEY_2023, expected=repr(sorted([*GOOD_STAFF, ("282219", 4.0)]))),
     Case("survey_ambiguous_name_date.csv", "survey", BASE, "rejected", "団体名「伊達市」は複数の都道府県にあります",
          write_csv([*GOOD, ["", "", "伊達市", "3"]])),
     Case("survey_ambiguous_name_fuchu.csv", "survey", BASE, "rejected", "団体名「府中市」は複数の都道府県にあります",
@@ -210,8 +221,19 @@ CASES: list[Case] = [
          write_csv([*GOOD, ["", "北海道", "府中市", "9"]])),
     Case("survey_city_and_ward_rows.csv", "survey", BASE, "rejected", "市全体の行と区ごとの行の両方があります",
          write_csv([*GOOD, ["011011", "北海道", "札幌市中央区", "2"]])),
-    Case("survey_ward_rows_rolled_up.csv", "survey", BASE, "warning", "の区ごとの行（2区）を市に合算しました",
+    Case("survey_ward_rows_partial_city.csv", "survey", BASE, "rejected", "札幌市の区ごとの行が2区分しかありません",
          write_csv([*GOOD[1:], ["011011", "北海道", "札幌市中央区", "2"], ["011029", "北海道", "札幌市北区", "1"]])),
+    Case("survey_ward_rows_partial_city_by_name.csv", "survey", BASE, "rejected",
+         "相模原市の区ごとの行が1区分しかありません",
+         write_csv([*GOOD, ["", "神奈川県", "相模原市南区", "1"]])),
+    Case("survey_ward_rows_rolled_up.csv", "survey", BASE, "warning", "相模原市の区ごとの行（3区）を市に合算しました",
+         write_csv([*GOOD, ["141518", "神奈川県", "相模原市緑区", "2"], ["141526", "神奈川県", "相模原市中央区", "1.5"],
+                    ["141534", "神奈川県", "相模原市南区", "1"]]),
+         check=SURVEY_2023, expected=repr(sorted([*GOOD_STAFF, ("141500", 4.5)]))),
+    Case("survey_fullwidth_digits_and_units.csv", "survey", BASE, "loaded", "取り込みました",
+         write_csv([["０１１００２", "北海道", "札幌市", "１２人"], ["012025", "北海道", "函館市", "４．５"],
+                    ["012033", "北海道", "小樽市", "3 人"]]),
+         check=SURVEY_2023, expected=repr([("011002", 12.0), ("012025", 4.5), ("012033", 3.0)])),
     Case("survey_html_script_in_name.csv", "survey", BASE, "rejected", f"「{SCRIPT}」という市区町村はありません",
          write_csv([*GOOD, ["", "北海道", SCRIPT, "1"]])),
     Case("survey_formula_hyperlink.csv", "survey", BASE, "rejected", "セルに数式が入っています",
@@ -260,7 +282,10 @@ CASES: list[Case] = [
     Case("roster_no_prefecture.csv", "roster", "", "rejected", "都道府県が分かりません",
          write_csv([roster_row()], ROSTER_HEADER)),
     Case("roster_prefecture_only_in_file_name_01.csv", "roster", "", "warning", "都道府県をファイル名から北海道と判断しました",
-         write_csv([roster_row()], ROSTER_HEADER)),
+         write_csv([roster_row()], ROSTER_HEADER),
+         check="SELECT prefecture_code, role, employment_form, start_date::TEXT, end_date, is_accelerator "
+               "FROM talent_roster",
+         expected=repr([("01", "プロジェクトマネージャー", "派遣", "2024-04-01", None, False)])),
     # progress status
     Case("status_future_date.csv", "status", "", "rejected", "は未来の日付です",
          write_csv([status_row(), status_row(milestone="2", date="2099-04-01")], STATUS_HEADER)),
@@ -297,7 +322,7 @@ def write_corpus(out: Path) -> list[Path]:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(MANIFEST_COLUMNS)
-    w.writerows([c.file, c.kind, c.args, c.outcome, c.fragment] for c in CASES)
+    w.writerows([c.file, c.kind, c.args, c.outcome, c.fragment, c.check, c.expected] for c in CASES)
     (out / MANIFEST).write_text(buf.getvalue(), encoding="utf-8")
     return written
 
