@@ -339,9 +339,17 @@ def _header_labels(grid: list[list[object]], top: int, height: int) -> list[Head
     return labels
 
 
-def _is_unit_row(row: list[object]) -> bool:
+def _is_label_row(row: list[object]) -> bool:
+    cells = [c for c in row if normalize_text(c)]
+    return bool(cells) and not any(isinstance(c, int | float) or re.search(r"\d", normalize_text(c)) for c in cells)
+
+
+def _is_unit_row(row: list[object], above: list[object]) -> bool:
+    """（人）（人）… under the labels; a cell that repeats the one above is a merged label going on."""
     cells = [normalize_text(c) for c in row]
-    return any(cells) and all(UNIT_ROW_CELL.match(c) for c in cells if c)
+    upper = [normalize_text(c) for c in above] + [""] * max(0, len(row) - len(above))
+    units = [c for c, u in zip(cells, upper, strict=False) if c and c != u]
+    return bool(units) and all(UNIT_ROW_CELL.match(c) for c in units)
 
 
 def _find_header(sheet, grid, score, min_score) -> tuple[Table | None, int]:
@@ -352,12 +360,15 @@ def _find_header(sheet, grid, score, min_score) -> tuple[Table | None, int]:
         for height in range(1, min(MAX_HEADER_ROWS, len(grid) - i) + 1):
             labels = _header_labels(grid, i, height)
             s = score(labels)
-            if best is None or s > best[0]:
+            # On a tie, a row of words under the header (計, 専任) is part of it; a data row has numbers.
+            taller = best is not None and s == best[0] and best[1] == i and height == best[3] + 1 \
+                and _is_label_row(grid[i + height - 1])
+            if best is None or s > best[0] or taller:
                 best = (s, i, labels, height)
     if best is None or best[0] < min_score:
         return None, best[0] if best else 0
     s, i, labels, height = best
-    while height < MAX_HEADER_ROWS and i + height < len(grid) and _is_unit_row(grid[i + height]):
+    while height < MAX_HEADER_ROWS and i + height < len(grid) and _is_unit_row(grid[i + height], grid[i + height - 1]):
         height += 1  # （人） under the labels: part of the header, not a data row
         labels = _header_labels(grid, i, height)
     width = len(labels)

@@ -164,7 +164,7 @@ def _validate_table(cand, path, resolver, base_date, today, report) -> pd.DataFr
     report.rows_read += len(table.rows)
     found = cols.found
     for j in cols.unknown:
-        report.warn("不明な列のため読み飛ばしました", sheet=sheet, column=cell_text(table.columns[j]))
+        report.warn("不明な列のため読み飛ばしました", sheet=sheet, column=str(table.columns[j]))
     for reason in cols.errors:
         report.error(reason, sheet=sheet)
     if cols.errors:
