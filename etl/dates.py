@@ -38,8 +38,8 @@ def _mentions(text: str) -> list[re.Match]:
 def _date_of(m: re.Match) -> dt.date:
     if m.re is _WAREKI:
         era, year, month, day = m.groups()
-        return _wareki_date(_ERAS[era], 1 if year == "元" else int(year), int(month), int(day), m.group(0))
-    return _make(int(m[1]), int(m[2]), int(m[3]), m.group(0))
+        return _wareki_date(_ERAS[era], 1 if year == "元" else int(year), int(month), int(day), m.group(0).strip())
+    return _make(int(m[1]), int(m[2]), int(m[3]), m.group(0).strip())
 
 
 def _wareki_date(era: str, n: int, month: int, day: int, raw: str) -> dt.date:

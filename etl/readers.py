@@ -128,7 +128,7 @@ def read_tables(path: Path, score: Callable[[list[str]], int], min_score: int = 
         if xlsx.is_encrypted_office(data):
             raise FileRejected(xlsx.ENCRYPTED_REASON)
         if data.startswith(BINARY_MAGIC) or b"\x00" in data[:4096] and not _is_utf16(data):
-            if _looks_utf16(data):
+            if looks_utf16(data):
                 raise FileRejected(UTF16_REASON)
             raise FileRejected("拡張子は CSV ですが、中身はテキストではありません（Excel などのファイルを名前だけ変えていませんか）")
         text, encoding = decode_text(data)
@@ -231,7 +231,7 @@ def _is_utf16(data: bytes) -> bool:
     return data.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
-def _looks_utf16(data: bytes) -> bool:
+def looks_utf16(data: bytes) -> bool:
     """UTF-16 without a BOM: Japanese or ASCII text puts a NUL in most byte pairs."""
     head = data[:4096]
     pairs = len(head) // 2
@@ -249,7 +249,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
     """Decode CSV bytes: UTF-8 (with or without BOM) or CP932; others are detected and named."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if _is_utf16(data) or b"\x00" in data[:4096] and _looks_utf16(data):
+    if _is_utf16(data) or b"\x00" in data[:4096] and looks_utf16(data):
         raise FileRejected(UTF16_REASON)
     if any(esc in data[:200_000] for esc in (b"\x1b$B", b"\x1b$@", b"\x1b(J")):
         # 7-bit JIS decodes as ASCII without error, and the header would just go missing.
