@@ -70,7 +70,7 @@ def validate_survey(path: Path, resolver: Resolver, base_date: dt.date | None = 
     except FileRejected as exc:
         report.issues.append(exc.issue)
         return report
-    chosen = _choose_sheets(tables, path, base_date, report)
+    chosen = _choose_sheets(tables, base_date, report)
     frames = []
     seen_dates: dict[dt.date, str | None] = {}
     sources: list[str] = []
@@ -97,7 +97,7 @@ def validate_survey(path: Path, resolver: Resolver, base_date: dt.date | None = 
     return report
 
 
-def _choose_sheets(tables: list[Table], path: Path, base_date: dt.date | None, report: Report) -> list[_Candidate]:
+def _choose_sheets(tables: list[Table], base_date: dt.date | None, report: Report) -> list[_Candidate]:
     """The municipal table(s) of a workbook. Note and prefecture-level sheets are skipped (with a
     warning); several candidates are read together only when each names its own base date,
     otherwise the sheet named 市区町村 is taken, or the file is rejected as ambiguous."""
@@ -122,10 +122,10 @@ def _choose_sheets(tables: list[Table], path: Path, base_date: dt.date | None, r
                 report.warn(f"シート「{c.table.sheet}」には職員数の表がないため読みませんでした", sheet=c.table.sheet)
         return usable
     usable = usable or cands
-    own = []
+    own: list[dt.date | None] = []  # the date each sheet writes itself (a --base-date would be shared)
     for c in usable:
         try:
-            own.append(base_date_of(c.table, Path(""), None)[0] if not base_date else None)
+            own.append(None if base_date else base_date_of(c.table, Path(""), None)[0])
         except DateError:
             own.append(None)
     if None not in own and len(set(own)) == len(own):

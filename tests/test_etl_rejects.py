@@ -481,8 +481,10 @@ def _child_load(db, src, timeout=30):
 
     from helpers import REPO, etl_env
 
-    code = ("import resource, sys; from etl.cli import main; rc = main(sys.argv[1:]); "
-            "print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(rc)")
+    # VmHWM is the peak of this process's own memory; ru_maxrss would include the forked pytest's.
+    code = ("import re, sys; from etl.cli import main; rc = main(sys.argv[1:]); "
+            "hwm = re.search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read())[1]; "
+            "print('MAXRSS', hwm, file=sys.stderr); sys.exit(rc)")
     proc = subprocess.run([sys.executable, "-c", code, "load", "survey", str(src), "--db", str(db), *BASE],
                           cwd=REPO, env=etl_env(), capture_output=True, text=True, timeout=timeout, check=False)
     rss_kib = int(proc.stderr.strip().splitlines()[-1].split()[1])
