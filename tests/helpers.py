@@ -185,20 +185,10 @@ def patch_xlsx(path: Path, edits: dict[str, Callable[[bytes], bytes]]) -> Path:
     return Path(path)
 
 
-def as_excel_saved(results: dict[str, str]) -> dict[str, Callable[[bytes], bytes]]:
-    """Edits that make an openpyxl file look saved by Excel: each formula cell of the first sheet
-    gets its result (cell → text), and the workbook no longer asks to recalculate on open."""
-    import re
+def as_excel_saved(results: dict[str, str], recalc: bool = False) -> dict[str, Callable[[bytes], bytes]]:
+    """Edits (for patch_xlsx) that make an openpyxl file look saved by Excel: each formula cell of
+    the first sheet gets its result (cell → text), and unless recalc the workbook no longer asks
+    to recalculate on open. The corpus builds its files with the same function."""
+    from corpus.make_corpus import saved_results
 
-    def sheet(xml: bytes) -> bytes:
-        text = xml.decode()
-        for cell, value in results.items():
-            text, n = re.subn(rf'(<c r="{cell}"[^>]*>)(<f>[^<]*</f>)<v\s*/>|(<c r="{cell}"[^>]*>)(<f>[^<]*</f>)<v></v>',
-                              lambda m, v=value: f"{m[1] or m[3]}{m[2] or m[4]}<v>{v}</v>", text)
-            assert n == 1, f"no formula cell {cell}"
-        return text.encode()
-
-    def book(xml: bytes) -> bytes:
-        return xml.replace(b' fullCalcOnLoad="1"', b"")
-
-    return {"xl/worksheets/sheet1.xml": sheet, "xl/workbook.xml": book}
+    return saved_results(results, recalc=recalc)

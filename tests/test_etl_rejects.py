@@ -371,7 +371,7 @@ def test_formula_without_a_saved_result_is_refused_naming_the_cell(db, tmp_path)
 
 def test_formula_in_a_book_saved_to_recalculate_on_open_is_refused(db, tmp_path):
     src = write_xlsx(tmp_path / "f.xlsx", FORMULA_GRID, sheet="個別資料")
-    patch_xlsx(src, {k: v for k, v in as_excel_saved({"C4": "4"}).items() if "worksheets" in k})
+    patch_xlsx(src, as_excel_saved({"C4": "4"}, recalc=True))
     assert_rejected(db, "survey", src, "セル C4 は数式（=D4+E4）ですが、ファイルが「開くときに再計算する」設定で保存されていて")
 
 
