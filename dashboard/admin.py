@@ -35,11 +35,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.exports import csv_bytes
+from etl.readers import UTF16_REASON, looks_utf16
 from etl.report import ERROR, KIND_LABELS, Issue, Report
 from etl.resolve import resolver
 from etl.validate import EXTENSIONS, KINDS, MAX_FILE_BYTES, validate
 from etl.versions import RollbackResult, rollback
 from etl.warehouse import LoadResult, load_file, person_salt, sha256_file
+from etl.xlsx import ENCRYPTED_REASON, is_encrypted_office
 
 log = logging.getLogger("dashboard")
 
@@ -185,6 +187,10 @@ def _binary_kind(head: bytes) -> str | None:
 def content_problem(file_name: str, data: bytes) -> str | None:
     """A Japanese reason when the bytes do not match the extension (e.g. a renamed binary)."""
     suffix = Path(file_name).suffix.lower()
+    if is_encrypted_office(data):  # the ETL's own reasons, so the page and the CLI say the same
+        return ENCRYPTED_REASON
+    if suffix in _TEXT_SUFFIXES and b"\x00" in data[:4096] and looks_utf16(data):
+        return UTF16_REASON
     head = data[:8192]
     mismatch = "拡張子は「{suffix}」ですが、中身は{what}です。元の形式のまま、正しい拡張子で保存してからアップロードしてください"
     if suffix in _EXCEL_SUFFIXES:

@@ -4,11 +4,13 @@ Exit 0 done, 1 input rejected (or a version that cannot be restored), 2 usage er
 from __future__ import annotations
 
 import argparse
+import http.client
 import sys
 import tempfile
 import urllib.request
 from pathlib import Path
 
+from etl import validate as validate_module
 from etl.build import build
 from etl.dates import DateError
 from etl.report import Report
@@ -56,15 +58,31 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+class FetchRefused(Exception):
+    """A download stopped on purpose; the message is Japanese."""
+
+
 def _fetch(source: str, keep: list) -> Path:
-    """A URL is downloaded first, so it is hashed and archived like a local file."""
+    """A URL is downloaded first, so it is hashed and archived like a local file. The download is
+    streamed and stops at the file size limit, whatever Content-Length says (it may be absent or lie)."""
     if not source.startswith(("http://", "https://")):
         return Path(source)
+    limit = validate_module.MAX_FILE_BYTES
+    too_big = f"ファイルが大きすぎます（上限 {limit // 1024 // 1024} MB）。ダウンロードを途中で止めました"
     tmpdir = tempfile.TemporaryDirectory()
     keep.append(tmpdir)
-    target = Path(tmpdir.name) / Path(source.split("?")[0]).name
+    target = Path(tmpdir.name) / (Path(source.split("?")[0]).name or "download")
     with urllib.request.urlopen(source, timeout=60) as resp, target.open("wb") as f:  # noqa: S310 (http(s) only)
-        f.write(resp.read())
+        declared = resp.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise FetchRefused(f"ファイルが大きすぎます（{int(declared) / 1e6:,.0f} MB、上限 "
+                               f"{limit // 1024 // 1024} MB）。ダウンロードしませんでした")
+        got = 0
+        while chunk := resp.read(1 << 16):
+            got += len(chunk)
+            if got > limit:
+                raise FetchRefused(too_big)
+            f.write(chunk)
     return target
 
 
@@ -125,8 +143,11 @@ def _run(args) -> int:
     keep: list = []
     try:
         path = _fetch(args.file, keep)
-    except OSError as exc:
-        print(f"URL から取得できません: {args.file}（{exc}）", file=sys.stderr)
+    except FetchRefused as exc:
+        print(f"URL から取得できません: {args.file[:200]}（{exc}）", file=sys.stderr)
+        return EXIT_REJECTED
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        print(f"URL から取得できません: {args.file[:200]}（{str(exc)[:200]}）", file=sys.stderr)
         return EXIT_REJECTED
     salt = person_salt(args.db)
     report = validate(args.kind, path, salt=salt, base_date=base_date, prefecture=args.prefecture)

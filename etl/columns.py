@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass, field
 
 from etl.readers import label_key
 
 # field → patterns over label_key(label). Order matters: a label is claimed by the first
-# field that matches it, so the specific fields (専任, 兼任) come before the general one (合計).
+# field that matches it. The survey's identity columns; its counts are matched by meaning
+# (survey_columns below).
 SURVEY = {
     "lg_code": r"^(全国地方公共団体|地方公共団体|団体|市区町村|市町村|自治体)?コード$|^lg_?code(_5)?$|^code$",
     "prefecture": r"^都道府県(名)?$|^pref(ecture)?(_name)?$",
     "name": r"^(団体|市区町村|市町村|自治体)名(称)?$|^name$|^city(_name)?$",
-    "dedicated": r"専任|^dedicated$",
-    "concurrent": r"兼任|兼務|^concurrent$",
-    "external_talent": r"外部人材|^external(_talent)?$",
-    "has_cio_aide": r"cio補佐官|^has_cio_aide$",
-    "dx_staff": r"職員数(合計|計)?$|職員数.*(合計|計)$|^(dx)?担当職員(数)?$|^dx_staff$",
 }
 
 ROSTER = {
@@ -48,6 +46,132 @@ POPULATION = {
     "area_name": r"^area_?name$|^(地域|市区町村|団体)名$",
     "population": r"^population$|^(総)?人口(総数)?$|^人口\(人\)$",
 }
+
+
+# -- the survey: columns by meaning ----------------------------------------------------------
+# MIC workbooks put the staff counts in a block: a parent such as 「（８）DX推進担当課室・情報政策
+# 担当課室の職員数」 over 「職員数（人）」/「計」, 「うち専任」/「うち、専任」, 「うち兼任」, sometimes over a
+# row of units 「（人）」. Other blocks may also say 職員数 (e.g. the staff of the whole authority):
+# the DX block is the one whose parent names DX推進 or 情報政策.
+STAFF_PARENT = re.compile(r"(dx|情報政策|情報化|デジタル).*(職員|人員|人数)|^(dx)?担当職員数?$|^dx_staff$")
+GENERIC_STAFF = re.compile(r"職員数|職員の数")
+STAFF_TOTAL = re.compile(r"^(職員数?|人数|人員)?の?(計|合計|総数)?$")
+DEDICATED = re.compile(r"^(うち)?専任(職員)?数?$|^dedicated$")
+CONCURRENT = re.compile(r"^(うち)?(兼任|兼務)(職員)?数?$|^concurrent$")
+CIO = re.compile(r"cio補佐官|^has_cio_aide$")
+CIO_LEAF = re.compile(r"有無|任命|任用|設置|^$")
+EXTERNAL = re.compile(r"外部(デジタル)?人材|^external(_talent)?$")
+EXTERNAL_FLAG = re.compile(r"(活用|任用|有無)$")  # 「外部人材の活用」 ○/× (a count column says 人数)
+DX_CONTEXT = re.compile(r"dx|情報政策|情報化")
+IDENTITY = ("lg_code", "prefecture", "name")
+
+
+def part_key(part: str) -> str:
+    """One header part for matching: NFKC, lower case, no spaces, without the item number in front
+    (（８）, 8., 問8) or the unit behind （人）, and 「うち、専任」 read as 「うち専任」."""
+    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", part)).lower()
+    key = re.sub(r"^(問|設問)?\(?\d{1,2}\)?[.:、)]?(?=\D)", "", key)
+    key = re.sub(r"\((人|名|団体|件|%)\)$", "", key)
+    return key.replace("、", "").replace(",", "")
+
+
+@dataclass
+class SurveyColumns:
+    found: dict[str, int] = field(default_factory=dict)  # field → column index
+    unknown: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # ambiguous or unreadable staff columns
+
+
+def survey_columns(labels: list[str], context: str = "") -> SurveyColumns:
+    """Which survey field each column holds, by meaning (see STAFF_PARENT above).
+
+    context is the text around the table (title rows, sheet name): a block headed only 職員数 is
+    the DX staff block when the title says so and nothing else claims to be."""
+    out = SurveyColumns()
+    blocks: dict[str, dict[str, list[int]]] = {}  # DX staff parent → field → columns
+    generic: dict[str, dict[str, list[int]]] = {}  # 職員数 blocks without DX in their header
+    for j, label in enumerate(labels):
+        shown = [(p, k) for p in getattr(label, "parts", (label,)) if (k := part_key(p))]
+        parts = [k for _, k in shown]
+        if not parts:
+            continue
+        joined = "".join(parts)
+        ident = next((f for f in IDENTITY if f not in out.found and re.search(SURVEY[f], joined)), None)
+        if ident:
+            out.found[ident] = j
+            continue
+        if any(CIO.search(p) for p in parts):
+            leaf = "".join(p for p in parts if not CIO.search(p))
+            _claim(out, "has_cio_aide", j) if CIO_LEAF.search(leaf) else out.unknown.append(j)
+            continue
+        ext = next((i for i, p in enumerate(parts) if EXTERNAL.search(p)), None)
+        if ext is not None:
+            leaf = "".join(parts[ext:])
+            _claim(out, "external_flag" if EXTERNAL_FLAG.search(leaf) else "external_talent", j)
+            continue
+        parent = next((i for i, p in enumerate(parts) if STAFF_PARENT.search(p)), None)
+        target = blocks
+        if parent is None:
+            if DEDICATED.search(joined) or CONCURRENT.search(joined):  # a flat 専任 / 兼任 column (CSV)
+                _claim(out, "dedicated" if DEDICATED.search(joined) else "concurrent", j)
+                continue
+            parent = next((i for i, p in enumerate(parts) if GENERIC_STAFF.search(p)), None)
+            target = generic
+        role = _staff_role(parts, parent) if parent is not None else None
+        if role is None:
+            out.unknown.append(j)
+            continue
+        target.setdefault(shown[parent][0], {}).setdefault(role, []).append(j)
+    if not blocks and len(generic) == 1 and (DX_CONTEXT.search(part_key(context)) or
+                                             any(DX_CONTEXT.search(part_key(k)) for k in generic)):
+        blocks, generic = generic, {}
+    for cols in generic.values():
+        out.unknown += [j for js in cols.values() for j in js]
+    if not blocks and generic:
+        names = "」「".join(generic)
+        out.errors.append(f"「{names}」の列はありますが、DX推進・情報政策担当の職員数かどうか見出しから分かりません。"
+                          "見出しを「DX推進担当課室・情報政策担当課室の職員数」のように書いてください")
+    for fld in ("dx_staff", "dedicated", "concurrent"):
+        cols = [(name, j) for name, roles in blocks.items() for j in roles.get(fld, [])]
+        if fld in out.found:
+            cols.insert(0, ("", out.found.pop(fld)))
+        if len(cols) > 1:
+            shown = "」「".join(str(labels[j]) for _, j in cols)
+            out.errors.append(f"{FIELD_NAMES[fld]}の列が{len(cols)}つあります（「{shown}」）。"
+                              "どれを使うか決められないため、1つにしてください")
+        elif cols:
+            out.found[fld] = cols[0][1]
+    out.unknown.sort()
+    return out
+
+
+FIELD_NAMES = {"dx_staff": "DX担当職員数（合計）", "dedicated": "専任", "concurrent": "兼任"}
+
+
+def _staff_role(parts: list[str], parent: int) -> str | None:
+    """dx_staff, dedicated or concurrent for a column of a staff block, None for another column."""
+    leaf = "".join(parts[parent + 1:])
+    text = leaf or re.sub(STAFF_PARENT, "", parts[parent], count=1)
+    if re.search(r"専任", text) and not re.search(r"兼任|兼務", text):
+        return "dedicated"
+    if re.search(r"兼任|兼務", text):
+        return "concurrent"
+    if not leaf or STAFF_TOTAL.fullmatch(leaf):
+        return "dx_staff"
+    return None
+
+
+def _claim(out: SurveyColumns, fld: str, j: int) -> None:
+    if fld in out.found:
+        out.unknown.append(j)
+    else:
+        out.found[fld] = j
+
+
+def survey_score(labels: list[str]) -> int:
+    """Header score for read_tables: the survey fields the labels name (a 職員数 block counts)."""
+    cols = survey_columns(labels, context="dx")
+    return len(cols.found) + bool(cols.errors)
 
 
 def match_columns(labels: list[str], spec: dict[str, str]) -> tuple[dict[str, int], list[int]]:

@@ -1,34 +1,62 @@
 """Read xlsx and CSV files into header-labelled tables.
 
-Real files put title rows above the header, split the header over two rows (a merged
-parent such as 「DX・情報政策担当職員数」 over 合計/専任/兼任), and arrive in UTF-8, UTF-8 with
-BOM or CP932. The reader finds the header and labels each column; the loaders decide
-what the columns mean.
+Real files put title rows above the header, split the header over up to three rows (a merged
+parent such as 「DX推進担当課室・情報政策担当課室の職員数」 over 職員数（人）/うち専任/うち兼任, and
+sometimes a row of units （人）), and arrive in UTF-8, UTF-8 with BOM or CP932. The reader finds
+the header and labels each column; the loaders decide what the columns mean. Workbooks are
+opened by etl.xlsx, within its size limits, visible sheets only.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import csv
 import io
 import re
 import unicodedata
-import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import charset_normalizer
 
+from etl import xlsx
 from etl.codes import normalize_text
-from etl.report import FileRejected
+from etl.report import WARNING, FileRejected, Issue
 
 HEADER_SCAN_ROWS = 20
-MAX_ROWS = 100_000  # per sheet: a national survey has 1,741 municipalities (+175 wards)
-XLSX_MAGIC = b"PK\x03\x04"
+MAX_HEADER_ROWS = 3  # a parent, its sub-labels, and a row of units such as （人）
+MAX_ROWS = xlsx.MAX_ROWS
+MAX_CELL_CHARS = xlsx.MAX_CELL_CHARS
+XLSX_MAGIC = xlsx.ZIP_MAGIC
 # Binary formats that decode as "text" by accident (no NUL byte near the start).
-BINARY_MAGIC = (XLSX_MAGIC, b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\xd0\xcf\x11\xe0")
+BINARY_MAGIC = (XLSX_MAGIC, b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", xlsx.CFB_MAGIC)
 # A cell a spreadsheet would run: =HYPERLINK(...), =SUM(...), @SUM(...).
 FORMULA = re.compile(r"^=.|^@[A-Za-z_]+\(")
+# A header row of units under the labels: （人）, 人, (%), 単位：人.
+UNIT_ROW_CELL = re.compile(r"^[(（]?(単位[:：]?)?(人|名|団体|件|%|％|か所|箇所|○/×|○×|有無)[)）]?$")
+FORMULAS_LISTED = 20  # formula cells named one by one in the warnings; the rest are counted
+
+
+class HeaderLabel(str):
+    """A column's header as shown to users (the header rows joined by 「／」), with the parts:
+    ('DX推進担当課室・情報政策担当課室の職員数', 'うち専任', '（人）') top to bottom."""
+
+    parts: tuple[str, ...]
+
+    def __new__(cls, parts: tuple[str, ...]):
+        label = super().__new__(cls, "／".join(parts))
+        label.parts = parts
+        return label
+
+    def __reduce__(self):  # copies (dataclasses.asdict, pickle) keep the parts
+        return (HeaderLabel, (self.parts,))
+
+    @property
+    def joined(self) -> str:
+        """The parts run together, as the field patterns match them (職員数 + 合計 → 職員数合計)."""
+        return "".join(self.parts)
 
 
 @dataclass
@@ -36,20 +64,46 @@ class Table:
     """One sheet (or one CSV): labelled columns and the data rows below the header."""
 
     sheet: str | None
-    columns: list[str]  # header labels as written (two header rows joined)
+    columns: list[HeaderLabel]  # header labels (up to three header rows joined)
     rows: list[list[object]]
     row_numbers: list[int]  # 1-based row numbers as a spreadsheet shows them
     preamble: str  # the text above the header, where surveys write their base date
     encoding: str | None = None
+    title_rows: list[str] = field(default_factory=list)  # the same text, one string per row
+    header_rows: tuple[int, int] = (0, 0)  # first and last header row, 1-based
 
 
 def label_key(label: object) -> str:
     """Header label for matching: NFKC, no spaces or line breaks, lower case."""
+    if isinstance(label, HeaderLabel):
+        label = label.joined
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", normalize_text(label))).lower()
 
 
+# -- warnings found while reading ------------------------------------------------------------
+# Every loader calls read_tables; what the reader notices (hidden sheets skipped, saved formula
+# results used) reaches the report through etl.validate.validate, which collects it around the
+# loader, so no loader has to pass it on.
+_notes: contextvars.ContextVar[list[Issue] | None] = contextvars.ContextVar("reader_notes", default=None)
+
+
+@contextlib.contextmanager
+def collect_notes() -> Iterator[list[Issue]]:
+    token = _notes.set([])
+    try:
+        yield _notes.get()
+    finally:
+        _notes.reset(token)
+
+
+def _note(reason: str, **where) -> None:
+    notes = _notes.get()
+    if notes is not None:
+        notes.append(Issue(WARNING, reason, **where))
+
+
 def read_tables(path: Path, score: Callable[[list[str]], int], min_score: int = 2) -> list[Table]:
-    """Every sheet of the file whose header scores at least min_score.
+    """Every visible sheet of the file whose header scores at least min_score.
 
     score(labels) counts how many labels are columns the caller knows. Raises FileRejected
     with a Japanese reason when the file cannot be read or has no recognisable header.
@@ -58,11 +112,24 @@ def read_tables(path: Path, score: Callable[[list[str]], int], min_score: int = 
     if not data.strip():
         raise FileRejected("ファイルが空です")
     suffix = path.suffix.lower()
+    formulas: dict[str, list[xlsx.Formula]] = {}
+    recalc = False
     if suffix in (".xlsx", ".xlsm"):
-        sheets = _xlsx_sheets(data)
+        book = xlsx.read_workbook(data)
+        if book.hidden:
+            _note(f"非表示のシート（{'、'.join(f'「{t}」' for t in book.hidden)}）は読みませんでした")
+        sheets = [(s.title, _fill_merges(s.grid, s.merges, s.title)) for s in book.sheets]
+        formulas = {s.title: s.formulas for s in book.sheets}
+        recalc = book.recalc_on_open
         encoding = None
+        if not sheets:
+            raise FileRejected("表示されているシートがありません（非表示のシートは読みません）")
     elif suffix in (".csv", ".txt", ".tsv"):
+        if xlsx.is_encrypted_office(data):
+            raise FileRejected(xlsx.ENCRYPTED_REASON)
         if data.startswith(BINARY_MAGIC) or b"\x00" in data[:4096] and not _is_utf16(data):
+            if looks_utf16(data):
+                raise FileRejected(UTF16_REASON)
             raise FileRejected("拡張子は CSV ですが、中身はテキストではありません（Excel などのファイルを名前だけ変えていませんか）")
         text, encoding = decode_text(data)
         delimiter = "\t" if suffix == ".tsv" else _sniff_delimiter(text)
@@ -87,8 +154,56 @@ def read_tables(path: Path, score: Callable[[list[str]], int], min_score: int = 
             "見出しを置いてください"
         )
     for table in tables:
+        _check_formulas(table, formulas.get(table.sheet or "", []), recalc)
         _reject_formulas(table)
     return tables
+
+
+def _check_formulas(table: Table, found: list[xlsx.Formula], recalc: bool) -> None:
+    """A formula cell is read as the result Excel saved with it. Without one (a file written by a
+    program, or saved to recalculate on open) it would read as empty, i.e. 未回答: refuse it."""
+    if not found:
+        return
+    width = len(table.columns)
+
+    def column(f: xlsx.Formula) -> str:
+        inside = f.row > table.header_rows[1] and f.column <= width and table.columns[f.column - 1]
+        return table.columns[f.column - 1] if inside else xlsx._col_letters(f.column)
+
+    missing = [f for f in found if f.cached is None or recalc]
+    if missing:
+        f = missing[0]
+        more = f"（ほか {len(missing) - 1} か所）" if len(missing) > 1 else ""
+        why = ("ファイルが「開くときに再計算する」設定で保存されていて、保存されている結果を信用できません" if recalc
+               else "計算結果が保存されていません")
+        raise FileRejected(
+            f"セル {f.cell} は数式（={f.text}）ですが、{why}{more}。空欄（未回答）として読むと値が失われるため、"
+            "取り込みません。Excel で開いて保存し直すか、値として貼り付けてください",
+            sheet=table.sheet, row=f.row, column=column(f), value=f"={f.text}")
+    for f in found[:FORMULAS_LISTED]:
+        _note(f"セル {f.cell} は数式（={f.text}）です。保存されている計算結果「{f.cached[:100]}」を使いました",
+              sheet=table.sheet, row=f.row, column=column(f), value=f.cached[:100])
+    if len(found) > FORMULAS_LISTED:
+        _note(f"ほかにも数式のセルが {len(found) - FORMULAS_LISTED:,} か所あります。保存されている計算結果を使いました",
+              sheet=table.sheet)
+
+
+def _fill_merges(grid: list[list[object]], merges: list[tuple[int, int, int, int]], sheet: str) -> list[list[object]]:
+    """Give every cell of a merged range the value of its top-left cell, as a person reads it."""
+    filled = 0
+    for r1, c1, r2, c2 in merges:
+        if r1 > len(grid):
+            continue
+        value = grid[r1 - 1][c1 - 1] if c1 <= len(grid[r1 - 1]) else None
+        for r in range(r1, min(r2, len(grid)) + 1):
+            row = grid[r - 1]
+            for c in range(c1, min(c2, len(row)) + 1):
+                if (r, c) != (r1, c1):
+                    row[c - 1] = value
+                    filled += 1
+        if filled > MAX_ROWS * 10:
+            raise FileRejected("結合セルが多すぎます", sheet=sheet)
+    return grid
 
 
 def _reject_formulas(table: Table) -> None:
@@ -116,14 +231,26 @@ def _is_utf16(data: bytes) -> bool:
     return data.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
+def looks_utf16(data: bytes) -> bool:
+    """UTF-16 without a BOM: Japanese or ASCII text puts a NUL in most byte pairs."""
+    head = data[:4096]
+    pairs = len(head) // 2
+    if pairs < 4:
+        return False
+    nul_even = sum(1 for i in range(0, 2 * pairs, 2) if head[i] == 0)
+    nul_odd = sum(1 for i in range(1, 2 * pairs, 2) if head[i] == 0)
+    return max(nul_even, nul_odd) >= pairs * 0.3 and min(nul_even, nul_odd) <= pairs * 0.05
+
+
+UTF16_REASON = "文字コードが UTF-16 です。UTF-8 または Shift_JIS（CP932）の CSV で保存し直してください"
+
+
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode CSV bytes: UTF-8 (with or without BOM) or CP932; others are detected and named."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if _is_utf16(data):
-        raise FileRejected(
-            "文字コードが UTF-16 です。UTF-8 または Shift_JIS（CP932）の CSV で保存し直してください"
-        )
+    if _is_utf16(data) or b"\x00" in data[:4096] and looks_utf16(data):
+        raise FileRejected(UTF16_REASON)
     if any(esc in data[:200_000] for esc in (b"\x1b$B", b"\x1b$@", b"\x1b(J")):
         # 7-bit JIS decodes as ASCII without error, and the header would just go missing.
         raise FileRejected(
@@ -155,16 +282,28 @@ def _too_many_rows(sheet: str | None = None) -> FileRejected:
                         sheet=sheet)
 
 
+CR_ONLY_REASON = ("改行コードが CR だけです（古い Mac の形式）。行の区切りが分からないため読めません。"
+                  "改行コードを CRLF（Windows）または LF にして保存し直してください")
+
+
 def _csv_rows(text: str, delimiter: str) -> list[list[str]]:
+    if "\r" in text and "\n" not in text:
+        raise FileRejected(CR_ONLY_REASON)
     rows = []
     try:
-        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            if any(len(cell) > MAX_CELL_CHARS for cell in row):
+                j = next(j for j, cell in enumerate(row) if len(cell) > MAX_CELL_CHARS)
+                raise FileRejected(f"{len(rows) + 1}行目 {j + 1}列目のセルの文字数が多すぎます"
+                                   f"（上限 {MAX_CELL_CHARS:,} 文字。Excel の1セルの上限と同じです）", row=len(rows) + 1)
             rows.append(row)
             if len(rows) > MAX_ROWS:
                 raise _too_many_rows()
     except csv.Error as exc:  # e.g. one cell over the csv module's 131,072-character limit
-        raise FileRejected(f"CSV として読めません（{len(rows) + 1}行目付近: {exc}）。"
-                           "1つのセルが長すぎるか、引用符（\"）の対応が崩れています") from exc
+        if "new-line character" in str(exc):
+            raise FileRejected(f"CSV として読めません（{len(rows) + 1}行目付近）。{CR_ONLY_REASON}") from exc
+        raise FileRejected(f"CSV として読めません（{len(rows) + 1}行目付近）。1つのセルが長すぎるか"
+                           f"（上限 {MAX_CELL_CHARS:,} 文字）、引用符（\"）の対応が崩れています") from exc
     return rows
 
 
@@ -173,55 +312,65 @@ def _sniff_delimiter(text: str) -> str:
     return "\t" if head.count("\t") > head.count(",") else ","
 
 
-def _xlsx_sheets(data: bytes) -> list[tuple[str, list[list[object]]]]:
-    import openpyxl
+def _header_labels(grid: list[list[object]], top: int, height: int) -> list[HeaderLabel]:
+    """Labels of the header rows top..top+height-1: per column, its distinct parts top to bottom.
 
-    if not data.startswith(XLSX_MAGIC):
-        raise FileRejected("拡張子は .xlsx ですが、中身が Excel ファイルではありません")
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            sheets = []
-            for ws in wb.worksheets:
-                grid = []
-                for r in ws.iter_rows(values_only=True):
-                    grid.append(list(r))
-                    if len(grid) > MAX_ROWS:
-                        raise _too_many_rows(ws.title)
-                sheets.append((ws.title, grid))
-            return sheets
-        finally:
-            wb.close()
-    except (zipfile.BadZipFile, KeyError, EOFError, OSError, ValueError) as exc:
-        raise FileRejected(f"Excel ファイルを開けません（壊れているか途中で切れています: {type(exc).__name__}）") from exc
+    A label left blank to the right of a parent (CSV, or a workbook that centres a parent over
+    its columns without merging) belongs to that parent when the rows below name the column."""
+    rows = [[normalize_text(c) for c in grid[top + k]] for k in range(height)]
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    for k in range(height - 1):
+        parent = ""
+        for j in range(width):
+            if rows[k][j]:
+                parent = rows[k][j]
+            elif parent and any(rows[b][j] for b in range(k + 1, height)):
+                rows[k][j] = parent
+            else:
+                parent = ""
+    labels = []
+    for j in range(width):
+        parts: list[str] = []
+        for k in range(height):
+            if rows[k][j] and (not parts or parts[-1] != rows[k][j]):
+                parts.append(rows[k][j])
+        labels.append(HeaderLabel(tuple(parts)))
+    return labels
 
 
-def _joined_header(top: list[object], sub: list[object]) -> list[str]:
-    """Join a merged parent row with the row below it: 職員数 + 合計 → 職員数合計."""
-    out, parent = [], ""
-    for j in range(max(len(top), len(sub))):
-        t = normalize_text(top[j]) if j < len(top) else ""
-        s = normalize_text(sub[j]) if j < len(sub) else ""
-        if t:
-            parent = t
-        out.append((parent + s) if s else t)
-    return out
+def _is_label_row(row: list[object]) -> bool:
+    cells = [c for c in row if normalize_text(c)]
+    return bool(cells) and not any(isinstance(c, int | float) or re.search(r"\d", normalize_text(c)) for c in cells)
+
+
+def _is_unit_row(row: list[object], above: list[object]) -> bool:
+    """（人）（人）… under the labels; a cell that repeats the one above is a merged label going on."""
+    cells = [normalize_text(c) for c in row]
+    upper = [normalize_text(c) for c in above] + [""] * max(0, len(row) - len(above))
+    units = [c for c, u in zip(cells, upper, strict=False) if c and c != u]
+    return bool(units) and all(UNIT_ROW_CELL.match(c) for c in units)
 
 
 def _find_header(sheet, grid, score, min_score) -> tuple[Table | None, int]:
-    best: tuple[int, int, list[str], int] | None = None  # (score, row index, labels, header height)
-    for i, row in enumerate(grid[:HEADER_SCAN_ROWS]):
-        labels = [normalize_text(c) for c in row]
-        cands = [(score(labels), labels, 1)]
-        if i + 1 < len(grid):
-            joined = _joined_header(row, grid[i + 1])
-            cands.append((score(joined), joined, 2))
-        for s, lab, height in cands:
-            if best is None or s > best[0]:
-                best = (s, i, lab, height)
+    best: tuple[int, int, list[HeaderLabel], int] | None = None  # (score, row index, labels, header height)
+    for i in range(min(HEADER_SCAN_ROWS, len(grid))):
+        if not any(normalize_text(c) for c in grid[i]):
+            continue
+        for height in range(1, min(MAX_HEADER_ROWS, len(grid) - i) + 1):
+            labels = _header_labels(grid, i, height)
+            s = score(labels)
+            # On a tie, a row of words under the header (計, 専任) is part of it; a data row has numbers.
+            taller = best is not None and s == best[0] and best[1] == i and height == best[3] + 1 \
+                and _is_label_row(grid[i + height - 1])
+            if best is None or s > best[0] or taller:
+                best = (s, i, labels, height)
     if best is None or best[0] < min_score:
         return None, best[0] if best else 0
     s, i, labels, height = best
+    while height < MAX_HEADER_ROWS and i + height < len(grid) and _is_unit_row(grid[i + height], grid[i + height - 1]):
+        height += 1  # （人） under the labels: part of the header, not a data row
+        labels = _header_labels(grid, i, height)
     width = len(labels)
     while width and not labels[width - 1]:
         width -= 1
@@ -231,5 +380,7 @@ def _find_header(sheet, grid, score, min_score) -> tuple[Table | None, int]:
         if any(normalize_text(c) for c in cells):
             rows.append(cells)
             numbers.append(k)
-    preamble = " ".join(normalize_text(c) for r in grid[:i] for c in r if normalize_text(c))
-    return Table(sheet, labels[:width], rows, numbers, preamble), s
+    title_rows = [" ".join(t for c in r if (t := normalize_text(c))) for r in grid[:i]]
+    title_rows = [t for t in title_rows if t]
+    return Table(sheet, labels[:width], rows, numbers, " ".join(title_rows), title_rows=title_rows,
+                 header_rows=(i + 1, i + height)), s

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import asdict, dataclass, field
 
 import pandas as pd
@@ -26,6 +27,15 @@ def _cell(value):
     return "'" + value if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
 
 
+MAX_QUOTE = 100  # characters of a value quoted in a message
+MAX_REASON = 1_000
+_LONG_QUOTE = re.compile(f"「([^「」]{{{MAX_QUOTE + 1},}})」")
+
+
+def _clip(text: str, limit: int = MAX_QUOTE) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 @dataclass(frozen=True)
 class Issue:
     severity: str
@@ -34,6 +44,16 @@ class Issue:
     row: int | None = None
     column: str | None = None
     value: str | None = None
+
+    def __post_init__(self):
+        # Whatever a loader quotes, a message never carries more than 100 characters of a value:
+        # a 30,000-character cell must not become a 30,000-character report line.
+        reason = _LONG_QUOTE.sub(lambda m: f"「{_clip(m[1])}」", self.reason)
+        object.__setattr__(self, "reason", _clip(reason, MAX_REASON))
+        for name in ("sheet", "column", "value"):
+            value = getattr(self, name)
+            if isinstance(value, str):  # plain text (a header label may be a str subclass)
+                object.__setattr__(self, name, _clip(str(value)))
 
     def location(self, file_name: str) -> str:
         parts = [file_name]

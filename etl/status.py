@@ -28,14 +28,22 @@ OUT_COLUMNS = ["prefecture_code", "milestone", "milestone_name", "achieved_on", 
 
 
 def parse_milestone(value: object) -> int:
+    """0–4, optionally with its name (「2 推進体制の構築」, M2, 段階2), or the name alone.
+    Anything else — 2.5, 4a, a number with another milestone's name — is refused."""
     text = normalize_text(value)
-    m = re.match(r"^(?:M|段階)?\s*([0-4])(?:\D|$)", text)
+    shown = cell_text(text)
+    m = re.fullmatch(r"(?:M|段階)?\s*(\d+)(?:\s*[:.、)_-]?\s*(\D.*))?", text, flags=re.IGNORECASE)
     if m:
-        return int(m.group(1))
-    for no, name in MILESTONES.items():
-        if name in text:
+        no, rest = int(m[1]), (m[2] or "").strip()
+        if no in MILESTONES and (not rest or rest == MILESTONES[no]):
             return no
-    raise ValueError(f"マイルストーン「{text}」が分かりません（0〜4 または {'、'.join(MILESTONES.values())}）")
+        if no in MILESTONES and rest in MILESTONES.values():
+            raise ValueError(f"マイルストーン「{shown}」の番号と名前が合いません（{no} は「{MILESTONES[no]}」）")
+        raise ValueError(f"マイルストーン「{shown}」が分かりません（0〜4 または {'、'.join(MILESTONES.values())}）")
+    names = [no for no, name in MILESTONES.items() if name in text]
+    if len(names) == 1:
+        return names[0]
+    raise ValueError(f"マイルストーン「{shown}」が分かりません（0〜4 または {'、'.join(MILESTONES.values())}）")
 
 
 def validate_status(path: Path, resolver: Resolver, today: dt.date | None = None) -> Report:

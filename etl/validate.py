@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 
+from etl import readers
 from etl.boundaries import validate_boundaries
 from etl.population import validate_population
 from etl.report import FileRejected, Report
@@ -13,6 +15,8 @@ from etl.roster import validate_roster
 from etl.status import validate_status
 from etl.survey import validate_survey
 from etl.warehouse import sha256_file
+
+log = logging.getLogger("etl")
 
 KINDS = ("survey", "roster", "status", "population", "boundaries")
 MAX_FILE_BYTES = 100 * 1024 * 1024  # larger files are rejected before parsing
@@ -37,19 +41,30 @@ def validate(kind: str, path: Path, *, salt: str = "", base_date: dt.date | None
         report = Report(kind, path.name, issues=[exc.issue])
         return report
     res = resolver()
-    if kind == "survey":
-        report = validate_survey(path, res, base_date=base_date, today=today)
-    elif kind == "roster":
-        pref = res.prefecture(prefecture) if prefecture else None
-        report = validate_roster(path, res, salt, prefecture=pref, today=today)
-    elif kind == "status":
-        report = validate_status(path, res, today=today)
-    elif kind == "population":
-        report = validate_population(path, res)
-    else:
-        report = validate_boundaries(path, res)
+    with readers.collect_notes() as notes:
+        try:
+            report = _validate_kind(kind, path, res, salt, base_date, prefecture, today)
+        except Exception:  # a reader bug or a file no check foresaw: a Japanese error, never a traceback
+            log.exception("unexpected error while validating %s file %s", kind, path.name)
+            report = Report(kind, path.name)
+            report.error(f"ファイル「{path.name}」を読めませんでした（予期しないエラーです。"
+                         "ファイルが壊れていないか確認し、解決しないときは管理者に連絡してください）")
+    report.issues += [n for n in notes if n not in report.issues]
     report.sha256 = sha256_file(path)
     return report
+
+
+def _validate_kind(kind, path, res, salt, base_date, prefecture, today) -> Report:
+    if kind == "survey":
+        return validate_survey(path, res, base_date=base_date, today=today)
+    if kind == "roster":
+        pref = res.prefecture(prefecture) if prefecture else None
+        return validate_roster(path, res, salt, prefecture=pref, today=today)
+    if kind == "status":
+        return validate_status(path, res, today=today)
+    if kind == "population":
+        return validate_population(path, res)
+    return validate_boundaries(path, res)
 
 
 def _check_file(kind: str, path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from etl.codes import normalize_text
 
 # '－' (全角 minus), '-', '―' (horizontal bar), 'ー', '' and 調査無し all mean not surveyed.
@@ -14,24 +16,37 @@ class ValueProblem(ValueError):
     """A cell that cannot be read; the message is Japanese."""
 
 
+# What a person writes for a count: digits, a decimal point, and for large counts thousands
+# separators in the right places (1,234,567). Not 1_0 (Python's float reads it as 10), 1,5 (a
+# decimal comma, or a typo), 1e2, inf, nan or 4a.
+_COUNT = re.compile(r"(\d+|\d{1,3}(,\d{3})+)(\.\d+)?")
+_UNIT = re.compile(r"\s*人$")
+
+
 def parse_count(value: object) -> float | None:
-    """A staff count: non-negative number, possibly fractional; not-surveyed marks → None."""
+    """A staff count: non-negative number, possibly fractional; not-surveyed marks → None.
+
+    Accepts 全角 digits, 「3人」 and 1,234,567; rejects anything else a person would not write."""
     if isinstance(value, bool):
         raise ValueProblem("人数が数値ではありません")
-    if isinstance(value, int | float) and value == value:
+    if isinstance(value, float) and value != value:
+        return None  # a blank cell that went through pandas
+    if isinstance(value, int | float):
         number = float(value)
+        if number in (float("inf"), float("-inf")):
+            raise ValueProblem("人数が数値ではありません")
     else:
-        text = normalize_text(value).replace(",", "").replace("人", "")
+        text = normalize_text(value)
         if text.lower() in NOT_SURVEYED:
             return None
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValueProblem(f"人数「{text}」は数値ではありません") from None
+        digits = _UNIT.sub("", text)
+        negative = digits.startswith("-") and _COUNT.fullmatch(digits[1:])
+        if not negative and not _COUNT.fullmatch(digits):
+            raise ValueProblem(f"人数「{cell_text(text)}」は数値ではありません"
+                               "（使えるのは数字・小数点・3桁ごとのカンマと「人」だけです）")
+        number = float(digits.replace(",", ""))
     if number < 0:
         raise ValueProblem(f"人数がマイナスです（{number:g}）")
-    if number != number or number in (float("inf"),):
-        raise ValueProblem("人数が数値ではありません")
     return round(number, 2)
 
 
@@ -43,7 +58,7 @@ def parse_flag(value: object) -> bool | None:
         return False
     if text in NOT_SURVEYED:
         return None
-    raise ValueProblem(f"「{text}」は有無（○/×）として読めません")
+    raise ValueProblem(f"「{cell_text(text)}」は有無（○/×）として読めません")
 
 
 def cell_text(value: object, limit: int = 80) -> str:

@@ -13,7 +13,7 @@ import io
 import os
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,3 +136,59 @@ def sha256(path: Path) -> str:
 def copy_warehouse(src: Path, dest_dir: Path) -> Path:
     """A private copy of a warehouse file (the .salt beside it too), safe to load into."""
     return support.copy_db(src, dest_dir)
+
+
+# -- workbooks laid out like the MIC 個別資料 (issue 12, issue 13) ----------------------------
+
+@dataclass
+class SheetSpec:
+    """One sheet of a test workbook: rows from A1 down, merged ranges, and its visibility."""
+
+    title: str
+    grid: Sequence[Sequence[object]]
+    merges: Sequence[str] = ()
+    state: str = "visible"  # visible | hidden | veryHidden
+
+
+def write_book(path: Path, sheets: Sequence[SheetSpec]) -> Path:
+    """A workbook of several sheets, written by openpyxl as a real file."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for spec in sheets:
+        ws = wb.create_sheet(spec.title)
+        for row in spec.grid:
+            ws.append(list(row))
+        for rng in spec.merges:
+            ws.merge_cells(rng)
+        ws.sheet_state = spec.state
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def patch_xlsx(path: Path, edits: dict[str, Callable[[bytes], bytes]]) -> Path:
+    """Rewrite members of an xlsx in place, e.g. to give formulas the results Excel would save."""
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(Path(path).read_bytes()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename in edits:
+                data = edits[info.filename](data)
+            dst.writestr(info, data, zipfile.ZIP_DEFLATED)
+    Path(path).write_bytes(out.getvalue())
+    return Path(path)
+
+
+def as_excel_saved(results: dict[str, str], recalc: bool = False) -> dict[str, Callable[[bytes], bytes]]:
+    """Edits (for patch_xlsx) that make an openpyxl file look saved by Excel: each formula cell of
+    the first sheet gets its result (cell → text), and unless recalc the workbook no longer asks
+    to recalculate on open. The corpus builds its files with the same function."""
+    from corpus.make_corpus import saved_results
+
+    return saved_results(results, recalc=recalc)

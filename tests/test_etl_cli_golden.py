@@ -79,7 +79,7 @@ def test_survey_csv_gives_the_same_rows_in_every_encoding(tmp_path, encoding):
     assert query(db, "SELECT kind, file_name, rows_read, rows_loaded, rows_rejected, warnings, status, scope, "
                      "is_sample FROM load_log") == [
         ("survey", "survey_2023-04-01.csv", 12, 10, 0, 1, "loaded",
-         f"基準日: 2023-04-01; 文字コード: {encoding}", False)]
+         f"基準日: 2023-04-01; 基準日の出典: ファイル名; 文字コード: {encoding}", False)]
     assert query(db, "SELECT source_id, severity, sheet, row_number, column_name, value, reason FROM reject_log") == [
         (1, "warning", None, 2, None, None, "相模原市の区ごとの行（3区）を市に合算しました")]
 
@@ -114,7 +114,8 @@ def test_survey_xlsx_with_title_rows_merged_header_and_wareki_base_date(tmp_path
     db = tmp_path / "warehouse.duckdb"
     load("survey", src, db)
     assert query(db, SURVEY_SQL) == kobetsu_expected(D(2023, 4, 1))  # 令和5年4月1日 from the title rows
-    assert query(db, "SELECT scope FROM load_log") == [("基準日: 2023-04-01",)]
+    assert query(db, "SELECT scope FROM load_log") == [
+        ("シート: 「個別資料」; 基準日: 2023-04-01; 基準日の出典: 表題の行「令和5年4月1日現在」",)]
 
 
 def test_base_date_flag_overrides_the_sheet(tmp_path):

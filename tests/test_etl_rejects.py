@@ -11,19 +11,24 @@ import json
 import pytest
 from helpers import (
     ROSTER_HEADER,
+    SheetSpec,
+    as_excel_saved,
     copy_warehouse,
     etl_main,
+    patch_xlsx,
     query,
     roster_csv,
     sha256,
     status_csv,
     survey_csv,
+    write_book,
     write_csv,
     write_xlsx,
 )
 
 BASE = ["--base-date", "2023-04-01"]
 SAPPORO = ["011002", "北海道", "札幌市", "5"]
+SAPPORO3 = ["011002", "札幌市", "5"]  # under 団体コード, 団体名, DX担当職員数
 
 
 @pytest.fixture(scope="module")
@@ -346,3 +351,350 @@ def test_rejected_file_is_not_archived(db, tmp_path):
     bad = survey_csv(tmp_path / "bad.csv", [["011003", "", "", "1"]])
     assert_rejected(db, "survey", bad, "検査数字が一致しません", extra=BASE)
     assert not (db.parent / "raw" / f"{sha256(bad)}.csv").exists()
+
+
+# == issue 13, class 1: formulas in xlsx ======================================================
+# A formula cell is read as the result Excel saved with it; without one it would read as empty
+# (未回答) and overwrite a real value, so the file is refused, naming the cell.
+
+FORMULA_GRID = [["令和5年4月1日現在"], ["団体コード", "団体名", "DX担当職員数", "専任", "兼任"],
+                ["011002", "札幌市", 12, 8, 4], ["012025", "函館市", "=D4+E4", 1, 3]]
+
+
+def test_formula_without_a_saved_result_is_refused_naming_the_cell(db, tmp_path):
+    src = write_xlsx(tmp_path / "f.xlsx", FORMULA_GRID, sheet="個別資料")
+    patch_xlsx(src, {"xl/workbook.xml": lambda x: x.replace(b' fullCalcOnLoad="1"', b"")})
+    run = assert_rejected(db, "survey", src, "セル C4 は数式（=D4+E4）ですが、計算結果が保存されていません",
+                          "空欄（未回答）として読むと値が失われるため")
+    assert "シート「個別資料」 4行目 列「DX担当職員数」 値「=D4+E4」" in run.err
+
+
+def test_formula_in_a_book_saved_to_recalculate_on_open_is_refused(db, tmp_path):
+    src = write_xlsx(tmp_path / "f.xlsx", FORMULA_GRID, sheet="個別資料")
+    patch_xlsx(src, as_excel_saved({"C4": "4"}, recalc=True))
+    assert_rejected(db, "survey", src, "セル C4 は数式（=D4+E4）ですが、ファイルが「開くときに再計算する」設定で保存されていて")
+
+
+def test_formula_with_a_saved_result_loads_that_result_with_a_warning(db, tmp_path):
+    src = patch_xlsx(write_xlsx(tmp_path / "f.xlsx", FORMULA_GRID, sheet="個別資料"), as_excel_saved({"C4": "4"}))
+    assert_loaded_with_warning(db, "survey", src, "セル C4 は数式（=D4+E4）です。保存されている計算結果「4」を使いました")
+    assert query(db, "SELECT lg_code, dx_staff, dedicated, concurrent FROM staff_survey "
+                     "WHERE base_date = '2023-04-01' ORDER BY 1") == [("011002", 12.0, 8.0, 4.0), ("012025", 4.0, 1.0, 3.0)]
+    assert query(db, "SELECT sheet, row_number, column_name, value FROM reject_log WHERE reason LIKE 'セル C4%'") == [
+        ("個別資料", 4, "DX担当職員数", "4")]
+
+
+# == issue 13, class 2: hidden sheets (more in test_mic_layouts.py) ===========================
+
+def test_a_hidden_sheet_is_reported_for_every_kind_not_only_the_survey(db, tmp_path):
+    src = write_book(tmp_path / "status.xlsx", [
+        SheetSpec("進捗", [["都道府県コード", "都道府県名", "マイルストーン", "達成日", "モデル", "備考"],
+                           ["38", "愛媛県", "1", "2023-04-01", "協働宣言", ""]]),
+        SheetSpec("旧版", [["都道府県コード", "マイルストーン", "達成日"], ["38", "4", "2020-01-01"]], state="hidden")])
+    assert_loaded_with_warning(db, "status", src, "非表示のシート（「旧版」）は読みませんでした")
+    assert query(db, "SELECT prefecture_code, milestone FROM dx_system_status") == [("38", 1)]
+
+
+# == issue 13, class 3: base dates ============================================================
+
+def test_a_created_date_is_never_the_base_date(db, tmp_path):
+    src = write_xlsx(tmp_path / "kobetsu.xlsx", [["作成日：令和5年4月1日"], ["団体コード", "団体名", "DX担当職員数"],
+                                                 SAPPORO3])
+    assert_rejected(db, "survey", src, "基準日が分かりません")
+
+
+@pytest.mark.parametrize(("title", "reason"), [
+    ("平成35年4月1日現在", "日付「平成35年4月1日」はありえない和暦です（平成は平成31年4月30日まで）"),
+    ("令和元年4月1日現在", "日付「令和元年4月1日」はありえない和暦です（令和は令和元年5月1日から）"),
+    ("昭和64年1月8日現在", "日付「昭和64年1月8日」はありえない和暦です（昭和は昭和64年1月7日まで）"),
+    ("R0.4.1 現在", "日付「R0.4.1」はありえない和暦です（令和は元年から）"),
+], ids=["heisei35", "reiwa_gannen_april", "showa64_jan8", "reiwa0"])
+def test_wareki_out_of_its_era_is_refused(db, tmp_path, title, reason):
+    src = write_xlsx(tmp_path / "kobetsu.xlsx", [[title], ["団体コード", "団体名", "DX担当職員数"], SAPPORO3])
+    assert_rejected(db, "survey", src, reason)
+
+
+def test_wareki_out_of_its_era_in_the_flag_is_a_usage_error(db, tmp_path):
+    src = survey_csv(tmp_path / "s.csv", [SAPPORO])
+    run = etl_main("load", "survey", src, "--db", db, "--base-date", "平成35年4月1日")
+    assert run.code == 2 and "ありえない和暦です" in run.err
+
+
+def test_base_date_from_the_file_name_only_when_nothing_else_says_and_the_report_says_so(db, tmp_path):
+    src = write_xlsx(tmp_path / "survey_2023-04-01.xlsx", [["公表日：令和6年4月24日"], ["団体コード", "団体名", "DX担当職員数"],
+                                                           SAPPORO3])
+    run = etl_main("load", "survey", src, "--db", db)
+    assert run.code == 0, run.text
+    assert "基準日: 2023-04-01" in run.out and "基準日の出典: ファイル名" in run.out
+    assert query(db, "SELECT scope FROM load_log WHERE source_id = 2") == [
+        ("シート: 「Sheet1」; 基準日: 2023-04-01; 基準日の出典: ファイル名",)]
+
+
+def test_base_date_flag_against_the_title_wins_with_a_warning(db, tmp_path):
+    src = write_xlsx(tmp_path / "k.xlsx", [["令和5年4月1日現在"], ["団体コード", "団体名", "DX担当職員数"], SAPPORO3])
+    assert_loaded_with_warning(db, "survey", src, "指定された基準日 2022-04-01 を使います（表題の行には 2023-04-01 とあります）",
+                               extra=["--base-date", "2022-04-01"])
+    assert query(db, "SELECT base_date::TEXT, dx_staff FROM staff_survey WHERE lg_code = '011002'") == [("2022-04-01", 5.0)]
+
+
+def test_two_base_dates_in_the_title_are_ambiguous(db, tmp_path):
+    src = write_xlsx(tmp_path / "k.xlsx", [["令和5年4月1日現在"], ["（参考）令和4年4月1日現在"],
+                                           ["団体コード", "団体名", "DX担当職員数"], SAPPORO3])
+    assert_rejected(db, "survey", src, "基準日になりうる日付が複数あります（2022-04-01、2023-04-01）")
+
+
+# == issue 13, class 7: numbers as a person writes them =======================================
+
+@pytest.mark.parametrize("written", ["1_0", "1,5", "1e2", "inf", "nan", "4a", "1,23", "+3", "0x5"])
+def test_counts_a_person_would_not_write_are_refused(db, tmp_path, written):
+    src = survey_csv(tmp_path / "s.csv", [["011002", "北海道", "札幌市", written]])
+    assert_rejected(db, "survey", src, f"人数「{written}」は数値ではありません", extra=BASE)
+
+
+def test_counts_a_person_writes_are_read(db, tmp_path):
+    src = write_csv(tmp_path / "s.csv", ["団体コード", "団体名", "DX担当職員数", "専任", "兼任"],
+                    [["011002", "札幌市", "1,234", "１，２００", "34 人"], ["012025", "函館市", "３人", "0.5", "2.5"],
+                     ["012033", "小樽市", "－", "調査無し", "―"]])
+    run = etl_main("load", "survey", src, "--db", db, *BASE)
+    assert run.code == 0, run.text
+    assert query(db, "SELECT lg_code, dx_staff, dedicated, concurrent FROM staff_survey "
+                     "WHERE base_date = '2023-04-01' ORDER BY 1") == [
+        ("011002", 1234.0, 1200.0, 34.0), ("012025", 3.0, 0.5, 2.5), ("012033", None, None, None)]
+
+
+@pytest.mark.parametrize(("written", "reason"), [
+    ("2.5", "マイルストーン「2.5」が分かりません"),
+    ("4a", "マイルストーン「4a」が分かりません"),
+    ("2 全体方針の決定", "マイルストーン「2 全体方針の決定」の番号と名前が合いません（2 は「推進体制の構築」）"),
+])
+def test_status_milestone_must_be_one_of_0_to_4(db, tmp_path, written, reason):
+    src = status_csv(tmp_path / "status.csv", [["38", "愛媛県", written, "2023-04-01", "協働宣言", ""]])
+    assert_rejected(db, "status", src, reason)
+
+
+# == issue 13, class 10: cost limits ==========================================================
+
+def _child_load(db, src, timeout=30):
+    """The CLI in a child process that reports its peak memory (KiB) on its last stderr line."""
+    import subprocess
+    import sys
+
+    from helpers import REPO, etl_env
+
+    # VmHWM is the peak of this process's own memory; ru_maxrss would include the forked pytest's.
+    code = ("import re, sys; from etl.cli import main; rc = main(sys.argv[1:]); "
+            "hwm = re.search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read())[1]; "
+            "print('MAXRSS', hwm, file=sys.stderr); sys.exit(rc)")
+    proc = subprocess.run([sys.executable, "-c", code, "load", "survey", str(src), "--db", str(db), *BASE],
+                          cwd=REPO, env=etl_env(), capture_output=True, text=True, timeout=timeout, check=False)
+    rss_kib = int(proc.stderr.strip().splitlines()[-1].split()[1])
+    return proc, rss_kib
+
+
+def _one_cell_book(path, cell_bytes: int, declared: int | None = None, split: bool = False):
+    """A real xlsx whose shared strings hold one cell of cell_bytes (or, split, that many bytes in
+    strings of 1,000 characters), written in 1 MB chunks so the test itself stays small;
+    declared overwrites the size the zip says that member has."""
+    import struct
+    import zipfile
+
+    good = write_xlsx(path.with_name("base.xlsx"), [["団体コード", "団体名", "DX担当職員数"], ["011002", "札幌市", "X"]])
+    src = zipfile.ZipFile(good)
+    rels = src.read("xl/_rels/workbook.xml.rels").replace(
+        b"</Relationships>", b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                             b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+    sheet = src.read("xl/worksheets/sheet1.xml").replace(b'<c r="C2" t="inlineStr"><is><t>X</t></is></c>',
+                                                         b'<c r="C2" t="s"><v>0</v></c>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = {"xl/_rels/workbook.xml.rels": rels, "xl/worksheets/sheet1.xml": sheet}.get(
+                info.filename, src.read(info.filename))
+            dst.writestr(info.filename, data)
+        with dst.open("xl/sharedStrings.xml", "w") as f:
+            f.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>')
+            block = (b"1" * 1000 + b"</t></si><si><t>") * 1000 if split else b"1" * (1 << 20)
+            for _ in range(cell_bytes >> 20):
+                f.write(block)
+            f.write(b"</t></si></sst>")
+    if declared is not None:  # rewrite the member's uncompressed size in its local and central headers
+        data = bytearray(path.read_bytes())
+        name = b"xl/sharedStrings.xml"
+        # (signature, offset of the size field, of the name length, of the name) in local and central headers
+        for sig, size_at, len_at, name_at in ((b"PK\x03\x04", 22, 26, 30), (b"PK\x01\x02", 24, 28, 46)):
+            at = data.find(sig)
+            while at != -1:
+                name_len = struct.unpack_from("<H", data, at + len_at)[0]
+                if bytes(data[at + name_at:at + name_at + name_len]) == name:
+                    struct.pack_into("<I", data, at + size_at, declared)
+                at = data.find(sig, at + 4)
+        path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_300mb_cell_in_a_small_workbook_is_refused_quickly_with_bounded_memory(db, tmp_path):
+    src = _one_cell_book(tmp_path / "bomb.xlsx", 300 << 20)
+    assert src.stat().st_size < 1_000_000  # ~300 KB on disk
+    before = db.read_bytes()
+    proc, rss_kib = _child_load(db, src)  # the timeout is the bound on time
+    assert proc.returncode == 1, proc.stderr
+    assert "Excel ファイルが大きすぎます（展開すると 315 MB、上限 100 MB）" in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.encode()) < 20_000
+    assert rss_kib < 400_000, f"peak memory {rss_kib} KiB"
+    assert db.read_bytes() == before
+
+
+def test_a_zip_header_that_understates_the_size_is_bounded_too(db, tmp_path):
+    src = _one_cell_book(tmp_path / "liar.xlsx", 300 << 20, declared=1000)
+    proc, rss_kib = _child_load(db, src)
+    assert proc.returncode == 1, proc.stderr
+    assert "Excel ファイルを開けません（壊れているか途中で切れています" in proc.stderr or "文字数が多すぎます" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert rss_kib < 400_000, f"peak memory {rss_kib} KiB"
+
+
+def test_decompression_stops_at_the_byte_budget_whatever_the_header_says(monkeypatch, tmp_path):
+    """With a small budget the streaming count, not the declared size, is what refuses the file."""
+    from etl import xlsx
+    from etl.report import FileRejected
+
+    src = _one_cell_book(tmp_path / "liar.xlsx", 8 << 20, split=True)
+    monkeypatch.setattr(xlsx, "MAX_UNCOMPRESSED", 4 << 20)
+    monkeypatch.setattr(xlsx, "_plan", _plan_ignoring_declared_sizes(xlsx))
+    with pytest.raises(FileRejected, match=r"展開すると 4 MB を超えます"):
+        xlsx.read_workbook(src.read_bytes())
+
+
+def _plan_ignoring_declared_sizes(xlsx):
+    real = xlsx._plan
+
+    def plan(zf, infos):
+        declared = [i.file_size for i in infos]
+        for info in infos:  # what a lying header would say ...
+            info.file_size = min(info.file_size, 1000)
+        result = real(zf, infos)
+        for info, size in zip(infos, declared, strict=True):  # ... while zipfile still reads every byte
+            info.file_size = size
+        return result
+    return plan
+
+
+def test_a_cell_over_excels_limit_is_refused_naming_the_cell(db, tmp_path):
+    src = write_xlsx(tmp_path / "k.xlsx", [["団体コード", "団体名", "DX担当職員数"], ["011002", "LONG", "5"]])
+    patch_xlsx(src, {"xl/worksheets/sheet1.xml": lambda x: x.replace(b"LONG", b"x" * 32_768)})
+    run = assert_rejected(db, "survey", src, "セル B2 の文字数が多すぎます（上限 32,767 文字。Excel の1セルの上限と同じです）",
+                          extra=BASE)
+    assert len(run.err) < 2_000
+
+
+def test_messages_quote_at_most_100_characters_of_a_value(db, tmp_path):
+    name = "長" * 5_000
+    src = survey_csv(tmp_path / "s.csv", [["", "北海道", name, "1"], ["011002", "北海道", "札幌市", "x" * 5_000]])
+    run = assert_rejected(db, "survey", src, "という市区町村はありません", extra=BASE)
+    assert "長" * 101 not in run.err and "x" * 101 not in run.err
+    assert "「" + "長" * 100 + "…」" in run.err
+    assert len(run.err.encode()) < 5_000
+
+
+@pytest.fixture
+def http_server():
+    """A local HTTP server: /endless streams bytes until the client stops; /big declares 1 GB."""
+    import http.server
+    import threading
+
+    sent = {"bytes": 0}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            self.send_response(200)
+            if self.path.startswith("/big"):
+                self.send_header("Content-Length", str(1 << 30))
+            self.end_headers()
+            block = b"a" * 65536
+            try:
+                for _ in range(4096):  # at most 256 MB
+                    self.wfile.write(block)
+                    sent["bytes"] += len(block)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", sent
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_a_url_download_is_streamed_and_stops_at_the_size_limit(db, http_server, monkeypatch):
+    from etl import validate
+
+    url, sent = http_server
+    monkeypatch.setattr(validate, "MAX_FILE_BYTES", 1 << 20)
+    before = db.read_bytes()
+    run = etl_main("load", "survey", f"{url}/endless/survey_2023-04-01.csv", "--db", db)
+    assert run.code == 1, run.text
+    assert "ファイルが大きすぎます（上限 1 MB）。ダウンロードを途中で止めました" in run.err
+    assert db.read_bytes() == before
+    run = etl_main("load", "survey", f"{url}/big/survey_2023-04-01.csv", "--db", db)
+    assert run.code == 1 and "ファイルが大きすぎます（1,074 MB、上限 1 MB）。ダウンロードしませんでした" in run.err
+
+
+# == issue 13, class 11: no traceback, ever ===================================================
+
+def test_malformed_sheet_xml_gets_a_japanese_reason(db, tmp_path):
+    src = write_xlsx(tmp_path / "k.xlsx", [["団体コード", "団体名", "DX担当職員数"], SAPPORO3], sheet="R5")
+    patch_xlsx(src, {"xl/worksheets/sheet1.xml": lambda x: x.replace(b"</row>", b"</rw>", 1)})
+    run = assert_rejected(db, "survey", src, "Excel ファイルのシート「R5」の中身（XML）が壊れています（1行", extra=BASE)
+    assert "Traceback" not in run.text
+
+
+def test_password_protected_workbook_says_so(db, tmp_path):
+    from corpus.make_corpus import encrypted_xlsx
+
+    for name in ("kobetsu.xlsx", "kobetsu.csv"):
+        (tmp_path / name).write_bytes(encrypted_xlsx())
+        assert_rejected(db, "survey", tmp_path / name, "パスワード付き（暗号化された）Excel ファイルは読めません", extra=BASE)
+
+
+def test_utf16_without_a_bom_and_cr_only_line_ends_get_japanese_reasons(db, tmp_path):
+    src = survey_csv(tmp_path / "utf16le.csv", [SAPPORO], encoding="utf-16-le")
+    assert_rejected(db, "survey", src, "文字コードが UTF-16 です", extra=BASE)
+    cr = tmp_path / "cr.csv"
+    cr.write_bytes("団体コード,団体名,DX担当職員数\r011002,札幌市,5\r".encode())
+    assert_rejected(db, "survey", cr, "改行コードが CR だけです（古い Mac の形式）", extra=BASE)
+
+
+def test_an_unexpected_error_is_a_japanese_error_naming_the_file_and_is_logged(db, tmp_path, monkeypatch, caplog):
+    from etl import validate
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(validate, "validate_survey", broken)
+    src = survey_csv(tmp_path / "s.csv", [SAPPORO])
+    with caplog.at_level("ERROR", logger="etl"):
+        run = assert_rejected(db, "survey", src, "ファイル「s.csv」を読めませんでした（予期しないエラーです", extra=BASE)
+    assert "Traceback" not in run.text and "ZeroDivisionError" not in run.text
+    assert any(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in caplog.records)
+
+
+def test_the_upload_catches_reader_errors_into_its_report(db, tmp_path):
+    from corpus.make_corpus import encrypted_xlsx, malformed_sheet_xlsx
+
+    from dashboard.admin import prepare_upload
+
+    for name, data, reason in (("k.xlsx", encrypted_xlsx(), "パスワード付き"),
+                               ("k2.xlsx", malformed_sheet_xlsx(), "の中身（XML）が壊れています"),
+                               ("k.csv", "団体コード,団体名,DX担当職員数\r011002,札幌市,5\r".encode(), "改行コードが CR だけです")):
+        up = prepare_upload("survey", name, data, db_path=db)
+        try:
+            assert not up.publishable
+            assert any(reason in i.reason for i in up.report.errors), up.report.errors
+        finally:
+            up.discard()

@@ -87,8 +87,10 @@ def write_bytes(data: bytes):
     return lambda path: path.write_bytes(data)
 
 
-def xlsx_bytes(sheets: list[tuple[str, list[list[object]]]]) -> bytes:
-    """An xlsx with fixed timestamps (zip entries and docProps/core.xml), so reruns are identical."""
+def xlsx_bytes(sheets: list[tuple[str, list[list[object]]]], states: dict[str, str] | None = None,
+               edits: dict[str, Callable[[bytes], bytes]] | None = None, merges: dict[str, list[str]] | None = None) -> bytes:
+    """An xlsx with fixed timestamps (zip entries and docProps/core.xml), so reruns are identical.
+    states: sheet → hidden/veryHidden; edits: member → function rewriting its bytes; merges: sheet → ranges."""
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -97,21 +99,30 @@ def xlsx_bytes(sheets: list[tuple[str, list[list[object]]]]) -> bytes:
         ws = wb.create_sheet(title)
         for row in grid:
             ws.append(list(row))
+        for rng in (merges or {}).get(title, []):
+            ws.merge_cells(rng)
+        ws.sheet_state = (states or {}).get(title, "visible")
     raw = io.BytesIO()
     wb.save(raw)
-    src = zipfile.ZipFile(io.BytesIO(raw.getvalue()))
+    return fixed_zip(raw.getvalue(), edits)
+
+
+def fixed_zip(data: bytes, edits: dict[str, Callable[[bytes], bytes]] | None = None) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             data = src.read(info.filename)
             if info.filename == "docProps/core.xml":
                 data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2024-01-01T00:00:00Z", data)
+            if edits and info.filename in edits:
+                data = edits[info.filename](data)
             dst.writestr(zipfile.ZipInfo(info.filename, FIXED_ZIP_TIME), data, zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 
-def write_xlsx(sheets):
-    return lambda path: path.write_bytes(xlsx_bytes(sheets))
+def write_xlsx(sheets, **options):
+    return lambda path: path.write_bytes(xlsx_bytes(sheets, **options))
 
 
 def survey_grid(rows, title="令和5年4月1日現在", header=SURVEY_HEADER) -> list[list[object]]:
@@ -147,6 +158,139 @@ def truncated_xlsx() -> bytes:
 def minimal_pdf() -> bytes:
     return (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
             b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+
+
+# -- issue 13 classes 1, 2, 3, 7, 10, 11: builders ---------------------------------------------
+
+SHEET1 = "xl/worksheets/sheet1.xml"
+BOOK = "xl/workbook.xml"
+
+
+def saved_results(results: dict[str, str], recalc: bool = False) -> dict[str, Callable[[bytes], bytes]]:
+    """Edits making an openpyxl workbook look saved by Excel: each formula cell of the first sheet
+    gets its saved result (cell → text; None leaves it without one), and unless recalc, the book
+    no longer asks to recalculate on open."""
+    def sheet(xml: bytes) -> bytes:
+        text = xml.decode()
+        for cell, value in results.items():
+            pattern = rf'(<c r="{cell}"[^>]*>)(<f>[^<]*</f>)<v\s*/>|(<c r="{cell}"[^>]*>)(<f>[^<]*</f>)<v></v>'
+            repl = f"<v>{value}</v>" if value is not None else "<v></v>"
+            text, n = re.subn(pattern, lambda m, r=repl: f"{m[1] or m[3]}{m[2] or m[4]}{r}", text)
+            assert n == 1, cell
+        return text.encode()
+
+    edits = {SHEET1: sheet}
+    if not recalc:
+        edits[BOOK] = lambda xml: xml.replace(b' fullCalcOnLoad="1"', b"")
+    return edits
+
+
+def shared_string_xlsx(grid: list[list[object]], long_cell: tuple[int, int], text: str) -> bytes:
+    """A workbook (written by XlsxWriter, which keeps text in xl/sharedStrings.xml) with one cell of
+    the given text at (row, column), 0-based."""
+    import datetime as dt
+
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb.set_properties({"created": dt.datetime(2024, 1, 1)})
+    ws = wb.add_worksheet("R5")
+    for r, row in enumerate(grid):
+        for c, value in enumerate(row):
+            if value is not None:
+                ws.write(r, c, value)
+    ws.write_string(*long_cell, "LONG_CELL")  # XlsxWriter (like Excel) cuts text at 32,767 characters
+    wb.close()
+    return fixed_zip(buf.getvalue(), {"xl/sharedStrings.xml": lambda xml: xml.replace(b"LONG_CELL", text.encode())})
+
+
+def far_row_xlsx(row: int) -> bytes:
+    """A small sheet with one more value far down (openpyxl writes only the rows that hold cells)."""
+    def sheet(xml: bytes) -> bytes:
+        extra = f'<row r="{row}"><c r="A{row}" t="inlineStr"><is><t>end</t></is></c></row>'.encode()
+        return xml.replace(b"</sheetData>", extra + b"</sheetData>")
+
+    return xlsx_bytes([("R5", survey_grid(GOOD))], edits={SHEET1: sheet})
+
+
+def cfb_bytes(streams: dict[str, bytes]) -> bytes:
+    """An OLE compound file (CFB v3, 512-byte sectors) holding the given streams, each stored in
+    regular sectors: the container Excel writes a password-protected .xlsx into."""
+    import struct
+
+    sector = 512
+    end, free, fat_sect = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD
+    names = list(streams)
+    # sector 0: FAT, sector 1: directory (4 entries of 128 bytes), then the streams
+    fat = [fat_sect, end]
+    starts = []
+    for name in names:
+        n = max(1, -(-len(streams[name]) // sector))
+        starts.append(len(fat))
+        fat += [len(fat) + k + 1 for k in range(n - 1)] + [end]
+    assert len(fat) <= 128 and len(names) <= 3
+
+    def entry(name: str, kind: int, start: int, size: int, child: int = free, right: int = free) -> bytes:
+        raw = name.encode("utf-16-le") + b"\x00\x00"
+        return (raw.ljust(64, b"\x00") + struct.pack("<HBB3I", len(raw), kind, 1, free, right, child)
+                + b"\x00" * 16 + b"\x00" * 4 + b"\x00" * 16 + struct.pack("<IQ", start, size))
+
+    dirs = entry("Root Entry", 5, end, 0, child=1)
+    for k, name in enumerate(names):
+        dirs += entry(name, 2, starts[k], len(streams[name]), right=k + 2 if k + 1 < len(names) else free)
+    dirs = dirs.ljust(sector, b"\x00")
+    # signature, CLSID, version 3, byte order, 2^9-byte sectors, 2^6-byte mini sectors, 1 FAT sector,
+    # directory at sector 1, no mini FAT, no DIFAT sectors; the DIFAT in the header names sector 0.
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+              + b"\x00" * 6 + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, end, 0, end, 0)
+              + struct.pack("<109I", 0, *[free] * 108))
+    body = struct.pack(f"<{len(fat)}I", *fat).ljust(sector, b"\xff") + dirs
+    for name in names:
+        body += streams[name].ljust(-(-len(streams[name]) // sector) * sector or sector, b"\x00")
+    assert len(header) == sector
+    return header + body
+
+
+def encrypted_xlsx() -> bytes:
+    """What Excel saves for a workbook with a password to open: EncryptionInfo + EncryptedPackage
+    (the package here is filler bytes: nothing is decrypted, the container is what is detected)."""
+    info = bytes.fromhex("04000400") + b"\x40\x00\x00\x00" + b'<?xml version="1.0"?><encryption/>'.ljust(4096, b" ")
+    package = (4096).to_bytes(8, "little") + bytes(range(256)) * 16
+    return cfb_bytes({"EncryptionInfo": info, "EncryptedPackage": package})
+
+
+def malformed_sheet_xlsx() -> bytes:
+    return xlsx_bytes([("R5", survey_grid(GOOD))], edits={SHEET1: lambda xml: xml.replace(b"</row>", b"</rw>", 1)})
+
+
+def doctype_sheet_xlsx() -> bytes:
+    def sheet(xml: bytes) -> bytes:
+        return b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY a "aaaa">]>' + xml.split(b"?>", 1)[-1]
+    return xlsx_bytes([("R5", survey_grid(GOOD))], edits={SHEET1: sheet})
+
+
+def formula_grid(total: object) -> list[list[object]]:
+    """GOOD with 鳥取市's count as a formula (its parts in the next columns)."""
+    rows = [[*r, None, None] for r in GOOD[:4]] + [["312011", "鳥取県", "鳥取市", total, 2, 3]]
+    return survey_grid(rows, header=[*SURVEY_HEADER, "専任", "兼任"])
+
+
+def hidden_grid(staff: str) -> list[list[object]]:
+    return survey_grid([[*r[:3], staff] for r in GOOD])
+
+
+def kobetsu_sheet(title_rows: list[str], rows: list[list[object]]) -> list[list[object]]:
+    """A two-row MIC-like header under the given title rows."""
+    return [*[[t] for t in title_rows],
+            ["団体コード", "都道府県名", "団体名", "DX推進担当課室・情報政策担当課室の職員数", None, None],
+            [None, None, None, "職員数（人）", "うち専任", "うち兼任"], *rows]
+
+
+KOBETSU_ROWS = [["011002", "北海道", "札幌市", 12, 8, 4], ["012025", "北海道", "函館市", 4, 1, 3]]
+KOBETSU_2023 = repr([("011002", 12.0), ("012025", 4.0)])
+PREF_ROWS = [["010006", "北海道", "北海道", 120, 100, 20], ["030007", "岩手県", "岩手県", 40, 30, 10]]
+LONG_TEXT = "長" * 40_000
 
 
 # -- the corpus -----------------------------------------------------------------------------
@@ -258,6 +402,95 @@ CASES: list[Case] = [
     Case("survey_impossible_base_date.xlsx", "survey", "", "rejected", "は存在しない日付です",
          write_xlsx([("R5", survey_grid(GOOD, title="令和5年2月30日現在"))])),
     Case("survey_no_base_date.csv", "survey", "", "rejected", "基準日が分かりません", write_csv(GOOD)),
+    # issue 13 class 1: formulas in xlsx
+    Case("survey_formula_without_saved_result.xlsx", "survey", "", "rejected", "計算結果が保存されていません",
+         write_xlsx([("R5", formula_grid("=E9+F9"))], edits=saved_results({"D9": None}))),
+    Case("survey_formula_recalc_on_open.xlsx", "survey", "", "rejected", "「開くときに再計算する」設定",
+         write_xlsx([("R5", formula_grid("=E9+F9"))], edits=saved_results({"D9": "5"}, recalc=True))),
+    Case("survey_formula_with_saved_result.xlsx", "survey", "", "warning", "保存されている計算結果「5」を使いました",
+         write_xlsx([("R5", formula_grid("=E9+F9"))], edits=saved_results({"D9": "5"})),
+         check=SURVEY_2023, expected=repr([*GOOD_STAFF[:4], ("312011", 5.0)])),
+    Case("status_formula_with_saved_result.xlsx", "status", "", "warning", "保存されている計算結果「2」を使いました",
+         write_xlsx([("status", [STATUS_HEADER, status_row(), ["02", "青森県", "=1+1", "2024-05-01", "共同採用", ""]])],
+                    edits={SHEET1: lambda x: x.replace(b"<f>1+1</f><v></v>", b"<f>1+1</f><v>2</v>")
+                           .replace(b"<f>1+1</f><v/>", b"<f>1+1</f><v>2</v>"),
+                           BOOK: lambda x: x.replace(b' fullCalcOnLoad="1"', b"")}),
+         check="SELECT prefecture_code, milestone FROM dx_system_status ORDER BY 1",
+         expected=repr([("01", 1), ("02", 2)])),
+    # issue 13 class 2: hidden sheets and sheet choice
+    Case("survey_hidden_sheet_with_other_values.xlsx", "survey", "", "warning", "非表示のシート（「旧」）は読みませんでした",
+         write_xlsx([("旧", hidden_grid("99")), ("R5", survey_grid(GOOD))], states={"旧": "hidden"}),
+         check=SURVEY_2023, expected=repr(GOOD_STAFF)),
+    Case("survey_very_hidden_sheet_only.xlsx", "survey", "", "rejected", "見出し行が見つかりません",
+         write_xlsx([("注記", [["※この表の見方"]]), ("作業用", survey_grid(GOOD))], states={"作業用": "veryHidden"})),
+    Case("survey_prefecture_and_municipal_sheets.xlsx", "survey", "", "warning", "都道府県の表のため読みませんでした",
+         write_xlsx([("注記", [["※「－」は調査対象外"]]),
+                     ("都道府県", kobetsu_sheet(["令和5年4月1日現在"], PREF_ROWS)),
+                     ("市区町村", kobetsu_sheet(["令和5年4月1日現在"], KOBETSU_ROWS))],
+                    merges={t: ["D2:F2"] for t in ("都道府県", "市区町村")}),
+         check=SURVEY_2023, expected=KOBETSU_2023),
+    Case("survey_two_sheets_one_named_municipal.xlsx", "survey", "", "warning", "こちらは読みませんでした",
+         write_xlsx([("集計", survey_grid([[*r[:3], "9"] for r in GOOD[:2]])), ("市町村", survey_grid(GOOD))]),
+         check=SURVEY_2023, expected=repr(GOOD_STAFF)),
+    Case("survey_two_sheets_no_base_date_in_either.xlsx", "survey", BASE, "rejected", "市区町村の表らしいシートが2つあります",
+         write_xlsx([("A", [SURVEY_HEADER, *GOOD[:2]]), ("B", [SURVEY_HEADER, *GOOD[2:]])])),
+    # issue 13 class 3: base dates
+    Case("survey_base_date_heisei_35.xlsx", "survey", "", "rejected", "はありえない和暦です（平成は平成31年4月30日まで）",
+         write_xlsx([("R5", survey_grid(GOOD, title="平成35年4月1日現在"))])),
+    Case("survey_base_date_reiwa_gannen_april.xlsx", "survey", "", "rejected", "（令和は令和元年5月1日から）",
+         write_xlsx([("R1", survey_grid(GOOD, title="令和元年4月1日現在"))])),
+    Case("survey_base_date_showa_64_after_end.csv", "survey", "", "rejected", "（昭和は昭和64年1月7日まで）",
+         lambda p: p.write_bytes(("昭和64年2月1日現在\r\n" + csv_text(GOOD)).encode("utf-8"))),
+    Case("survey_created_date_only_2023-04-01.xlsx", "survey", "", "loaded", "基準日の出典: ファイル名",
+         write_xlsx([("R5", survey_grid(GOOD, title="作成日：令和6年6月1日"))]),
+         check=SURVEY_2023, expected=repr(GOOD_STAFF)),
+    Case("survey_published_date_above_base_date.xlsx", "survey", "", "loaded", "基準日の出典: 表題の行「基準日:令和5年4月1日時点」",
+         write_xlsx([("R5", [["公表日：令和6年4月24日"], ["基準日：令和5年4月1日時点"], [], SURVEY_HEADER, *GOOD])]),
+         check=SURVEY_2023, expected=repr(GOOD_STAFF)),
+    Case("survey_two_base_dates_in_title.csv", "survey", "", "rejected", "基準日になりうる日付が複数あります",
+         lambda p: p.write_bytes(("令和5年4月1日現在\r\n令和4年4月1日現在\r\n" + csv_text(GOOD)).encode("utf-8"))),
+    # issue 13 class 7: numbers as a person writes them
+    Case("survey_count_underscore.csv", "survey", BASE, "rejected", "人数「1_0」は数値ではありません",
+         write_csv([*GOOD[:4], ["312011", "鳥取県", "鳥取市", "1_0"]])),
+    Case("survey_count_decimal_comma.csv", "survey", BASE, "rejected", "人数「1,5」は数値ではありません",
+         write_csv([*GOOD[:4], ["312011", "鳥取県", "鳥取市", "1,5"]])),
+    Case("survey_count_exponent.csv", "survey", BASE, "rejected", "人数「1e2」は数値ではありません",
+         write_csv([*GOOD[:4], ["312011", "鳥取県", "鳥取市", "1e2"]])),
+    Case("survey_count_inf_and_nan.csv", "survey", BASE, "rejected", "人数「inf」は数値ではありません",
+         write_csv([*GOOD[:3], ["032018", "岩手県", "盛岡市", "nan"], ["312011", "鳥取県", "鳥取市", "inf"]])),
+    Case("survey_count_trailing_letter.csv", "survey", BASE, "rejected", "人数「4a」は数値ではありません",
+         write_csv([*GOOD[:4], ["312011", "鳥取県", "鳥取市", "4a"]])),
+    Case("survey_count_grouped_thousands.csv", "survey", BASE, "loaded", "取り込みました",
+         write_csv([["011002", "北海道", "札幌市", "1,234"], ["012025", "北海道", "函館市", "４人"]]),
+         check=SURVEY_2023, expected=repr([("011002", 1234.0), ("012025", 4.0)])),
+    Case("status_milestone_fraction.csv", "status", "", "rejected", "マイルストーン「2.5」が分かりません",
+         write_csv([status_row(), status_row("02", "青森県", milestone="2.5")], STATUS_HEADER)),
+    Case("status_milestone_with_letter.csv", "status", "", "rejected", "マイルストーン「4a」が分かりません",
+         write_csv([status_row(), status_row("02", "青森県", milestone="4a")], STATUS_HEADER)),
+    # issue 13 class 10: cost limits (the 300 MB cell is made at test time)
+    Case("survey_cell_too_long_shared_string.xlsx", "survey", BASE, "rejected", "セル C6 の文字数が多すぎます",
+         write_bytes(shared_string_xlsx([SURVEY_HEADER, *GOOD], (5, 2), LONG_TEXT))),
+    Case("survey_cell_too_long_inline.xlsx", "survey", BASE, "rejected", "セル C9 の文字数が多すぎます",
+         write_xlsx([("R5", survey_grid([*GOOD[:4], ["312011", "鳥取県", "LONG_CELL", "5"]]))],
+                    edits={SHEET1: lambda xml: xml.replace(b"LONG_CELL", LONG_TEXT.encode())})),
+    Case("survey_cell_too_long.csv", "survey", BASE, "rejected", "のセルの文字数が多すぎます",
+         write_csv([*GOOD[:4], ["312011", "鳥取県", LONG_TEXT, "5"]])),
+    Case("survey_value_beyond_row_limit.xlsx", "survey", "", "rejected", "行が多すぎます（A100001 に値があります",
+         write_bytes(far_row_xlsx(100_001))),
+    # issue 13 class 11: no traceback, ever
+    Case("survey_malformed_sheet_xml.xlsx", "survey", "", "rejected", "の中身（XML）が壊れています",
+         write_bytes(malformed_sheet_xlsx())),
+    Case("survey_doctype_in_sheet_xml.xlsx", "survey", "", "rejected", "DOCTYPE 宣言があります",
+         write_bytes(doctype_sheet_xlsx())),
+    Case("survey_encrypted_password.xlsx", "survey", BASE, "rejected", "パスワード付き", write_bytes(encrypted_xlsx())),
+    Case("survey_encrypted_password_renamed.csv", "survey", BASE, "rejected", "パスワード付き",
+         write_bytes(encrypted_xlsx())),
+    Case("survey_encoding_utf16le_no_bom.csv", "survey", BASE, "rejected", "文字コードが UTF-16",
+         write_csv(GOOD, encoding="utf-16-le")),
+    Case("survey_cr_only_line_ends.csv", "survey", BASE, "rejected", "改行コードが CR だけです",
+         write_bytes(csv_text(GOOD).replace("\r\n", "\r").encode("utf-8"))),
+    Case("roster_cr_only_line_ends.csv", "roster", PREF01, "rejected", "改行コードが CR だけです",
+         write_bytes(csv_text([roster_row()], ROSTER_HEADER).replace("\r\n", "\r").encode("cp932"))),
     # rosters
     Case("roster_unknown_role.csv", "roster", PREF01, "rejected", "役割「魔法使い」はスキル標準の役割",
          write_csv([roster_row(), roster_row("P01-0002", "試験 花子", role="魔法使い")], ROSTER_HEADER)),
