@@ -19,7 +19,7 @@ from dashboard import formats, geo, tables
 from dashboard.charts import national as national_charts
 from dashboard.charts import slides as charts
 from dashboard.formats import date_label
-from dashboard.metrics import DEFINITIONS, metric
+from dashboard.metrics import DEFINITIONS, NOT_COMPUTED, metric
 from dashboard.notes import source_text
 from dashboard.queries import common, summary
 from dashboard.queries import national as national_q
@@ -130,7 +130,8 @@ def municipality_map(v: str, view: ViewState, pref: str | None = None) -> tuple[
 def national_ranked_columns(v: str, view: ViewState, as_of: dt.date) -> go.Figure:
     m = metric(view.metric, view.n)
     _, descending = RANK_QUESTIONS[m.key]
-    return charts.ranked_columns(_shown(v, view, as_of), m.key, m.label, m.kind, descending=descending)
+    return charts.ranked_columns(_shown(v, view, as_of), m.key, m.label, m.kind, descending=descending,
+                                 missing=NOT_COMPUTED if m.needs_population else None)
 
 
 def national_trend(v: str, view: ViewState, as_of: dt.date) -> go.Figure:
