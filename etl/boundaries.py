@@ -27,6 +27,7 @@ import shapely
 from etl.codes import normalize_text
 from etl.report import Report
 from etl.resolve import ResolveError, Resolver
+from etl.values import cell_text
 
 MUNI_CODE_COLUMNS = ("lg_code", "lgcode", "N03_007", "lg_code_5", "code", "id")
 PREF_CODE_COLUMNS = ("prefecture_code", "pref_code", "id", "code")
@@ -92,14 +93,20 @@ def polygon_rings(wkb: bytes | None) -> list[np.ndarray]:
     if not rings:
         raise ShapeProblem("図形がありません（座標のない面です）")
     for i, ring in enumerate(rings, start=1):
-        which = f"{i}番目の輪（リング）" if len(rings) > 1 else "輪（リング）"
-        if not np.isfinite(ring).all():
-            raise ShapeProblem(f"{which}の座標に数値でない値（NaN または無限大）があります")
-        if len(ring) < 4:
-            raise ShapeProblem(f"{which}の点が{len(ring)}点しかありません（閉じた輪には最初の点に戻る点を含めて4点以上が必要です）")
-        if not (ring[0] == ring[-1]).all():
-            raise ShapeProblem(f"{which}が閉じていません（最初の点 {_xy(ring[0])} と最後の点 {_xy(ring[-1])} が違います）")
+        check_ring(ring, f"{i}番目の輪（リング）" if len(rings) > 1 else "輪（リング）")
     return rings
+
+
+def check_ring(ring: np.ndarray, which: str, shown: np.ndarray | None = None) -> None:
+    """A ring has finite numbers, at least 4 points and ends where it starts; shown: the same
+    points as the user wrote them, for the message (a TopoJSON arc may be quantized)."""
+    shown = ring if shown is None else shown
+    if not np.isfinite(ring).all():
+        raise ShapeProblem(f"{which}の座標に数値でない値（NaN または無限大）があります")
+    if len(ring) < 4:
+        raise ShapeProblem(f"{which}の点が{len(ring)}点しかありません（閉じた輪には最初の点に戻る点を含めて4点以上が必要です）")
+    if not (ring[0] == ring[-1]).all():
+        raise ShapeProblem(f"{which}が閉じていません（最初の点 {_xy(shown[0])} と最後の点 {_xy(shown[-1])} が違います）")
 
 
 def _xy(p) -> str:
@@ -231,6 +238,13 @@ def topojson_problems(path: Path) -> list[tuple[int, str, str]]:
                 out.append(np.concatenate([parts[0], *[q[1:] for q in parts[1:]]]) if parts else np.empty((0, 2)))
         return out
 
+    def _untransformed(ring: np.ndarray) -> np.ndarray:
+        """Longitude/latitude of a quantized ring, for messages."""
+        if not transform:
+            return ring
+        return ring * np.asarray(transform.get("scale", [1, 1]), dtype=float) + np.asarray(
+            transform.get("translate", [0, 0]), dtype=float)
+
     problems: list[tuple[int, str, str]] = []
     number = 0
 
@@ -244,21 +258,14 @@ def topojson_problems(path: Path) -> list[tuple[int, str, str]]:
             return
         number += 1
         props = geometry.get("properties") if isinstance(geometry.get("properties"), dict) else {}
-        code = next((normalize_text(props[c]) for c in (*MUNI_CODE_COLUMNS, *PREF_CODE_COLUMNS) if c in props),
-                    normalize_text(geometry.get("id")))
+        code = next((cell_text(props[c]) for c in (*MUNI_CODE_COLUMNS, *PREF_CODE_COLUMNS) if c in props),
+                    cell_text(geometry.get("id")))
         try:
             if geometry.get("type") is None:
                 raise ShapeProblem("図形がありません（type が null）")
             if geometry.get("type") in ("Polygon", "MultiPolygon"):
                 for k, ring in enumerate(rings(geometry), start=1):
-                    which = f"{k}番目の輪（リング）"
-                    if not np.isfinite(ring).all():
-                        raise ShapeProblem(f"{which}の座標に数値でない値（NaN または無限大）があります")
-                    if len(ring) < 4:
-                        raise ShapeProblem(f"{which}の点が{len(ring)}点しかありません（閉じた輪には最初の点に戻る点を"
-                                           "含めて4点以上が必要です）")
-                    if not (ring[0] == ring[-1]).all():
-                        raise ShapeProblem(f"{which}が閉じていません（最初の点と最後の点が違います）")
+                    check_ring(ring, f"{k}番目の輪（リング）", _untransformed(ring))
         except ShapeProblem as exc:
             problems.append((number, code, str(exc)))
 
@@ -301,7 +308,7 @@ def validate_boundaries(path: Path, resolver: Resolver) -> Report:
         return report
     for number, code, raw_code in zip(numbers, codes, gdf[column], strict=True):
         if code is None:
-            report.error("団体コードが市区町村に当たりません", row=int(number), column=column, value=normalize_text(raw_code))
+            report.error("団体コードが市区町村に当たりません", row=int(number), column=column, value=cell_text(raw_code))
 
     shapes = _shapes(geoms, numbers, codes, column, gdf, crs, report)
     if not report.ok:
@@ -362,7 +369,7 @@ def _shapes(geoms, numbers, codes, column, gdf, crs, report: Report) -> list[tup
             transformer = Transformer.from_crs(source, 4326, always_xy=True)
     out = []
     for number, code, raw_code, wkb in zip(numbers, codes, gdf[column], geoms, strict=True):
-        where = {"row": int(number), "column": column, "value": normalize_text(raw_code)}
+        where = {"row": int(number), "column": column, "value": cell_text(raw_code)}
         try:
             polygon_rings(wkb)
         except ShapeProblem as exc:
