@@ -108,7 +108,7 @@ def validate_roster(path: Path, resolver: Resolver, salt: str, prefecture: str |
 
 
 class _People:
-    """Who has been seen so far (across sheets): contact cells and periods per person_id."""
+    """Who has been seen so far (across sheets): digests of contact cells and periods per person_id."""
 
     def __init__(self):
         self.contacts: dict[str, tuple[int, dict[str, str]]] = {}
@@ -203,8 +203,9 @@ def _validate_table(table, path, resolver, salt, prefecture, today, report, rost
             continue
         # 人材番号, when there is one, is the person: a changed e-mail or phone is the same person.
         pid = person_id(salt, pc, ["人材番号", ref] if ref else ["", *contact])
-        if ref:
-            people.check_contacts(pid, dict(zip(columns.PII_FIELDS, contact, strict=True)), contact_labels,
+        if ref:  # compared as digests: the cells themselves are not kept
+            digests = [hashlib.sha256(c.encode("utf-8")).hexdigest() if c else "" for c in contact]
+            people.check_contacts(pid, dict(zip(columns.PII_FIELDS, digests, strict=True)), contact_labels,
                                   report, where)
         rec = {"person_id": pid, "prefecture_code": pc}
         ok = True
