@@ -9,11 +9,15 @@ slowed failures are served one at a time, so opening new sessions does not speed
 Upload: the bytes are checked (size, extension, content) and saved under their original file
 name in a private temporary folder, validated by the same etl.validate.validate as the CLI
 (a dry run), and published by etl.warehouse.load_file, the same atomic swap as the CLI.
+A saved upload that is not published (a roster holds names, e-mails and phones) is deleted when
+its session ends (a session-scoped resource released by Streamlit) or UPLOAD_TTL after it was
+saved, whichever comes first: a reaper thread runs while any upload is waiting.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -22,6 +26,7 @@ import logging
 import os
 import re
 import secrets
+import shutil
 import tempfile
 import threading
 import time
@@ -40,7 +45,7 @@ from etl.report import ERROR, KIND_LABELS, Issue, Report
 from etl.resolve import resolver
 from etl.validate import EXTENSIONS, KINDS, MAX_FILE_BYTES, validate
 from etl.versions import RollbackResult, rollback
-from etl.warehouse import LoadResult, load_file, person_salt, sha256_file
+from etl.warehouse import LoadResult, load_file, person_salt, same_file_loaded, sha256_file
 from etl.xlsx import ENCRYPTED_REASON, is_encrypted_office
 
 log = logging.getLogger("dashboard")
@@ -226,6 +231,89 @@ def safe_file_name(name: str) -> str:
     return base if stem else "upload" + suffix[:16]
 
 
+UPLOAD_PREFIX = "dxgap-upload-"
+UPLOAD_TTL = 15 * 60  # seconds a validated, unpublished upload is kept at most
+REAP_EVERY = 30.0  # seconds between the reaper's rounds
+_pending: dict[str, tuple[float, tempfile.TemporaryDirectory]] = {}  # folder → (saved at, monotonic; folder)
+_pending_lock = threading.Lock()
+_reaper: threading.Thread | None = None
+
+
+def _track(tmp: tempfile.TemporaryDirectory) -> None:
+    global _reaper
+    with _pending_lock:
+        _pending[tmp.name] = (time.monotonic(), tmp)
+        if _reaper is None or not _reaper.is_alive():
+            _reaper = threading.Thread(target=_reap_while_pending, name="dxgap-upload-reaper", daemon=True)
+            _reaper.start()
+
+
+def discard_folder(folder: str) -> None:
+    """Delete one saved upload (any session's, from any thread); a folder already gone is fine."""
+    with _pending_lock:
+        entry = _pending.pop(folder, None)
+    if entry is not None:
+        entry[1].cleanup()
+
+
+def expire_uploads(now: float | None = None) -> int:
+    """Delete the saved uploads older than UPLOAD_TTL (and, by their age on disk, those left behind
+    by a server that was killed); returns how many of this process's were deleted."""
+    now = time.monotonic() if now is None else now
+    with _pending_lock:
+        old = [folder for folder, (saved, _) in _pending.items() if now - saved >= UPLOAD_TTL]
+    for folder in old:
+        discard_folder(folder)
+    wall = time.time() + (now - time.monotonic())
+    for leftover in Path(tempfile.gettempdir()).glob(UPLOAD_PREFIX + "*"):
+        with contextlib.suppress(OSError):
+            st_ = leftover.lstat()
+            if str(leftover) not in _pending and st_.st_uid == os.getuid() and wall - st_.st_mtime >= UPLOAD_TTL:
+                shutil.rmtree(leftover)
+    return len(old)
+
+
+def _reap_while_pending() -> None:
+    """Every REAP_EVERY seconds (checked each second, so a changed setting applies at once), until
+    no upload is waiting."""
+    global _reaper
+    last = time.monotonic()
+    while True:
+        time.sleep(min(1.0, REAP_EVERY))
+        if time.monotonic() - last < REAP_EVERY:
+            continue
+        last = time.monotonic()
+        expire_uploads()
+        with _pending_lock:
+            if not _pending:
+                _reaper = None
+                return
+
+
+class _SessionUploads:
+    """The folders saved by one browser session (released when the session ends)."""
+
+    def __init__(self) -> None:
+        self.folders: set[str] = set()
+
+
+def _release_session(uploads: _SessionUploads) -> None:
+    for folder in list(uploads.folders):
+        discard_folder(folder)
+
+
+@st.cache_resource(scope="session", on_release=_release_session, show_spinner=False)
+def _session_uploads() -> _SessionUploads:
+    return _SessionUploads()
+
+
+def keep_for_session(upload: Upload) -> None:
+    """Called by the page: the upload's folder goes when this session ends (tab closed, signed
+    out of the network), even before UPLOAD_TTL."""
+    if upload.folder is not None:
+        _session_uploads().folders.add(upload.folder)
+
+
 @dataclass
 class Upload:
     """One uploaded file: what the dry run found, and the saved copy to publish."""
@@ -239,11 +327,21 @@ class Upload:
     _tmp: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
 
     @property
+    def folder(self) -> str | None:
+        return self._tmp.name if self._tmp is not None else None
+
+    @property
+    def saved(self) -> bool:
+        """The saved copy is still there (not discarded, not expired, session not ended)."""
+        return self.path is not None and self.path.is_file()
+
+    @property
     def publishable(self) -> bool:
-        return self.path is not None and self.report.ok
+        return self.saved and self.report.ok
 
     def discard(self) -> None:
         if self._tmp is not None:
+            discard_folder(self._tmp.name)
             self._tmp.cleanup()
             self._tmp, self.path = None, None
 
@@ -274,20 +372,29 @@ def prepare_upload(kind: str, file_name: str, data: bytes, *, db_path: Path, bas
     problem = content_problem(name, data)
     if problem:
         return _refused(kind, name, data, problem)
-    tmp = tempfile.TemporaryDirectory(prefix="dxgap-upload-")
+    tmp = tempfile.TemporaryDirectory(prefix=UPLOAD_PREFIX)  # 0700: this user only
+    _track(tmp)
     try:
         path = Path(tmp.name) / name  # the original name: the survey reads its base date from it
         path.write_bytes(data)
         report = validate(kind, path, salt=person_salt(db_path), base_date=base_date, prefecture=prefecture,
                           today=today)
+        # Known before the publish button: the same file already loaded with another scope (the
+        # publish checks again, under the writer lock).
+        earlier = same_file_loaded(db_path, report) if report.ok else None
+        if earlier is not None and earlier.reason:
+            report.error(earlier.reason)
     except BaseException:
-        tmp.cleanup()
+        discard_folder(tmp.name)
         raise
     return Upload(kind, name, size, report, path, options, tmp)
 
 
 def publish_upload(db_path: Path, upload: Upload, loaded_by: str = DEFAULT_LABEL) -> LoadResult:
     """Publish a validated upload with the CLI's atomic swap; a file with errors loads nothing."""
+    if upload.path is not None and upload.report.ok and not upload.saved:
+        return LoadResult("rejected", upload.report, reason="アップロードしたファイルは、公開されないまま時間が経ったか"
+                          "画面を閉じたため削除しました。もう一度アップロードしてください")
     if not upload.publishable:
         return LoadResult("rejected", upload.report)
     if sha256_file(upload.path) != upload.report.sha256:  # the saved copy must be what was checked

@@ -19,7 +19,7 @@ from dashboard import formats, geo, tables
 from dashboard.charts import national as national_charts
 from dashboard.charts import slides as charts
 from dashboard.formats import date_label
-from dashboard.metrics import DEFINITIONS, metric
+from dashboard.metrics import DEFINITIONS, NOT_COMPUTED, metric
 from dashboard.notes import source_text
 from dashboard.queries import common, summary
 from dashboard.queries import national as national_q
@@ -86,6 +86,11 @@ RANK_QUESTIONS = {
 
 # -- Figures shared by the pages, the CLI, presentation mode and the deck -----------------
 
+def _sources_of(m) -> tuple[str, ...]:
+    """The inputs a metric is computed from (per capita: the population file too)."""
+    return ("survey", "population") if m.needs_population else ("survey",)
+
+
 def _shown(v: str, view: ViewState, as_of: dt.date) -> pd.DataFrame:
     df = summary.by_prefecture(v, view.date, view.n, as_of)
     return df if view.region is None else df[df.region == view.region]
@@ -130,7 +135,8 @@ def municipality_map(v: str, view: ViewState, pref: str | None = None) -> tuple[
 def national_ranked_columns(v: str, view: ViewState, as_of: dt.date) -> go.Figure:
     m = metric(view.metric, view.n)
     _, descending = RANK_QUESTIONS[m.key]
-    return charts.ranked_columns(_shown(v, view, as_of), m.key, m.label, m.kind, descending=descending)
+    return charts.ranked_columns(_shown(v, view, as_of), m.key, m.label, m.kind, descending=descending,
+                                 missing=NOT_COMPUTED if m.needs_population else None)
 
 
 def national_trend(v: str, view: ViewState, as_of: dt.date) -> go.Figure:
@@ -241,8 +247,8 @@ def national_deck(v: str, view: ViewState, as_of: dt.date, is_sample: bool) -> D
         Slide("kpis", f"DX担当職員が{n}人以下の市区町村はいくつあるか", "kpis", date,
               src(("survey", "status", "roster"), kpi_def), kpis=national_kpis(nat, n)),
         Slide("map", MAP_QUESTIONS[m.key].format(n=n) + ("" if scope == "全国" else f"（{scope}）"), "chart", date,
-              src(("survey",), m.definition), figure=lambda: national_map(v, view, as_of)),
-        Slide("ranked", rank_q.format(n=n), "chart", date, src(("survey",), m.definition),
+              src(_sources_of(m), m.definition), figure=lambda: national_map(v, view, as_of)),
+        Slide("ranked", rank_q.format(n=n), "chart", date, src(_sources_of(m), m.definition),
               figure=lambda: national_ranked_columns(v, view, as_of)),
         Slide("trend", f"不足自治体（{n}人以下）の割合は調査のたびにどう変わったか", "chart", date,
               src(("survey",), metric("shortage_share", n).definition),
@@ -376,7 +382,7 @@ def page_chart(page: str, which: str, v: str, view: ViewState, as_of: dt.date, i
     m = metric(view.metric, view.n)
     if page == "national" and which == "map":
         return PageChart(national_map(v, view, as_of), f"{m.label}（都道府県別）",
-                         source_text(v, ("survey",), view.date, m.definition, is_sample),
+                         source_text(v, _sources_of(m), view.date, m.definition, is_sample),
                          f"national_map_{view.metric}_{view.date}.png")
     if page == "national" and which == "municipalities":
         fig, _ = municipality_map(v, view)
@@ -386,7 +392,7 @@ def page_chart(page: str, which: str, v: str, view: ViewState, as_of: dt.date, i
                          f"national_municipalities_{view.date}.png")
     if page == "national" and which == "ranked":
         return PageChart(national_ranked(v, view, as_of, order), f"都道府県の順位：{m.label}",
-                         source_text(v, ("survey",), view.date, m.definition, is_sample),
+                         source_text(v, _sources_of(m), view.date, m.definition, is_sample),
                          f"national_ranking_{view.metric}_{view.date}.png")
     if page not in PAGE_CHARTS or which not in PAGE_CHARTS[page]:
         raise KeyError(f"{page}/{which}")

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dashboard.metrics import NOT_COMPUTED
 
-def national_table(df: pd.DataFrame, n: int) -> pd.DataFrame:
-    return pd.DataFrame({
+
+def per_capita(values: pd.Series) -> list:
+    """人口1万人あたり職員数 for a table: 2 decimals, or 未算出 where the population file does not
+    cover the prefecture (dashboard.queries.summary)."""
+    return [NOT_COMPUTED if pd.isna(x) else round(float(x), 2) for x in values]
+
+
+def national_table(df: pd.DataFrame, n: int, has_population: bool = False) -> pd.DataFrame:
+    out = pd.DataFrame({
         "都道府県コード": df.prefecture_code,
         "都道府県": df.name,
         "地方": df.region,
@@ -21,6 +29,9 @@ def national_table(df: pd.DataFrame, n: int) -> pd.DataFrame:
         "人材プール（人）": df.pool_talent,
         "プールのカバー率(%)": (df.coverage * 100).round(1),
     }).reset_index(drop=True)
+    if has_population:
+        out.insert(out.columns.get_loc("職員数の中央値") + 1, "人口1万人あたり職員数", per_capita(df.staff_per_10k))
+    return out
 
 
 def prefecture_table(df: pd.DataFrame, roles: list[str], date, prev, n: int, has_population: bool) -> pd.DataFrame:
@@ -49,7 +60,8 @@ def prefecture_table(df: pd.DataFrame, roles: list[str], date, prev, n: int, has
     return pd.DataFrame(cols).reset_index(drop=True)
 
 
-def prefecture_kpi_table(pref: dict, nat: dict, status: dict | None, n: int, as_of) -> pd.DataFrame:
+def prefecture_kpi_table(pref: dict, nat: dict, status: dict | None, n: int, as_of,
+                         has_population: bool = False) -> pd.DataFrame:
     """The prefecture's KPIs beside the national value (pref: a summary.by_prefecture row)."""
     def pct(x):
         return None if x is None or pd.isna(x) else round(float(x) * 100, 1)
@@ -71,6 +83,9 @@ def prefecture_kpi_table(pref: dict, nat: dict, status: dict | None, n: int, as_
         ("到達日", status["achieved_on"].isoformat() if status else "", "", ""),
         ("モデル", (status["model"] if status else None) or pref.get("model") or "", "", ""),
     ]
+    if has_population:
+        capita = per_capita(pd.Series([pref["staff_per_10k"], nat["staff_per_10k"]]))
+        rows.insert(8, ("人口1万人あたり職員数", *capita, "人"))
     return pd.DataFrame(rows, columns=["指標", pref["name"], "全国", "単位"])
 
 

@@ -18,7 +18,16 @@ from etl.resolve import ResolveError, resolver
 from etl.survey import parse_base_date_arg
 from etl.validate import KINDS, validate
 from etl.versions import VersionError, VersionNotFound, list_versions, rollback, versions_dir
-from etl.warehouse import DEFAULT_DB, SAMPLE_DIR, PublishError, history, load_file, person_salt
+from etl.warehouse import (
+    DEFAULT_DB,
+    SAMPLE_DIR,
+    PublishError,
+    history,
+    load_file,
+    person_salt,
+    report_scope,
+    scope_text,
+)
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -159,9 +168,12 @@ def _run(args) -> int:
         return EXIT_OK if report.ok else EXIT_REJECTED
     args.db.parent.mkdir(parents=True, exist_ok=True)
     result = load_file(args.db, report, path, loaded_by=args.loaded_by)
+    if result.reason:  # a valid file that is still not loaded (the same file, loaded with another scope)
+        print(f"エラー: {result.reason}", file=sys.stderr)
     message = {
         "loaded": f"取り込みました（source_id={result.source_id}）",
-        "unchanged": f"同じファイルは取り込み済みです（source_id={result.source_id}）。何も変更していません",
+        "unchanged": f"同じファイルは取り込み済みです（source_id={result.source_id}）。何も変更していません"
+                     f"（同じ範囲: {scope_text(report_scope(report))}）",
         "rejected": "エラーがあるため取り込みを中止しました。倉庫は変更していません",
     }[result.status]
     print(message, file=sys.stderr if result.status == "rejected" else sys.stdout)

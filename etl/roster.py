@@ -74,8 +74,13 @@ def normalize_employment(value: object) -> str:
     return form
 
 
+# The one documented file-name pattern that names a prefecture: roster_01.csv, roster_47.xlsx.
+# Any other number in a name (roster_2024-04-01.csv, 名簿_第2版.csv) says nothing about it.
+NAME_PATTERN = re.compile(r"roster_(0[1-9]|[1-3]\d|4[0-7])\.(csv|xlsx)", re.IGNORECASE)
+
+
 def prefecture_from_name(path: Path) -> str | None:
-    m = re.search(r"(?<!\d)(0[1-9]|[1-3]\d|4[0-7])(?!\d)", path.stem)
+    m = NAME_PATTERN.fullmatch(Path(path).name)
     return m.group(1) if m else None
 
 
@@ -89,8 +94,11 @@ def validate_roster(path: Path, resolver: Resolver, salt: str, prefecture: str |
         report.issues.append(exc.issue)
         return report
     roster, assign = [], []
+    people = _People()
     for table in tables:
-        _validate_table(table, path, resolver, salt, prefecture, today, report, roster, assign)
+        _validate_table(table, path, resolver, salt, prefecture, today, report, roster, assign, people)
+    people.warn_overlaps(report)
+    _one_prefecture(roster, resolver, report)
     report.tables["talent_roster"] = pd.DataFrame(roster, columns=ROSTER_COLUMNS)
     report.tables["talent_assignment"] = pd.DataFrame(assign, columns=ASSIGN_COLUMNS).drop_duplicates()
     prefs = sorted({r["prefecture_code"] for r in roster})
@@ -99,7 +107,49 @@ def validate_roster(path: Path, resolver: Resolver, salt: str, prefecture: str |
     return report
 
 
-def _validate_table(table, path, resolver, salt, prefecture, today, report, roster, assign):
+class _People:
+    """Who has been seen so far (across sheets): digests of contact cells and periods per person_id."""
+
+    def __init__(self):
+        self.contacts: dict[str, tuple[int, dict[str, str]]] = {}
+        self.periods: dict[str, list[tuple[dt.date, dt.date | None, int, str | None]]] = {}
+
+    def check_contacts(self, pid: str, contact: dict[str, str], labels: dict[str, str], report: Report,
+                       where: dict) -> None:
+        """The same 人材番号 with other contact cells is one person, with a warning (never the values)."""
+        first = self.contacts.setdefault(pid, (where["row"], contact))
+        differs = [labels[f] for f, v in contact.items() if v and first[1].get(f) and first[1][f] != v]
+        if first[0] != where["row"] and differs:
+            report.warn(f"人材番号が{first[0]}行目と同じですが、{'・'.join(differs)}が違います。同じ人材として扱います"
+                        "（連絡先の変更か、人材番号の誤りかを確かめてください）", value=PII_HIDDEN, **where)
+
+    def add_period(self, pid: str, start: dt.date, end: dt.date | None, row: int, sheet: str | None) -> None:
+        self.periods.setdefault(pid, []).append((start, end, row, sheet))
+
+    def warn_overlaps(self, report: Report) -> None:
+        """Two periods of one person that overlap: both load (the pool counts people, not rows)."""
+        for periods in self.periods.values():
+            periods.sort(key=lambda p: (p[0], p[2]))
+            latest: tuple[dt.date | None, int] | None = None  # (end reached so far, its row); None end = open
+            for start, end, row, sheet in periods:
+                if latest is not None and (latest[0] is None or latest[0] >= start):
+                    until = f"{latest[0]}まで" if latest[0] else "終了日なし"
+                    report.warn(f"同じ人材の在籍期間が{latest[1]}行目（{until}）と重なっています"
+                                f"（この行は {start} から）", sheet=sheet, row=row, value=PII_HIDDEN)
+                if latest is None or latest[0] is not None and (end is None or end > latest[0]):
+                    latest = (end, row)
+
+
+def _one_prefecture(roster: list[dict], resolver: Resolver, report: Report) -> None:
+    """A roster replaces its prefecture's whole pool, so one file holds one prefecture."""
+    counts = pd.Series([r["prefecture_code"] for r in roster]).value_counts().sort_index()
+    if len(counts) > 1:
+        found = "、".join(f"{resolver.pref_names[c]} {n}行" for c, n in counts.items())
+        report.error(f"1つの名簿に複数の都道府県の人材があります（{found}）。名簿はその都道府県の人材プール全体を"
+                     "置き換えるため、都道府県ごとのファイルに分けて取り込んでください")
+
+
+def _validate_table(table, path, resolver, salt, prefecture, today, report, roster, assign, people):
     sheet = table.sheet
     report.rows_read += len(table.rows)
     found, unknown = columns.match_columns(table.columns, columns.ROSTER)
@@ -117,8 +167,8 @@ def _validate_table(table, path, resolver, salt, prefecture, today, report, rost
     if fixed_pref is None and "prefecture" not in found:
         fixed_pref = prefecture_from_name(path)
         if fixed_pref is None:
-            report.error("都道府県が分かりません。「都道府県」の列を置くか、都道府県を指定してください（--prefecture 01）",
-                         sheet=sheet)
+            report.error("都道府県が分かりません。「都道府県」の列を置くか、都道府県を指定してください（--prefecture 01）。"
+                         "ファイル名から読むのは roster_01.csv（roster_ と2桁の都道府県コード）の形だけです", sheet=sheet)
             return
         report.warn(f"都道府県をファイル名から{resolver.pref_names[fixed_pref]}と判断しました", sheet=sheet)
     if not table.rows:
@@ -129,22 +179,34 @@ def _validate_table(table, path, resolver, salt, prefecture, today, report, rost
         return table.columns[found[field]] if field in found else field
 
     seen: dict[tuple, int] = {}
+    contact_labels = {f: label(f) for f in columns.PII_FIELDS}
     for row, number in zip(table.rows, table.row_numbers, strict=True):
         cells = {f: row[j] for f, j in found.items()}
         # Personal data is reduced to a hash here and dropped; nothing below sees it.
-        ident = [_key(cells.pop(f, "")) for f in ("person_ref", *columns.PII_FIELDS)]
+        ref, *contact = [_key(cells.pop(f, "")) for f in ("person_ref", *columns.PII_FIELDS)]
         where = {"sheet": sheet, "row": number}
         try:
-            pc = fixed_pref or resolver.prefecture(cells.get("prefecture"))
+            written = resolver.prefecture(cells.get("prefecture")) if "prefecture" in found else None
+            pc = fixed_pref or written
             if pc is None:
                 raise ResolveError("都道府県が空です")
         except ResolveError as exc:
             report.error(str(exc), column=label("prefecture"), value=cell_text(cells.get("prefecture")), **where)
             continue
-        if not any(ident):
+        if written and written != pc:  # never load one prefecture's people into another's pool
+            report.error(f"都道府県「{cell_text(cells.get('prefecture'))}」が、指定した都道府県（{resolver.pref_names[pc]}）"
+                         "と違います。ほかの都道府県の人材プールを置き換えないよう、取り込みません",
+                         column=label("prefecture"), value=cell_text(cells.get("prefecture")), **where)
+            continue
+        if not ref and not any(contact):
             report.error("人材番号・氏名・メールアドレスがすべて空です", **where)
             continue
-        pid = person_id(salt, pc, ident)
+        # 人材番号, when there is one, is the person: a changed e-mail or phone is the same person.
+        pid = person_id(salt, pc, ["人材番号", ref] if ref else ["", *contact])
+        if ref:  # compared as digests: the cells themselves are not kept
+            digests = [hashlib.sha256(c.encode("utf-8")).hexdigest() if c else "" for c in contact]
+            people.check_contacts(pid, dict(zip(columns.PII_FIELDS, digests, strict=True)), contact_labels,
+                                  report, where)
         rec = {"person_id": pid, "prefecture_code": pc}
         ok = True
         for field, fn in (("role", normalize_role), ("employment_form", normalize_employment)):
@@ -185,6 +247,7 @@ def _validate_table(table, path, resolver, salt, prefecture, today, report, rost
         targets = _assignments(cells.get("assigned"), pc, resolver, report, label("assigned"), where)
         if targets is None:
             continue
+        people.add_period(pid, rec["start_date"], rec["end_date"], number, sheet)
         roster.append(rec)
         assign.extend({"person_id": pid, "lg_code": c, "start_date": rec["start_date"], "end_date": rec["end_date"]}
                       for c in targets)

@@ -13,6 +13,7 @@ import errno
 import fcntl
 import hashlib
 import os
+import re
 import secrets
 import shutil
 import uuid
@@ -109,15 +110,20 @@ def _writer_lock(db_path: Path) -> Iterator[None]:
 
 
 def publish(db_path: Path, change: Callable[[duckdb.DuckDBPyConnection], T], *, fresh: bool = False,
-            base: Path | None = None) -> T:
+            base: Path | None = None, precheck: Callable[[], None] | None = None) -> T:
     """Apply change to a copy of the warehouse (or a new file, or a copy of base), then swap it
-    in atomically. The replaced state and the new one are both kept (etl.versions)."""
+    in atomically. The replaced state and the new one are both kept (etl.versions).
+
+    precheck runs first, under the writer lock, on the warehouse as it is: it may raise to
+    publish nothing (load_file decides there whether a file is already loaded)."""
     from etl import versions  # imported here: versions builds on this module
 
     db_path = Path(db_path)
     tmp = db_path.with_name(f".{db_path.name}.{uuid.uuid4().hex}.tmp")
     kept: Path | None = None
     with _writer_lock(db_path):
+        if precheck is not None:
+            precheck()
         _remove_stale_temps(db_path)
         try:
             if base is not None:
@@ -218,21 +224,125 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, **c
 class LoadResult:
     status: str  # loaded | unchanged | rejected
     report: Report
-    source_id: int | None = None
+    source_id: int | None = None  # the new load, or (unchanged) the earlier one
+    reason: str | None = None  # why a valid file was still not loaded (Japanese)
 
     @property
     def exit_code(self) -> int:
         return 1 if self.status == "rejected" else 0
 
 
-def already_loaded(db_path: Path, sha: str) -> int | None:
+# What a load stores besides its bytes: the same file loaded with another --base-date or
+# --prefecture is another load. Read from the accepted rows (report tables, raw_ tables).
+SCOPE_COLUMNS = {"base_date": "調査基準日", "prefecture_code": "都道府県", "level": "単位"}
+_LEVELS = {"municipality": "市区町村", "prefecture": "都道府県"}
+Scope = dict[str, tuple[str, ...]]
+
+
+def _text(value) -> str:
+    return value.date().isoformat() if isinstance(value, pd.Timestamp) else (
+        value.isoformat() if isinstance(value, dt.date) else str(value))
+
+
+def report_scope(report: Report) -> Scope:
+    """The base dates, prefectures and boundary level the report's rows would store."""
+    scope: dict[str, set[str]] = {}
+    for frame in report.tables.values():
+        for col in SCOPE_COLUMNS:
+            if col in frame and len(frame):
+                scope.setdefault(col, set()).update(_text(v) for v in frame[col].dropna().unique())
+    return {k: tuple(sorted(v)) for k, v in scope.items() if v}
+
+
+def _stored_scopes(con: duckdb.DuckDBPyConnection, report: Report, source_ids: list[int]) -> dict[int, Scope]:
+    """The same, for earlier loads of the report's kind, from what they stored in raw_ tables."""
+    found: dict[int, dict[str, set[str]]] = {sid: {} for sid in source_ids}
+    for name, frame in report.tables.items():
+        for col in (c for c in SCOPE_COLUMNS if c in frame):
+            ids = [duckdb.ConstantExpression(sid) for sid in source_ids]
+            rows = (con.table(RAW_TABLES[name]).filter(duckdb.ColumnExpression("source_id").isin(*ids))
+                    .select("source_id", col).distinct().fetchall())
+            for sid, value in rows:
+                if value is not None:
+                    found[sid].setdefault(col, set()).add(_text(value))
+    return {sid: {k: tuple(sorted(v)) for k, v in d.items()} for sid, d in found.items()}
+
+
+def _overlaps(a: Scope, b: Scope) -> bool:
+    """Whether a later load of this scope replaces (some of) an earlier one's rows."""
+    return all(set(a.get(k, ())) & set(b.get(k, ())) for k in a.keys() | b.keys())
+
+
+def scope_text(scope: Scope) -> str:
+    from etl.resolve import resolver
+
+    names = resolver().pref_names
+    parts = []
+    for col, values in scope.items():
+        shown = [names.get(v, v) if col == "prefecture_code" else _LEVELS.get(v, v) if col == "level" else v
+                 for v in values]
+        parts.append(f"{SCOPE_COLUMNS[col]} {'、'.join(shown)}")
+    return "・".join(parts) or "範囲の指定なし"
+
+
+class _Decided(Exception):
+    """Raised by the precheck under the writer lock: nothing is published."""
+
+    def __init__(self, result: LoadResult):
+        super().__init__(result.status)
+        self.result = result
+
+
+def same_file_loaded(db_path: Path, report: Report) -> LoadResult | None:
+    """None when the report must be published; otherwise why not (same file, same scope, still
+    current → unchanged; same file already loaded with another scope → rejected, explained)."""
+    from etl.versions import _read_only
+
     if not Path(db_path).exists():
         return None
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with _read_only(db_path) as con:
         try:
-            return scalar(con, "SELECT max(source_id) FROM load_log WHERE sha256 = ? AND status = 'loaded'", [sha])
+            loads = con.execute("SELECT source_id, sha256, loaded_at FROM load_log WHERE kind = ? AND status = 'loaded' "
+                                "ORDER BY source_id", [report.kind]).fetchall()
         except duckdb.CatalogException:
             return None
+        same = [(sid, at) for sid, sha, at in loads if sha == report.sha256]
+        if not same:
+            return None
+        later_ids = [sid for sid, _, _ in loads if sid >= same[0][0]]
+        scopes = _stored_scopes(con, report, later_ids)
+    mine = report_scope(report)
+    identical = [sid for sid, _ in same if scopes[sid] == mine]
+    if identical:
+        sid = identical[-1]
+        if any(s > sid and _overlaps(scopes[s], mine) for s in later_ids):
+            return None  # a later load replaced it: loading this file again makes it current again
+        return LoadResult("unchanged", report, sid)
+    sid, at = same[-1]
+    return LoadResult("rejected", report, sid, _conflict_reason(db_path, sid, at, scopes[sid], mine))
+
+
+def _conflict_reason(db_path: Path, source_id: int, loaded_at, before: Scope, now: Scope) -> str:
+    version = version_before(db_path, source_id)
+    undo = (f"`python -m etl rollback --to {version}`（取り込み番号 {source_id} の直前の版。"
+            f"それより後の取り込みも取り消されます）" if version else
+            f"`python -m etl versions` で取り込み番号 {source_id} より前の版を選び、`python -m etl rollback --to <版ID>`")
+    return (f"同じファイルを取り込み番号 {source_id}（{loaded_at:%Y-%m-%d %H:%M}、{scope_text(before)}）として"
+            f"取り込み済みです。今回の指定（{scope_text(now)}）で取り込むと前の取り込みも残るため、取り込みません。"
+            f"前の指定が誤りだったときは、{undo}で前の取り込みを取り消してから、もう一度取り込んでください"
+            "（データ画面の「以前の版に戻す」でも戻せます）")
+
+
+def version_before(db_path: Path, source_id: int) -> str | None:
+    """The kept version published last before load source_id (its id ends in -s<last source id>)."""
+    from etl.versions import SUFFIX, versions_dir
+
+    best: tuple[int, str] | None = None
+    for path in versions_dir(db_path).glob(f"*{SUFFIX}"):
+        m = re.search(r"-s(\d+)(?:-\d+)?$", path.name[: -len(SUFFIX)])
+        if m and int(m.group(1)) < source_id and not path.name.startswith("."):
+            best = max(best or (-1, ""), (int(m.group(1)), path.name[: -len(SUFFIX)]))
+    return best[1] if best else None
 
 
 def apply_report(con: duckdb.DuckDBPyConnection, report: Report, path: Path, *, loaded_by: str,
@@ -258,26 +368,48 @@ def apply_report(con: duckdb.DuckDBPyConnection, report: Report, path: Path, *, 
 
 
 def archive_file(path: Path, sha: str, directory: Path) -> Path:
-    """Keep the raw input by its hash; never overwritten, never deleted."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """Keep the raw input by its hash; never overwritten, never deleted. The copy is the user's
+    file as it was (a roster's names, e-mails and phones included, so that its sha256 and
+    person_ids can be reproduced), readable by the owner only: 0600 in a 0700 folder."""
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(PermissionError):  # a folder someone else made: the files are still 0600
+        os.chmod(directory, 0o700)
     target = directory / f"{sha}{Path(path).suffix.lower()}"
-    if not target.exists():
-        tmp = target.with_name(target.name + f".{uuid.uuid4().hex}.tmp")
-        shutil.copyfile(path, tmp)
+    if target.exists():
+        if target.stat().st_mode & 0o077:  # archived before archives were owner-only
+            os.chmod(target, 0o600)
+        return target
+    tmp = target.with_name(target.name + f".{uuid.uuid4().hex}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out, Path(path).open("rb") as src:
+            shutil.copyfileobj(src, out)
         os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
     return target
 
 
 def load_file(db_path: Path, report: Report, path: Path, *, loaded_by: str = "cli",
               is_sample: bool = False) -> LoadResult:
-    """Publish one validated file: all of it, or (with any error) nothing."""
+    """Publish one validated file: all of it, or (with any error) nothing. A file already loaded
+    with the same scope is not loaded again; the check runs under the writer lock, so two
+    simultaneous loads of one file publish once."""
     if not report.ok:
         return LoadResult("rejected", report)
-    existing = already_loaded(db_path, report.sha256)
-    if existing is not None:
-        return LoadResult("unchanged", report, existing)
-    source_id = publish(db_path, lambda con: apply_report(
-        con, report, path, loaded_by=loaded_by, is_sample=is_sample, archive_to=raw_dir(db_path)))
+
+    def precheck() -> None:
+        decided = same_file_loaded(db_path, report)
+        if decided is not None:
+            raise _Decided(decided)
+
+    try:
+        source_id = publish(db_path, lambda con: apply_report(
+            con, report, path, loaded_by=loaded_by, is_sample=is_sample, archive_to=raw_dir(db_path)),
+            precheck=precheck)
+    except _Decided as decided:
+        return decided.result
     return LoadResult("loaded", report, source_id)
 
 

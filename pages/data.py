@@ -100,11 +100,13 @@ else:
         drop_upload()
     else:
         key = (kind, base_date, prefecture, uploaded.file_id, uploaded.size)
-        if ss.get("_upload_key") != key:
+        stale = ss.get("_upload") is not None and ss["_upload"].path is not None and not ss["_upload"].saved
+        if ss.get("_upload_key") != key or stale:  # stale: the saved copy expired (admin.UPLOAD_TTL)
             drop_upload()
             with st.spinner("検証しています（倉庫はまだ変更しません）…"):
                 ss["_upload"] = admin.prepare_upload(kind, uploaded.name, uploaded.getvalue(), db_path=db.db_path(),
                                                      base_date=base_date, prefecture=prefecture, today=ctx.as_of)
+            admin.keep_for_session(ss["_upload"])
             ss["_upload_key"] = key
         up: admin.Upload = ss["_upload"]
         report = up.report
@@ -148,6 +150,8 @@ else:
                 elif result.status == "unchanged":
                     flash("info", f"「{name}」と同じ内容のファイルは取り込み済みです（取り込み番号 {result.source_id}）。"
                                   "何も変更していません。")
+                elif result.reason:
+                    flash("error", f"「{name}」は公開しませんでした：{escape_md(result.reason)}。倉庫は変更していません。")
                 else:
                     flash("error", f"「{name}」にはエラーがあるため公開しませんでした。倉庫は変更していません。")
                 drop_upload()

@@ -81,7 +81,7 @@ chart(c.figure, "ranked", c.caption, c.png_name, ctx.is_sample, title=c.title)
 
 # -- Table and downloads ------------------------------------------------------------------
 st.subheader("都道府県別の表")
-table = national_table(shown, view.n)
+table = national_table(shown, view.n, ctx.has_population)
 st.dataframe(table, hide_index=True, width="stretch")
 notes = {"調査基準日": formats.date_label(view.date), "不足の基準": f"DX担当職員{view.n}人以下",
          "地方": view.region or "全国",

@@ -7,6 +7,7 @@ from dashboard import formats, geo, tables
 from dashboard.charts import prefecture as charts
 from dashboard.frame import page_setup, set_pref
 from dashboard.memo import built
+from dashboard.metrics import NOT_COMPUTED, metric
 from dashboard.notes import escape_md, source_text
 from dashboard.queries import national as qn
 from dashboard.queries import prefecture as q
@@ -94,6 +95,11 @@ kpi(k2[2], "地域DX推進体制（到達した段階）", escape_md(status["nam
     (f"{status['achieved_on']}・{escape_md(status['model'] or 'モデル未定')}" if status else "到達した段階なし")
     + f"／全国 構築済み {nat['systems_built']}/{nat['prefectures']}",
     help="到達した最も新しい段階、その到達日と体制のモデル。全国は推進体制の構築まで到達した都道府県の数")
+if ctx.has_population:
+    kp = st.columns(3)
+    capita = tables.per_capita(pd.Series([row["staff_per_10k"], nat["staff_per_10k"]]))
+    kpi(kp[0], "人口1万人あたり職員数", f"{capita[0]} 人" if capita[0] != NOT_COMPUTED else NOT_COMPUTED,
+        f"全国 {capita[1]}" + (" 人" if capita[1] != NOT_COMPUTED else ""), help=metric("staff_per_10k").definition)
 source_caption(source_text(ctx.v, ("survey", "roster", "status"), view.date,
                            f"不足＝DX担当職員{view.n}人以下、割合の分母は回答した市区町村。"
                            f"カバー率＝人材が割り当てられた不足自治体÷不足自治体（{ctx.as_of} 時点）", ctx.is_sample))
@@ -216,7 +222,7 @@ notes = {"都道府県": pref_name, "調査基準日": formats.date_label(view.d
          "出典": source_text(ctx.v, ("survey", "roster", "status", "population", "boundaries"), view.date),
          "定義": "不足自治体の割合＝不足自治体÷回答した市区町村。カバー率＝人材が割り当てられた不足自治体÷不足自治体。"
                  "未回答は0人とみなさない"}
-kpis = tables.prefecture_kpi_table(row, nat, status, view.n, ctx.as_of)
+kpis = tables.prefecture_kpi_table(row, nat, status, view.n, ctx.as_of, ctx.has_population)
 table_downloads(f"prefecture_{pref}_{view.date}", {"市区町村": full, "都道府県の指標": kpis}, notes, ctx.is_sample,
                 key="dl_prefecture", csv_label="CSV をダウンロード（市区町村）",
                 xlsx_label="Excel をダウンロード（市区町村・指標・注記）")

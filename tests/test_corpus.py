@@ -175,6 +175,15 @@ def test_corpus_is_regenerated_byte_for_byte(tmp_path):
     assert (tmp_path / "expected.csv").read_bytes() == MANIFEST.read_bytes()
 
 
+def test_already_loaded_cases_hold_the_file_the_small_warehouse_loaded(small_warehouse):
+    """issue 13 class 4: these corpus files are byte for byte the file already in the warehouse."""
+    with duckdb.connect(str(small_warehouse), read_only=True) as con:
+        loaded = con.execute("SELECT sha256 FROM load_log").fetchall()
+    cases = [c for c in CASES if c.file.startswith("survey_already_loaded_")]
+    assert len(cases) >= 3
+    assert {sha(c.path) for c in cases} == {loaded[0][0]} and len(loaded) == 1
+
+
 def test_retired_code_is_a_real_merged_municipality_not_a_current_one():
     from etl import reference
     from etl.codes import check_digit

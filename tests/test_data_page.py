@@ -500,3 +500,129 @@ def test_upload_and_publish_in_a_real_browser(db, tmp_path):
             assert blocked == []
         finally:
             browser.close()
+
+
+# == issue 13, class 12: unpublished uploads are deleted; no toolbar download =================
+
+def test_an_unpublished_upload_is_deleted_after_15_minutes(db):
+    import time
+
+    data = (support.ROOT / "data" / "sample" / "roster" / "roster_31.csv").read_bytes() + b"\r\n"
+    up = admin.prepare_upload("roster", "名簿.csv", data, db_path=db, prefecture="31")
+    folder = Path(up.folder)
+    assert up.publishable and folder.is_dir() and (folder / "名簿.csv").read_bytes() == data
+    assert folder.stat().st_mode & 0o077 == 0, "the saved upload is private to the server's user"
+    assert admin.expire_uploads(now=time.monotonic() + admin.UPLOAD_TTL - 5) == 0 and folder.is_dir()
+    assert admin.expire_uploads(now=time.monotonic() + admin.UPLOAD_TTL) == 1
+    assert not folder.exists() and not up.publishable
+    before = digest(db)
+    result = admin.publish_upload(db, up, "テスト")
+    assert result.status == "rejected" and "もう一度アップロードしてください" in result.reason
+    assert digest(db) == before
+    up.discard()  # discarding what is already gone is fine
+
+
+def test_the_reaper_deletes_expired_uploads_by_itself(db, monkeypatch):
+    import time
+
+    monkeypatch.setattr(admin, "UPLOAD_TTL", 1.0)
+    monkeypatch.setattr(admin, "REAP_EVERY", 0.2)
+    data, _ = good_survey(db)
+    up = admin.prepare_upload("survey", "survey_2025-10-01.csv", data, db_path=db)
+    folder = Path(up.folder)
+    deadline = time.monotonic() + 15
+    while folder.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not folder.exists(), "the reaper thread removes an upload once it is UPLOAD_TTL old"
+
+
+def test_the_page_revalidates_an_upload_whose_saved_copy_expired(db, secret):
+    data, values = good_survey(db)
+    at = log_in(db)
+    at.date_input(key="up_base_date").set_value(NEW_DATE)
+    at.file_uploader[0].set_value(("鳥取県.csv", data, "text/csv"))
+    at.run()
+    first = at.session_state["_upload"]
+    admin.discard_folder(first.folder)  # what UPLOAD_TTL or the end of a session does
+    at.run()
+    assert not at.exception
+    again = at.session_state["_upload"]
+    assert again.folder != first.folder and again.publishable
+    at.button(key="up_publish").click().run()
+    assert any("を公開しました" in s.value for s in at.success)
+    assert survey_on(db, NEW_DATE) == values
+
+
+def test_same_file_already_loaded_with_another_base_date_is_refused_before_publishing(db, secret):
+    data, _ = good_survey(db)
+    up = admin.prepare_upload("survey", "survey.csv", data, db_path=db, base_date=NEW_DATE)
+    assert admin.publish_upload(db, up, "テスト").status == "loaded"
+    up.discard()
+    before = digest(db)
+    at = log_in(db)
+    at.date_input(key="up_base_date").set_value(dt.date(2025, 11, 1))
+    at.file_uploader[0].set_value(("survey.csv", data, "text/csv"))
+    at.run()
+    assert not at.exception
+    assert at.button(key="up_publish").disabled
+    reasons = " ".join(frame_with(at, "理由")["理由"])
+    assert "同じファイルを取り込み番号" in reasons and "調査基準日 2025-10-01）として取り込み済みです" in reasons
+    assert "今回の指定（調査基準日 2025-11-01）" in reasons
+    assert digest(db) == before
+
+
+def _upload_folders(tmp: Path) -> list[Path]:
+    return sorted(tmp.glob(admin.UPLOAD_PREFIX + "*"))
+
+
+@pytest.mark.browser
+def test_closing_the_page_deletes_the_upload_and_tables_offer_no_csv_download(db, tmp_path):
+    """A real server and Chromium: the toolbar of the upload's tables has no "Download as CSV"
+    (client.disableDataExport), and closing the tab (the session ends) deletes the saved roster."""
+    if not support.chromium_available():
+        pytest.skip("Chromium is not installed")
+    import time
+
+    from playwright.sync_api import sync_playwright
+
+    server_tmp = tmp_path / "server_tmp"
+    server_tmp.mkdir()
+    roster = tmp_path / "roster_31.csv"  # names, e-mails and phones (synthetic) of the sample roster
+    roster.write_bytes((support.ROOT / "data" / "sample" / "roster" / "roster_31.csv").read_bytes() + b"\r\n")
+    env = {admin.SECRET_ENV: SECRET, "TMPDIR": str(server_tmp)}
+    with support.streamlit_server(db, extra_env=env, log=tmp_path / "server.log") as url, sync_playwright() as p:
+        browser = support.launch_chromium(p)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            support.block_external(page, url)
+            open_data_page(page, url)
+            page.get_by_label("管理者パスワード").fill(SECRET)
+            page.get_by_role("button", name="ログイン").click()
+            page.get_by_text("管理者としてログインしています").wait_for(timeout=60_000)
+            support.wait_idle(page)
+            page.get_by_label("ファイルの種類").click()
+            page.get_by_role("option", name="人材名簿").click()
+            support.wait_idle(page)
+            page.set_input_files("[data-testid=stFileUploaderDropzoneInput]", str(roster))
+            page.get_by_text("エラーはありません").wait_for(timeout=60_000)
+            support.wait_idle(page)
+            assert len(_upload_folders(server_tmp)) == 1, "validated, saved, not published"
+
+            preview = page.locator("[data-testid=stDataFrame]").filter(has_text="人材ID（仮名）").first
+            preview.hover()
+            toolbar = page.locator("[data-testid=stElementToolbar]").filter(has=page.get_by_role("button",
+                                                                                                  name="Search"))
+            toolbar.first.wait_for(timeout=30_000)
+            support.screenshot(page, "data_upload_toolbar")
+            assert page.get_by_role("button", name="Download as CSV").count() == 0
+            # the app's own download (formula-escaped) stays: here the warning of the file-name prefecture
+            assert page.get_by_role("button", name="エラー・警告を CSV でダウンロード").count() == 1
+
+            page.close()  # the session ends
+            deadline = time.monotonic() + 30
+            while _upload_folders(server_tmp) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert _upload_folders(server_tmp) == [], "the unpublished upload goes with its session"
+        finally:
+            browser.close()
+    assert "Traceback" not in (tmp_path / "server.log").read_text()

@@ -7,7 +7,9 @@ the suite fast; test_etl_cli_golden.py runs the real child process for the exit 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers import (
     ROSTER_HEADER,
@@ -698,3 +700,329 @@ def test_the_upload_catches_reader_errors_into_its_report(db, tmp_path):
             assert any(reason in i.reason for i in up.report.errors), up.report.errors
         finally:
             up.discard()
+
+
+# == issue 13, class 4: "already loaded" keys on the file AND what it stored ==================
+
+def test_same_file_with_a_corrected_base_date_is_refused_and_the_message_says_how_to_undo(db, tmp_path):
+    from etl.versions import list_versions
+
+    src = survey_csv(tmp_path / "kobetsu.csv", [SAPPORO])
+    assert etl_main("load", "survey", src, "--db", db, "--base-date", "2023-04-01").code == 0
+    assert query(db, "SELECT max(source_id) FROM load_log") == [(2,)]
+    before = list_versions(db)
+    undo_to = before[before.last_source_id == 1].version_id.iloc[-1]  # the state just before load 2
+
+    run = assert_rejected(db, "survey", src, "同じファイルを取り込み番号 2（", "調査基準日 2023-04-01）として取り込み済みです",
+                          "今回の指定（調査基準日 2024-04-01）で取り込むと前の取り込みも残るため、取り込みません",
+                          f"`python -m etl rollback --to {undo_to}`", extra=["--base-date", "2024-04-01"])
+    assert "Traceback" not in run.text
+    # Following the message: undo the wrong load, then load with the right date.
+    assert etl_main("rollback", "--to", undo_to, "--db", db).code == 0
+    assert etl_main("load", "survey", src, "--db", db, "--base-date", "2024-04-01").code == 0
+    assert query(db, "SELECT base_date::TEXT, lg_code, dx_staff FROM staff_survey ORDER BY 1, 2") == [
+        ("2022-04-01", "012025", 2.0), ("2024-04-01", "011002", 5.0)]
+
+
+def test_same_roster_for_another_prefecture_is_refused(db, tmp_path):
+    row = ["E-1", "", "", "", "PM", "派遣", "2023-04-01", "", "", ""]
+    src = roster_csv(tmp_path / "pool.csv", [row])
+    assert etl_main("load", "roster", src, "--db", db, "--prefecture", "38").code == 0
+    assert_rejected(db, "roster", src, "、都道府県 愛媛県）として取り込み済みです", "今回の指定（都道府県 広島県）",
+                    extra=["--prefecture", "34"])
+    assert query(db, "SELECT prefecture_code, count(*) FROM talent_roster GROUP BY 1") == [("38", 1)]
+
+
+def test_same_file_same_scope_is_a_no_op_that_says_so(db, tmp_path):
+    src = survey_csv(tmp_path / "kobetsu.csv", [SAPPORO])
+    assert etl_main("load", "survey", src, "--db", db, "--base-date", "2023-04-01").code == 0
+    before = db.read_bytes()
+    run = etl_main("load", "survey", src, "--db", db, "--base-date", "2023-04-01")
+    assert run.code == 0
+    assert "同じファイルは取り込み済みです（source_id=2）。何も変更していません（同じ範囲: 調査基準日 2023-04-01）" in run.out
+    assert db.read_bytes() == before
+
+
+def test_reloading_a_file_that_a_later_load_replaced_makes_it_current_again(db, tmp_path):
+    first = survey_csv(tmp_path / "a.csv", [SAPPORO])
+    revised = survey_csv(tmp_path / "b.csv", [["011002", "北海道", "札幌市", "7"]])
+    for src in (first, revised, first):
+        run = etl_main("load", "survey", src, "--db", db, *BASE)
+        assert run.code == 0 and "取り込みました" in run.out, run.text
+    assert query(db, "SELECT lg_code, dx_staff, source_id FROM staff_survey WHERE base_date = '2023-04-01'") == [
+        ("011002", 5.0, 4)]
+
+
+def test_a_rolled_back_load_can_be_loaded_again(db, tmp_path):
+    from etl.versions import list_versions
+
+    src = survey_csv(tmp_path / "a.csv", [SAPPORO])
+    assert etl_main("load", "survey", src, "--db", db, *BASE).code == 0
+    versions = list_versions(db)
+    assert etl_main("rollback", "--to", versions[versions.last_source_id == 1].version_id.iloc[-1], "--db", db).code == 0
+    assert query(db, "SELECT count(*) FROM staff_survey WHERE base_date = '2023-04-01'") == [(0,)]
+    run = etl_main("load", "survey", src, "--db", db, *BASE)
+    assert run.code == 0 and "取り込みました" in run.out, run.text
+    assert query(db, "SELECT lg_code, dx_staff FROM staff_survey WHERE base_date = '2023-04-01'") == [("011002", 5.0)]
+
+
+def test_two_simultaneous_loads_of_one_file_publish_once(db, tmp_path):
+    """Real processes started together: the check runs under the writer lock, so one publishes and
+    the others find it loaded (before the fix each found nothing loaded and published again)."""
+    import subprocess
+    import sys
+
+    from helpers import REPO, etl_env
+
+    src = survey_csv(tmp_path / "same.csv", [SAPPORO, ["012033", "北海道", "小樽市", "3"]])
+    procs = [subprocess.Popen([sys.executable, "-m", "etl", "load", "survey", str(src), "--db", str(db), *BASE],
+                              cwd=REPO, env=etl_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(3)]
+    outs = [(p.wait(120), *p.communicate()) for p in procs]
+    assert [code for code, _, _ in outs] == [0, 0, 0], outs
+    assert sum("取り込みました" in out for _, out, _ in outs) == 1, outs
+    assert sum("同じファイルは取り込み済みです" in out for _, out, _ in outs) == 2, outs
+    assert query(db, "SELECT count(*) FROM load_log WHERE sha256 = ?", [sha256(src)]) == [(1,)]
+    assert query(db, "SELECT count(*) FROM raw_staff_survey WHERE base_date = '2023-04-01'") == [(2,)]
+
+
+# == issue 13, class 5: rosters never replace another prefecture's pool =======================
+
+ROSTER_WITH_PREF = [*ROSTER_HEADER[:4], "都道府県", *ROSTER_HEADER[4:]]
+
+
+def pref_row(pref, ref="E-1", email="", start="2023-04-01", end="", assigned=""):
+    return [ref, "", email, "", pref, "PM", "派遣", start, end, "", assigned]
+
+
+def test_roster_column_that_disagrees_with_the_chosen_prefecture_is_refused(db, tmp_path):
+    aomori = roster_csv(tmp_path / "roster_02.csv", [roster_row(assigned="青森市")])
+    assert etl_main("load", "roster", aomori, "--db", db).code == 0
+    pool = query(db, "SELECT * FROM talent_roster ORDER BY ALL")
+    src = roster_csv(tmp_path / "pool.csv", [pref_row("青森県", "E-9")], header=ROSTER_WITH_PREF)
+    run = assert_rejected(db, "roster", src, "都道府県「青森県」が、指定した都道府県（北海道）と違います",
+                          "ほかの都道府県の人材プールを置き換えないよう、取り込みません", extra=["--prefecture", "01"])
+    assert "3行目" not in run.err and "2行目" in run.err and "列「都道府県」" in run.err
+    assert query(db, "SELECT * FROM talent_roster ORDER BY ALL") == pool, "青森県's pool is untouched"
+
+
+def test_roster_column_that_agrees_with_the_chosen_prefecture_loads(db, tmp_path):
+    src = roster_csv(tmp_path / "pool.csv", [pref_row("愛媛県"), pref_row("", "E-2")], header=ROSTER_WITH_PREF)
+    assert etl_main("load", "roster", src, "--db", db, "--prefecture", "38").code == 0
+    assert query(db, "SELECT prefecture_code, count(*) FROM talent_roster GROUP BY 1") == [("38", 2)]
+
+
+def test_roster_with_two_prefectures_is_refused(db, tmp_path):
+    src = roster_csv(tmp_path / "pool.csv", [pref_row("愛媛県"), pref_row("広島県", "H-1")], header=ROSTER_WITH_PREF)
+    assert_rejected(db, "roster", src, "1つの名簿に複数の都道府県の人材があります（広島県 1行、愛媛県 1行）")
+
+
+@pytest.mark.parametrize(("name", "code"), [
+    ("roster_01.csv", "01"), ("roster_47.xlsx", "47"), ("ROSTER_13.CSV", "13"),
+    ("roster_2024-04-01.csv", None), ("roster_48.csv", None), ("roster_00.csv", None), ("roster_01_v2.csv", None),
+    ("名簿_01.csv", None), ("roster_1.csv", None), ("roster_01.tsv", None), ("2024_roster_01.csv", None),
+])
+def test_prefecture_from_a_file_name_only_in_the_documented_pattern(name, code):
+    from etl.roster import prefecture_from_name
+
+    assert prefecture_from_name(Path(name)) == code
+
+
+def test_roster_dated_file_name_is_not_a_prefecture(db, tmp_path):
+    src = roster_csv(tmp_path / "roster_2024-04-01.csv", [roster_row()])
+    assert_rejected(db, "roster", src, "都道府県が分かりません", "ファイル名から読むのは roster_01.csv")
+
+
+def test_same_person_number_with_new_contact_data_is_one_person(db, tmp_path):
+    rows = [pref_row("愛媛県", email="old@pii-canary.invalid", end="2024-03-31"),
+            pref_row("愛媛県", email="new@pii-canary.invalid", start="2024-04-01")]
+    src = roster_csv(tmp_path / "pool.csv", rows, header=ROSTER_WITH_PREF)
+    run = assert_loaded_with_warning(db, "roster", src, "人材番号が2行目と同じですが、メールアドレスが違います。同じ人材として扱います")
+    assert "pii-canary" not in run.text + str(query(db, "SELECT * FROM reject_log"))
+    assert query(db, "SELECT count(DISTINCT person_id), count(*) FROM talent_roster") == [(1, 2)]
+    # the next roster (e-mail changed again) keeps the same pseudonym: the person is the 人材番号
+    first = query(db, "SELECT DISTINCT person_id FROM talent_roster")
+    again = roster_csv(tmp_path / "v2" / "pool.csv", [pref_row("愛媛県", email="third@pii-canary.invalid")],
+                       header=ROSTER_WITH_PREF)
+    assert etl_main("load", "roster", again, "--db", db).code == 0
+    assert query(db, "SELECT DISTINCT person_id FROM talent_roster") == first
+
+
+def test_overlapping_periods_of_one_person_warn(db, tmp_path):
+    rows = [pref_row("愛媛県", end="2024-03-31"), pref_row("愛媛県", start="2023-10-01", end="2023-12-31"),
+            pref_row("愛媛県", start="2024-04-01")]
+    src = roster_csv(tmp_path / "pool.csv", rows, header=ROSTER_WITH_PREF)
+    assert_loaded_with_warning(db, "roster", src, "同じ人材の在籍期間が2行目（2024-03-31まで）と重なっています（この行は 2023-10-01 から）")
+    reasons = [r[0] for r in query(db, "SELECT reason FROM reject_log WHERE reason LIKE '同じ人材の在籍期間%'")]
+    assert len(reasons) == 1, "the period right after the first one ends does not overlap"
+
+
+# == issue 13, class 8: population ==============================================================
+
+POP_HEADER = ["area_code", "area_name", "population"]
+
+
+@pytest.mark.parametrize(("rows", "fragment"), [
+    ([["011002", "札幌市", "1973395"], ["012021", "函館市", "251084"]], "地域コード「012021」の検査数字が一致しません（正しくは 012025）"),
+    ([["14100", "横浜市", "4000001"]], "横浜市の人口 4,000,001 人は1つの市区町村としてありえません"),
+    ([["01100", "札幌市", "1973395"], ["01202", "函館市", "0"]], "函館市の人口が0人です。ほかの市区町村には人口があるため"),
+    ([["01100", "札幌市", "1973395"], ["01202", "函館市", "25万"]], "人口「25万」は数値ではありません"),
+], ids=["check_digit", "over_4_million", "zero", "not_a_number"])
+def test_population_values_that_cannot_be_true(db, tmp_path, rows, fragment):
+    assert_rejected(db, "population", write_csv(tmp_path / "population.csv", POP_HEADER, rows), fragment)
+
+
+def test_population_at_the_limit_and_blank_load(db, tmp_path):
+    src = write_csv(tmp_path / "population.csv", POP_HEADER, [["14100", "横浜市", "4000000"], ["01202", "函館市", ""]])
+    assert_loaded_with_warning(db, "population", src, "函館市の人口が空欄です（不明として扱い、0人とはみなしません）")
+    assert query(db, "SELECT lg_code, population FROM raw_population ORDER BY 1") == [
+        ("012025", None), ("141003", 4000000.0)]
+
+
+def test_population_covering_part_of_prefectures_is_reported_by_prefecture(db, tmp_path):
+    src = write_csv(tmp_path / "population.csv", POP_HEADER,
+                    [["31201", "鳥取市", "188465"], ["31202", "米子市", "147317"], ["01100", "札幌市", "1973395"]])
+    run = assert_loaded_with_warning(db, "population", src, "人口の無い市区町村がある都道府県が 2 あります："
+                                     "北海道（179 団体中 178 団体なし）、鳥取県（19 団体中 17 団体なし）")
+    assert "人口が1団体もない都道府県が 45 あります" in run.out
+    assert "人口のそろった都道府県: 0 / 47" in run.out
+
+
+# == issue 13, class 9: boundaries ==============================================================
+
+def _features(shapes: list[tuple[dict, object]]) -> str:
+    import shapely
+
+    return json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": props, "geometry": json.loads(shapely.to_geojson(geom))}
+        for props, geom in shapes]})
+
+
+def _real_shapes(shared_reference, codes: list[str]) -> dict:
+    import pyogrio
+    import shapely
+
+    gdf = pyogrio.read_dataframe(shared_reference / "da_municipality_area.topojson")
+    gdf = gdf[gdf.lg_code.isin(codes)]
+    return dict(zip(gdf.lg_code, shapely.from_wkb(shapely.to_wkb(gdf.geometry.values)), strict=True))
+
+
+def test_the_real_digital_agency_files_pass_every_check(shared_reference):
+    from etl.boundaries import validate_boundaries
+    from etl.resolve import resolver
+
+    muni = validate_boundaries(shared_reference / "da_municipality_area.topojson", resolver())
+    assert muni.errors == [] and len(muni.tables["boundaries"]) == 1741
+    pref = validate_boundaries(shared_reference / "da_prefecture_area.topojson", resolver())
+    assert pref.errors == [] and len(pref.tables["boundaries"]) == 47
+
+
+def test_a_real_shape_under_another_prefectures_code_is_refused(db, tmp_path, shared_reference):
+    shapes = _real_shapes(shared_reference, ["011002", "012025", "012033"])
+    wrong = [({"lg_code": "011002"}, shapes["011002"]), ({"lg_code": "472018"}, shapes["012025"]),  # 那覇市
+             ({"lg_code": "012033"}, shapes["012033"])]
+    src = tmp_path / "boundaries.geojson"
+    src.write_text(_features(wrong), encoding="utf-8")
+    run = assert_rejected(db, "boundaries", src, "沖縄県那覇市（472018）の図形の中心", "が沖縄県の範囲の外です",
+                          "役場の位置", "団体コードか座標が違っていないか確かめてください")
+    assert "札幌市（011002）" not in run.err and "小樽市" not in run.err
+
+
+def test_a_shape_moved_by_a_degree_is_refused(db, tmp_path, shared_reference):
+    import shapely
+
+    shapes = _real_shapes(shared_reference, ["312011"])
+    moved = shapely.transform(shapes["312011"], lambda xy: xy - np.array([0.0, 1.0]))  # 1° south: 岡山県
+    src = tmp_path / "boundaries.geojson"
+    src.write_text(_features([({"lg_code": "312011"}, moved)]), encoding="utf-8")
+    assert_rejected(db, "boundaries", src, "鳥取県鳥取市（312011）の図形の中心", "が鳥取県の範囲の外です")
+
+
+def test_one_bad_ring_in_a_multipolygon_is_named(db, tmp_path):
+    good = [[139.75, 35.69], [139.76, 35.69], [139.76, 35.70], [139.75, 35.70], [139.75, 35.69]]
+    bad = [[139.77, 35.69], [139.78, 35.69], [139.78, 35.70]]
+    fc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"lg_code": "131016"},
+                                                     "geometry": {"type": "MultiPolygon", "coordinates": [[good], [bad]]}}]}
+    src = tmp_path / "boundaries.geojson"
+    src.write_text(json.dumps(fc), encoding="utf-8")
+    run = assert_rejected(db, "boundaries", src, "1番目の図形: 2番目の輪（リング）の点が3点しかありません")
+    assert "GEOS" not in run.text and "Traceback" not in run.text
+
+
+def test_projected_coordinates_with_their_crs_are_reprojected_and_load(db, tmp_path):
+    from pyproj import Transformer
+
+    to_plane = Transformer.from_crs(4326, 6677, always_xy=True)  # JGD2011 / Japan Plane Rectangular CS IX (Tokyo)
+    ring = [list(to_plane.transform(x, y)) for x, y in
+            [[139.748, 35.689], [139.758, 35.689], [139.758, 35.699], [139.748, 35.699], [139.748, 35.689]]]
+    fc = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::6677"}},
+          "features": [{"type": "Feature", "properties": {"lg_code": "131016"},
+                        "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
+    src = tmp_path / "boundaries.geojson"
+    src.write_text(json.dumps(fc), encoding="utf-8")
+    assert etl_main("load", "boundaries", src, "--db", db).code == 0
+    import shapely
+
+    [(wkb,)] = query(db, "SELECT geometry FROM municipalities WHERE lg_code = '131016'")
+    x0, y0, x1, y1 = shapely.bounds(shapely.from_wkb(wkb))
+    assert abs(x0 - 139.748) < 1e-6 and abs(y1 - 35.699) < 1e-6
+
+
+def test_every_object_of_a_topojson_is_read(db, tmp_path):
+    def sq(x, y):
+        return [[x, y], [x + 0.01, y], [x + 0.01, y + 0.01], [x, y + 0.01], [x, y]]
+
+    topo = {"type": "Topology", "arcs": [sq(139.748, 35.689), sq(139.767, 35.666)], "objects": {
+        "a": {"type": "GeometryCollection", "geometries": [{"type": "Polygon", "arcs": [[0]],
+                                                            "properties": {"lg_code": "131016"}}]},
+        "b": {"type": "GeometryCollection", "geometries": [{"type": "Polygon", "arcs": [[1]],
+                                                            "properties": {"lg_code": "131024"}}]}}}
+    src = tmp_path / "boundaries.topojson"
+    src.write_text(json.dumps(topo), encoding="utf-8")
+    assert etl_main("load", "boundaries", src, "--db", db).code == 0
+    assert query(db, "SELECT lg_code FROM municipalities WHERE geometry IS NOT NULL ORDER BY 1") == [
+        ("131016",), ("131024",)]
+
+
+def test_geos_never_sees_a_broken_ring(tmp_path):
+    """polygon_rings reads GDAL's WKB itself: every broken ring is a Japanese reason, not a GEOSException."""
+    import struct
+
+    from etl.boundaries import ShapeProblem, polygon_rings
+
+    def wkb(points):
+        return struct.pack("<BII", 1, 3, 1) + struct.pack("<I", len(points)) + b"".join(
+            struct.pack("<dd", *p) for p in points)
+
+    square = [(139.75, 35.69), (139.76, 35.69), (139.76, 35.70), (139.75, 35.70), (139.75, 35.69)]
+    assert len(polygon_rings(wkb(square))[0]) == 5
+    for points, reason in ((square[:3], "点が3点しかありません"), (square[:4], "閉じていません"),
+                           ([(float("nan"), 35.69), *square[1:]], "数値でない値"),
+                           (square[:2], "点が2点しかありません")):
+        with pytest.raises(ShapeProblem, match=reason):
+            polygon_rings(wkb(points))
+    with pytest.raises(ShapeProblem, match="途中で切れています"):
+        polygon_rings(wkb(square)[:-8])
+    with pytest.raises(ShapeProblem, match="点（Point）"):
+        polygon_rings(struct.pack("<BIdd", 1, 1, 139.75, 35.69))
+
+
+# == issue 13, class 12: the raw archive is readable by its owner only =========================
+
+def test_archived_files_are_owner_only(db, tmp_path):
+    import stat
+
+    src = roster_csv(tmp_path / "roster_38.csv", [roster_row()])
+    assert etl_main("load", "roster", src, "--db", db).code == 0
+    archived = db.parent / "raw" / f"{sha256(src)}.csv"
+    assert archived.read_bytes() == src.read_bytes(), "the user's file as it was"
+    assert stat.S_IMODE(archived.stat().st_mode) == 0o600
+    assert stat.S_IMODE(archived.parent.stat().st_mode) == 0o700
+    # an archive written before archives were owner-only is tightened when it is used again
+    archived.chmod(0o644)
+    archived.parent.chmod(0o755)
+    from etl.warehouse import archive_file
+
+    archive_file(src, sha256(src), archived.parent)
+    assert stat.S_IMODE(archived.stat().st_mode) == 0o600
+    assert stat.S_IMODE(archived.parent.stat().st_mode) == 0o700

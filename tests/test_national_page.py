@@ -155,3 +155,70 @@ def test_broken_warehouse_shows_japanese_message(tmp_path):
     at = support.app_test(bad)
     assert not at.exception
     assert any("開けません" in e.value for e in at.error)
+
+
+# == issue 13, class 8: per capita only where the population file covers the prefecture ======
+
+@pytest.fixture(scope="module")
+def partial_population_db(tmp_path_factory):
+    """The sample warehouse with population for all of 鳥取県 (19) and two towns of 北海道 (of 179)."""
+    d = tmp_path_factory.mktemp("per_capita")
+    db = support.copy_db(support.sample_db(), d / "wh")
+    with duckdb.connect(str(db), read_only=True) as con:
+        tottori = con.execute("SELECT lg_code FROM municipalities WHERE prefecture_code = '31' ORDER BY 1").fetchall()
+    people = {code: 10_000 + 1_000 * i for i, (code,) in enumerate(tottori)}
+    people |= {"011002": 1_973_395, "012025": 251_084}
+    src = d / "population.csv"
+    src.write_text("area_code,area_name,population\n" + "".join(f"{c[:5]},,{n}\n" for c, n in people.items()),
+                   encoding="utf-8")
+    run = support.run_etl("load", "population", str(src), "--db", str(db))
+    assert "人口の無い市区町村がある都道府県が 1 あります：北海道（179 団体中 177 団体なし）" in run.stdout
+    return db, people
+
+
+def test_per_capita_is_not_computed_for_a_prefecture_the_population_file_covers_in_part(partial_population_db):
+    db, people = partial_population_db
+    with duckdb.connect(str(db), read_only=True) as con:
+        staff = dict(con.execute("SELECT lg_code, dx_staff FROM staff_survey WHERE base_date = DATE '2023-04-01' "
+                                 "AND lg_code LIKE '31%' AND dx_staff IS NOT NULL").fetchall())
+    expected = sum(staff.values()) / sum(people[c] for c in staff) * 10_000
+    at = support.app_test(db, params={"date": "2023-04-01", "n": "3", "metric": "staff_per_10k"})
+    assert not at.exception
+    traces = [json.loads(c.proto.spec)["data"] for c in at.get("plotly_chart")]
+    maps = [t for data in traces for t in data if t.get("type") == "choropleth"]
+    coloured = {loc: z for loc, z in zip(decode(maps[0]["locations"]), decode(maps[0]["z"]), strict=True)}
+    assert coloured["31"] == pytest.approx(expected)
+    grey = decode(maps[1]["locations"])  # 未算出, drawn in grey rather than left out of the map
+    assert "01" in grey and "31" not in grey and len(grey) == 46
+    assert all("未算出" in text for text in maps[1]["text"])
+    table = next(d.value for d in at.dataframe if "人口1万人あたり職員数" in d.value.columns).set_index("都道府県")
+    assert str(table.loc["北海道", "人口1万人あたり職員数"]) == "未算出"
+    assert float(table.loc["鳥取県", "人口1万人あたり職員数"]) == pytest.approx(round(expected, 2))
+    bars = next(t for data in traces for t in data if t.get("type") == "bar")
+    assert dict(zip(bars["y"], bars["text"], strict=True))["北海道"] == "未算出"
+
+
+def test_per_capita_on_the_prefecture_page(partial_population_db):
+    db, _ = partial_population_db
+    hokkaido = support.app_test(db, page="pages/prefecture.py", params={"pref": "01", "date": "2023-04-01"})
+    tottori = support.app_test(db, page="pages/prefecture.py", params={"pref": "31", "date": "2023-04-01"})
+    assert not hokkaido.exception and not tottori.exception
+    assert metrics(hokkaido)["人口1万人あたり職員数"][0] == "未算出"
+    assert metrics(tottori)["人口1万人あたり職員数"][0].endswith(" 人")
+    assert float(metrics(tottori)["人口1万人あたり職員数"][0].removesuffix(" 人")) > 0
+
+
+def test_per_capita_with_the_real_census_excludes_futaba_from_both_sides(shared_reference, tmp_path):
+    db = support.copy_db(support.sample_db(), tmp_path / "wh")
+    run = support.run_etl("load", "population", str(shared_reference / "census2020_population_prelim.csv"),
+                          "--db", str(db))
+    assert "双葉町の人口が空欄です" in run.stdout
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT m.population, s.dx_staff FROM municipalities m JOIN staff_survey s USING (lg_code) "
+                           "WHERE s.base_date = DATE '2023-04-01' AND m.prefecture_code = '07'").fetchall()
+    expected = (sum(s for p, s in rows if p is not None and s is not None)
+                / sum(p for p, s in rows if p is not None and s is not None) * 10_000)
+    at = support.app_test(db, params={"date": "2023-04-01", "metric": "staff_per_10k"})
+    table = next(d.value for d in at.dataframe if "人口1万人あたり職員数" in d.value.columns).set_index("都道府県")
+    assert float(table.loc["福島県", "人口1万人あたり職員数"]) == pytest.approx(round(expected, 2))
+    assert "未算出" not in set(table["人口1万人あたり職員数"].astype(str))

@@ -24,15 +24,17 @@ def test_every_municipality_gets_geometry_and_population(reference_warehouse):
     assert query(reference_warehouse, """
         SELECT count(*), count(geometry), count(population), count(geometry_source_id),
                count(population_source_id)
-        FROM municipalities""") == [(1741, 1741, 1741, 1741, 1741)]
+        FROM municipalities""") == [(1741, 1741, 1740, 1741, 1741)]  # 双葉町: in the file, blank (NULL)
 
 
 def test_population_sum_equals_the_census_total(reference_warehouse):
     assert query(reference_warehouse, "SELECT sum(population) FROM municipalities") == [(CENSUS_TOTAL,)]
-    # 双葉町 (evacuated in 2020) is blank in the census: 0, with a warning, never missing.
+    # 双葉町 (evacuated in 2020) is blank in the census: unknown (NULL), with a warning, never 0.
     assert query(reference_warehouse, """
-        SELECT lg_code, population FROM municipalities WHERE prefecture_code = '07' AND name = '双葉町'""") == [
-        ("075469", 0.0)]
+        SELECT lg_code, population, population_source_id IS NOT NULL FROM municipalities
+        WHERE prefecture_code = '07' AND name = '双葉町'""") == [("075469", None, True)]
+    reasons = [r[0] for r in query(reference_warehouse, "SELECT reason FROM reject_log WHERE severity = 'warning'")]
+    assert "双葉町の人口が空欄です（不明として扱い、0人とはみなしません）" in reasons
 
 
 def test_all_47_prefectures_take_geometry_from_the_boundaries(reference_warehouse):

@@ -7,11 +7,13 @@ import plotly.graph_objects as go
 
 from dashboard import formats
 from dashboard.charts.style import DIVERGING, SEQUENTIAL, base_layout, hide_basemap
-from dashboard.metrics import Metric
+from dashboard.metrics import NOT_COMPUTED, Metric
 from dashboard.tiers import tier_colors, tier_labels
 
 
 def metric_text(m: Metric, value) -> str:
+    if m.needs_population and (value is None or pd.isna(value)):
+        return NOT_COMPUTED
     if m.kind == "share":
         return formats.share(value)
     if m.kind == "change":
@@ -50,6 +52,14 @@ def prefecture_choropleth(df: pd.DataFrame, geojson: str | dict, m: Metric, n: i
         text=_hover(df, m, n), hovertemplate="%{text}<extra></extra>",
         customdata=df.prefecture_code,
     ))
+    blank = df[values.isna()]
+    if m.needs_population and not blank.empty:  # 未算出 in grey, never left out of the map
+        fig.add_trace(go.Choropleth(
+            geojson=geojson, locations=blank.prefecture_code, z=[0] * len(blank), featureidkey="id",
+            colorscale=[[0, "#d9d9d9"], [1, "#d9d9d9"]], showscale=False,
+            marker={"line": {"color": "white", "width": 0.6}},
+            text=_hover(blank, m, n), hovertemplate="%{text}<extra></extra>", customdata=blank.prefecture_code,
+        ))
     return hide_basemap(base_layout(fig, height=620))
 
 
@@ -57,8 +67,10 @@ def ranked_bars(df: pd.DataFrame, m: Metric, order: str = "value") -> go.Figure:
     """The prefectures as horizontal bars, by value or in JIS order."""
     d = df.copy()
     d = d.sort_values(m.key, ascending=True, na_position="first") if order == "value" else d.iloc[::-1]
+    # 未算出 (per capita without full population coverage) is written at zero, without a bar
+    x = d[m.key].fillna(0) if m.needs_population else d[m.key]
     fig = go.Figure(go.Bar(
-        x=d[m.key], y=d.name, orientation="h", marker={"color": "#0072B2"},
+        x=x, y=d.name, orientation="h", marker={"color": "#0072B2"},
         text=[metric_text(m, x) for x in d[m.key]], textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{text}<extra></extra>", customdata=d.prefecture_code,
     ))

@@ -44,8 +44,9 @@ def _tickformat(kind: str) -> str:
 
 
 def ranked_columns(df: pd.DataFrame, column: str, label: str, kind: str = "share",
-                   descending: bool = True, color: str = BLUE) -> go.Figure:
-    """All prefectures ranked by column, in two side-by-side columns so 47 bars fit a 16:9 slide."""
+                   descending: bool = True, color: str = BLUE, missing: str | None = None) -> go.Figure:
+    """All prefectures ranked by column, in two side-by-side columns so 47 bars fit a 16:9 slide.
+    missing: the text written (at zero, without a bar) where the value is not computed."""
     d = df[["name", column]].copy()
     d = d.sort_values(column, ascending=not descending, na_position="last").reset_index(drop=True)
     d["label"] = [f"{i + 1}. {name}" for i, name in enumerate(d.name)]
@@ -57,8 +58,9 @@ def ranked_columns(df: pd.DataFrame, column: str, label: str, kind: str = "share
     low = min(0.0, float(values.min())) if values.notna().any() else 0.0
     for col, part in enumerate(parts, start=1):
         fig.add_trace(go.Bar(
-            x=part[column], y=part.label, orientation="h", marker={"color": color},
-            text=[_text(kind, x) for x in part[column]], textposition="outside", cliponaxis=False,
+            x=part[column].fillna(0) if missing else part[column], y=part.label, orientation="h",
+            marker={"color": color}, textposition="outside", cliponaxis=False,
+            text=[missing if missing and pd.isna(x) else _text(kind, x) for x in part[column]],
             hovertemplate="%{y}: %{text}<extra></extra>", showlegend=False,
         ), row=1, col=col)
         fig.update_yaxes(autorange="reversed", row=1, col=col, tickfont={"size": 12})

@@ -17,7 +17,7 @@ from dashboard.queries.common import previous_date
 # $date: base date, $prev: previous base date (or NULL), $n: threshold, $as_of: pool/progress date.
 _BY_PREFECTURE = """
 WITH cur AS (
-    SELECT m.prefecture_code, m.lg_code, m.population, s.dx_staff
+    SELECT m.prefecture_code, m.lg_code, m.population, m.population_source_id, s.dx_staff
     FROM municipalities m LEFT JOIN staff_survey s ON s.lg_code = m.lg_code AND s.base_date = $date
 ), prev AS (
     SELECT m.prefecture_code, s.dx_staff
@@ -44,7 +44,11 @@ WITH cur AS (
         count(*) FILTER (WHERE dx_staff = 0) AS zero,
         median(dx_staff) AS median_staff,
         sum(dx_staff) AS staff_total,
+        -- per capita: staff and people of the same municipalities (surveyed, population known);
+        -- population_missing > 0 (not in the population file) makes the prefecture 未算出
+        sum(dx_staff) FILTER (WHERE population IS NOT NULL) AS staff_with_population,
         sum(population) FILTER (WHERE dx_staff IS NOT NULL) AS population_surveyed,
+        count(*) FILTER (WHERE population_source_id IS NULL) AS population_missing,
         count(*) FILTER (WHERE dx_staff <= $n AND lg_code IN (SELECT lg_code FROM covered)) AS shortage_covered
     FROM cur GROUP BY 1
 ), previous AS (
@@ -79,7 +83,10 @@ def _with_rates(df: pd.DataFrame) -> pd.DataFrame:
     df["shortage_share"] = df.shortage / surveyed
     df["severe_share"] = df.severe / surveyed
     df["zero_share"] = df.zero / surveyed
-    df["staff_per_10k"] = (df.staff_total / df.population_surveyed.where(df.population_surveyed > 0)) * 10_000
+    # Only where the population file covers every municipality: never a whole prefecture's staff
+    # divided by the people of the few towns a partial file happens to hold (NaN = 未算出).
+    covered = (df.population_missing == 0) & (df.population_surveyed > 0)
+    df["staff_per_10k"] = (df.staff_with_population / df.population_surveyed.where(covered)) * 10_000
     df["pool_per_shortage"] = df.pool_talent / df.shortage.where(df.shortage > 0)
     df["coverage"] = df.shortage_covered / df.shortage.where(df.shortage > 0)
     prev_share = df.prev_shortage / df.prev_surveyed.where(df.prev_surveyed > 0)
@@ -101,8 +108,8 @@ def by_prefecture(v: str, date: dt.date, n: float, as_of: dt.date) -> pd.DataFra
 def national(v: str, date: dt.date, n: float, as_of: dt.date) -> dict:
     """The nation's figures: sums of the prefecture rows, with the national median."""
     df = by_prefecture(v, date, n, as_of)
-    cols = ["municipalities", "surveyed", "shortage", "severe", "zero", "staff_total", "population_surveyed",
-            "shortage_covered", "prev_surveyed", "prev_shortage", "pool_talent", "accelerators"]
+    cols = ["municipalities", "surveyed", "shortage", "severe", "zero", "staff_total", "staff_with_population",
+            "population_surveyed", "population_missing", "shortage_covered", "prev_surveyed", "prev_shortage", "pool_talent", "accelerators"]
     total = df[cols].sum(min_count=1).to_frame().T
     total["median_staff"] = query(v, _NATIONAL_MEDIAN, {"date": date}).median_staff.iloc[0]
     out = _with_rates(total).iloc[0].to_dict()

@@ -130,8 +130,8 @@ def survey_grid(rows, title="令和5年4月1日現在", header=SURVEY_HEADER) ->
 
 
 def roster_row(ref="P01-0001", name="試験 太郎", role="PM", form="派遣", start="2024/04/01", end="",
-               accel="", assigned="札幌市"):
-    return [ref, name, f"{ref.lower()}@example.jp", "090-0000-0001", role, form, start, end, accel, assigned]
+               accel="", assigned="札幌市", email=None):
+    return [ref, name, email or f"{ref.lower()}@example.jp", "090-0000-0001", role, form, start, end, accel, assigned]
 
 
 def status_row(pref="01", name="北海道", milestone="1", date="2024-04-01", model="共同採用", note=""):
@@ -148,6 +148,56 @@ def topojson(properties: list[dict]) -> bytes:
     topo = {"type": "Topology", "objects": {"area": {"type": "GeometryCollection", "geometries": geoms}},
             "arcs": arcs}
     return json.dumps(topo, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def square(lng: float, lat: float, side: float = 0.01) -> list[list[float]]:
+    """A closed ring (5 points) around (lng, lat)."""
+    h = side / 2
+    return [[lng - h, lat - h], [lng + h, lat - h], [lng + h, lat + h], [lng - h, lat + h], [lng - h, lat - h]]
+
+
+def geojson(features: list[tuple[dict, str, object]]) -> bytes:
+    """A GeoJSON FeatureCollection of (properties, geometry type, coordinates); NaN is written as
+    NaN (GDAL reads it), as a careless exporter would."""
+    feats = [{"type": "Feature", "properties": props, "geometry": {"type": gtype, "coordinates": coords}}
+             for props, gtype, coords in features]
+    return json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False,
+                      sort_keys=True).encode("utf-8")
+
+
+def topojson_rings(features: list[tuple[dict, list[list[float]]]]) -> bytes:
+    """A TopoJSON with one arc per feature, written as given (closed or not, any length)."""
+    geoms = [{"type": "Polygon", "arcs": [[i]], "properties": props} for i, (props, _) in enumerate(features)]
+    topo = {"type": "Topology", "objects": {"area": {"type": "GeometryCollection", "geometries": geoms}},
+            "arcs": [ring for _, ring in features]}
+    return json.dumps(topo, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+# Two Tokyo wards around their offices (千代田区, 中央区): shapes that lie where their codes say.
+WARDS = [({"lg_code": "131016"}, 139.7536, 35.6939), ({"lg_code": "131024"}, 139.7722, 35.6708)]
+# Approximate prefectural offices (lng, lat), '01'..'47': a square there lies in its prefecture.
+PREF_OFFICES = [
+    (141.347, 43.064), (140.740, 40.824), (141.153, 39.704), (140.872, 38.269), (140.102, 39.719),
+    (140.363, 38.240), (140.468, 37.750), (140.447, 36.342), (139.884, 36.566), (139.061, 36.391),
+    (139.649, 35.857), (140.123, 35.605), (139.692, 35.690), (139.643, 35.448), (139.023, 37.902),
+    (137.211, 36.695), (136.626, 36.594), (136.222, 36.065), (138.568, 35.664), (138.181, 36.651),
+    (136.722, 35.391), (138.383, 34.977), (136.907, 35.180), (136.509, 34.730), (135.869, 35.004),
+    (135.756, 35.021), (135.520, 34.686), (135.183, 34.691), (135.833, 34.685), (135.168, 34.226),
+    (134.238, 35.504), (133.051, 35.472), (133.935, 34.662), (132.460, 34.397), (131.471, 34.186),
+    (134.559, 34.066), (134.043, 34.340), (132.766, 33.842), (133.531, 33.560), (130.418, 33.607),
+    (130.299, 33.249), (129.874, 32.745), (130.742, 32.790), (131.613, 33.238), (131.424, 31.911),
+    (130.558, 31.560), (127.681, 26.212),
+]
+# The bytes tests/test_corpus.py's small warehouse was built from (survey_2022-04-01.csv, base
+# date 2022-04-01 from its name): the same file loaded again is a no-op only with the same scope.
+ALREADY_LOADED = "団体コード,都道府県名,団体名,DX担当職員数\r\n012025,北海道,函館市,2\r\n".encode()
+ROSTER_PREF_HEADER = ["人材番号", "氏名", "メールアドレス", "電話番号", "都道府県", "役割", "雇用形態", "開始日", "終了日",
+                      "アクセラレータ", "支援先市町村"]
+
+
+def roster_pref_row(pref: str, ref="P01-0001", name="試験 太郎", assigned="札幌市"):
+    row = roster_row(ref, name, assigned=assigned)
+    return [*row[:4], pref, *row[4:]]
 
 
 def truncated_xlsx() -> bytes:
@@ -491,6 +541,17 @@ CASES: list[Case] = [
          write_bytes(csv_text(GOOD).replace("\r\n", "\r").encode("utf-8"))),
     Case("roster_cr_only_line_ends.csv", "roster", PREF01, "rejected", "改行コードが CR だけです",
          write_bytes(csv_text([roster_row()], ROSTER_HEADER).replace("\r\n", "\r").encode("cp932"))),
+    # issue 13 class 4: the file the warehouse already holds (2022-04-01), loaded with another scope
+    Case("survey_already_loaded_other_base_date.csv", "survey", BASE, "rejected",
+         "として取り込み済みです。今回の指定（調査基準日 2023-04-01）で取り込むと前の取り込みも残る",
+         write_bytes(ALREADY_LOADED)),
+    Case("survey_already_loaded_renamed_2023-04-01.csv", "survey", "", "rejected",
+         "同じファイルを取り込み番号 1", write_bytes(ALREADY_LOADED)),
+    Case("survey_already_loaded_same_base_date.csv", "survey", "--base-date 2022-04-01", "loaded",
+         "同じファイルは取り込み済みです（source_id=1）。何も変更していません（同じ範囲: 調査基準日 2022-04-01）",
+         write_bytes(ALREADY_LOADED),
+         check="SELECT (SELECT count(*) FROM load_log), base_date::TEXT, lg_code, dx_staff FROM staff_survey",
+         expected=repr([(1, "2022-04-01", "012025", 2.0)])),
     # rosters
     Case("roster_unknown_role.csv", "roster", PREF01, "rejected", "役割「魔法使い」はスキル標準の役割",
          write_csv([roster_row(), roster_row("P01-0002", "試験 花子", role="魔法使い")], ROSTER_HEADER)),
@@ -514,11 +575,40 @@ CASES: list[Case] = [
          write_csv([roster_row(), roster_row("P01-0002", '=HYPERLINK("http://x","試験 花子")')], ROSTER_HEADER)),
     Case("roster_no_prefecture.csv", "roster", "", "rejected", "都道府県が分かりません",
          write_csv([roster_row()], ROSTER_HEADER)),
-    Case("roster_prefecture_only_in_file_name_01.csv", "roster", "", "warning", "都道府県をファイル名から北海道と判断しました",
+    # issue 13 class 5: a prefecture comes from the file name only as roster_NN.csv / .xlsx
+    Case("roster_prefecture_only_in_file_name_01.csv", "roster", "", "rejected",
+         "ファイル名から読むのは roster_01.csv", write_csv([roster_row()], ROSTER_HEADER)),
+    Case("roster_2024-04-01.csv", "roster", "", "rejected", "ファイル名から読むのは roster_01.csv",
+         write_csv([roster_row()], ROSTER_HEADER)),
+    Case("roster_01.csv", "roster", "", "warning", "都道府県をファイル名から北海道と判断しました",
          write_csv([roster_row()], ROSTER_HEADER),
          check="SELECT prefecture_code, role, employment_form, start_date::TEXT, end_date, is_accelerator "
                "FROM talent_roster",
          expected=repr([("01", "プロジェクトマネージャー", "派遣", "2024-04-01", None, False)])),
+    Case("roster_47.xlsx", "roster", "", "warning", "都道府県をファイル名から沖縄県と判断しました",
+         write_xlsx([("名簿", [ROSTER_HEADER, roster_row("P47-0001", assigned="那覇市")])]),
+         check="SELECT prefecture_code, count(*) FROM talent_roster GROUP BY 1", expected=repr([("47", 1)])),
+    # ... the 都道府県 column and --prefecture must agree, and one file holds one prefecture's pool
+    Case("roster_prefecture_column_disagrees.csv", "roster", PREF01, "rejected",
+         "が、指定した都道府県（北海道）と違います",
+         write_csv([roster_pref_row("青森県", assigned="青森市"), roster_pref_row("青森県", "P01-0002", "試験 花子", "弘前市")],
+                   ROSTER_PREF_HEADER)),
+    Case("roster_prefecture_column_one_row_disagrees.csv", "roster", PREF01, "rejected",
+         "都道府県「02」が、指定した都道府県（北海道）と違います",
+         write_csv([roster_pref_row("北海道"), roster_pref_row("02", "P01-0002", "試験 花子", "")], ROSTER_PREF_HEADER)),
+    Case("roster_two_prefectures_in_one_file.csv", "roster", "", "rejected", "1つの名簿に複数の都道府県の人材があります",
+         write_csv([roster_pref_row("北海道"), roster_pref_row("青森県", "P02-0001", "試験 花子", "青森市")],
+                   ROSTER_PREF_HEADER)),
+    # ... the same 人材番号 is one person, whatever its contact cells say; overlapping periods warn
+    Case("roster_same_number_new_email.csv", "roster", PREF01, "warning", "同じ人材として扱います",
+         write_csv([roster_row(end="2025/03/31"), roster_row(start="2025/04/01", email="new.address@example.jp")],
+                   ROSTER_HEADER),
+         check="SELECT count(DISTINCT person_id), count(*), string_agg(start_date::TEXT, ' ' ORDER BY start_date) "
+               "FROM talent_roster",
+         expected=repr([(1, 2, "2024-04-01 2025-04-01")])),
+    Case("roster_overlapping_periods.csv", "roster", PREF01, "warning", "同じ人材の在籍期間が2行目（2025-03-31まで）と重なっています",
+         write_csv([roster_row(end="2025/03/31"), roster_row(start="2024/10/01", form="業務委託")], ROSTER_HEADER),
+         check="SELECT count(DISTINCT person_id), count(*) FROM talent_roster", expected=repr([(1, 2)])),
     # progress status
     Case("status_future_date.csv", "status", "", "rejected", "は未来の日付です",
          write_csv([status_row(), status_row(milestone="2", date="2099-04-01")], STATUS_HEADER)),
@@ -537,11 +627,78 @@ CASES: list[Case] = [
          write_csv([["01100", "札幌市", "1973395"], ["01202", "函館市", "-5"]], POPULATION_HEADER)),
     Case("population_bad_area_code.csv", "population", "", "rejected", "地域コードが5桁の数字ではありません",
          write_csv([["01100", "札幌市", "1973395"], ["0120X", "函館市", "251084"]], POPULATION_HEADER)),
+    # issue 13 class 8: check digits, plausible values, blank = NULL, partial prefectures reported
+    Case("population_six_digit_check_digit_wrong.csv", "population", "", "rejected", "地域コード「012021」の検査数字が一致しません",
+         write_csv([["011002", "札幌市", "1973395"], ["012021", "函館市", "251084"]], POPULATION_HEADER)),
+    Case("population_prefecture_total_as_city.csv", "population", "", "rejected", "1つの市区町村としてありえません",
+         write_csv([["01100", "札幌市", "5228885"], ["01202", "函館市", "251084"]], POPULATION_HEADER)),
+    Case("population_zero_among_others.csv", "population", "", "rejected", "函館市の人口が0人です",
+         write_csv([["01100", "札幌市", "1973395"], ["01202", "函館市", "0"]], POPULATION_HEADER)),
+    Case("population_all_zero.csv", "population", "", "rejected", "すべての市区町村が0人",
+         write_csv([["01100", "札幌市", "0"], ["01202", "函館市", "0"]], POPULATION_HEADER)),
+    Case("population_not_whole_number.csv", "population", "", "rejected", "函館市の人口「251084.5」が整数ではありません",
+         write_csv([["01100", "札幌市", "1973395"], ["01202", "函館市", "251084.5"]], POPULATION_HEADER)),
+    Case("population_blank_is_null.csv", "population", "", "warning", "函館市の人口が空欄です（不明として扱い、0人とはみなしません）",
+         write_csv([["01100", "札幌市", "1973395"], ["01202", "函館市", ""]], POPULATION_HEADER),
+         check="SELECT lg_code, population FROM municipalities WHERE population_source_id IS NOT NULL ORDER BY 1",
+         expected=repr([("011002", 1973395.0), ("012025", None)])),
+    Case("population_part_of_one_prefecture.csv", "population", "", "warning",
+         "人口の無い市区町村がある都道府県が 1 あります：鳥取県（19 団体中 17 団体なし）",
+         write_csv([["31201", "鳥取市", "188465"], ["31202", "米子市", "147317"]], POPULATION_HEADER),
+         check="SELECT lg_code, population FROM municipalities WHERE population IS NOT NULL ORDER BY 1",
+         expected=repr([("312011", 188465.0), ("312029", 147317.0)])),
     # boundaries
     Case("boundaries_no_codes.topojson", "boundaries", "", "rejected", "団体コードの属性が見つかりません",
          write_bytes(topojson([{"name": "札幌市"}, {"name": "函館市"}, {"name": "小樽市"}]))),
     Case("boundaries_not_geojson.geojson", "boundaries", "", "rejected", "境界ファイルを読めません",
          write_bytes(b'{"hello": "world"}\n')),
+    # issue 13 class 9: checked before publishing, each with a Japanese reason
+    Case("boundaries_two_tokyo_wards.geojson", "boundaries", "", "warning", "境界の無い市区町村が 1739 あります",
+         write_bytes(geojson([(props, "Polygon", [square(x, y)]) for props, x, y in WARDS])),
+         check="SELECT lg_code FROM municipalities WHERE geometry IS NOT NULL ORDER BY 1",
+         expected=repr([("131016",), ("131024",)])),
+    Case("boundaries_point_geometry.geojson", "boundaries", "", "rejected", "図形の種類が点（Point）です",
+         write_bytes(geojson([(WARDS[0][0], "Point", [139.7536, 35.6939]),
+                              (WARDS[1][0], "Polygon", [square(*WARDS[1][1:])])]))),
+    Case("boundaries_line_geometry.topojson", "boundaries", "", "rejected", "図形の種類が線（LineString）です",
+         write_bytes(json.dumps({"type": "Topology", "arcs": [square(*WARDS[0][1:])], "objects": {"area": {
+             "type": "GeometryCollection", "geometries": [{"type": "LineString", "arcs": [0],
+                                                          "properties": WARDS[0][0]}]}}}).encode())),
+    Case("boundaries_swapped_lat_lng.geojson", "boundaries", "", "rejected", "緯度と経度が入れ替わっています",
+         write_bytes(geojson([(props, "Polygon", [[[b, a] for a, b in square(x, y)]]) for props, x, y in WARDS]))),
+    Case("boundaries_projected_metres.geojson", "boundaries", "", "rejected", "メートル単位の投影座標",
+         write_bytes(geojson([(props, "Polygon", [[[a * 1000, b * 1000] for a, b in square(x - 139, y - 35)]])
+                              for props, x, y in WARDS]))),
+    Case("boundaries_code_of_another_prefecture.geojson", "boundaries", "", "rejected",
+         "北海道札幌市（011002）の図形の中心 (139.754, 35.6939) が北海道の範囲の外です",
+         write_bytes(geojson([({"lg_code": "011002"}, "Polygon", [square(*WARDS[0][1:])]),
+                              (WARDS[1][0], "Polygon", [square(*WARDS[1][1:])])]))),
+    Case("boundaries_nan_coordinate.geojson", "boundaries", "", "rejected", "数値でない値（NaN または無限大）",
+         write_bytes(geojson([(WARDS[0][0], "Polygon", [[[139.75, float("nan")], *square(*WARDS[0][1:])[1:]]])]))),
+    Case("boundaries_nan_coordinate.topojson", "boundaries", "", "rejected", "数値でない値（NaN または無限大）",
+         write_bytes(topojson_rings([(WARDS[0][0], [[139.75, float("nan")], *square(*WARDS[0][1:])[1:]])]))),
+    Case("boundaries_ring_of_three_points.geojson", "boundaries", "", "rejected", "輪（リング）の点が3点しかありません",
+         write_bytes(geojson([(WARDS[0][0], "Polygon", [square(*WARDS[0][1:])[:3]])]))),
+    Case("boundaries_ring_of_three_points.topojson", "boundaries", "", "rejected", "輪（リング）の点が3点しかありません",
+         write_bytes(topojson_rings([(WARDS[0][0], square(*WARDS[0][1:])[:3])]))),
+    Case("boundaries_unclosed_ring.geojson", "boundaries", "", "rejected", "輪（リング）が閉じていません",
+         write_bytes(geojson([(WARDS[0][0], "Polygon", [square(*WARDS[0][1:])[:4]])]))),
+    Case("boundaries_unclosed_ring.topojson", "boundaries", "", "rejected", "輪（リング）が閉じていません",
+         write_bytes(topojson_rings([(WARDS[0][0], square(*WARDS[0][1:])[:4])]))),
+    Case("boundaries_no_features.geojson", "boundaries", "", "rejected", "図形が0件です",
+         write_bytes(b'{"type": "FeatureCollection", "features": []}\n')),
+    Case("boundaries_no_objects.topojson", "boundaries", "", "rejected", "図形が0件です",
+         write_bytes(b'{"type": "Topology", "objects": {}, "arcs": []}\n')),
+    Case("boundaries_prefectures_46_of_47.geojson", "boundaries", "", "rejected",
+         "都道府県の境界は47都道府県すべてが必要です。1 都道府県がありません（沖縄県）",
+         write_bytes(geojson([({"prefecture_code": f"{i:02d}"}, "Polygon", [square(x, y, 0.05)])
+                              for i, (x, y) in enumerate(PREF_OFFICES[:46], start=1)]))),
+    Case("boundaries_all_47_prefectures.geojson", "boundaries", "", "loaded", "取り込みました",
+         write_bytes(geojson([({"prefecture_code": f"{i:02d}"}, "Polygon", [square(x, y, 0.05)])
+                              for i, (x, y) in enumerate(PREF_OFFICES, start=1)])),
+         check="SELECT count(*), count(DISTINCT geometry_source) FROM prefectures "
+               "WHERE geometry_source LIKE 'boundaries:%'",
+         expected=repr([(47, 1)])),
 ]
 
 
