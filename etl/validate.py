@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 from etl.boundaries import validate_boundaries
+from etl.citations import recognise
+from etl.indicators import validate_indicators
 from etl.population import validate_population
 from etl.report import FileRejected, Report
 from etl.resolve import resolver
@@ -14,7 +16,7 @@ from etl.status import validate_status
 from etl.survey import validate_survey
 from etl.warehouse import sha256_file
 
-KINDS = ("survey", "roster", "status", "population", "boundaries")
+KINDS = ("survey", "roster", "status", "population", "boundaries", "indicators")
 MAX_FILE_BYTES = 100 * 1024 * 1024  # larger files are rejected before parsing
 EXTENSIONS = {
     "survey": (".xlsx", ".xlsm", ".csv", ".tsv", ".txt"),
@@ -22,6 +24,7 @@ EXTENSIONS = {
     "status": (".xlsx", ".xlsm", ".csv", ".tsv", ".txt"),
     "population": (".xlsx", ".csv", ".txt"),
     "boundaries": (".topojson", ".geojson", ".json"),
+    "indicators": (".csv", ".tsv", ".txt"),
 }
 
 
@@ -46,6 +49,11 @@ def validate(kind: str, path: Path, *, salt: str = "", base_date: dt.date | None
         report = validate_status(path, res, today=today)
     elif kind == "population":
         report = validate_population(path, res)
+    elif kind == "indicators":
+        public = None if base_date else recognise(path, kind)
+        report = validate_indicators(
+            path, res, base_date or (public.base_date if public else None),
+            "--base-date" if base_date else "公開ファイルの基準日" if public and public.base_date else None, today=today)
     else:
         report = validate_boundaries(path, res)
     report.sha256 = sha256_file(path)

@@ -25,10 +25,14 @@ import duckdb
 import pandas as pd
 
 from etl import reference
+from etl.citations import Citation, citation_for
 from etl.report import Report
 
 SQL_DIR = Path(__file__).parent / "sql"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: load_log citation columns, dx_indicators (00_schema.sql)
+# Older schemas that ensure_schema upgrades in place (new columns and tables only), so a kept
+# version from before can still be restored; anything else is refused.
+UPGRADABLE_SCHEMAS = ("1",)
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB = DATA_DIR / "warehouse.duckdb"
 SAMPLE_DIR = DATA_DIR / "sample"
@@ -40,6 +44,8 @@ RAW_TABLES = {
     "dx_system_status": "raw_dx_system_status",
     "population": "raw_population",
     "boundaries": "raw_boundaries",
+    "dx_indicators": "raw_dx_indicators",
+    "dx_indicators_prefecture": "raw_dx_indicators_prefecture",
 }
 T = TypeVar("T")
 
@@ -191,7 +197,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         _insert(con, "ref_prefectures", reference.prefectures())
         _insert(con, "ref_municipalities", reference.municipalities())
         _insert(con, "ref_designated_wards", reference.designated_wards())
-        _set_meta(con, schema_version=SCHEMA_VERSION, is_sample="false")
+        _set_meta(con, is_sample="false")
+    _set_meta(con, schema_version=SCHEMA_VERSION)  # the statements above bring an older file up to date
 
 
 def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:
@@ -235,23 +242,31 @@ def already_loaded(db_path: Path, sha: str) -> int | None:
             return None
 
 
+def insert_load_log(con: duckdb.DuckDBPyConnection, **row: object) -> None:
+    """One load_log row, by column name (the table gains columns over schema versions)."""
+    cols = ", ".join(row)
+    run(con, f"INSERT INTO load_log ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))  # noqa: S608 (names are ours)
+
+
 def apply_report(con: duckdb.DuckDBPyConnection, report: Report, path: Path, *, loaded_by: str,
-                 is_sample: bool, archive_to: Path | None) -> int:
-    """Insert an accepted report's rows as one new source; returns its source_id."""
+                 is_sample: bool, archive_to: Path | None, citation: Citation | None = None) -> int:
+    """Insert an accepted report's rows as one new source; returns its source_id.
+    citation: where the figures come from (default: etl.citations.citation_for)."""
     source_id = scalar(con, "SELECT coalesce(max(source_id), 0) + 1 FROM load_log")
+    if citation is None:
+        citation = citation_for(report.kind, path, sha256=report.sha256, is_sample=is_sample)
     archive_path = None
     if archive_to is not None:
         archive_path = archive_file(path, report.sha256, archive_to)
     for name, frame in report.tables.items():
         _insert(con, RAW_TABLES[name], frame, source_id=source_id)
     scope = "; ".join(f"{k}: {v}" for k, v in report.detail.items())
-    run(
-        con,
-        "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?)",
-        [source_id, report.kind, report.file_name, report.sha256, report.rows_read, report.rows_loaded,
-         report.rows_rejected, len(report.warnings), dt.datetime.now(), loaded_by, scope, is_sample,
-         str(archive_path) if archive_path else None],
-    )
+    insert_load_log(
+        con, source_id=source_id, kind=report.kind, file_name=report.file_name, sha256=report.sha256,
+        rows_read=report.rows_read, rows_loaded=report.rows_loaded, rows_rejected=report.rows_rejected,
+        warnings=len(report.warnings), loaded_at=dt.datetime.now(), loaded_by=loaded_by, status="loaded",
+        scope=scope, is_sample=is_sample, archive_path=str(archive_path) if archive_path else None,
+        **citation.columns())
     issues = report.issues_frame().drop(columns="file_name").rename(columns={"row": "row_number", "column": "column_name"})
     _insert(con, "reject_log", issues, source_id=source_id)
     return source_id
@@ -269,7 +284,7 @@ def archive_file(path: Path, sha: str, directory: Path) -> Path:
 
 
 def load_file(db_path: Path, report: Report, path: Path, *, loaded_by: str = "cli",
-              is_sample: bool = False) -> LoadResult:
+              is_sample: bool = False, citation: Citation | None = None) -> LoadResult:
     """Publish one validated file: all of it, or (with any error) nothing."""
     if not report.ok:
         return LoadResult("rejected", report)
@@ -277,7 +292,7 @@ def load_file(db_path: Path, report: Report, path: Path, *, loaded_by: str = "cl
     if existing is not None:
         return LoadResult("unchanged", report, existing)
     source_id = publish(db_path, lambda con: apply_report(
-        con, report, path, loaded_by=loaded_by, is_sample=is_sample, archive_to=raw_dir(db_path)))
+        con, report, path, loaded_by=loaded_by, is_sample=is_sample, archive_to=raw_dir(db_path), citation=citation))
     return LoadResult("loaded", report, source_id)
 
 
