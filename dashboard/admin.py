@@ -298,6 +298,8 @@ def rollback_to(db_path: Path, version_id: str, loaded_by: str = DEFAULT_LABEL) 
 
 ISSUE_COLUMNS = {"severity": "区分", "sheet": "シート", "row": "行", "column": "列", "value": "値", "reason": "理由"}
 TABLE_LABELS = {
+    "dx_indicators": "自治体DXの取組（市区町村）",
+    "dx_indicators_prefecture": "自治体DXの取組（都道府県）",
     "staff_survey": "職員調査",
     "talent_roster": "人材名簿",
     "talent_assignment": "支援先の割り当て",
@@ -313,6 +315,7 @@ COLUMN_LABELS = {
     "start_date": "開始日", "end_date": "終了日", "is_accelerator": "アクセラレータ", "milestone": "マイルストーン",
     "milestone_name": "マイルストーン名", "achieved_on": "達成日", "model": "モデル", "note": "備考",
     "population": "人口", "level": "単位", "code": "コード", "geometry": "図形",
+    "category": "分類", "indicator": "指標", "done": "実施（空欄＝調査無し）", "value": "値（割合は%・数）",
 }
 
 
@@ -425,25 +428,41 @@ def versions_table(df: pd.DataFrame) -> pd.DataFrame:
 
 NOT_LOADED = {
     "survey": "未読み込み",
+    "indicators": "未読み込み（自治体DXの取組の指標は表示しません）",
     "roster": "未読み込み（人材プールの指標は 0 人になります）",
     "status": "未読み込み（体制構築の進捗は表示しません）",
     "population": "未読み込み（人口1万人あたりの指標は表示しません）",
-    "boundaries": "未読み込み（都道府県は japanmap パッケージの輪郭、市区町村は役場の位置の点で表示）",
+    "boundaries": "未読み込み（市区町村は役場の位置の点で表示）",
+    "prefecture_boundaries": "未読み込み（都道府県は japanmap パッケージの輪郭で表示）",
 }
+SOURCE_ORDER = ("survey", "roster", "status", "indicators", "indicators_prefecture", "population", "boundaries",
+                "prefecture_boundaries")
 
 
-def sources_table(df: pd.DataFrame, licences: dict[str, str], sample_notice: str) -> pd.DataFrame:
-    """One row per input kind: what is loaded now, and the credit to show with it."""
-    by_kind = {row.kind: row for row in df.itertuples()}
+def sources_table(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per kind of figure and citation (df: common.current_sources): what it is, whether it
+    is real or synthetic, its source, credit line, licence, base dates and files."""
+    from dashboard.formats import SAMPLE_NOTICE
+    from dashboard.notes import KIND_FIGURE, citation_of
+
     rows = []
-    for kind in KINDS:
-        row = by_kind.get(kind)
-        if row is None:
-            rows.append((KIND_LABELS[kind], NOT_LOADED[kind], "", "", 0, pd.NaT))
+    for kind in SOURCE_ORDER:
+        part = df[df.kind == kind]
+        if part.empty:
+            if kind in NOT_LOADED:
+                rows.append((KIND_FIGURE[kind], NOT_LOADED[kind], "", "", "", "", "", ""))
             continue
-        files = list(row.files)
-        shown = "、".join(files[:3]) + (f" ほか{len(files) - 3}件" if len(files) > 3 else "")
-        credit = licences.get(kind) or (sample_notice if row.is_sample else "読み込んだファイル（ファイル名を出典として表示）")
-        rows.append((KIND_LABELS[kind], "読み込み済み", credit, shown, int(row.loads), row.last_loaded_at))
-    return pd.DataFrame(rows, columns=["データ", "状態", "出典・クレジット", "ファイル（新しい順）", "取り込み回数",
-                                       "最後の取り込み"])
+        groups: dict[str, list] = {}
+        for r in part.itertuples():
+            groups.setdefault(citation_of(r).text(), []).append(r)
+        for text, loads in groups.items():
+            c = citation_of(loads[0])
+            dates = sorted({pd.Timestamp(r.base_date).date().isoformat() for r in loads if pd.notna(r.base_date)})
+            files = list(dict.fromkeys(r.file_name for r in sorted(loads, key=lambda r: -r.source_id)))
+            sample = any(r.is_sample for r in loads)
+            rows.append((KIND_FIGURE[kind], SAMPLE_NOTICE if sample else "実データ",
+                         text if c.title or c.publisher else "（出典の登録なし）", c.credit or "", c.licence or "",
+                         "、".join(dates), "、".join(files[:3]) + (f" ほか{len(files) - 3}件" if len(files) > 3 else ""),
+                         "、".join(str(r.source_id) for r in loads[:10]) + (" …" if len(loads) > 10 else "")))
+    return pd.DataFrame(rows, columns=["データ", "区分", "出典", "クレジット表示", "利用条件", "基準日", "ファイル（新しい順）",
+                                       "取り込み番号"])

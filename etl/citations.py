@@ -34,7 +34,10 @@ class Citation:
 
     def text(self, base_date: dt.date | None = None) -> str:
         """「デジタル庁『…』（2024-07-12更新、総務省 令和5年度調査、基準日 2023-04-01）」"""
-        head = f"{self.publisher or ''}『{self.title}』" if self.title else (self.publisher or "出典不明")
+        if self.publisher and self.title:
+            head = f"{self.publisher}『{self.title}』"
+        else:
+            head = self.title or self.publisher or "出典の登録なし"
         extra = [f"{self.updated.isoformat()}更新" if self.updated else None, self.note,
                  f"基準日 {base_date.isoformat()}" if base_date else None]
         extra = [e for e in extra if e]
@@ -49,11 +52,8 @@ class Citation:
         return replace(self, **{k: v for k, v in given.items() if v not in (None, "")})
 
 
-SAMPLE = {  # synthetic files: the citation says so, and where they come from
-    kind: Citation(title=f"サンプル（架空）データ：{what}", note="data/generate_sample.py が公表値に合わせて生成")
-    for kind, what in (("survey", "職員数"), ("roster", "人材プール名簿"), ("status", "体制構築の進捗"),
-                       ("indicators", "自治体DXの取組"), ("population", "人口"), ("boundaries", "境界"))
-}
+# Synthetic files: the citation says so, and where they come from.
+SAMPLE_CITATION = Citation(title="サンプル（架空）データ", note="公表値に合わせて data/generate_sample.py で生成")
 
 KIND_DEFAULTS = {  # a user's file with no --publisher/--source: what the kind is defined as
     "survey": Citation("総務省", "地方公共団体における行政情報化の推進状況調査（個別資料）"),
@@ -138,7 +138,7 @@ def citation_for(kind: str, path: Path, *, sha256: str | None = None, is_sample:
     if public is not None:
         base = public.citation
     elif is_sample:
-        base = SAMPLE.get(kind, Citation(title="サンプル（架空）データ"))
+        base = SAMPLE_CITATION
     elif given:  # the user's own source: never mixed with the kind's default publisher or title
         base = Citation()
     else:

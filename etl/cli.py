@@ -16,8 +16,17 @@ from etl.report import Report
 from etl.resolve import ResolveError, resolver
 from etl.survey import parse_base_date_arg
 from etl.validate import KINDS, validate
-from etl.versions import VersionError, VersionNotFound, list_versions, rollback, versions_dir
-from etl.warehouse import DEFAULT_DB, PublishError, history, load_file, person_salt
+from etl.versions import VersionError, VersionNotFound, current_schema_version, list_versions, rollback, versions_dir
+from etl.warehouse import (
+    DEFAULT_DB,
+    SCHEMA_VERSION,
+    UPGRADABLE_SCHEMAS,
+    PublishError,
+    history,
+    load_file,
+    person_salt,
+    upgrade,
+)
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -93,8 +102,17 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args) -> int:
     if args.command == "build":
         if args.if_missing and args.db.exists():
-            print(f"倉庫は既にあります: {args.db}")
-            return EXIT_OK
+            schema = current_schema_version(args.db)
+            if schema == SCHEMA_VERSION:
+                print(f"倉庫は既にあります: {args.db}")
+                return EXIT_OK
+            if schema in UPGRADABLE_SCHEMAS:  # keep what was loaded: new columns and tables only
+                upgrade(args.db)
+                print(f"倉庫 {args.db} を新しい形式（schema_version={SCHEMA_VERSION}）に更新しました。取り込み済みのデータは"
+                      "そのままです（公開データ data/public を入れるには `python -m etl build` で作り直してください）")
+                return EXIT_OK
+            print(f"倉庫 {args.db} は読めないか扱えない形式（schema_version={schema}）のため作り直します"
+                  "（以前の状態は版として残ります）")
         inputs = args.inputs or list(DEFAULT_INPUTS)
         missing = [str(d) for d in inputs if not d.is_dir()]
         if missing:

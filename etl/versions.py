@@ -135,6 +135,15 @@ def current_version_id(db_path: Path) -> str | None:
         return None
 
 
+def current_schema_version(db_path: Path) -> str | None:
+    """meta.schema_version of the warehouse file, or None (unreadable)."""
+    try:
+        with _read_only(db_path) as con:
+            return scalar(con, "SELECT value FROM meta WHERE key = 'schema_version'")
+    except (duckdb.Error, OSError):
+        return None
+
+
 def restored_from(db_path: Path) -> str | None:
     """The version the current warehouse is a rollback to, if its last action was a rollback."""
     try:

@@ -296,6 +296,12 @@ def load_file(db_path: Path, report: Report, path: Path, *, loaded_by: str = "cl
     return LoadResult("loaded", report, source_id)
 
 
+def upgrade(db_path: Path) -> None:
+    """Bring a warehouse of an older schema up to date in place (publish adds the new columns
+    and tables and rebuilds the marts), keeping every load; the old state stays a version."""
+    publish(db_path, lambda con: None)
+
+
 def history(db_path: Path) -> pd.DataFrame:
     with duckdb.connect(str(db_path), read_only=True) as con:
         return con.execute("SELECT * FROM load_log ORDER BY source_id").df()
