@@ -123,7 +123,7 @@ def source_text(v: str, kinds: tuple[str, ...], date: dt.date | None = None,
         text += f"／{label}：{date_label(date)}"
     if definition:
         text += f"／定義：{definition}"
-    if sample:
+    if sample and SAMPLE_NOTICE not in text:
         text += f"／{SAMPLE_NOTICE}"
     return SourceText(text, sample)
 

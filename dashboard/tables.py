@@ -27,6 +27,15 @@ def national_table(df: pd.DataFrame, n: int) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
+def indicator_table(df: pd.DataFrame, key: str, label: str) -> pd.DataFrame:
+    """One Digital Agency indicator by prefecture (summary.by_prefecture rows): real figures only."""
+    return pd.DataFrame({
+        "都道府県コード": df.prefecture_code, "都道府県": df.name, "地方": df.region,
+        "実施": df[f"{key}_done"], "回答（実施・未実施）": df[f"{key}_answered"],
+        f"{label}(%)": (df[key] * 100).round(1),
+    }).reset_index(drop=True)
+
+
 def need_table(munis: pd.DataFrame, n: int) -> pd.DataFrame:
     """The municipalities most in need (dashboard.queries.indicators.most_in_need rows with need)."""
     d = munis[munis.need]

@@ -53,7 +53,7 @@ class Citation:
 
 
 # Synthetic files: the citation says so, and where they come from.
-SAMPLE_CITATION = Citation(title="サンプル（架空）データ", note="公表値に合わせて data/generate_sample.py で生成")
+SAMPLE_CITATION = Citation(title="サンプル（架空）データ", note="data/generate_sample.py で生成")
 
 KIND_DEFAULTS = {  # a user's file with no --publisher/--source: what the kind is defined as
     "survey": Citation("総務省", "地方公共団体における行政情報化の推進状況調査（個別資料）"),

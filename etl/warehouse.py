@@ -244,8 +244,7 @@ def already_loaded(db_path: Path, sha: str) -> int | None:
 
 def insert_load_log(con: duckdb.DuckDBPyConnection, **row: object) -> None:
     """One load_log row, by column name (the table gains columns over schema versions)."""
-    cols = ", ".join(row)
-    run(con, f"INSERT INTO load_log ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))  # noqa: S608 (names are ours)
+    con.append("load_log", pd.DataFrame([row]), by_name=True)
 
 
 def apply_report(con: duckdb.DuckDBPyConnection, report: Report, path: Path, *, loaded_by: str,

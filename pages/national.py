@@ -11,7 +11,7 @@ from dashboard.notes import caption_md, source_text
 from dashboard.queries import indicators as qi
 from dashboard.queries import summary
 from dashboard.queries.common import has_municipal_boundaries
-from dashboard.tables import national_table, need_prefecture_table, need_table
+from dashboard.tables import indicator_table, national_table, need_prefecture_table, need_table
 from dashboard.widgets import chart, deck_buttons, kpi, source_caption, table_downloads
 
 ctx = page_setup()
@@ -116,6 +116,14 @@ if ctx.has_indicators:
     if ind_date is not None:
         c = built(slides.page_chart, "national", "map", ctx.v, view.with_(metric=ind_key), ctx.as_of, ctx.is_sample)
         chart(c.figure, "indicator_map", c.caption, c.png_name, title=c.title)
+        ind_table = indicator_table(shown, ind_key, metric(ind_key).label)
+        with st.expander("表で見る・ダウンロード"):
+            st.dataframe(ind_table, hide_index=True, width="stretch", key="indicator_table")
+        ind_src = slides.metric_source(ctx.v, metric(ind_key), view.date)
+        table_downloads(f"national_{ind_key}_{ind_date}", {metric(ind_key).label[:31]: ind_table},
+                        {"基準日": formats.date_label(ind_date), "地方": view.region or "全国",
+                         "定義": metric(ind_key).definition, "出典": ind_src},
+                        ind_src.is_sample, key="dl_indicator")
 
 # -- Cross view: few staff AND no external talent AND no organisation-wide set-up ------------------
 if ctx.has_indicators:

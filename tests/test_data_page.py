@@ -140,7 +140,7 @@ def test_without_secret_the_page_is_read_only(db, no_secret):
     assert by_kind.loc["自治体DXの取組", "基準日"] == "2023-04-01"
     assert by_kind.loc["人口", "クレジット表示"] == POP_CREDIT
     assert by_kind.loc["市区町村の境界", "クレジット表示"].startswith(BOUNDARY_CREDIT)
-    assert by_kind.loc["職員数", "出典"] == "サンプル（架空）データ（公表値に合わせて data/generate_sample.py で生成）"
+    assert by_kind.loc["職員数", "出典"] == "サンプル（架空）データ（data/generate_sample.py で生成）"
     defs = [t.value for t in at.table if t.value.index.name == "用語"][0]
     assert defs["定義"].to_dict() == DEFINITIONS
     page_text = texts(at)

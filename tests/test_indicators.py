@@ -219,7 +219,7 @@ def test_default_build_loads_every_public_file_with_its_citation(sample_warehous
     check_real_table(sample_warehouse)
     # every synthetic load says so in its citation
     assert query(sample_warehouse, "SELECT DISTINCT source_publisher, source_title, source_note FROM load_log "
-                                   "WHERE is_sample") == [(None, "サンプル（架空）データ", "公表値に合わせて data/generate_sample.py で生成")]
+                                   "WHERE is_sample") == [(None, "サンプル（架空）データ", "data/generate_sample.py で生成")]
 
 
 def test_public_files_match_the_reference_and_the_manifest(shared_reference):

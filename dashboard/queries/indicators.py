@@ -38,21 +38,19 @@ def indicator_date_for(v: str, date: dt.date | None) -> dt.date | None:
     return dates[-1] if dates else None
 
 
-def _counts_sql() -> str:
-    parts = []
-    for i, key in enumerate(INDICATORS):
-        parts.append(f"count(*) FILTER (WHERE d.indicator = $ind{i} AND d.done) AS {key}_done")
-        parts.append(f"count(d.done) FILTER (WHERE d.indicator = $ind{i}) AS {key}_answered")
-    return ",\n           ".join(parts)
-
-
 # $date: the indicator base date. answered = 実施 or 未実施 (調査無し is NULL and not counted).
-_BY_PREFECTURE = f"""
+_BY_PREFECTURE = """
     SELECT m.prefecture_code,
-           {_counts_sql()}
+           count(*) FILTER (WHERE d.indicator = $ext AND d.done) AS ext_talent_share_done,
+           count(d.done) FILTER (WHERE d.indicator = $ext) AS ext_talent_share_answered,
+           count(*) FILTER (WHERE d.indicator = $cio AND d.done) AS cio_aide_share_done,
+           count(d.done) FILTER (WHERE d.indicator = $cio) AS cio_aide_share_answered,
+           count(*) FILTER (WHERE d.indicator = $org AND d.done) AS org_wide_share_done,
+           count(d.done) FILTER (WHERE d.indicator = $org) AS org_wide_share_answered
     FROM municipalities m
     LEFT JOIN dx_indicators d ON d.lg_code = m.lg_code AND d.base_date = $date
-    GROUP BY 1 ORDER BY 1"""  # noqa: S608 (built from constants; values are parameters)
+    GROUP BY 1 ORDER BY 1"""
+_NAMES = {"ext": INDICATORS["ext_talent_share"], "cio": INDICATORS["cio_aide_share"], "org": INDICATORS["org_wide_share"]}
 
 
 def with_shares(df: pd.DataFrame) -> pd.DataFrame:
@@ -68,8 +66,7 @@ def with_shares(df: pd.DataFrame) -> pd.DataFrame:
 def by_prefecture(v: str, date: dt.date | None) -> pd.DataFrame:
     """47 rows: prefecture_code, per metric {key}_done, {key}_answered and the share {key};
     all zero / NaN when date is None (no indicator data for the view)."""
-    params = {"date": date, **{f"ind{i}": name for i, name in enumerate(INDICATORS.values())}}
-    df = query(v, _BY_PREFECTURE, params)
+    df = query(v, _BY_PREFECTURE, {"date": date, **_NAMES})
     return with_shares(df)
 
 
