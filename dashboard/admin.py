@@ -35,6 +35,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.exports import csv_bytes
+from etl.citations import Citation, citation_for
 from etl.report import ERROR, KIND_LABELS, Issue, Report
 from etl.resolve import resolver
 from etl.validate import EXTENSIONS, KINDS, MAX_FILE_BYTES, validate
@@ -147,8 +148,13 @@ def sign_out(state: MutableMapping | None = None) -> None:
 
 def clean_label(text: str | None) -> str:
     """The admin label kept in load_log: one line, no control characters, at most 40 characters."""
+    return clean_text(text, 40) or DEFAULT_LABEL
+
+
+def clean_text(text: str | None, limit: int = 120) -> str:
+    """User text kept in load_log: one line, no control characters, at most `limit` characters."""
     text = "".join(ch for ch in unicodedata.normalize("NFKC", text or "") if unicodedata.category(ch)[0] != "C")
-    return text.strip()[:40] or DEFAULT_LABEL
+    return text.strip()[:limit]
 
 
 # -- upload -----------------------------------------------------------------------------
@@ -280,14 +286,26 @@ def prepare_upload(kind: str, file_name: str, data: bytes, *, db_path: Path, bas
     return Upload(kind, name, size, report, path, options, tmp)
 
 
-def publish_upload(db_path: Path, upload: Upload, loaded_by: str = DEFAULT_LABEL) -> LoadResult:
-    """Publish a validated upload with the CLI's atomic swap; a file with errors loads nothing."""
+def upload_citation(upload: Upload, given: dict[str, object] | None = None) -> Citation | None:
+    """The source an upload will be cited by: what the admin typed (cleaned to one line), else a
+    recognised public file's, else the default of its kind (the CLI's --publisher/--source rule)."""
+    if upload.path is None:
+        return None
+    given = {k: clean_text(v) if isinstance(v, str) else v for k, v in (given or {}).items()}
+    return citation_for(upload.kind, upload.path, sha256=upload.report.sha256, given=given)
+
+
+def publish_upload(db_path: Path, upload: Upload, loaded_by: str = DEFAULT_LABEL,
+                   citation: Citation | None = None) -> LoadResult:
+    """Publish a validated upload with the CLI's atomic swap; a file with errors loads nothing.
+    citation: its source (default: upload_citation without typed fields)."""
     if not upload.publishable:
         return LoadResult("rejected", upload.report)
     if sha256_file(upload.path) != upload.report.sha256:  # the saved copy must be what was checked
         upload.report.error("検証の後でファイルが変わりました。もう一度アップロードしてください")
         return LoadResult("rejected", upload.report)
-    return load_file(db_path, upload.report, upload.path, loaded_by=clean_label(loaded_by))
+    return load_file(db_path, upload.report, upload.path, loaded_by=clean_label(loaded_by),
+                     citation=citation or upload_citation(upload))
 
 
 def rollback_to(db_path: Path, version_id: str, loaded_by: str = DEFAULT_LABEL) -> RollbackResult:

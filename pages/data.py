@@ -137,12 +137,23 @@ else:
                     st.caption(f"先頭 {admin.PREVIEW_ROWS:,} 行を表示しています。")
                 st.dataframe(frame.head(admin.PREVIEW_ROWS), hide_index=True, width="stretch")
 
+        with st.expander("出典（画面・出力の「出典」に表示します）", expanded=False):
+            st.caption("空欄なら、同梱の公開ファイルと同じ内容ならその出典、それ以外は種類ごとの既定を使います。"
+                       "ファイル名は出典として表示しません。")
+            s1, s2 = st.columns(2)
+            given = {"publisher": s1.text_input("発行者（例：総務省）", max_chars=80, key="up_src_publisher"),
+                     "title": s2.text_input("資料名", max_chars=120, key="up_src_title"),
+                     "updated": s1.date_input("公表・更新日", value=None, format="YYYY-MM-DD", key="up_src_updated"),
+                     "note": s2.text_input("注記（元の調査など）", max_chars=120, key="up_src_note")}
+        source = admin.upload_citation(up, given)
+        if source is not None:
+            st.caption(f"出典として表示：{escape_md(source.text())}")
         label = st.text_input("実行者（取り込み履歴に残る名前）", value=admin.DEFAULT_LABEL, max_chars=40, key="up_label")
         if st.button("公開する", type="primary", disabled=not up.publishable, key="up_publish"):
             name = escape_md(up.file_name)
             try:
                 with st.spinner("公開しています…"):
-                    result = admin.publish_upload(db.db_path(), up, label)
+                    result = admin.publish_upload(db.db_path(), up, label, source)
             except PublishError as exc:
                 st.error(f"公開できませんでした：{exc}")
             else:

@@ -364,6 +364,26 @@ def test_good_file_previewed_and_published_from_the_page(db, secret):
     assert hist.iloc[0]["ファイル"] == "鳥取県_DX担当職員.csv" and hist.iloc[0]["実行者"] == "鳥取県DX推進課"
 
 
+def test_an_uploads_source_is_typed_on_the_page_and_shown_under_the_charts(db, secret):
+    data, _ = good_survey(db)
+    at = log_in(db)
+    at.date_input(key="up_base_date").set_value(NEW_DATE)
+    at.file_uploader[0].set_value(("鳥取県_DX担当職員.csv", data, "text/csv"))
+    at.run()
+    # without typed fields: the default of the kind, never the file name
+    assert any("出典として表示：総務省『地方公共団体における行政情報化の推進状況調査（個別資料）』" in c.value.replace("\\", "")
+               for c in at.caption)
+    at.text_input(key="up_src_publisher").input("鳥取県").run()
+    at.text_input(key="up_src_title").input("市町村DX担当職員調査\n<b>令和7年度</b>").run()
+    at.button(key="up_publish").click().run()
+    assert not at.exception
+    assert sql(db, "SELECT source_publisher, source_title, is_sample FROM load_log ORDER BY source_id DESC LIMIT 1") == [
+        ("鳥取県", "市町村DX担当職員調査<b>令和7年度</b>", False)]  # one line; shown as escaped text
+    national = support.app_test(db, params={"date": NEW_DATE.isoformat()})
+    captions = [c.value for c in national.caption]
+    assert any("鳥取県『市町村DX担当職員調査\\<b\\>令和7年度\\</b\\>』" in c for c in captions)
+
+
 def test_roster_upload_takes_the_chosen_prefecture(db, secret):
     data = (support.ROOT / "data" / "sample" / "roster" / "roster_31.csv").read_bytes() + b"\r\n"
     at = log_in(db)
