@@ -238,3 +238,13 @@ def test_presentation_mode_shows_the_notice_per_slide(db):
     assert any(DA_MD in c.value for c in real.caption)
     synthetic = support.app_test(db, params={"date": "2023-04-01", "present": "1", "slide": "3"})
     assert [m for m in synthetic.markdown if SAMPLE_NOTICE in m.value]
+
+
+def test_an_older_warehouse_is_refused_with_how_to_upgrade_it(db, tmp_path):
+    old = support.copy_db(db, tmp_path / "old")
+    with duckdb.connect(str(old)) as con:
+        con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    at = support.app_test(old)
+    assert not at.exception
+    assert any("形式が古いため（schema_version=1、必要な形式 2）" in e.value and "--if-missing" in e.value
+               for e in at.error)

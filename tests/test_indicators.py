@@ -313,3 +313,19 @@ def test_rollback_to_an_unknown_newer_schema_is_refused_clearly(two_versions):
     assert run.code == 1
     assert "schema_version=99、扱える形式 1、2）戻せません" in run.err
     assert db.read_bytes() == before
+
+
+def test_build_if_missing_upgrades_a_schema_1_warehouse_and_keeps_its_loads(two_versions):
+    db, _ = two_versions
+    _as_schema_1(db)
+    db.chmod(0o644)
+    before = query(db, "SELECT source_id, kind, file_name FROM load_log ORDER BY 1")
+    run = etl_main("build", "--if-missing", "--db", db)
+    assert run.code == 0, run.text
+    assert "新しい形式（schema_version=2）に更新しました" in run.out
+    assert query(db, "SELECT value FROM meta WHERE key = 'schema_version'") == [("2",)]
+    assert query(db, "SELECT source_id, kind, file_name FROM load_log ORDER BY 1") == before
+    assert query(db, "SELECT lg_code, dx_staff FROM staff_survey") == [("011002", 5.0)]
+    assert query(db, "SELECT count(*), count(source_title) FROM load_log") == [(2, 0)]  # no citation invented
+    again = etl_main("build", "--if-missing", "--db", db)
+    assert again.code == 0 and "倉庫は既にあります" in again.out
