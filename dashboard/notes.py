@@ -103,7 +103,7 @@ def source_text(v: str, kinds: tuple[str, ...], date: dt.date | None = None,
     for kind in kinds:
         when = qi.indicator_date_for(v, date) if kind in ("indicators", "indicators_prefecture") else date
         if kind in ("indicators", "indicators_prefecture") and when is None:
-            cited.append((kind, f"{'（この基準日以前のデータなし）' if date else '（読み込まれていません）'}", False))
+            cited.append((kind, "（この基準日以前のデータなし）" if date else "（読み込まれていません）", False))
             continue
         found = kind_citation(v, kind, when if kind in DATED else None)
         if found:
