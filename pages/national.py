@@ -140,13 +140,12 @@ if ctx.has_indicators:
         need_src = source_text(ctx.v, ("survey", "indicators"), view.date,
                                f"DX担当職員{view.n}人以下、かつ外部人材活用・全庁的な体制構築がともに未実施。"
                                "未回答・調査無しは含めない")
-        k = st.columns(3)
-        kpi(k[0], "最も支援が必要な市区町村", f"{formats.count(need.need.sum())} 団体",
-            f"判定できた {formats.count(need.judged.sum())} 団体の {formats.share(need.need.sum() / max(need.judged.sum(), 1))}")
-        few = need.dx_staff <= view.n
-        kpi(k[1], f"{view.n}人以下かつ外部人材活用なし", f"{formats.count((few & need.ext_no).sum())} 団体",
+        k, counts = st.columns(3), qi.need_counts(need, view.n)
+        kpi(k[0], "最も支援が必要な市区町村", f"{formats.count(counts['need'])} 団体",
+            f"判定できた {formats.count(counts['judged'])} 団体の {formats.share(counts['need_share'])}")
+        kpi(k[1], f"{view.n}人以下かつ外部人材活用なし", f"{formats.count(counts['few_no_ext'])} 団体",
             "外部人材活用が未実施（調査無しを除く）")
-        kpi(k[2], f"{view.n}人以下かつ全庁的な体制なし", f"{formats.count((few & need.org_no).sum())} 団体",
+        kpi(k[2], f"{view.n}人以下かつ全庁的な体制なし", f"{formats.count(counts['few_no_org'])} 団体",
             "全庁的な体制構築が未実施（調査無しを除く）")
         source_caption(need_src)
         tab_count, tab_list, tab_map = st.tabs(["都道府県別の数", "一覧", "地図"], key="need_tab", on_change="rerun")

@@ -224,10 +224,10 @@ if ctx.has_indicators:
                                f"DX担当職員{view.n}人以下、かつ外部人材活用・全庁的な体制構築がともに未実施。"
                                "未回答・調査無しは含めない")
         n1, n2 = st.columns([1, 2])
-        judged = int(need.judged.sum())
-        kpi(n1, f"{pref_name}で最も支援が必要", f"{formats.count(need.need.sum())} 団体",
-            f"判定できた {formats.count(judged)} 団体の {formats.share(need.need.sum() / judged if judged else None)}"
-            f"（全国 {formats.share(everyone_need.need.sum() / max(everyone_need.judged.sum(), 1))}）")
+        here, nation = qi.need_counts(need, view.n), qi.need_counts(everyone_need, view.n)
+        kpi(n1, f"{pref_name}で最も支援が必要", f"{formats.count(here['need'])} 団体",
+            f"判定できた {formats.count(here['judged'])} 団体の {formats.share(here['need_share'])}"
+            f"（全国 {formats.share(nation['need_share'])}）")
         need_rows = tables.need_table(need, view.n)
         with n2:
             st.dataframe(need_rows, hide_index=True, width="stretch", key="pp_need_list", placeholder="—",

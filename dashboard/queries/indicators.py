@@ -93,6 +93,14 @@ def most_in_need(v: str, date: dt.date, n: int, ind_date: dt.date | None) -> pd.
     return df
 
 
+def need_counts(munis: pd.DataFrame, n: int) -> dict[str, float | int | None]:
+    """The cross view's KPIs for a set of most_in_need rows."""
+    few = munis.dx_staff <= n
+    need, judged = int(munis.need.sum()), int(munis.judged.sum())
+    return {"need": need, "judged": judged, "need_share": need / judged if judged else None,
+            "few_no_ext": int((few & munis.ext_no).sum()), "few_no_org": int((few & munis.org_no).sum())}
+
+
 def need_by_prefecture(munis: pd.DataFrame, prefectures: pd.DataFrame) -> pd.DataFrame:
     """Per prefecture: municipalities in need, judged (surveyed and both indicators answered), share."""
     g = munis.groupby("prefecture_code").agg(need=("need", "sum"), judged=("judged", "sum"),
