@@ -35,6 +35,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.exports import csv_bytes
+from dashboard.formats import SAMPLE_NOTICE
+from dashboard.notes import KIND_FIGURE, citation_of
 from etl.citations import Citation, citation_for
 from etl.report import ERROR, KIND_LABELS, Issue, Report
 from etl.resolve import resolver
@@ -460,9 +462,6 @@ SOURCE_ORDER = ("survey", "roster", "status", "indicators", "indicators_prefectu
 def sources_table(df: pd.DataFrame) -> pd.DataFrame:
     """One row per kind of figure and citation (df: common.current_sources): what it is, whether it
     is real or synthetic, its source, credit line, licence, base dates and files."""
-    from dashboard.formats import SAMPLE_NOTICE
-    from dashboard.notes import KIND_FIGURE, citation_of
-
     rows = []
     for kind in SOURCE_ORDER:
         part = df[df.kind == kind]
