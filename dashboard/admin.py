@@ -40,6 +40,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.exports import csv_bytes
+from dashboard.formats import SAMPLE_NOTICE
+from dashboard.notes import KIND_FIGURE, citation_of
+from etl.citations import Citation, citation_for
 from etl.readers import UTF16_REASON, looks_utf16
 from etl.report import ERROR, KIND_LABELS, Issue, Report
 from etl.resolve import resolver
@@ -154,8 +157,13 @@ def sign_out(state: MutableMapping | None = None) -> None:
 
 def clean_label(text: str | None) -> str:
     """The admin label kept in load_log: one line, no control characters, at most 40 characters."""
+    return clean_text(text, 40) or DEFAULT_LABEL
+
+
+def clean_text(text: str | None, limit: int = 120) -> str:
+    """User text kept in load_log: one line, no control characters, at most `limit` characters."""
     text = "".join(ch for ch in unicodedata.normalize("NFKC", text or "") if unicodedata.category(ch)[0] != "C")
-    return text.strip()[:40] or DEFAULT_LABEL
+    return text.strip()[:limit]
 
 
 # -- upload -----------------------------------------------------------------------------
@@ -390,8 +398,19 @@ def prepare_upload(kind: str, file_name: str, data: bytes, *, db_path: Path, bas
     return Upload(kind, name, size, report, path, options, tmp)
 
 
-def publish_upload(db_path: Path, upload: Upload, loaded_by: str = DEFAULT_LABEL) -> LoadResult:
-    """Publish a validated upload with the CLI's atomic swap; a file with errors loads nothing."""
+def upload_citation(upload: Upload, given: dict[str, object] | None = None) -> Citation | None:
+    """The source an upload will be cited by: what the admin typed (cleaned to one line), else a
+    recognised public file's, else the default of its kind (the CLI's --publisher/--source rule)."""
+    if upload.path is None:
+        return None
+    given = {k: clean_text(v) if isinstance(v, str) else v for k, v in (given or {}).items()}
+    return citation_for(upload.kind, upload.path, sha256=upload.report.sha256, given=given)
+
+
+def publish_upload(db_path: Path, upload: Upload, loaded_by: str = DEFAULT_LABEL,
+                   citation: Citation | None = None) -> LoadResult:
+    """Publish a validated upload with the CLI's atomic swap; a file with errors loads nothing.
+    citation: its source (default: upload_citation without typed fields)."""
     if upload.path is not None and upload.report.ok and not upload.saved:
         return LoadResult("rejected", upload.report, reason="アップロードしたファイルは、公開されないまま時間が経ったか"
                           "画面を閉じたため削除しました。もう一度アップロードしてください")
@@ -400,7 +419,8 @@ def publish_upload(db_path: Path, upload: Upload, loaded_by: str = DEFAULT_LABEL
     if sha256_file(upload.path) != upload.report.sha256:  # the saved copy must be what was checked
         upload.report.error("検証の後でファイルが変わりました。もう一度アップロードしてください")
         return LoadResult("rejected", upload.report)
-    return load_file(db_path, upload.report, upload.path, loaded_by=clean_label(loaded_by))
+    return load_file(db_path, upload.report, upload.path, loaded_by=clean_label(loaded_by),
+                     citation=citation or upload_citation(upload))
 
 
 def rollback_to(db_path: Path, version_id: str, loaded_by: str = DEFAULT_LABEL) -> RollbackResult:
@@ -411,6 +431,8 @@ def rollback_to(db_path: Path, version_id: str, loaded_by: str = DEFAULT_LABEL) 
 
 ISSUE_COLUMNS = {"severity": "区分", "sheet": "シート", "row": "行", "column": "列", "value": "値", "reason": "理由"}
 TABLE_LABELS = {
+    "dx_indicators": "自治体DXの取組（市区町村）",
+    "dx_indicators_prefecture": "自治体DXの取組（都道府県）",
     "staff_survey": "職員調査",
     "talent_roster": "人材名簿",
     "talent_assignment": "支援先の割り当て",
@@ -426,6 +448,7 @@ COLUMN_LABELS = {
     "start_date": "開始日", "end_date": "終了日", "is_accelerator": "アクセラレータ", "milestone": "マイルストーン",
     "milestone_name": "マイルストーン名", "achieved_on": "達成日", "model": "モデル", "note": "備考",
     "population": "人口", "level": "単位", "code": "コード", "geometry": "図形",
+    "category": "分類", "indicator": "指標", "done": "実施（空欄＝調査無し）", "value": "値（割合は%・数）",
 }
 
 
@@ -538,25 +561,38 @@ def versions_table(df: pd.DataFrame) -> pd.DataFrame:
 
 NOT_LOADED = {
     "survey": "未読み込み",
+    "indicators": "未読み込み（自治体DXの取組の指標は表示しません）",
     "roster": "未読み込み（人材プールの指標は 0 人になります）",
     "status": "未読み込み（体制構築の進捗は表示しません）",
     "population": "未読み込み（人口1万人あたりの指標は表示しません）",
-    "boundaries": "未読み込み（都道府県は japanmap パッケージの輪郭、市区町村は役場の位置の点で表示）",
+    "boundaries": "未読み込み（市区町村は役場の位置の点で表示）",
+    "prefecture_boundaries": "未読み込み（都道府県は japanmap パッケージの輪郭で表示）",
 }
+SOURCE_ORDER = ("survey", "roster", "status", "indicators", "indicators_prefecture", "population", "boundaries",
+                "prefecture_boundaries")
 
 
-def sources_table(df: pd.DataFrame, licences: dict[str, str], sample_notice: str) -> pd.DataFrame:
-    """One row per input kind: what is loaded now, and the credit to show with it."""
-    by_kind = {row.kind: row for row in df.itertuples()}
+def sources_table(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per kind of figure and citation (df: common.current_sources): what it is, whether it
+    is real or synthetic, its source, credit line, licence, base dates and files."""
     rows = []
-    for kind in KINDS:
-        row = by_kind.get(kind)
-        if row is None:
-            rows.append((KIND_LABELS[kind], NOT_LOADED[kind], "", "", 0, pd.NaT))
+    for kind in SOURCE_ORDER:
+        part = df[df.kind == kind]
+        if part.empty:
+            if kind in NOT_LOADED:
+                rows.append((KIND_FIGURE[kind], NOT_LOADED[kind], "", "", "", "", "", ""))
             continue
-        files = list(row.files)
-        shown = "、".join(files[:3]) + (f" ほか{len(files) - 3}件" if len(files) > 3 else "")
-        credit = licences.get(kind) or (sample_notice if row.is_sample else "読み込んだファイル（ファイル名を出典として表示）")
-        rows.append((KIND_LABELS[kind], "読み込み済み", credit, shown, int(row.loads), row.last_loaded_at))
-    return pd.DataFrame(rows, columns=["データ", "状態", "出典・クレジット", "ファイル（新しい順）", "取り込み回数",
-                                       "最後の取り込み"])
+        groups: dict[str, list] = {}
+        for r in part.itertuples():
+            groups.setdefault(citation_of(r).text(), []).append(r)
+        for text, loads in groups.items():
+            c = citation_of(loads[0])
+            dates = sorted({pd.Timestamp(r.base_date).date().isoformat() for r in loads if pd.notna(r.base_date)})
+            files = list(dict.fromkeys(r.file_name for r in sorted(loads, key=lambda r: -r.source_id)))
+            sample = any(r.is_sample for r in loads)
+            rows.append((KIND_FIGURE[kind], SAMPLE_NOTICE if sample else "実データ",
+                         text if c.title or c.publisher else "（出典の登録なし）", c.credit or "", c.licence or "",
+                         "、".join(dates), "、".join(files[:3]) + (f" ほか{len(files) - 3}件" if len(files) > 3 else ""),
+                         "、".join(str(r.source_id) for r in loads[:10]) + (" …" if len(loads) > 10 else "")))
+    return pd.DataFrame(rows, columns=["データ", "区分", "出典", "クレジット表示", "利用条件", "基準日", "ファイル（新しい順）",
+                                       "取り込み番号"])

@@ -161,7 +161,7 @@ def _png(args, v, view, as_of, is_sample) -> int:
     pref = _pref_code(v, args.pref) if args.page == "prefecture" else None
     _need_browser()
     c = slides.page_chart(args.page, args.chart, v, view, as_of, is_sample, pref=pref)
-    data = png.render(c.figure, footer=png.footer_text(c.caption, is_sample), title=c.title,
+    data = png.render(c.figure, footer=png.footer_text(c.caption, c.caption.is_sample), title=c.title,
                       width=args.width, height=args.height, scale=args.scale)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from etl.warehouse import DEFAULT_DB
+from etl.warehouse import DEFAULT_DB, SCHEMA_VERSION
 
 
 class WarehouseUnavailable(RuntimeError):
@@ -43,10 +43,16 @@ def _connect(path: str, file_version: str) -> duckdb.DuckDBPyConnection:
         con.execute("ATTACH ? AS warehouse (READ_ONLY)", [path]).fetchall()
         con.execute("USE warehouse").fetchall()
         con.execute("SELECT count(*) FROM municipalities").fetchall()
+        schema = con.execute("SELECT max(value) FROM meta WHERE key = 'schema_version'").fetchall()[0][0]
     except duckdb.Error as exc:
         raise WarehouseUnavailable(
             f"データ倉庫（{path}）を開けません（{type(exc).__name__}）。`python -m etl build` で作り直してください"
         ) from exc
+    if schema != SCHEMA_VERSION:  # e.g. built before citations were kept: the 出典 could not be shown
+        con.close()
+        raise WarehouseUnavailable(
+            f"データ倉庫（{path}）の形式が古いため（schema_version={schema}、必要な形式 {SCHEMA_VERSION}）表示できません。"
+            "`python -m etl build --if-missing` で取り込み済みのデータのまま新しい形式に更新してください")
     return con
 
 

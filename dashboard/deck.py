@@ -26,7 +26,7 @@ from pptx.util import Emu, Inches, Pt
 from dashboard import png
 from dashboard.charts.slides import slide_style
 from dashboard.formats import SAMPLE_NOTICE
-from dashboard.slides import Deck, Slide
+from dashboard.slides import Deck, Slide, slide_is_sample
 
 EA_FONT = "Noto Sans CJK JP"
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
@@ -105,8 +105,9 @@ def _box(slide, left, top, width, height, lines, size, **kw):
 # -- Slide parts ---------------------------------------------------------------------------
 
 def _frame(s, slide: Slide, number: int, total: int, is_sample: bool) -> None:
-    """Title (the question), footer (出典・基準日), page number and the sample notice."""
-    if is_sample:
+    """Title (the question), footer (出典・基準日), page number and the sample notice (on a slide
+    whose figures are synthetic; the title and sources slides follow the deck)."""
+    if slide_is_sample(slide, is_sample):
         _box(s, MARGIN, Inches(0.08), CONTENT_W, Inches(0.32), SAMPLE_LINE, 12, bold=True, color=VERMILION)
     # The question goes in the slide's title placeholder: PowerPoint's outline, accessibility
     # checker and screen readers read it as the slide title.

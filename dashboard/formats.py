@@ -8,10 +8,6 @@ import math
 from etl.dates import wareki
 
 SAMPLE_NOTICE = "サンプル（架空）データ"
-SAMPLE_BANNER = (
-    f"{SAMPLE_NOTICE}：この画面の数値は、公表値（2023年4月1日時点で1,741団体中850団体が3人以下）に"
-    "合わせて作った架空のデータです。実際の自治体の状況ではありません。"
-)
 
 
 def date_label(d: dt.date) -> str:

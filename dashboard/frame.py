@@ -11,9 +11,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import db
-from dashboard.formats import SAMPLE_BANNER, date_label
+from dashboard.formats import date_label
 from dashboard.metrics import metric, metrics
+from dashboard.notes import banner_text
 from dashboard.queries import common
+from dashboard.queries import indicators as qi
 from dashboard.state import MAX_N, PARAMS, ViewState, parse_params
 from etl.reference import REGION_ORDER
 
@@ -30,8 +32,9 @@ class Context:
     dates: list[dt.date]
     prefectures: pd.DataFrame
     as_of: dt.date
-    is_sample: bool
+    is_sample: bool  # some figure published now is synthetic (each chart's note says which)
     has_population: bool
+    has_indicators: bool = False
 
     @property
     def prev_date(self) -> dt.date | None:
@@ -66,7 +69,8 @@ def build_context() -> Context:
         raise db.WarehouseUnavailable("データ倉庫に調査データがありません。職員調査ファイルを読み込んでください")
     prefs = common.prefectures(v)
     has_pop = common.has_population(v)
-    metric_keys = [m.key for m in metrics(has_population=has_pop)]
+    has_ind = bool(qi.base_dates(v))
+    metric_keys = [m.key for m in metrics(has_population=has_pop, has_indicators=has_ind)]
     ss = st.session_state
     url = _url_params()
     if "view" not in ss or (url and url != ss.get("_url_written")):
@@ -83,7 +87,7 @@ def build_context() -> Context:
         st.query_params.from_dict(params)
     ss["_url_written"] = params
     return Context(v=v, view=view, dates=dates, prefectures=prefs, as_of=common.as_of_today(),
-                   is_sample=common.is_sample(v), has_population=has_pop)
+                   is_sample=common.is_sample(v), has_population=has_pop, has_indicators=has_ind)
 
 
 def _sidebar(view: ViewState, dates: list[dt.date], metric_keys: list[str]) -> ViewState:
@@ -147,8 +151,9 @@ def page_setup() -> Context:
 
 
 def show_banner_and_notices(ctx: Context) -> None:
-    if ctx.is_sample:
-        st.warning(SAMPLE_BANNER, icon="⚠️")
+    banner = banner_text(ctx.v)  # which figures are synthetic and which are real (constant words only)
+    if banner:
+        st.warning(banner, icon="⚠️")
     for notice in st.session_state.pop("_notices", []):
         st.info(notice)
 

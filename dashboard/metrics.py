@@ -14,6 +14,7 @@ class Metric:
     definition: str
     kind: str  # share | number | change
     needs_population: bool = False
+    source: str = "survey"  # survey (職員調査, with the pool for pool_per_shortage) | indicators (デジタル庁, real)
 
     @property
     def choice(self) -> str:
@@ -37,6 +38,16 @@ def _metrics(n: int) -> list[Metric]:
                "都道府県の人材プールに在籍する人材数 ÷ 不足自治体数。", "number"),
         Metric("shortage_share_change", "不足自治体の割合の変化（前回比）",
                "不足自治体の割合の、前の調査基準日からの差（ポイント）。", "change"),
+        # The Digital Agency's table (real): the latest indicator base date on or before the view's.
+        Metric("ext_talent_share", "外部人材活用の割合",
+               "「外部人材活用」を実施と答えた市区町村数 ÷ 実施・未実施と答えた市区町村数（調査無しは分母に含めません）。"
+               "デジタル庁の自治体DXダッシュボードの表による。", "share", source="indicators"),
+        Metric("cio_aide_share", "CIO補佐官等を任命した割合",
+               "「CIO補佐官等の任命」を実施と答えた市区町村数 ÷ 実施・未実施と答えた市区町村数（調査無しは分母に含めません）。"
+               "デジタル庁の自治体DXダッシュボードの表による。", "share", source="indicators"),
+        Metric("org_wide_share", "全庁的な体制を構築した割合",
+               "「全庁的な体制構築」を実施と答えた市区町村数 ÷ 実施・未実施と答えた市区町村数（調査無しは分母に含めません）。"
+               "デジタル庁の自治体DXダッシュボードの表による。", "share", source="indicators"),
     ]
 
 
@@ -47,6 +58,9 @@ CHOICES = {
     "staff_per_10k": "人口1万人あたり職員数",
     "pool_per_shortage": "不足自治体1団体あたりプール人材",
     "shortage_share_change": "不足自治体の割合の変化（前回比）",
+    "ext_talent_share": "外部人材活用の割合（デジタル庁）",
+    "cio_aide_share": "CIO補佐官等を任命した割合（デジタル庁）",
+    "org_wide_share": "全庁的な体制を構築した割合（デジタル庁）",
 }
 METRIC_KEYS = [m.key for m in _metrics(3)]
 DEFAULT_METRIC = "shortage_share"
@@ -56,8 +70,12 @@ def metric(key: str, n: int = 3) -> Metric:
     return next(m for m in _metrics(n) if m.key == key)
 
 
-def metrics(n: int = 3, has_population: bool = True) -> list[Metric]:
-    return [m for m in _metrics(n) if has_population or not m.needs_population]
+def metrics(n: int = 3, has_population: bool = True, has_indicators: bool = True) -> list[Metric]:
+    return [m for m in _metrics(n) if (has_population or not m.needs_population)
+            and (has_indicators or m.source != "indicators")]
+
+
+INDICATOR_METRICS = [m.key for m in _metrics(3) if m.source == "indicators"]
 
 
 DEFINITIONS = {
@@ -69,4 +87,8 @@ DEFINITIONS = {
                     f"市区町村しか含まないときは「{NOT_COMPUTED}」（人口が空欄の市区町村は分子・分母から除く）。",
     "プールのカバー率": "人材が1人以上割り当てられた不足自治体数 ÷ 不足自治体数。",
     "進捗": "マイルストーンに到達した都道府県数（47のうち）。期限は令和7年度末（2026-03-31）。",
+    "自治体DXの取組の割合": "デジタル庁の自治体DXダッシュボードの表で「実施」の市区町村数 ÷ 実施・未実施と答えた市区町村数。"
+                         "調査無しは分母に含めない。職員数の基準日以前で最も新しい表の基準日の値を使い、図に両方の基準日を示す。",
+    "最も支援が必要な市区町村": "DX担当職員が基準人数以下、かつ外部人材活用が未実施、かつ全庁的な体制構築が未実施の市区町村。"
+                           "職員数が未回答、または指標が調査無しの市区町村は含めない。",
 }

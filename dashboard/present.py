@@ -55,7 +55,7 @@ def render(ctx) -> None:
 
     for notice in st.session_state.pop("_notices", []):
         st.caption(notice)
-    if ctx.is_sample:
+    if decks.slide_is_sample(slide, deck.is_sample):
         st.markdown(f":orange[**{SAMPLE_NOTICE}**]　実在の自治体の状況ではありません")
     _body(deck, slide)
     st.caption(caption_md(slide.source))

@@ -19,8 +19,8 @@ from dashboard import formats, geo, tables
 from dashboard.charts import national as national_charts
 from dashboard.charts import slides as charts
 from dashboard.formats import date_label
-from dashboard.metrics import DEFINITIONS, NOT_COMPUTED, metric
-from dashboard.notes import source_text
+from dashboard.metrics import DEFINITIONS, NOT_COMPUTED, Metric, metric
+from dashboard.notes import SourceText, source_text
 from dashboard.queries import common, summary
 from dashboard.queries import national as national_q
 from dashboard.queries import slides as q
@@ -44,7 +44,7 @@ class Slide:
     title: str  # the question the slide answers
     kind: str  # title | kpis | chart | table | sources
     date: dt.date
-    source: str  # 出典・基準日 (and the sample notice) as plain text
+    source: SourceText  # 出典・基準日 (and the sample notice when this slide's figures are synthetic)
     figure: Callable[[], go.Figure] | None = None
     kpis: tuple[Kpi, ...] = ()
     table: pd.DataFrame | None = None
@@ -65,6 +65,14 @@ class Deck:
         return [s.title for s in self.slides]
 
 
+def slide_is_sample(slide: Slide, deck_is_sample: bool) -> bool:
+    """Whether a slide carries the sample notice: a chart, KPI or table slide when its own
+    figures are synthetic; the title and sources slides when any figure of the deck is."""
+    if slide.kind in ("title", "sources"):
+        return deck_is_sample
+    return getattr(slide.source, "is_sample", deck_is_sample)
+
+
 # Per metric: the question the map answers, and the ranking's question and direction (True = high first).
 MAP_QUESTIONS = {
     "shortage_share": "DX担当職員{n}人以下の自治体はどこに多いか",
@@ -73,6 +81,9 @@ MAP_QUESTIONS = {
     "staff_per_10k": "人口あたりのDX担当職員が少ないのはどこか",
     "pool_per_shortage": "不足自治体に対して人材プールが厚いのはどこか",
     "shortage_share_change": "不足自治体の割合はどこで増えたか（前回比）",
+    "ext_talent_share": "外部人材を活用している市区町村はどこに多いか",
+    "cio_aide_share": "CIO補佐官等を任命した市区町村はどこに多いか",
+    "org_wide_share": "全庁的なDX推進体制を構築した市区町村はどこに多いか",
 }
 RANK_QUESTIONS = {
     "shortage_share": ("不足自治体（{n}人以下）の割合が高い都道府県はどこか", True),
@@ -81,15 +92,30 @@ RANK_QUESTIONS = {
     "staff_per_10k": ("人口1万人あたりの職員数が少ない都道府県はどこか", False),
     "pool_per_shortage": ("不足自治体1団体あたりの人材プールが薄い都道府県はどこか", False),
     "shortage_share_change": ("不足自治体の割合が前回より増えた都道府県はどこか", True),
+    "ext_talent_share": ("外部人材を活用している市区町村の割合が低い都道府県はどこか", False),
+    "cio_aide_share": ("CIO補佐官等を任命した市区町村の割合が低い都道府県はどこか", False),
+    "org_wide_share": ("全庁的な体制を構築した市区町村の割合が低い都道府県はどこか", False),
 }
 
 
+def metric_kinds(m: Metric) -> tuple[str, ...]:
+    """The sources a metric's figures come from (what its 出典 cites)."""
+    if m.source == "indicators":
+        return ("indicators",)
+    if m.key == "pool_per_shortage":
+        return ("survey", "roster")
+    if m.needs_population:
+        return ("survey", "population")
+    return ("survey",)
+
+
+def metric_source(v: str, m: Metric, date: dt.date, *, on_map: bool = False) -> SourceText:
+    """The 出典 of a prefecture map (on_map: with its outlines) or ranking of metric m."""
+    kinds = metric_kinds(m) + (("prefecture_boundaries",) if on_map else ())
+    return source_text(v, kinds, date, m.definition)
+
+
 # -- Figures shared by the pages, the CLI, presentation mode and the deck -----------------
-
-def _sources_of(m) -> tuple[str, ...]:
-    """The inputs a metric is computed from (per capita: the population file too)."""
-    return ("survey", "population") if m.needs_population else ("survey",)
-
 
 def _shown(v: str, view: ViewState, as_of: dt.date) -> pd.DataFrame:
     df = summary.by_prefecture(v, view.date, view.n, as_of)
@@ -188,20 +214,20 @@ def _pref_row(v: str, view: ViewState, pref: str, as_of: dt.date) -> dict:
 # -- Decks ---------------------------------------------------------------------------------
 
 def _sources_slide(v: str, view: ViewState, as_of: dt.date, is_sample: bool, scope: str) -> Slide:
-    kinds = ["survey", "roster", "status"]
+    kinds = ["survey", "roster", "status", "indicators"]
     if common.has_municipal_boundaries(v):
         kinds.append("boundaries")
     if common.has_population(v):
         kinds.append("population")
     lines = [
-        source_text(v, tuple(kinds), view.date, None, False),
+        source_text(v, tuple(kinds), view.date, None),
         f"対象：{scope}。不足の基準：DX担当職員{view.n}人以下。人材プール・アクセラレータ・体制構築の進捗は {as_of} 時点。",
         *(f"{k}：{text}" for k, text in DEFINITIONS.items()),
     ]
     if is_sample:
         lines.insert(0, f"{formats.SAMPLE_NOTICE}：この資料の数値は公表値に合わせて作った架空のデータで、実在の自治体の状況ではありません。")
     return Slide("sources", "出典と定義", "sources", view.date,
-                 source_text(v, ("survey",), view.date, None, is_sample), lines=tuple(lines))
+                 source_text(v, ("survey",), view.date), lines=tuple(lines))
 
 
 def national_kpis(nat: dict, n: int) -> tuple[Kpi, ...]:
@@ -238,7 +264,7 @@ def national_deck(v: str, view: ViewState, as_of: dt.date, is_sample: bool) -> D
     kpi_def = f"不足＝DX担当職員{n}人以下、割合の分母は回答した市区町村。体制・アクセラレータは {as_of} 時点"
 
     def src(kinds, definition=None):
-        return source_text(v, kinds, date, definition, is_sample)
+        return source_text(v, kinds, date, definition)
 
     rank_q, _ = RANK_QUESTIONS[m.key]
     slides = [
@@ -247,8 +273,8 @@ def national_deck(v: str, view: ViewState, as_of: dt.date, is_sample: bool) -> D
         Slide("kpis", f"DX担当職員が{n}人以下の市区町村はいくつあるか", "kpis", date,
               src(("survey", "status", "roster"), kpi_def), kpis=national_kpis(nat, n)),
         Slide("map", MAP_QUESTIONS[m.key].format(n=n) + ("" if scope == "全国" else f"（{scope}）"), "chart", date,
-              src(_sources_of(m), m.definition), figure=lambda: national_map(v, view, as_of)),
-        Slide("ranked", rank_q.format(n=n), "chart", date, src(_sources_of(m), m.definition),
+              metric_source(v, m, date, on_map=True), figure=lambda: national_map(v, view, as_of)),
+        Slide("ranked", rank_q.format(n=n), "chart", date, metric_source(v, m, date),
               figure=lambda: national_ranked_columns(v, view, as_of)),
         Slide("trend", f"不足自治体（{n}人以下）の割合は調査のたびにどう変わったか", "chart", date,
               src(("survey",), metric("shortage_share", n).definition),
@@ -319,7 +345,7 @@ def prefecture_deck(v: str, view: ViewState, pref: str, as_of: dt.date, is_sampl
     view = view.with_(pref=pref)
 
     def src(kinds, definition=None):
-        return source_text(v, kinds, date, definition, is_sample)
+        return source_text(v, kinds, date, definition)
 
     short_def = metric("shortage_share", n).definition
     map_fig_points = not common.has_municipal_boundaries(v)
@@ -365,7 +391,7 @@ def deck_for(v: str, view: ViewState, as_of: dt.date, is_sample: bool) -> Deck:
 class PageChart:
     figure: go.Figure
     title: str  # printed on the PNG
-    caption: str  # 出典・基準日・定義 (+ sample notice): the caption on the page, the PNG footer
+    caption: SourceText  # 出典・基準日・定義 (+ sample notice): the caption on the page, the PNG footer
     png_name: str
 
 
@@ -382,17 +408,17 @@ def page_chart(page: str, which: str, v: str, view: ViewState, as_of: dt.date, i
     m = metric(view.metric, view.n)
     if page == "national" and which == "map":
         return PageChart(national_map(v, view, as_of), f"{m.label}（都道府県別）",
-                         source_text(v, _sources_of(m), view.date, m.definition, is_sample),
+                         metric_source(v, m, view.date, on_map=True),
                          f"national_map_{view.metric}_{view.date}.png")
     if page == "national" and which == "municipalities":
         fig, _ = municipality_map(v, view)
         return PageChart(fig, f"市区町村別のDX担当職員数（{view.region or '全国'}）",
                          source_text(v, ("survey", "boundaries"), view.date,
-                                     "色はDX担当職員数の区分。未回答は灰色で、0人とはみなしません", is_sample),
+                                     "色はDX担当職員数の区分。未回答は灰色で、0人とはみなしません"),
                          f"national_municipalities_{view.date}.png")
     if page == "national" and which == "ranked":
         return PageChart(national_ranked(v, view, as_of, order), f"都道府県の順位：{m.label}",
-                         source_text(v, _sources_of(m), view.date, m.definition, is_sample),
+                         metric_source(v, m, view.date),
                          f"national_ranking_{view.metric}_{view.date}.png")
     if page not in PAGE_CHARTS or which not in PAGE_CHARTS[page]:
         raise KeyError(f"{page}/{which}")

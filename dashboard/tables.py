@@ -28,10 +28,46 @@ def national_table(df: pd.DataFrame, n: int, has_population: bool = False) -> pd
         "前回比（団体）": df.shortage_change,
         "人材プール（人）": df.pool_talent,
         "プールのカバー率(%)": (df.coverage * 100).round(1),
+        # Digital Agency indicators (real) on their own base date: see the notes of the download.
+        "外部人材活用の割合(%)": (df.ext_talent_share * 100).round(1),
+        "CIO補佐官等を任命した割合(%)": (df.cio_aide_share * 100).round(1),
+        "全庁的な体制を構築した割合(%)": (df.org_wide_share * 100).round(1),
     }).reset_index(drop=True)
     if has_population:
         out.insert(out.columns.get_loc("職員数の中央値") + 1, "人口1万人あたり職員数", per_capita(df.staff_per_10k))
     return out
+
+
+def indicator_table(df: pd.DataFrame, key: str, label: str) -> pd.DataFrame:
+    """One Digital Agency indicator by prefecture (summary.by_prefecture rows): real figures only."""
+    return pd.DataFrame({
+        "都道府県コード": df.prefecture_code, "都道府県": df.name, "地方": df.region,
+        "実施": df[f"{key}_done"], "回答（実施・未実施）": df[f"{key}_answered"],
+        f"{label}(%)": (df[key] * 100).round(1),
+    }).reset_index(drop=True)
+
+
+def need_table(munis: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The municipalities most in need (dashboard.queries.indicators.most_in_need rows with need)."""
+    d = munis[munis.need]
+
+    def yes_no(x):
+        return "調査無し" if x is None or pd.isna(x) else ("実施" if x else "未実施")
+
+    return pd.DataFrame({
+        "団体コード": d.lg_code, "都道府県": d.pref_name, "市区町村": d.name, "区分": d.kind,
+        f"DX担当職員数（{n}人以下）": d.dx_staff,
+        "外部人材活用": [yes_no(x) for x in d.ext_talent], "全庁的な体制構築": [yes_no(x) for x in d.org_wide],
+    }).reset_index(drop=True)
+
+
+def need_prefecture_table(by_pref: pd.DataFrame) -> pd.DataFrame:
+    """Counts by prefecture (dashboard.queries.indicators.need_by_prefecture rows)."""
+    return pd.DataFrame({
+        "都道府県コード": by_pref.prefecture_code, "都道府県": by_pref.name, "地方": by_pref.region,
+        "市区町村数": by_pref.municipalities, "判定できた市区町村": by_pref.judged,
+        "最も支援が必要": by_pref.need, "その割合(%)": (by_pref.need_share * 100).round(1),
+    }).reset_index(drop=True)
 
 
 def prefecture_table(df: pd.DataFrame, roles: list[str], date, prev, n: int, has_population: bool) -> pd.DataFrame:

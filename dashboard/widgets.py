@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import png
 from dashboard.charts.style import PLOTLY_CONFIG
 from dashboard.exports import XLSX_MIME, csv_bytes, xlsx_bytes
-from dashboard.notes import caption_md
+from dashboard.notes import SourceText, caption_md
 
 
 def kpi(col, label: str, value: str, note: str | None = None, change: bool = False, help: str | None = None) -> None:
@@ -20,13 +20,14 @@ def source_caption(text: str) -> None:
     st.caption(caption_md(text))
 
 
-def chart(fig, key: str, caption: str, png_name: str, ctx_is_sample: bool, *, title: str | None = None,
+def chart(fig, key: str, caption: SourceText, png_name: str, *, title: str | None = None,
           png_width: int = png.DEFAULT_WIDTH, png_height: int | None = None, **plotly_kwargs):
     """A chart as every page shows it: the figure (offline config), its 出典・定義 caption, and a PNG
     download drawn only when clicked (footer: 出典, 基準日, and the sample notice when it applies).
 
-    caption: the source_text(...) of the chart; title: the heading printed on the PNG (the page's
-    subheader); plotly_kwargs go to st.plotly_chart (on_select=..., selection_mode=...).
+    caption: the source_text(...) of the chart, which knows whether the chart uses synthetic data;
+    title: the heading printed on the PNG (the page's subheader); plotly_kwargs go to
+    st.plotly_chart (on_select=..., selection_mode=...).
     Returns what st.plotly_chart returns (the selection event when on_select is set).
     """
     event = st.plotly_chart(fig, config=PLOTLY_CONFIG, key=key, **plotly_kwargs)
@@ -35,7 +36,7 @@ def chart(fig, key: str, caption: str, png_name: str, ctx_is_sample: bool, *, ti
     if not ok:
         st.caption(reason)
         return event
-    footer = png.footer_text(caption, ctx_is_sample)
+    footer = png.footer_text(caption, caption.is_sample)
     name = png_name if png_name.endswith(".png") else f"{png_name}.png"
     st.download_button(
         "PNG", data=lambda: png.render(fig, footer=footer, title=title, width=png_width, height=png_height),

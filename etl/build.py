@@ -1,24 +1,34 @@
-"""Build a whole warehouse from a folder of inputs (by default the committed sample)."""
+"""Build a whole warehouse from folders of inputs: by default the real public files (data/public)
+and the synthetic sample (data/sample), through the same validation and load code as the CLI."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from etl.report import Report
+from etl.citations import MANIFEST, read_manifest
+from etl.report import FileRejected, Report
 from etl.validate import validate
-from etl.warehouse import SAMPLE_MARKER, apply_report, person_salt, publish, raw_dir
+from etl.warehouse import DATA_DIR, SAMPLE_DIR, SAMPLE_MARKER, apply_report, person_salt, publish, raw_dir
 
-# Which files of an inputs folder are which kind, loaded in this order.
+PUBLIC_DIR = DATA_DIR / "public"
+DEFAULT_INPUTS = (PUBLIC_DIR, SAMPLE_DIR)  # real first; only staff counts, rosters and progress are synthetic
+
+# Which files of an inputs folder are which kind, loaded in this order (a folder with a
+# manifest.json, such as data/public, lists its files and kinds there instead).
 LAYOUT = (
     ("survey", ("mic_kobetsu_*.xlsx", "survey_*.xlsx", "survey_*.csv")),
     ("roster", ("roster/*.csv", "roster/*.xlsx", "roster_*.csv")),
     ("status", ("status*.csv", "status*.xlsx")),
     ("population", ("population*.csv",)),
     ("boundaries", ("boundaries*.topojson", "boundaries*.geojson")),
+    ("indicators", ("indicators*.csv",)),
 )
 
 
 def input_files(inputs: Path) -> list[tuple[str, Path]]:
+    if (inputs / MANIFEST).is_file():
+        return [(f.kind, inputs / f.file) for f in read_manifest(inputs)]
     out = []
     for kind, patterns in LAYOUT:
         files = sorted({p for pat in patterns for p in inputs.glob(pat)})
@@ -26,17 +36,33 @@ def input_files(inputs: Path) -> list[tuple[str, Path]]:
     return out
 
 
-def build(db_path: Path, inputs: Path) -> tuple[bool, list[Report]]:
-    """Validate every input first; publish a new warehouse only if all of them pass."""
+def _validate(kind: str, path: Path, salt: str, manifest_sha: str | None) -> Report:
+    if not path.is_file():
+        return Report(kind, path.name, issues=[FileRejected(f"{MANIFEST} にあるファイル「{path.name}」がありません").issue])
+    report = validate(kind, path, salt=salt)
+    if manifest_sha and report.sha256 != manifest_sha:  # its citation would no longer be true
+        report.error(f"ファイルの中身が {MANIFEST} の sha256 と違います。公開ファイルを差し替えたなら、"
+                     f"{MANIFEST} の sha256 と出典を更新してください")
+    return report
+
+
+def build(db_path: Path, inputs: Path | Sequence[Path] = DEFAULT_INPUTS) -> tuple[bool, list[Report]]:
+    """Validate every input first; publish a new warehouse only if all of them pass.
+    A folder holding the SAMPLE_MARKER file is synthetic: its loads are flagged is_sample."""
+    folders = [Path(inputs)] if isinstance(inputs, str | Path) else [Path(p) for p in inputs]
     salt = person_salt(db_path)
-    files = input_files(inputs)
-    reports = [validate(kind, path, salt=salt) for kind, path in files]
+    files = []  # (kind, path, is_sample)
+    shas: dict[Path, str] = {}
+    for folder in folders:
+        is_sample = (folder / SAMPLE_MARKER).exists()
+        files += [(kind, path, is_sample) for kind, path in input_files(folder)]
+        shas.update({folder / f.file: f.sha256 for f in read_manifest(folder)})
+    reports = [_validate(kind, path, salt, shas.get(path)) for kind, path, _ in files]
     if not all(r.ok for r in reports):
         return False, reports
-    is_sample = (inputs / SAMPLE_MARKER).exists()
 
     def change(con):
-        for (_, path), report in zip(files, reports, strict=True):
+        for (_, path, is_sample), report in zip(files, reports, strict=True):
             apply_report(con, report, path, loaded_by="build", is_sample=is_sample, archive_to=raw_dir(db_path))
 
     publish(db_path, change, fresh=True)

@@ -11,22 +11,25 @@ import urllib.request
 from pathlib import Path
 
 from etl import validate as validate_module
-from etl.build import build
+from etl.build import DEFAULT_INPUTS, build
+from etl.citations import citation_for
 from etl.dates import DateError
 from etl.report import Report
 from etl.resolve import ResolveError, resolver
 from etl.survey import parse_base_date_arg
 from etl.validate import KINDS, validate
-from etl.versions import VersionError, VersionNotFound, list_versions, rollback, versions_dir
+from etl.versions import VersionError, VersionNotFound, current_schema_version, list_versions, rollback, versions_dir
 from etl.warehouse import (
     DEFAULT_DB,
-    SAMPLE_DIR,
+    SCHEMA_VERSION,
+    UPGRADABLE_SCHEMAS,
     PublishError,
     history,
     load_file,
     person_salt,
     report_scope,
     scope_text,
+    upgrade,
 )
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -42,9 +45,10 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m etl", description="DX人材ギャップ倉庫（DuckDB）を作る・更新する")
     sub = p.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="参照データとサンプル（または指定フォルダ）から倉庫を作り直す")
+    b = sub.add_parser("build", help="公開データ（data/public）とサンプル（data/sample）、または指定フォルダから倉庫を作り直す")
     b.add_argument("--db", type=Path, default=DEFAULT_DB)
-    b.add_argument("--inputs", type=Path, default=SAMPLE_DIR, help="入力ファイルのフォルダ（既定: data/sample）")
+    b.add_argument("--inputs", type=Path, action="append",
+                   help="入力ファイルのフォルダ（何度でも指定可。既定: data/public と data/sample）")
     b.add_argument("--if-missing", action="store_true", help="倉庫が既にあれば何もしない")
     for name, help_text in (("load", "ファイルを検証して倉庫に取り込む"), ("validate", "検証だけ行う（倉庫は変えない）")):
         s = sub.add_parser(name, help=help_text)
@@ -56,6 +60,13 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--report-csv", type=Path, help="エラー・警告を CSV（UTF-8 BOM）に書き出す")
         if name == "load":
             s.add_argument("--loaded-by", default="cli", help="履歴に残す実行者ラベル")
+            g = s.add_argument_group("出典（画面・出力の「出典」に表示。省略時は種類ごとの既定、同梱の公開ファイルならその出典）")
+            g.add_argument("--publisher", help="発行者（例: 総務省）")
+            g.add_argument("--source", help="資料名（例: 地方公共団体における行政情報化の推進状況調査）")
+            g.add_argument("--source-date", help="資料の公表・更新日 YYYY-MM-DD")
+            g.add_argument("--source-note", help="元の調査・加工の注記（例: 令和6年度調査）")
+            g.add_argument("--credit", help="クレジット表示（利用規約が求める出典の文）")
+            g.add_argument("--licence", help="利用条件（例: CC BY 4.0）")
     h = sub.add_parser("history", help="取り込み履歴を表示する")
     h.add_argument("--db", type=Path, default=DEFAULT_DB)
     v = sub.add_parser("versions", help="保存されている倉庫の版（戻し先）を一覧する")
@@ -111,13 +122,24 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args) -> int:
     if args.command == "build":
         if args.if_missing and args.db.exists():
-            print(f"倉庫は既にあります: {args.db}")
-            return EXIT_OK
-        if not args.inputs.is_dir():
-            print(f"入力フォルダがありません: {args.inputs}", file=sys.stderr)
+            schema = current_schema_version(args.db)
+            if schema == SCHEMA_VERSION:
+                print(f"倉庫は既にあります: {args.db}")
+                return EXIT_OK
+            if schema in UPGRADABLE_SCHEMAS:  # keep what was loaded: new columns and tables only
+                upgrade(args.db)
+                print(f"倉庫 {args.db} を新しい形式（schema_version={SCHEMA_VERSION}）に更新しました。取り込み済みのデータは"
+                      "そのままです（公開データ data/public を入れるには `python -m etl build` で作り直してください）")
+                return EXIT_OK
+            print(f"倉庫 {args.db} は読めないか扱えない形式（schema_version={schema}）のため作り直します"
+                  "（以前の状態は版として残ります）")
+        inputs = args.inputs or list(DEFAULT_INPUTS)
+        missing = [str(d) for d in inputs if not d.is_dir()]
+        if missing:
+            print(f"入力フォルダがありません: {'、'.join(missing)}", file=sys.stderr)
             return EXIT_USAGE
         args.db.parent.mkdir(parents=True, exist_ok=True)
-        ok, reports = build(args.db, args.inputs)
+        ok, reports = build(args.db, inputs)
         for r in reports:
             if not r.ok or r.warnings:
                 _print_report(r, sys.stdout if r.ok else sys.stderr)
@@ -144,6 +166,11 @@ def _run(args) -> int:
         print(f"使い方の誤り: --base-date: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
+        given = _given_citation(args)
+    except ValueError:
+        print(f"使い方の誤り: --source-date: 「{args.source_date}」は YYYY-MM-DD の日付ではありません", file=sys.stderr)
+        return EXIT_USAGE
+    try:
         if args.prefecture:
             resolver().prefecture(args.prefecture)
     except ResolveError as exc:
@@ -162,12 +189,15 @@ def _run(args) -> int:
     report = validate(args.kind, path, salt=salt, base_date=base_date, prefecture=args.prefecture)
     if args.report_csv:
         args.report_csv.write_bytes(report.issues_csv())
+    citation = citation_for(args.kind, path, sha256=report.sha256, given=given) if report.sha256 else None
     _print_report(report, sys.stdout if report.ok else sys.stderr)
+    if citation is not None and report.ok:
+        print(f"出典（画面に表示）: {citation.text(_single_base_date(report))}")
     if args.command == "validate":
         print("検証のみ（倉庫は変更していません）: " + ("取り込めます" if report.ok else "取り込めません"))
         return EXIT_OK if report.ok else EXIT_REJECTED
     args.db.parent.mkdir(parents=True, exist_ok=True)
-    result = load_file(args.db, report, path, loaded_by=args.loaded_by)
+    result = load_file(args.db, report, path, loaded_by=args.loaded_by, citation=citation)
     if result.reason:  # a valid file that is still not loaded (the same file, loaded with another scope)
         print(f"エラー: {result.reason}", file=sys.stderr)
     message = {
@@ -178,6 +208,24 @@ def _run(args) -> int:
     }[result.status]
     print(message, file=sys.stderr if result.status == "rejected" else sys.stdout)
     return result.exit_code
+
+
+def _single_base_date(report: Report):
+    frame = next(iter(report.tables.values()), None)
+    if frame is None or "base_date" not in frame or frame.base_date.nunique() != 1:
+        return None
+    return frame.base_date.iloc[0]
+
+
+def _given_citation(args) -> dict[str, object]:
+    """The citation fields given on the command line (load only); ValueError for a bad date."""
+    if args.command != "load":
+        return {}
+    return {k: v for k, v in {
+        "publisher": args.publisher, "title": args.source, "note": args.source_note, "credit": args.credit,
+        "licence": args.licence,
+        "updated": parse_base_date_arg(args.source_date) if args.source_date else None,
+    }.items() if v}
 
 
 def _run_versions(args) -> int:

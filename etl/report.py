@@ -18,6 +18,7 @@ KIND_LABELS = {
     "status": "体制構築の進捗",
     "population": "人口",
     "boundaries": "境界",
+    "indicators": "自治体DXの取組状況",
 }
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from etl import readers
 from etl.boundaries import validate_boundaries
+from etl.citations import recognise
+from etl.indicators import validate_indicators
 from etl.population import validate_population
 from etl.report import FileRejected, Report
 from etl.resolve import resolver
@@ -18,7 +20,7 @@ from etl.warehouse import sha256_file
 
 log = logging.getLogger("etl")
 
-KINDS = ("survey", "roster", "status", "population", "boundaries")
+KINDS = ("survey", "roster", "status", "population", "boundaries", "indicators")
 MAX_FILE_BYTES = 100 * 1024 * 1024  # larger files are rejected before parsing
 EXTENSIONS = {
     "survey": (".xlsx", ".xlsm", ".csv", ".tsv", ".txt"),
@@ -26,6 +28,7 @@ EXTENSIONS = {
     "status": (".xlsx", ".xlsm", ".csv", ".tsv", ".txt"),
     "population": (".xlsx", ".csv", ".txt"),
     "boundaries": (".topojson", ".geojson", ".json"),
+    "indicators": (".csv", ".tsv", ".txt"),
 }
 
 
@@ -64,6 +67,11 @@ def _validate_kind(kind, path, res, salt, base_date, prefecture, today) -> Repor
         return validate_status(path, res, today=today)
     if kind == "population":
         return validate_population(path, res)
+    if kind == "indicators":
+        public = None if base_date else recognise(path, kind)
+        return validate_indicators(
+            path, res, base_date or (public.base_date if public else None),
+            "--base-date" if base_date else "公開ファイルの基準日" if public and public.base_date else None, today=today)
     return validate_boundaries(path, res)
 
 

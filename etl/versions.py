@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl.warehouse import SCHEMA_VERSION, publish, run, scalar, sha256_file
+from etl.warehouse import SCHEMA_VERSION, UPGRADABLE_SCHEMAS, insert_load_log, publish, run, scalar, sha256_file
 
 SUFFIX = ".duckdb"
 _ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,80}")
@@ -135,6 +135,15 @@ def current_version_id(db_path: Path) -> str | None:
         return None
 
 
+def current_schema_version(db_path: Path) -> str | None:
+    """meta.schema_version of the warehouse file, or None (unreadable)."""
+    try:
+        with _read_only(db_path) as con:
+            return scalar(con, "SELECT value FROM meta WHERE key = 'schema_version'")
+    except (duckdb.Error, OSError):
+        return None
+
+
 def restored_from(db_path: Path) -> str | None:
     """The version the current warehouse is a rollback to, if its last action was a rollback."""
     try:
@@ -188,8 +197,9 @@ def _check_restorable(path: Path) -> None:
             scalar(con, "SELECT count(*) FROM staff_survey")
     except (duckdb.Error, OSError) as exc:
         raise VersionError(f"版「{path.stem}」のファイルを開けません（{type(exc).__name__}）。戻せません") from exc
-    if schema != SCHEMA_VERSION:
-        raise VersionError(f"版「{path.stem}」は形式が古いため（schema_version={schema}）戻せません")
+    if schema != SCHEMA_VERSION and schema not in UPGRADABLE_SCHEMAS:
+        raise VersionError(f"版「{path.stem}」はこのプログラムが扱えない形式のため（schema_version={schema}、"
+                           f"扱える形式 {'、'.join((*UPGRADABLE_SCHEMAS, SCHEMA_VERSION))}）戻せません")
 
 
 # -- rollback ---------------------------------------------------------------------------
@@ -218,9 +228,11 @@ def rollback(db_path: Path, version_id: str, *, loaded_by: str = "cli") -> Rollb
                 con.append("load_log", gone, by_name=True)
         # source ids stay unique across every state, so a source id always names one load
         source_id = scalar(con, "SELECT coalesce(max(source_id), 0) + 1 FROM load_log")
-        run(con, "INSERT INTO load_log VALUES (?, 'rollback', ?, ?, 0, 0, 0, 0, ?, ?, 'loaded', ?, false, ?)",
-            [source_id, f"{version_id}{SUFFIX}", version_sha, dt.datetime.now(), loaded_by,
-             f"版 {version_id} に戻しました（取り消した取り込み・操作 {undone} 件）", str(path)])
+        insert_load_log(con, source_id=source_id, kind="rollback", file_name=f"{version_id}{SUFFIX}",
+                        sha256=version_sha, rows_read=0, rows_loaded=0, rows_rejected=0, warnings=0,
+                        loaded_at=dt.datetime.now(), loaded_by=loaded_by, status="loaded",
+                        scope=f"版 {version_id} に戻しました（取り消した取り込み・操作 {undone} 件）",
+                        is_sample=False, archive_path=str(path))
         return source_id
 
     source_id = publish(db_path, change, base=path)

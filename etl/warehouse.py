@@ -26,10 +26,14 @@ import duckdb
 import pandas as pd
 
 from etl import reference
+from etl.citations import Citation, citation_for
 from etl.report import Report
 
 SQL_DIR = Path(__file__).parent / "sql"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: load_log citation columns, dx_indicators (00_schema.sql)
+# Older schemas that ensure_schema upgrades in place (new columns and tables only), so a kept
+# version from before can still be restored; anything else is refused.
+UPGRADABLE_SCHEMAS = ("1",)
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB = DATA_DIR / "warehouse.duckdb"
 SAMPLE_DIR = DATA_DIR / "sample"
@@ -41,6 +45,8 @@ RAW_TABLES = {
     "dx_system_status": "raw_dx_system_status",
     "population": "raw_population",
     "boundaries": "raw_boundaries",
+    "dx_indicators": "raw_dx_indicators",
+    "dx_indicators_prefecture": "raw_dx_indicators_prefecture",
 }
 T = TypeVar("T")
 
@@ -197,7 +203,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         _insert(con, "ref_prefectures", reference.prefectures())
         _insert(con, "ref_municipalities", reference.municipalities())
         _insert(con, "ref_designated_wards", reference.designated_wards())
-        _set_meta(con, schema_version=SCHEMA_VERSION, is_sample="false")
+        _set_meta(con, is_sample="false")
+    _set_meta(con, schema_version=SCHEMA_VERSION)  # the statements above bring an older file up to date
 
 
 def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:
@@ -345,23 +352,30 @@ def version_before(db_path: Path, source_id: int) -> str | None:
     return best[1] if best else None
 
 
+def insert_load_log(con: duckdb.DuckDBPyConnection, **row: object) -> None:
+    """One load_log row, by column name (the table gains columns over schema versions)."""
+    con.append("load_log", pd.DataFrame([row]), by_name=True)
+
+
 def apply_report(con: duckdb.DuckDBPyConnection, report: Report, path: Path, *, loaded_by: str,
-                 is_sample: bool, archive_to: Path | None) -> int:
-    """Insert an accepted report's rows as one new source; returns its source_id."""
+                 is_sample: bool, archive_to: Path | None, citation: Citation | None = None) -> int:
+    """Insert an accepted report's rows as one new source; returns its source_id.
+    citation: where the figures come from (default: etl.citations.citation_for)."""
     source_id = scalar(con, "SELECT coalesce(max(source_id), 0) + 1 FROM load_log")
+    if citation is None:
+        citation = citation_for(report.kind, path, sha256=report.sha256, is_sample=is_sample)
     archive_path = None
     if archive_to is not None:
         archive_path = archive_file(path, report.sha256, archive_to)
     for name, frame in report.tables.items():
         _insert(con, RAW_TABLES[name], frame, source_id=source_id)
     scope = "; ".join(f"{k}: {v}" for k, v in report.detail.items())
-    run(
-        con,
-        "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?)",
-        [source_id, report.kind, report.file_name, report.sha256, report.rows_read, report.rows_loaded,
-         report.rows_rejected, len(report.warnings), dt.datetime.now(), loaded_by, scope, is_sample,
-         str(archive_path) if archive_path else None],
-    )
+    insert_load_log(
+        con, source_id=source_id, kind=report.kind, file_name=report.file_name, sha256=report.sha256,
+        rows_read=report.rows_read, rows_loaded=report.rows_loaded, rows_rejected=report.rows_rejected,
+        warnings=len(report.warnings), loaded_at=dt.datetime.now(), loaded_by=loaded_by, status="loaded",
+        scope=scope, is_sample=is_sample, archive_path=str(archive_path) if archive_path else None,
+        **citation.columns())
     issues = report.issues_frame().drop(columns="file_name").rename(columns={"row": "row_number", "column": "column_name"})
     _insert(con, "reject_log", issues, source_id=source_id)
     return source_id
@@ -392,7 +406,7 @@ def archive_file(path: Path, sha: str, directory: Path) -> Path:
 
 
 def load_file(db_path: Path, report: Report, path: Path, *, loaded_by: str = "cli",
-              is_sample: bool = False) -> LoadResult:
+              is_sample: bool = False, citation: Citation | None = None) -> LoadResult:
     """Publish one validated file: all of it, or (with any error) nothing. A file already loaded
     with the same scope is not loaded again; the check runs under the writer lock, so two
     simultaneous loads of one file publish once."""
@@ -406,11 +420,17 @@ def load_file(db_path: Path, report: Report, path: Path, *, loaded_by: str = "cl
 
     try:
         source_id = publish(db_path, lambda con: apply_report(
-            con, report, path, loaded_by=loaded_by, is_sample=is_sample, archive_to=raw_dir(db_path)),
-            precheck=precheck)
+            con, report, path, loaded_by=loaded_by, is_sample=is_sample, archive_to=raw_dir(db_path),
+            citation=citation), precheck=precheck)
     except _Decided as decided:
         return decided.result
     return LoadResult("loaded", report, source_id)
+
+
+def upgrade(db_path: Path) -> None:
+    """Bring a warehouse of an older schema up to date in place (publish adds the new columns
+    and tables and rebuilds the marts), keeping every load; the old state stays a version."""
+    publish(db_path, lambda con: None)
 
 
 def history(db_path: Path) -> pd.DataFrame:

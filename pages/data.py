@@ -11,7 +11,7 @@ from dashboard.exports import csv_bytes
 from dashboard.formats import SAMPLE_NOTICE, date_label
 from dashboard.frame import page_setup
 from dashboard.metrics import DEFINITIONS, metrics
-from dashboard.notes import LICENCE, caption_md, escape_md, source_text
+from dashboard.notes import escape_md, sample_kinds, source_text
 from dashboard.queries import data as q
 from dashboard.widgets import kpi, source_caption
 from etl.report import KIND_LABELS
@@ -89,6 +89,10 @@ else:
     if kind == "survey":
         base_date = c2.date_input("調査基準日（空欄ならファイルの表題・シート名・ファイル名から読み取ります）", value=None,
                                   min_value=dt.date(2000, 1, 1), max_value=ctx.as_of, format="YYYY-MM-DD", key="up_base_date")
+    elif kind == "indicators":
+        base_date = c2.date_input("基準日（空欄なら 2023-04-01。2024年7月12日更新の表＝令和5年度調査の基準日）", value=None,
+                                  min_value=dt.date(2000, 1, 1), max_value=ctx.as_of, format="YYYY-MM-DD",
+                                  key="up_ind_base_date")
     elif kind == "roster":
         names = dict(zip(ctx.prefectures.prefecture_code, ctx.prefectures.name, strict=True))
         prefecture = c2.selectbox("都道府県（空欄ならファイルの内容・ファイル名から判断します）", ["", *names],
@@ -135,12 +139,23 @@ else:
                     st.caption(f"先頭 {admin.PREVIEW_ROWS:,} 行を表示しています。")
                 st.dataframe(frame.head(admin.PREVIEW_ROWS), hide_index=True, width="stretch")
 
+        with st.expander("出典（画面・出力の「出典」に表示します）", expanded=False):
+            st.caption("空欄なら、同梱の公開ファイルと同じ内容ならその出典、それ以外は種類ごとの既定を使います。"
+                       "ファイル名は出典として表示しません。")
+            s1, s2 = st.columns(2)
+            given = {"publisher": s1.text_input("発行者（例：総務省）", max_chars=80, key="up_src_publisher"),
+                     "title": s2.text_input("資料名", max_chars=120, key="up_src_title"),
+                     "updated": s1.date_input("公表・更新日", value=None, format="YYYY-MM-DD", key="up_src_updated"),
+                     "note": s2.text_input("注記（元の調査など）", max_chars=120, key="up_src_note")}
+        source = admin.upload_citation(up, given)
+        if source is not None:
+            st.caption(f"出典として表示：{escape_md(source.text())}")
         label = st.text_input("実行者（取り込み履歴に残る名前）", value=admin.DEFAULT_LABEL, max_chars=40, key="up_label")
         if st.button("公開する", type="primary", disabled=not up.publishable, key="up_publish"):
             name = escape_md(up.file_name)
             try:
                 with st.spinner("公開しています…"):
-                    result = admin.publish_upload(db.db_path(), up, label)
+                    result = admin.publish_upload(db.db_path(), up, label, source)
             except PublishError as exc:
                 st.error(f"公開できませんでした：{exc}")
             else:
@@ -197,13 +212,13 @@ else:
         st.markdown(f"**変わった市区町村：{len(diff):,} 団体**（"
                     + "、".join(f"{escape_md(k)} {v}" for k, v in counts.items()) + "）")
         st.dataframe(diff, hide_index=True, width="stretch", key="compare")
-        diff_notes = {"調査基準日": date_label(date), "前の版": names[old], "後の版": names[new]}
-        st.download_button("比較結果を CSV でダウンロード", lambda: csv_bytes(diff, diff_notes, ctx.is_sample),
+        diff_src = source_text(ctx.v, ("survey",), date)
+        diff_notes = {"調査基準日": date_label(date), "前の版": names[old], "後の版": names[new], "出典": diff_src}
+        st.download_button("比較結果を CSV でダウンロード", lambda: csv_bytes(diff, diff_notes, diff_src.is_sample),
                            file_name=f"compare_{date}_{old}_{new}.csv", mime="text/csv", key="compare_csv",
                            on_click="ignore")
     source_caption(source_text(ctx.v, ("survey",), date,
-                               f"版＝その取り込みまでに読み込んだ、市区町村ごとの最新の値。変化の「不足」は{ctx.view.n}人以下",
-                               ctx.is_sample))
+                               f"版＝その取り込みまでに読み込んだ、市区町村ごとの最新の値。変化の「不足」は{ctx.view.n}人以下"))
 
 # -- 4. Kept versions and rollback ----------------------------------------------------------
 st.header("以前の版に戻す")
@@ -242,23 +257,24 @@ else:
 # -- 5. Sources and definitions --------------------------------------------------------------
 st.header("データの出典と指標の定義")
 st.subheader("データの出典")
+st.caption("いま画面に出ている数値のもとになった取り込みごとの出典です（同じ種類の古い取り込みで置き換えられたものは含みません）。"
+           "各図の下の「出典」も、ここと同じ登録内容から作っています。")
 src = q.sources(ctx.v)
-st.dataframe(admin.sources_table(src, LICENCE, SAMPLE_NOTICE), hide_index=True, width="stretch", key="sources",
-             column_config={"出典・クレジット": st.column_config.TextColumn(width="large")})
-loaded = set(src.kind)
-for kind in ("boundaries", "population"):
-    if kind in loaded:
-        st.markdown(caption_md(LICENCE[kind]))
+st.dataframe(admin.sources_table(src), hide_index=True, width="stretch", key="sources",
+             column_config={"出典": st.column_config.TextColumn(width="large"),
+                            "クレジット表示": st.column_config.TextColumn(width="large")})
 st.caption("団体コード・名称・役場の位置：japancode パッケージ（MIT ライセンス）。"
            "都道府県の輪郭（境界を読み込むまでの既定）：japanmap パッケージ（Apache-2.0 ライセンス）。")
-if ctx.is_sample:
-    st.warning(f"{SAMPLE_NOTICE}：職員調査・人材名簿・進捗のファイルは、公表値（2023年4月1日時点で1,741団体中850団体が"
-               "3人以下など）に合わせて作った架空のデータです。実在の自治体の状況ではありません。", icon="⚠️")
+synthetic, real = sample_kinds(ctx.v)
+if synthetic:
+    st.warning(f"{SAMPLE_NOTICE}：{'・'.join(synthetic)}は、公表値（2023年4月1日時点で1,741団体中850団体が3人以下など）に"
+               "合わせて作った架空のデータです。実在の自治体の状況ではありません。"
+               + (f"{'・'.join(real)}は実データです（出典は上の表）。" if real else ""), icon="⚠️")
 
 st.subheader("指標の定義")
 # st.table wraps long text; these are constants (st.table renders Markdown, so never user text here)
 st.table(pd.DataFrame(list(DEFINITIONS.items()), columns=["用語", "定義"]).set_index("用語"))
-st.table(pd.DataFrame([(m.label, m.definition) for m in metrics(3, ctx.has_population)],
+st.table(pd.DataFrame([(m.label, m.definition) for m in metrics(3, ctx.has_population, ctx.has_indicators)],
                       columns=["地図・表の指標（基準3人の例）", "定義"]).set_index("地図・表の指標（基準3人の例）"))
-source_caption(source_text(ctx.v, KINDS, None, "不足自治体＝DX担当職員が基準（既定3人）以下。未回答は0人とみなさない",
-                           ctx.is_sample))
+source_caption(source_text(ctx.v, (*KINDS, "prefecture_boundaries"), None,
+                           "不足自治体＝DX担当職員が基準（既定3人）以下。未回答は0人とみなさない"))

@@ -2,15 +2,17 @@
 
 import streamlit as st
 
-from dashboard import formats, slides
+from dashboard import formats, geo, slides
+from dashboard.charts import need as need_charts
 from dashboard.frame import page_setup, set_pref
 from dashboard.memo import built
-from dashboard.metrics import metric
+from dashboard.metrics import DEFINITIONS, INDICATOR_METRICS, metric
 from dashboard.notes import caption_md, source_text
+from dashboard.queries import indicators as qi
 from dashboard.queries import summary
 from dashboard.queries.common import has_municipal_boundaries
-from dashboard.tables import national_table
-from dashboard.widgets import chart, deck_buttons, kpi, table_downloads
+from dashboard.tables import indicator_table, national_table, need_prefecture_table, need_table
+from dashboard.widgets import chart, deck_buttons, kpi, source_caption, table_downloads
 
 ctx = page_setup()
 view = ctx.view
@@ -22,6 +24,7 @@ st.caption(f"DX担当職員が{view.n}人以下の市区町村はどこに多い
 nat = summary.national(ctx.v, view.date, view.n, ctx.as_of)
 by_pref = summary.by_prefecture(ctx.v, view.date, view.n, ctx.as_of)
 shown = by_pref if view.region is None else by_pref[by_pref.region == view.region]
+ind_date = qi.indicator_date_for(ctx.v, view.date)  # the Digital Agency table shown with this base date
 
 # -- KPIs ---------------------------------------------------------------------------------
 row1, row2 = st.columns(3), st.columns(3)
@@ -39,16 +42,29 @@ kpi(row2[2], "自治体DXアクセラレータ（在任）", f"{formats.count(na
     f"目標まで あと {formats.count(max(0, 500 - nat['accelerators']))} 人")
 st.caption(caption_md(source_text(
     ctx.v, ("survey", "status", "roster"), view.date,
-    f"不足＝DX担当職員{view.n}人以下、割合の分母は回答した市区町村。体制・アクセラレータは {ctx.as_of} 時点",
-    ctx.is_sample)))
+    f"不足＝DX担当職員{view.n}人以下、割合の分母は回答した市区町村。体制・アクセラレータは {ctx.as_of} 時点")))
+
+
+def indicator_date_note(key: str) -> None:
+    """Say which indicator base date a Digital Agency map shows (never mixed silently)."""
+    if ind_date is None:
+        st.info(f"{formats.date_label(view.date)}以前の自治体DXの取組の表（デジタル庁）がないため、"
+                f"「{metric(key).label}」は表示できません。調査基準日を{formats.date_label(qi.base_dates(ctx.v)[0])}"
+                "以降にしてください。")
+    elif ind_date != view.date:
+        st.caption(f"この指標はデジタル庁の表の基準日 {formats.date_label(ind_date)} の値です"
+                   f"（調査基準日 {formats.date_label(view.date)} 以前で最も新しい表）。")
+
 
 # -- Maps ---------------------------------------------------------------------------------
 # The municipality map (1,741 shapes) is drawn only while its tab is open.
 tab_pref, tab_muni = st.tabs(["都道府県別", "市区町村別"], key="map_tab", on_change="rerun")
 with tab_pref:
     st.subheader(f"{m.label}（都道府県別）")
+    if m.source == "indicators":
+        indicator_date_note(m.key)
     c = built(slides.page_chart, "national", "map", ctx.v, view, ctx.as_of, ctx.is_sample)
-    event = chart(c.figure, "pref_map", c.caption, c.png_name, ctx.is_sample, title=c.title,
+    event = chart(c.figure, "pref_map", c.caption, c.png_name, title=c.title,
                   on_select="rerun", selection_mode="points")
     points = (event or {}).get("selection", {}).get("points", []) if event else []
     if points:
@@ -69,25 +85,96 @@ if tab_muni.open:
         if as_points:
             st.caption("市区町村の境界が読み込まれていないため、役場の位置を点で表示しています。")
         c = built(slides.page_chart, "national", "municipalities", ctx.v, view, ctx.as_of, ctx.is_sample)
-        chart(c.figure, "muni_points" if as_points else "muni_map", c.caption, c.png_name, ctx.is_sample,
-              title=c.title)
+        chart(c.figure, "muni_points" if as_points else "muni_map", c.caption, c.png_name, title=c.title)
 
 # -- Ranking ------------------------------------------------------------------------------
 st.subheader(f"都道府県の順位：{m.label}")
 order = st.radio("並び順", ["value", "jis"], horizontal=True, key="rank_order",
                  format_func=lambda k: "値の大きい順" if k == "value" else "都道府県コード順")
 c = built(slides.page_chart, "national", "ranked", ctx.v, view, ctx.as_of, ctx.is_sample, order=order)
-chart(c.figure, "ranked", c.caption, c.png_name, ctx.is_sample, title=c.title)
+chart(c.figure, "ranked", c.caption, c.png_name, title=c.title)
 
 # -- Table and downloads ------------------------------------------------------------------
 st.subheader("都道府県別の表")
 table = national_table(shown, view.n, ctx.has_population)
 st.dataframe(table, hide_index=True, width="stretch")
+table_src = source_text(ctx.v, ("survey", "roster", "status", "indicators"), view.date, m.definition)
 notes = {"調査基準日": formats.date_label(view.date), "不足の基準": f"DX担当職員{view.n}人以下",
          "地方": view.region or "全国",
-         "出典": source_text(ctx.v, ("survey", "roster", "status"), None, None, False)}
-table_downloads(f"national_{view.date}", {"都道府県別": table}, notes, ctx.is_sample, key="dl_national")
-st.caption(caption_md(source_text(ctx.v, ("survey", "roster", "status"), view.date, m.definition, ctx.is_sample)))
+         "自治体DXの取組の基準日": formats.date_label(ind_date) if ind_date else "なし",
+         "出典": table_src}
+table_downloads(f"national_{view.date}", {"都道府県別": table}, notes, table_src.is_sample, key="dl_national")
+st.caption(caption_md(table_src))
+
+# -- The Digital Agency indicators (real data) ----------------------------------------------
+if ctx.has_indicators:
+    st.subheader("自治体DXの推進体制（デジタル庁の公表データ）")
+    ind_keys = list(INDICATOR_METRICS)
+    ind_key = st.radio("指標", ind_keys, horizontal=True, key="ind_metric", format_func=lambda k: metric(k).label,
+                       index=ind_keys.index(view.metric) if view.metric in ind_keys else 0)
+    indicator_date_note(ind_key)
+    if ind_date is not None:
+        c = built(slides.page_chart, "national", "map", ctx.v, view.with_(metric=ind_key), ctx.as_of, ctx.is_sample)
+        chart(c.figure, "indicator_map", c.caption, c.png_name, title=c.title)
+        ind_table = indicator_table(shown, ind_key, metric(ind_key).label)
+        with st.expander("表で見る・ダウンロード"):
+            st.dataframe(ind_table, hide_index=True, width="stretch", key="indicator_table")
+        ind_src = slides.metric_source(ctx.v, metric(ind_key), view.date)
+        table_downloads(f"national_{ind_key}_{ind_date}", {metric(ind_key).label[:31]: ind_table},
+                        {"基準日": formats.date_label(ind_date), "地方": view.region or "全国",
+                         "定義": metric(ind_key).definition, "出典": ind_src},
+                        ind_src.is_sample, key="dl_indicator")
+
+# -- Cross view: few staff AND no external talent AND no organisation-wide set-up ------------------
+if ctx.has_indicators:
+    st.subheader(f"最も支援が必要な市区町村（職員{view.n}人以下・外部人材活用なし・全庁的な体制なし）")
+    if ind_date is None:
+        st.info(f"{formats.date_label(view.date)}以前の自治体DXの取組の表がないため、この一覧は作れません。")
+    else:
+        need = qi.most_in_need(ctx.v, view.date, view.n, ind_date)
+        if view.region:
+            need = need[need.region == view.region]
+        need_pref = qi.need_by_prefecture(need, shown)
+        st.caption(f"職員数は調査基準日 {formats.date_label(view.date)}、外部人材活用・全庁的な体制構築はデジタル庁の表の"
+                   f"基準日 {formats.date_label(ind_date)} の値です。{DEFINITIONS['最も支援が必要な市区町村']}")
+        need_src = source_text(ctx.v, ("survey", "indicators"), view.date,
+                               f"DX担当職員{view.n}人以下、かつ外部人材活用・全庁的な体制構築がともに未実施。"
+                               "未回答・調査無しは含めない")
+        k, counts = st.columns(3), qi.need_counts(need, view.n)
+        kpi(k[0], "最も支援が必要な市区町村", f"{formats.count(counts['need'])} 団体",
+            f"判定できた {formats.count(counts['judged'])} 団体の {formats.share(counts['need_share'])}")
+        kpi(k[1], f"{view.n}人以下かつ外部人材活用なし", f"{formats.count(counts['few_no_ext'])} 団体",
+            "外部人材活用が未実施（調査無しを除く）")
+        kpi(k[2], f"{view.n}人以下かつ全庁的な体制なし", f"{formats.count(counts['few_no_org'])} 団体",
+            "全庁的な体制構築が未実施（調査無しを除く）")
+        source_caption(need_src)
+        tab_count, tab_list, tab_map = st.tabs(["都道府県別の数", "一覧", "地図"], key="need_tab", on_change="rerun")
+        with tab_count:
+            chart(built(need_charts.need_bars, need_pref, key=(ctx.v, view, ind_date, "need_bars")), "need_bars",
+                  need_src, f"national_need_by_prefecture_{view.date}_n{view.n}",
+                  title=f"最も支援が必要な市区町村の数（{view.region or '全国'}）")
+        with tab_list:
+            need_rows = need_table(need, view.n)
+            st.dataframe(need_rows, hide_index=True, width="stretch", key="need_list",
+                         column_config={need_rows.columns[4]: st.column_config.NumberColumn(format="%g")})
+            st.caption(f"{len(need_rows):,} 団体")
+            need_notes = {"調査基準日（職員数）": formats.date_label(view.date),
+                          "自治体DXの取組の基準日": formats.date_label(ind_date),
+                          "条件": DEFINITIONS["最も支援が必要な市区町村"].replace("基準人数", f"{view.n}人"),
+                          "出典": need_src}
+            table_downloads(f"national_need_{view.date}_n{view.n}",
+                            {"最も支援が必要": need_rows, "都道府県別": need_prefecture_table(need_pref)},
+                            need_notes, need_src.is_sample, key="dl_need", csv_label="一覧を CSV でダウンロード",
+                            xlsx_label="Excel をダウンロード（一覧・都道府県別・注記）")
+        if tab_map.open:
+            with tab_map:
+                shapes = geo.municipality_shapes(ctx.v) if has_municipal_boundaries(ctx.v) else None
+                ref = shapes.subset(need.lg_code) if shapes else None
+                chart(built(need_charts.need_map, need, ref, view.n, key=(ctx.v, view, ind_date, "need_map")),
+                      "need_map", source_text(ctx.v, ("survey", "indicators", "boundaries"), view.date,
+                                              "朱色＝最も支援が必要な市区町村。灰色は該当しない、または判定できない"),
+                      f"national_need_map_{view.date}_n{view.n}",
+                      title=f"最も支援が必要な市区町村（{view.region or '全国'}）")
 
 # -- Slides for a council ---------------------------------------------------------------------
 st.subheader("発表資料（PowerPoint）")

@@ -4,11 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import formats, geo, tables
+from dashboard.charts import need as need_charts
 from dashboard.charts import prefecture as charts
 from dashboard.frame import page_setup, set_pref
 from dashboard.memo import built
-from dashboard.metrics import NOT_COMPUTED, metric
+from dashboard.metrics import DEFINITIONS, NOT_COMPUTED, metric
 from dashboard.notes import escape_md, source_text
+from dashboard.queries import indicators as qi
 from dashboard.queries import national as qn
 from dashboard.queries import prefecture as q
 from dashboard.queries import summary
@@ -102,7 +104,7 @@ if ctx.has_population:
         f"全国 {capita[1]}" + (" 人" if capita[1] != NOT_COMPUTED else ""), help=metric("staff_per_10k").definition)
 source_caption(source_text(ctx.v, ("survey", "roster", "status"), view.date,
                            f"不足＝DX担当職員{view.n}人以下、割合の分母は回答した市区町村。"
-                           f"カバー率＝人材が割り当てられた不足自治体÷不足自治体（{ctx.as_of} 時点）", ctx.is_sample))
+                           f"カバー率＝人材が割り当てられた不足自治体÷不足自治体（{ctx.as_of} 時点）"))
 
 munis = q.municipalities(ctx.v, pref, view.date, prev, view.n, ctx.as_of)
 # Everything this page draws follows from these (see memo.built): figures are not rebuilt on reruns.
@@ -127,9 +129,8 @@ if not far.empty:
 st.caption("  \n".join(map_notes))
 chart(built(charts.municipality_map, munis, history, view.n, shapes, key=fig_key), map_key,
       source_text(ctx.v, ("survey", "roster", "boundaries"), view.date,
-                  "色はDX担当職員数の区分、数字・点の大きさは職員数。未回答は灰色で、0人とはみなしません",
-                  ctx.is_sample),
-      f"prefecture_{pref}_map_{view.date}", ctx.is_sample, title=f"{pref_name}の市区町村（DX担当職員数）",
+                  "色はDX担当職員数の区分、数字・点の大きさは職員数。未回答は灰色で、0人とはみなしません"),
+      f"prefecture_{pref}_map_{view.date}", title=f"{pref_name}の市区町村（DX担当職員数）",
       on_select=lambda: _on_map(map_key), selection_mode="points")
 
 # -- Table ---------------------------------------------------------------------------------
@@ -155,7 +156,7 @@ st.caption(f"{len(shown)} / {len(munis)} 団体を表示。要対応 ⚠ は{vie
            "— は未回答または該当なし。行を選ぶと下に詳細を表示します。列名をクリックすると並べ替えられます。")
 source_caption(source_text(ctx.v, ("survey", "roster", "population"), view.date,
                            f"支援人材＝{ctx.as_of} に割当期間中の人材（役割別、重複なし）。"
-                           "県内順位＝職員数の多い順（回答した市区町村のうち）", ctx.is_sample))
+                           "県内順位＝職員数の多い順（回答した市区町村のうち）"))
 
 # -- Detail --------------------------------------------------------------------------------
 st.subheader("市区町村の詳細")
@@ -167,8 +168,8 @@ if lg:
     with d1:
         chart(built(charts.staff_history, history[history.lg_code == lg], view.n, m["name"], key=(*fig_key, lg)), "pp_history",
               source_text(ctx.v, ("survey",), None, f"{m['name']}の各調査基準日のDX担当職員数。"
-                          "線が切れている基準日は未回答", ctx.is_sample),
-              f"prefecture_{pref}_history_{lg}", ctx.is_sample, title=f"{m['name']}のDX担当職員数の推移")
+                          "線が切れている基準日は未回答"),
+              f"prefecture_{pref}_history_{lg}", title=f"{m['name']}のDX担当職員数の推移")
     surveyed = int(munis.dx_staff.notna().sum())
     kpi(d2, "県内順位（職員数の多い順）",
         "未回答" if pd.isna(m["rank"]) else f"{int(m['rank'])} 位 / {surveyed} 団体")
@@ -183,7 +184,7 @@ if lg:
     else:
         st.dataframe(tables.assignment_table(assigned, ctx.as_of), hide_index=True, width="stretch", key="pp_assigned")
     source_caption(source_text(ctx.v, ("roster",), None, f"人材名簿の割当。{ctx.as_of} に割当期間中なら「割当中」。"
-                               "氏名など個人を特定できる情報は持っていません", ctx.is_sample))
+                               "氏名など個人を特定できる情報は持っていません"))
 
 # -- Trend and comparison ------------------------------------------------------------------
 st.subheader("推移と比較")
@@ -192,15 +193,15 @@ with c1:
     trend = q.shortage_trend(ctx.v, pref, ctx.dates, view.n, ctx.as_of)
     chart(built(charts.shortage_trend, trend, pref_name, view.n, key=fig_key), "pp_trend",
           source_text(ctx.v, ("survey",), None,
-                      f"{view.n}人以下の市区町村 ÷ その基準日に回答した市区町村（全基準日）", ctx.is_sample),
-          f"prefecture_{pref}_trend_n{view.n}", ctx.is_sample,
+                      f"{view.n}人以下の市区町村 ÷ その基準日に回答した市区町村（全基準日）"),
+          f"prefecture_{pref}_trend_n{view.n}",
           title=f"{pref_name}の不足自治体（{view.n}人以下）の割合の推移")
 with c2:
     everyone = qn.municipalities_at(ctx.v, view.date, view.n)
     chart(built(charts.staff_distribution, munis.dx_staff, everyone.dx_staff, pref_name, view.n, key=fig_key), "pp_dist",
           source_text(ctx.v, ("survey",), view.date,
-                      "回答した市区町村の職員数の分布（各グループ内の割合）。未回答は含めません", ctx.is_sample),
-          f"prefecture_{pref}_distribution_{view.date}", ctx.is_sample,
+                      "回答した市区町村の職員数の分布（各グループ内の割合）。未回答は含めません"),
+          f"prefecture_{pref}_distribution_{view.date}",
           title=f"{pref_name}と全国のDX担当職員数の分布")
 
 st.markdown("**似た都道府県との比較**")
@@ -209,9 +210,42 @@ p1, p2 = st.columns([3, 2])
 with p1:  # the caption covers the table beside the chart too
     chart(built(charts.peer_comparison, peers, view.n, key=fig_key), "pp_peers",
           source_text(ctx.v, ("survey", "roster"), view.date,
-                      q.SIMILARITY_DEFINITION + "。カバー率＝人材が割り当てられた不足自治体÷不足自治体", ctx.is_sample),
-          f"prefecture_{pref}_peers_{view.date}", ctx.is_sample, title=f"{pref_name}と似た都道府県との比較")
+                      q.SIMILARITY_DEFINITION + "。カバー率＝人材が割り当てられた不足自治体÷不足自治体"),
+          f"prefecture_{pref}_peers_{view.date}", title=f"{pref_name}と似た都道府県との比較")
 p2.dataframe(tables.prefecture_peer_table(peers), hide_index=True, width="stretch", key="pp_peer_table", placeholder="—")
+
+# -- Cross view: few staff AND no external talent AND no organisation-wide set-up ------------------
+ind_date = qi.indicator_date_for(ctx.v, view.date)
+if ctx.has_indicators:
+    st.subheader(f"最も支援が必要な市区町村（職員{view.n}人以下・外部人材活用なし・全庁的な体制なし）")
+    if ind_date is None:
+        st.info(f"{formats.date_label(view.date)}以前の自治体DXの取組の表（デジタル庁）がないため、この一覧は作れません。")
+    else:
+        everyone_need = qi.most_in_need(ctx.v, view.date, view.n, ind_date)
+        need = everyone_need[everyone_need.prefecture_code == pref]
+        st.caption(f"職員数は調査基準日 {formats.date_label(view.date)}、外部人材活用・全庁的な体制構築はデジタル庁の表の"
+                   f"基準日 {formats.date_label(ind_date)} の値です。{DEFINITIONS['最も支援が必要な市区町村']}")
+        need_src = source_text(ctx.v, ("survey", "indicators", "boundaries"), view.date,
+                               f"DX担当職員{view.n}人以下、かつ外部人材活用・全庁的な体制構築がともに未実施。"
+                               "未回答・調査無しは含めない")
+        n1, n2 = st.columns([1, 2])
+        here, nation = qi.need_counts(need, view.n), qi.need_counts(everyone_need, view.n)
+        kpi(n1, f"{pref_name}で最も支援が必要", f"{formats.count(here['need'])} 団体",
+            f"判定できた {formats.count(here['judged'])} 団体の {formats.share(here['need_share'])}"
+            f"（全国 {formats.share(nation['need_share'])}）")
+        need_rows = tables.need_table(need, view.n)
+        with n2:
+            st.dataframe(need_rows, hide_index=True, width="stretch", key="pp_need_list", placeholder="—",
+                         column_config={need_rows.columns[4]: st.column_config.NumberColumn(format="%g")})
+        chart(built(need_charts.need_map, need, shapes.subset(need.lg_code) if shapes else None, view.n,
+                    key=(*fig_key, ind_date, "need_map")), f"pp_need_map_{pref}", need_src,
+              f"prefecture_{pref}_need_map_{view.date}_n{view.n}", title=f"{pref_name}で最も支援が必要な市区町村")
+        table_downloads(f"prefecture_{pref}_need_{view.date}_n{view.n}", {"最も支援が必要": need_rows},
+                        {"都道府県": pref_name, "調査基準日（職員数）": formats.date_label(view.date),
+                         "自治体DXの取組の基準日": formats.date_label(ind_date),
+                         "条件": DEFINITIONS["最も支援が必要な市区町村"].replace("基準人数", f"{view.n}人"), "出典": need_src},
+                        need_src.is_sample, key="dl_pp_need", csv_label="一覧を CSV でダウンロード",
+                        xlsx_label="一覧を Excel でダウンロード")
 
 # -- Downloads -----------------------------------------------------------------------------
 st.subheader("ダウンロード")
@@ -223,10 +257,10 @@ notes = {"都道府県": pref_name, "調査基準日": formats.date_label(view.d
          "定義": "不足自治体の割合＝不足自治体÷回答した市区町村。カバー率＝人材が割り当てられた不足自治体÷不足自治体。"
                  "未回答は0人とみなさない"}
 kpis = tables.prefecture_kpi_table(row, nat, status, view.n, ctx.as_of, ctx.has_population)
-table_downloads(f"prefecture_{pref}_{view.date}", {"市区町村": full, "都道府県の指標": kpis}, notes, ctx.is_sample,
+table_downloads(f"prefecture_{pref}_{view.date}", {"市区町村": full, "都道府県の指標": kpis}, notes, notes["出典"].is_sample,
                 key="dl_prefecture", csv_label="CSV をダウンロード（市区町村）",
                 xlsx_label="Excel をダウンロード（市区町村・指標・注記）")
-source_caption(source_text(ctx.v, ("survey", "roster", "status"), view.date, None, ctx.is_sample))
+source_caption(source_text(ctx.v, ("survey", "roster", "status"), view.date, None))
 
 # -- Slides for a council ------------------------------------------------------------------
 st.subheader("発表資料（PowerPoint）")

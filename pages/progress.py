@@ -36,8 +36,7 @@ kpi(row[2], "人材派遣を開始（4）", f"{dispatching} / {total}", f"あと
 days = (deadline - as_of).days
 kpi(row[3], q.DEADLINE_LABEL, deadline.isoformat(),
     f"期限まで あと {days:,} 日" if days >= 0 else f"期限から {-days:,} 日経過")
-source_caption(source_text(ctx.v, ("status",), None, f"{as_of.isoformat()} までに到達した都道府県の数（{total}のうち）",
-                           ctx.is_sample))
+source_caption(source_text(ctx.v, ("status",), None, f"{as_of.isoformat()} までに到達した都道府県の数（{total}のうち）"))
 
 # -- Burn-up ---------------------------------------------------------------------------------------
 st.subheader(f"到達した都道府県の推移（{as_of.isoformat()} 時点）")
@@ -45,8 +44,8 @@ burn = q.burnup(ctx.v, as_of)
 chart(built(charts.burnup, burn, q.MILESTONES, as_of, deadline, q.DEADLINE_LABEL, total, key=key), "burnup",
       source_text(ctx.v, ("status",), None,
                   f"各日までに「2 推進体制の構築」「3 人材プール機能の確保」に到達した都道府県数（{as_of.isoformat()} 時点）。"
-                  f"破線は期限の{deadline_text}", ctx.is_sample),
-      f"progress_burnup_{as_of}", ctx.is_sample, title=f"到達した都道府県の推移（{as_of.isoformat()} 時点）")
+                  f"破線は期限の{deadline_text}"),
+      f"progress_burnup_{as_of}", title=f"到達した都道府県の推移（{as_of.isoformat()} 時点）")
 
 # -- Milestone matrix ------------------------------------------------------------------------------
 st.subheader(f"都道府県 × マイルストーン（{view.region or '全国'}）")
@@ -57,14 +56,14 @@ region_prefs = ctx.prefectures if view.region is None else ctx.prefectures[ctx.p
 wide = wide[wide.prefecture_code.isin(region_prefs.prefecture_code)]
 chart(built(charts.milestone_matrix, wide, q.MILESTONES, deadline, key=(*key, order)), "matrix",
       source_text(ctx.v, ("status",), None,
-                  f"各セルは到達した日（{as_of.isoformat()} までのもの）。空欄は未到達", ctx.is_sample),
-      f"progress_matrix_{as_of}", ctx.is_sample, title=f"都道府県 × マイルストーン（{view.region or '全国'}）")
+                  f"各セルは到達した日（{as_of.isoformat()} までのもの）。空欄は未到達"),
+      f"progress_matrix_{as_of}", title=f"都道府県 × マイルストーン（{view.region or '全国'}）")
 matrix = built(milestone_matrix_table, wide, q.MILESTONES, key=(*key, order))
 with st.expander("表で見る・ダウンロード"):
     st.dataframe(matrix, hide_index=True, width="stretch")
 notes = {"時点": as_of.isoformat(), "期限": deadline_text, "調査基準日": formats.date_label(view.date),
          "不足の基準": f"DX担当職員{view.n}人以下", "地方": view.region or "全国",
-         "出典": source_text(ctx.v, ("status", "survey", "roster"), None, None, False)}
+         "出典": source_text(ctx.v, ("status", "survey", "roster"), None)}
 
 # -- Lagging prefectures ---------------------------------------------------------------------------
 cutoff = min(deadline, as_of)
@@ -79,8 +78,8 @@ else:
     st.dataframe(lag, hide_index=True, width="stretch")
 source_caption(source_text(ctx.v, ("status", "survey", "roster"), view.date,
                            f"期限（{deadline_text}）を過ぎていれば期限までに、過ぎていなければ今日までに未到達の都道府県。"
-                           f"遅れ＝期限からの日数。不足＝DX担当職員{view.n}人以下", ctx.is_sample))
-table_downloads(f"progress_{as_of}", {"マイルストーン": matrix, "遅れている都道府県": lag}, notes, ctx.is_sample,
+                           f"遅れ＝期限からの日数。不足＝DX担当職員{view.n}人以下"))
+table_downloads(f"progress_{as_of}", {"マイルストーン": matrix, "遅れている都道府県": lag}, notes, notes["出典"].is_sample,
                 key="dl_progress", csv_label="遅れている都道府県を CSV でダウンロード",
                 xlsx_label="進捗表と遅れを Excel でダウンロード", csv_stem=f"progress_lagging_{as_of}",
                 csv_sheet="遅れている都道府県")
@@ -92,5 +91,5 @@ st.dataframe(models, hide_index=True, width="stretch")
 chart(built(charts.coverage_by_model, by_pref, q.MODELS, key=key), "models",
       source_text(ctx.v, ("status", "survey", "roster"), view.date,
                   f"モデルは体制構築の進捗ファイルの分類。カバー率＝人材が1人以上割り当てられた不足自治体 ÷ "
-                  f"不足自治体（{view.n}人以下、人材は {as_of.isoformat()} 時点）。点は各都道府県", ctx.is_sample),
-      f"progress_models_{view.date}_{as_of}", ctx.is_sample, title="モデル別の比較：人材プールのカバー率（全国）")
+                  f"不足自治体（{view.n}人以下、人材は {as_of.isoformat()} 時点）。点は各都道府県"),
+      f"progress_models_{view.date}_{as_of}", title="モデル別の比較：人材プールのカバー率（全国）")

@@ -68,7 +68,7 @@ kpi(row[2], "不足自治体のカバー率", formats.share(covered / shortage i
     f"支援あり {formats.count(covered)} / 不足 {formats.count(shortage)} 団体")
 kpi(row[3], "支援のない不足自治体", f"{formats.count(shortage - covered)} 団体", f"DX担当職員{view.n}人以下で人材の割当なし")
 source_caption(source_text(ctx.v, ("survey", "roster"), view.date,
-                           f"不足＝DX担当職員{view.n}人以下。{pool_when}", ctx.is_sample))
+                           f"不足＝DX担当職員{view.n}人以下。{pool_when}"))
 
 # -- Supply and need -------------------------------------------------------------------------------
 st.subheader("人材の供給と不足自治体（都道府県別）")
@@ -76,24 +76,23 @@ wide = built(role_counts, mix, roles, key=fig_key)
 table = built(supply_need_table, shown, wide, view.n, key=fig_key)
 chart(built(charts.supply_need, shown, wide, view.n, key=fig_key), "supply_need",
       source_text(ctx.v, ("survey", "roster"), view.date,
-                  f"棒＝在籍人材（役割別、人）、◆＝DX担当職員{view.n}人以下の市区町村数（団体）。{pool_when}",
-                  ctx.is_sample),
-      f"talent_supply_need_{view.date}_{pool_on}", ctx.is_sample,
+                  f"棒＝在籍人材（役割別、人）、◆＝DX担当職員{view.n}人以下の市区町村数（団体）。{pool_when}"),
+      f"talent_supply_need_{view.date}_{pool_on}",
       title=f"人材の供給と不足自治体（{scope_label}）")
 st.dataframe(table, hide_index=True, width="stretch")
 notes = {"調査基準日": formats.date_label(view.date), "不足の基準": f"DX担当職員{view.n}人以下",
          "人材プールの時点": pool_on.isoformat(), "対象": scope_label,
          "カバー率": "人材が1人以上割り当てられた不足自治体数 ÷ 不足自治体数",
-         "出典": source_text(ctx.v, ("survey", "roster"), None, None, False)}
-table_downloads(f"talent_pool_{pool_on}", {"供給と不足": table}, notes, ctx.is_sample, key="dl_supply")
+         "出典": source_text(ctx.v, ("survey", "roster"), None)}
+table_downloads(f"talent_pool_{pool_on}", {"供給と不足": table}, notes, notes["出典"].is_sample, key="dl_supply")
 
 # -- Coverage --------------------------------------------------------------------------------------
 st.subheader("人材プールのカバー率")
 chart(built(charts.coverage_map, shown, geo.prefecture_shapes(ctx.v).ref, key=fig_key), "coverage_map",
       source_text(ctx.v, ("survey", "roster"), view.date,
                   f"カバー率＝人材が1人以上割り当てられた不足自治体数 ÷ 不足自治体数（{view.n}人以下）。"
-                  f"白（灰色の縁）は不足自治体のない都道府県。{pool_when}", ctx.is_sample),
-      f"talent_coverage_map_{view.date}_{pool_on}", ctx.is_sample, title=f"人材プールのカバー率（{scope_label}）")
+                  f"白（灰色の縁）は不足自治体のない都道府県。{pool_when}"),
+      f"talent_coverage_map_{view.date}_{pool_on}", title=f"人材プールのカバー率（{scope_label}）")
 
 uncovered = built(uncovered_table, munis, key=fig_key)
 st.markdown(f"**支援のない不足自治体：{len(uncovered):,} 団体**（{escape_md(scope_label)}）")
@@ -103,10 +102,10 @@ else:
     st.dataframe(uncovered, hide_index=True, width="stretch", height=320)
 support = built(municipality_support_table, munis, key=fig_key)
 table_downloads(f"uncovered_{view.date}_{pool_on}", {"支援のない不足自治体": uncovered, "支援先（人数）": support},
-                notes, ctx.is_sample, key="dl_uncovered", csv_label="一覧を CSV でダウンロード",
+                notes, notes["出典"].is_sample, key="dl_uncovered", csv_label="一覧を CSV でダウンロード",
                 xlsx_label="一覧を Excel でダウンロード")
 source_caption(source_text(ctx.v, ("survey", "roster"), view.date,
-                           f"DX担当職員{view.n}人以下で、{pool_on} 時点に支援する人材の割当がない市区町村", ctx.is_sample))
+                           f"DX担当職員{view.n}人以下で、{pool_on} 時点に支援する人材の割当がない市区町村"))
 
 with st.expander(f"支援を受けている市区町村と人数（{len(support):,} 団体）"):
     st.dataframe(support, hide_index=True, width="stretch", height=320)
@@ -122,8 +121,8 @@ for tab, by, cats, colors, key in ((tab_role, "role", roles, charts.ROLE_COLORS,
         counts = built(mix_counts, mix, cats, by, codes, label, key=(*fig_key, by))
         what = "役割（スキル標準）" if by == "role" else "雇用形態"
         chart(built(charts.mix_bars, counts, colors, key=(*fig_key, by)), key,
-              source_text(ctx.v, ("roster",), None, f"在籍人材の{what}別の構成比。{pool_when}", ctx.is_sample),
-              f"talent_{key}_{pool_on}", ctx.is_sample, title=f"人材の構成：{what}（{scope_label}）")
+              source_text(ctx.v, ("roster",), None, f"在籍人材の{what}別の構成比。{pool_when}"),
+              f"talent_{key}_{pool_on}", title=f"人材の構成：{what}（{scope_label}）")
         with st.expander("表で見る"):
             st.dataframe(built(mix_table, counts, key=(*fig_key, by)), hide_index=True, width="stretch")
 
@@ -134,14 +133,14 @@ acc = trend.groupby("on", as_index=False).accelerators.sum()
 chart(built(charts.accelerators, acc, q.ACCELERATOR_TARGET, key=fig_key), "accelerators",
       source_text(ctx.v, ("roster",), None,
                   f"各四半期末（最後の点は {ctx.as_of} 時点）に在任のアクセラレータ数。目標は全国で"
-                  f"{q.ACCELERATOR_TARGET}人", ctx.is_sample),
-      f"talent_accelerators_{ctx.as_of}", ctx.is_sample, title="自治体DXアクセラレータ（全国）")
+                  f"{q.ACCELERATOR_TARGET}人"),
+      f"talent_accelerators_{ctx.as_of}", title="自治体DXアクセラレータ（全国）")
 
 st.subheader(f"人材プールの推移（{scope_label}）")
 chart(built(charts.pool_trend, trend[trend.prefecture_code.isin(codes)], roles, ctx.as_of, key=fig_key), "pool_trend",
       source_text(ctx.v, ("roster",), None,
-                  "各四半期末に在籍していた人材数（開始日以後かつ終了日以前）。役割別に積み上げ", ctx.is_sample),
-      f"talent_pool_trend_{ctx.as_of}", ctx.is_sample, title=f"人材プールの推移（{scope_label}）")
+                  "各四半期末に在籍していた人材数（開始日以後かつ終了日以前）。役割別に積み上げ"),
+      f"talent_pool_trend_{ctx.as_of}", title=f"人材プールの推移（{scope_label}）")
 
 # -- One prefecture's talent, anonymously ----------------------------------------------------------
 if len(picked) == 1:

@@ -22,6 +22,7 @@ CHROMIUM = os.environ.get("DXGAP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 _SAMPLE_DB: Path | None = None
+_SAMPLE_ONLY_DB: Path | None = None
 
 
 def run_etl(*args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -32,13 +33,25 @@ def run_etl(*args: str, check: bool = True) -> subprocess.CompletedProcess:
 
 
 def sample_db() -> Path:
-    """The sample warehouse, built once per test session through the real CLI. Treat as read-only."""
+    """The default warehouse (data/public real files + data/sample synthetic ones), built once per
+    test session through the real CLI. Treat as read-only."""
     global _SAMPLE_DB
     if _SAMPLE_DB is None:
         target = Path(tempfile.mkdtemp(prefix="dxgap-sample-")) / "warehouse.duckdb"
         run_etl("build", "--db", str(target))
         _SAMPLE_DB = target
     return _SAMPLE_DB
+
+
+def sample_only_db() -> Path:
+    """A warehouse of data/sample alone (no public data: no boundaries, population or indicators),
+    built once per test session through the real CLI. Treat as read-only."""
+    global _SAMPLE_ONLY_DB
+    if _SAMPLE_ONLY_DB is None:
+        target = Path(tempfile.mkdtemp(prefix="dxgap-sample-only-")) / "warehouse.duckdb"
+        run_etl("build", "--db", str(target), "--inputs", str(ROOT / "data" / "sample"))
+        _SAMPLE_ONLY_DB = target
+    return _SAMPLE_ONLY_DB
 
 
 def copy_db(src: Path, dest_dir: Path) -> Path:

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
 MANIFEST = CORPUS / "expected.csv"
 NOT_CORPUS = {"make_corpus.py", "expected.csv", "__pycache__"}
-KINDS = ("survey", "roster", "status", "population", "boundaries")
+KINDS = ("survey", "roster", "status", "population", "boundaries", "indicators")
 # Faults the issue names; each must have its file in the corpus.
 REQUIRED = [
     "survey_encoding_euc_jp.csv", "survey_encoding_utf16.csv", "survey_truncated.xlsx",

@@ -26,6 +26,8 @@ PAGE = "pages/data.py"
 NEW_DATE = dt.date(2025, 10, 1)
 POP_CREDIT = "出典：総務省統計局 令和2年国勢調査 人口速報集計"
 BOUNDARY_CREDIT = "出典：国土数値情報（行政区域データ）（国土交通省）"
+DA_CITATION = ("デジタル庁『自治体DXの取組に関するダッシュボード』（2024-07-12更新、総務省 令和5年度 行政情報化推進状況調査、"
+               "基準日 2023-04-01）")
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
 
 
@@ -128,29 +130,38 @@ def test_without_secret_the_page_is_read_only(db, no_secret):
     got = list(hist[["番号", "ファイル", "実行者", "sha256", "取り込んだ行", "除外した行", "警告"]].itertuples(index=False))
     assert [tuple(r) for r in got] == expected
 
-    # sources and definitions, with the sample notice; no licence credit for sources not loaded
-    sources = frame_with(at, "出典・クレジット")
-    assert list(sources["データ"]) == ["職員調査", "人材名簿", "体制構築の進捗", "人口", "境界"]
-    assert list(sources["状態"])[:3] == ["読み込み済み"] * 3
-    assert sources["状態"].iloc[3].startswith("未読み込み") and sources["状態"].iloc[4].startswith("未読み込み")
+    # sources: what each figure is, real or synthetic, its citation and credit (never a file name as a source)
+    sources = frame_with(at, "クレジット表示")
+    assert list(sources["データ"]) == ["職員数", "人材プール", "体制構築の進捗", "自治体DXの取組",
+                                     "自治体DXの取組（都道府県）", "人口", "市区町村の境界", "都道府県の境界"]
+    assert list(sources["区分"]) == [SAMPLE_NOTICE] * 3 + ["実データ"] * 5
+    by_kind = sources.set_index("データ")
+    assert by_kind.loc["自治体DXの取組", "出典"] == DA_CITATION.replace("、基準日 2023-04-01", "")
+    assert by_kind.loc["自治体DXの取組", "基準日"] == "2023-04-01"
+    assert by_kind.loc["人口", "クレジット表示"] == POP_CREDIT
+    assert by_kind.loc["市区町村の境界", "クレジット表示"].startswith(BOUNDARY_CREDIT)
+    assert by_kind.loc["職員数", "出典"] == "サンプル（架空）データ（data/generate_sample.py で生成）"
     defs = [t.value for t in at.table if t.value.index.name == "用語"][0]
     assert defs["定義"].to_dict() == DEFINITIONS
     page_text = texts(at)
     assert SAMPLE_NOTICE in page_text
-    assert POP_CREDIT not in page_text and BOUNDARY_CREDIT not in page_text
+    assert "職員数・人材プール・体制構築の進捗は、公表値" in page_text  # says which figures are synthetic
 
 
-def test_licence_credits_shown_once_population_and_boundaries_are_loaded(db, no_secret, shared_reference):
+def test_licence_credits_shown_once_population_and_boundaries_are_loaded(no_secret, shared_reference, tmp_path):
+    db = support.copy_db(support.sample_only_db(), tmp_path / "only")  # data/sample alone
+    at = support.app_test(db, page=PAGE)
+    sources = frame_with(at, "クレジット表示").set_index("データ")
+    assert sources.loc["人口", "区分"].startswith("未読み込み") and sources.loc["市区町村の境界", "区分"].startswith("未読み込み")
+    assert POP_CREDIT not in texts(at) and BOUNDARY_CREDIT not in str(sources.to_dict())
     support.run_etl("load", "population", str(shared_reference / "census2020_population_prelim.csv"), "--db", str(db))
     support.run_etl("load", "boundaries", str(shared_reference / "da_prefecture_area.topojson"), "--db", str(db))
     at = support.app_test(db, page=PAGE)
     assert not at.exception
-    page_text = texts(at)
-    assert POP_CREDIT in page_text
-    assert BOUNDARY_CREDIT in page_text
-    sources = frame_with(at, "出典・クレジット").set_index("データ")
-    assert sources.loc["人口", "出典・クレジット"] == POP_CREDIT
-    assert sources.loc["境界", "出典・クレジット"].startswith(BOUNDARY_CREDIT)
+    sources = frame_with(at, "クレジット表示").set_index("データ")
+    assert sources.loc["人口", "クレジット表示"] == POP_CREDIT
+    assert sources.loc["都道府県の境界", "クレジット表示"].startswith(BOUNDARY_CREDIT)
+    assert sources.loc["人口", "区分"] == "実データ"
 
 
 def test_wrong_secret_gets_nothing(db, secret):
@@ -225,13 +236,14 @@ def test_prepare_upload_is_the_cli_dry_run_under_the_original_name(db):
     ("survey", "mic_kobetsu_R5.xlsx", "R5_個別資料.xlsx", {}, "unchanged"),
     ("roster", "roster/roster_31.csv", "名簿.csv", {"prefecture": "31"}, "loaded"),
     ("status", "status.csv", "進捗.csv", {}, "unchanged"),
-    ("population", "census2020_population_prelim.csv", "人口.csv", {}, "loaded"),
-    ("boundaries", "da_prefecture_area.topojson", "境界.topojson", {}, "loaded"),
+    ("population", "census2020_population_prelim.csv", "人口.csv", {}, "unchanged"),  # in the default build
+    ("boundaries", "da_prefecture_area.topojson", "境界.topojson", {}, "unchanged"),
+    ("indicators", "da_dashboard_20240712/都道府県のDX進捗状況_都道府県比較.csv", "指標.csv", {}, "loaded"),
 ])
 def test_one_flow_for_every_kind(db, shared_reference, kind, source, name, options, status):
-    folder = shared_reference if kind in ("population", "boundaries") else support.ROOT / "data" / "sample"
+    folder = shared_reference if kind in ("population", "boundaries", "indicators") else support.ROOT / "data" / "sample"
     data = (folder / source).read_bytes()
-    if kind == "roster":  # a blank line more: a new file (sha256) with the same people
+    if kind in ("roster", "indicators"):  # a blank line more: a new file (sha256) with the same rows
         data += b"\r\n"
     up = admin.prepare_upload(kind, name, data, db_path=db, **options)
     try:
@@ -350,6 +362,26 @@ def test_good_file_previewed_and_published_from_the_page(db, secret):
     fresh = support.app_test(db, page=PAGE)  # another session sees the new load
     hist = frame_with(fresh, "sha256")
     assert hist.iloc[0]["ファイル"] == "鳥取県_DX担当職員.csv" and hist.iloc[0]["実行者"] == "鳥取県DX推進課"
+
+
+def test_an_uploads_source_is_typed_on_the_page_and_shown_under_the_charts(db, secret):
+    data, _ = good_survey(db)
+    at = log_in(db)
+    at.date_input(key="up_base_date").set_value(NEW_DATE)
+    at.file_uploader[0].set_value(("鳥取県_DX担当職員.csv", data, "text/csv"))
+    at.run()
+    # without typed fields: the default of the kind, never the file name
+    assert any("出典として表示：総務省『地方公共団体における行政情報化の推進状況調査（個別資料）』" in c.value.replace("\\", "")
+               for c in at.caption)
+    at.text_input(key="up_src_publisher").input("鳥取県").run()
+    at.text_input(key="up_src_title").input("市町村DX担当職員調査\n<b>令和7年度</b>").run()
+    at.button(key="up_publish").click().run()
+    assert not at.exception
+    assert sql(db, "SELECT source_publisher, source_title, is_sample FROM load_log ORDER BY source_id DESC LIMIT 1") == [
+        ("鳥取県", "市町村DX担当職員調査<b>令和7年度</b>", False)]  # one line; shown as escaped text
+    national = support.app_test(db, params={"date": NEW_DATE.isoformat()})
+    captions = [c.value for c in national.caption]
+    assert any("鳥取県『市町村DX担当職員調査\\<b\\>令和7年度\\</b\\>』" in c for c in captions)
 
 
 def test_roster_upload_takes_the_chosen_prefecture(db, secret):

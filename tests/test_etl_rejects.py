@@ -1026,3 +1026,46 @@ def test_archived_files_are_owner_only(db, tmp_path):
     archive_file(src, sha256(src), archived.parent)
     assert stat.S_IMODE(archived.stat().st_mode) == 0o600
     assert stat.S_IMODE(archived.parent.stat().st_mode) == 0o700
+# -- issue 12 §2: the indicators kind (Digital Agency 自治体DXダッシュボード table) ----------------
+
+def indicator_table(path, names, rows):
+    return write_csv(path, ["", "", *names, ""], [[*r, ""] for r in rows], encoding="utf-8-sig")
+
+
+@pytest.mark.parametrize("value", ["1e2", "1,5", "4a", "1_0", "inf", "nan", "-3", "12.", "１２ａ"])
+def test_indicators_strict_numbers(db, tmp_path, value):
+    src = indicator_table(tmp_path / "t.csv", ["札幌市", "函館市"], [["住民サービスのDX", "手続総数", "24", value]])
+    run = assert_rejected(db, "indicators", src, "は 実施／未実施／調査無し、割合（72% など）、数のどれでもありません",
+                          extra=BASE)
+    assert "2行目 列「D列（4列目）」" in run.err
+
+
+@pytest.mark.parametrize(("names", "fragment"), [
+    (["札幌市", "府中市", "那覇市"], "「府中市」は東京都、広島県にあり"),
+    (["美里町"], "「美里町」は宮城県、埼玉県、熊本県にあり"),
+    (["那覇市", "伊達市"], "「伊達市」は北海道、福島県にあり"),  # after 沖縄: no block holds it
+    (["函館市", "札幌市"], "列が団体コード順に並んでいません（C列「函館市」（012025）の後に「札幌市」（011002）があります）"),
+], ids=["fuchu_between_blocks", "misato_alone", "date_after_okinawa", "out_of_order"])
+def test_indicators_names_that_cannot_be_placed(db, tmp_path, names, fragment):
+    src = indicator_table(tmp_path / "t.csv", names, [["分類", "CIOの任命", *["実施"] * len(names)]])
+    assert_rejected(db, "indicators", src, fragment, extra=BASE)
+
+
+def test_indicators_not_surveyed_is_null_never_false(db, tmp_path):
+    src = indicator_table(tmp_path / "t.csv", ["札幌市", "函館市", "小樽市"],
+                          [["分類", "外部人材活用", "調査無し", "未実施", "実施"]])
+    run = etl_main("load", "indicators", src, "--db", db, *BASE)
+    assert run.code == 0, run.text
+    assert query(db, "SELECT lg_code, done FROM dx_indicators ORDER BY lg_code") == [
+        ("011002", None), ("012025", False), ("012033", True)]
+
+
+def test_indicators_values_past_the_last_name_are_refused(db, tmp_path):
+    src = write_csv(tmp_path / "t.csv", ["", "", "札幌市"], [["分類", "CIOの任命", "実施", "実施"]])
+    assert_rejected(db, "indicators", src, "見出し（市区町村名）のない列に値があります", extra=BASE)
+
+
+def test_indicators_binary_file_renamed_csv(db, tmp_path):
+    src = tmp_path / "t.csv"
+    src.write_bytes(b"PK\x03\x04" + b"\x00" * 64)
+    assert_rejected(db, "indicators", src, "中身がテキスト（CSV）ではありません", extra=BASE)

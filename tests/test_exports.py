@@ -451,10 +451,14 @@ def test_sidebar_toggle_enters_presentation_mode(db):
 @needs_chromium
 def test_national_page_offers_png_and_deck_downloads(db):
     at = support.app_test(db, params={"date": "2023-04-01", "n": "3"})
+    from streamlit.runtime.state.common import user_key_from_element_id
+
     labels = [b.proto.label for b in at.get("download_button")]
-    # prefecture map and ranking; the municipality map (and its PNG) is drawn only while its tab
-    # is open, which tests/test_national_browser.py checks in Chromium
-    assert labels.count("PNG") == 2
+    # prefecture map, ranking, the Digital Agency indicator map and the cross view's counts; the
+    # municipality map and the cross view's map (and their PNGs) are drawn only while their tab is
+    # open, which tests/test_national_browser.py checks in Chromium
+    png_keys = {user_key_from_element_id(b.proto.id) for b in at.get("download_button") if b.proto.label == "PNG"}
+    assert png_keys == {"pref_map_png", "ranked_png", "indicator_map_png", "need_bars_png"}
     assert "全国の PowerPoint" in labels and "北海道の PowerPoint" in labels
 
 

@@ -14,7 +14,7 @@ def test_map_draws_offline_with_japanese_text(server, page):
     page.goto(server + "/?date=2023-04-01&n=3")
     support.wait_idle(page)
     page.wait_for_selector(".choroplethlocation", timeout=30_000)
-    assert page.locator(".choroplethlocation").count() == 47
+    assert page.locator(".st-key-pref_map .choroplethlocation").count() == 47
     assert page.get_by_text("全国マップ", exact=True).first.is_visible()
     assert page.get_by_text("850 団体").first.is_visible()
     # Japanese glyphs come from an installed CJK font, not a web font fetched at run time.
@@ -44,12 +44,79 @@ def test_municipality_tab_draws_every_municipality(server, page):
     support.wait_idle(page)
     page.wait_for_selector(".choroplethlocation", timeout=30_000)
     page.get_by_role("tab", name="市区町村別").click()
-    # Without boundaries the sample shows one point per municipality, in five tier traces.
+    # The default build loads the real boundaries (data/public): one polygon per municipality.
     page.wait_for_function(
-        "[...document.querySelectorAll('.scattergeo .point, .scattergeo path.point')].length >= 1741",
-        timeout=30_000)
-    assert page.get_by_text("役場の位置を点で表示").first.is_visible()
+        "document.querySelectorAll('.st-key-muni_map .choroplethlocation').length >= 1741", timeout=60_000)
+    assert page.locator(".st-key-muni_map .choroplethlocation").count() == 1741
+    assert not page.get_by_text("役場の位置を点で表示").count()
     # the municipality map has its PNG download inside the open tab
-    panel = page.locator("[role=tabpanel]").filter(visible=True)
-    assert panel.get_by_role("button", name="PNG", exact=True).filter(visible=True).count() == 1
+    png = page.locator(".st-key-muni_map_png").get_by_role("button", name="PNG", exact=True).filter(visible=True)
+    assert png.count() == 1
     support.screenshot(page, "national_municipalities")
+
+
+def test_indicator_map_shows_the_digital_agency_source_and_no_sample_notice(server, page):
+    """The real-data map (外部人材活用の割合, from the Digital Agency table) names its source under
+    it and carries no sample notice; the synthetic figures above it still do."""
+    page.goto(server + "/?date=2023-04-01&metric=ext_talent_share")
+    support.wait_idle(page)
+    page.wait_for_selector(".st-key-pref_map .choroplethlocation", timeout=30_000)
+    assert page.locator(".st-key-pref_map .choroplethlocation").count() == 47
+    heading = page.get_by_role("heading", name="外部人材活用の割合（都道府県別）")
+    assert heading.is_visible()
+    # the caption right under the map (the element after the chart)
+    caption = page.locator(".st-key-pref_map + div [data-testid=stCaptionContainer]").first
+    caption.wait_for(timeout=30_000)
+    text = caption.inner_text()
+    assert ("デジタル庁『自治体DXの取組に関するダッシュボード』（2024-07-12更新、総務省 令和5年度 行政情報化推進状況調査、"
+            "基準日 2023-04-01）") in text
+    assert "サンプル（架空）データ" not in text
+    # hover text is the real figures only (実施 / 回答), never the synthetic staff counts
+    box = page.locator(".st-key-pref_map .choroplethlocation").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.45)
+    page.wait_for_selector(".hoverlayer .hovertext", timeout=10_000)
+    hover = page.locator(".hoverlayer .hovertext").first.text_content()
+    assert "北海道" in hover and "回答" in hover and "人以下" not in hover
+    # the banner says what is synthetic and what is real
+    banner = page.locator("[data-testid=stAlert]").first.inner_text()
+    assert "架空の数値：職員数・人材プール・体制構築の進捗" in banner and "自治体DXの取組（デジタル庁）" in banner
+    assert not [u for u in page.blocked if "world_110m" in u or "cdn" in u], page.blocked
+    page.mouse.move(5, 5)  # hide the hover label
+    caption.scroll_into_view_if_needed()  # the map with its 出典 caption below it
+    support.screenshot(page, "national_indicator_map")
+
+
+def test_cross_view_lists_maps_and_downloads_the_municipalities_most_in_need(server, page, tmp_path):
+    """Few staff (synthetic) × no external talent × no organisation-wide set-up (real): both base
+    dates are named, the map layer draws every municipality, and the CSV carries the sample notice."""
+    import duckdb
+
+    page.goto(server + "/?date=2025-04-01&n=3")
+    support.wait_idle(page)
+    heading = page.get_by_role("heading", name="最も支援が必要な市区町村（職員3人以下・外部人材活用なし・全庁的な体制なし）")
+    heading.wait_for(timeout=30_000)
+    heading.scroll_into_view_if_needed()
+    assert page.get_by_text("職員数は調査基準日 令和7年4月1日（2025-04-01）、外部人材活用・全庁的な体制構築はデジタル庁の表の"
+                            "基準日 令和5年4月1日（2023-04-01） の値です").first.is_visible()
+    with duckdb.connect(str(support.sample_db()), read_only=True) as con:
+        [(expected,)] = con.execute("""
+            SELECT count(*) FROM staff_survey s
+            JOIN dx_indicators e ON e.lg_code = s.lg_code AND e.indicator = '外部人材活用' AND e.base_date = '2023-04-01'
+            JOIN dx_indicators o ON o.lg_code = s.lg_code AND o.indicator = '全庁的な体制構築' AND o.base_date = '2023-04-01'
+            WHERE s.base_date = '2025-04-01' AND s.dx_staff <= 3 AND NOT e.done AND NOT o.done""").fetchall()
+    assert expected > 0
+    assert page.get_by_text(f"{expected:,} 団体").first.is_visible()
+    page.get_by_role("tab", name="地図").click()
+    page.wait_for_function(
+        "document.querySelectorAll('.st-key-need_map .choroplethlocation').length >= 1741", timeout=60_000)
+    page.locator(".st-key-need_map").scroll_into_view_if_needed()
+    support.screenshot(page, "national_most_in_need_map")
+    page.get_by_role("tab", name="一覧").click()
+    with page.expect_download(timeout=30_000) as info:
+        page.get_by_role("button", name="一覧を CSV でダウンロード").click()
+    text = open(info.value.path(), encoding="utf-8-sig").read()
+    assert "サンプル（架空）データ" in text  # staff counts are synthetic
+    assert "# 自治体DXの取組の基準日: 令和5年4月1日（2023-04-01）" in text
+    assert "# 調査基準日（職員数）: 令和7年4月1日（2025-04-01）" in text
+    body = [line for line in text.splitlines() if not line.startswith("#")]
+    assert len(body) - 1 == expected

@@ -161,9 +161,10 @@ def test_broken_warehouse_shows_japanese_message(tmp_path):
 
 @pytest.fixture(scope="module")
 def partial_population_db(tmp_path_factory):
-    """The sample warehouse with population for all of 鳥取県 (19) and two towns of 北海道 (of 179)."""
+    """The sample data (without the public census) with population for all of 鳥取県 (19) and two
+    towns of 北海道 (of 179)."""
     d = tmp_path_factory.mktemp("per_capita")
-    db = support.copy_db(support.sample_db(), d / "wh")
+    db = support.copy_db(support.sample_only_db(), d / "wh")
     with duckdb.connect(str(db), read_only=True) as con:
         tottori = con.execute("SELECT lg_code FROM municipalities WHERE prefecture_code = '31' ORDER BY 1").fetchall()
     people = {code: 10_000 + 1_000 * i for i, (code,) in enumerate(tottori)}

@@ -56,9 +56,9 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
     page.get_by_role("heading", name="奈良県の市区町村").wait_for(timeout=30_000)
     assert "date=2023-04-01" in page.url
 
-    # The map: one marker per municipality (no boundaries in the sample warehouse), drawn offline.
-    page.wait_for_selector(".scattergeo .point", timeout=30_000)
-    assert page.locator(".scattergeo .point").count() == count(db, "29") == 39
+    # The map: one polygon per municipality (the real boundaries of the default build), drawn offline.
+    page.wait_for_selector(".st-key-pp_map_29 .choroplethlocation", timeout=30_000)
+    assert page.locator(".st-key-pp_map_29 .choroplethlocation").count() == count(db, "29") == 39
     # The table (a canvas grid) and its row count caption.
     page.locator("[data-testid=stDataFrame]").first.wait_for(timeout=30_000)
     assert page.get_by_text("39 / 39 団体を表示").first.is_visible()
@@ -83,7 +83,10 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
     support.screenshot(page, "prefecture_nara_detail_from_table")
 
     # Clicking a municipality on the map opens its detail too.
-    page.locator(".scattergeo .point").nth(0).click(force=True)
+    shape = page.locator(".st-key-pp_map_29 .choroplethlocation").nth(0)
+    shape.scroll_into_view_if_needed()
+    box = shape.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(detail).not_to_have_value(expected, timeout=30_000)
     support.wait_idle(page)
     picked = detail.input_value()
@@ -101,7 +104,8 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
     assert notes["都道府県"] == "奈良県"
     assert "2023-04-01" in notes["調査基準日"]
     assert notes["不足の基準"] == "DX担当職員3人以下"
-    assert "職員調査" in notes["出典"]
+    assert "職員数・人材プール・体制構築の進捗＝サンプル（架空）データ" in notes["出典"]
+    assert "国土数値情報" in notes["出典"] and "国勢調査" in notes["出典"]
     rows = list(wb["市区町村"].iter_rows(values_only=True))
     assert rows[0][:2] == ("団体コード", "市区町村")
     assert len(rows) - 1 == 39
@@ -123,8 +127,8 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
 def test_arriving_by_a_click_on_the_national_map(server, page):
     support.click_hokkaido_on_the_national_map(page, server)
     page.get_by_role("heading", name="北海道の市区町村").wait_for(timeout=30_000)
-    page.wait_for_selector(".scattergeo .point", timeout=30_000)
-    assert page.locator(".scattergeo .point").count() == 179
+    page.wait_for_selector(".st-key-pp_map_01 .choroplethlocation", timeout=30_000)
+    assert page.locator(".st-key-pp_map_01 .choroplethlocation").count() == 179
     assert page.get_by_text("179 / 179 団体を表示").first.is_visible()
     support.screenshot(page, "prefecture_from_national_map")
 
@@ -135,7 +139,7 @@ def test_every_chart_has_a_png_button_and_the_map_png_downloads(server, page):
     page.goto(server + "/prefecture?pref=29&date=2023-04-01")
     support.wait_idle(page)
     page.get_by_role("heading", name="奈良県の市区町村").wait_for(timeout=30_000)
-    page.wait_for_selector(".scattergeo .point", timeout=30_000)
+    page.wait_for_selector(".st-key-pp_map_29 .choroplethlocation", timeout=30_000)
     main = page.locator("[data-testid=stMain]")
     # One PNG button per chart, each keyed after its chart: map, trend, distribution, peers.
     for key in ("pp_map_29", "pp_trend", "pp_dist", "pp_peers"):

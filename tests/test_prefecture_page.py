@@ -292,7 +292,8 @@ def decode(values):
     return list(values)
 
 
-def test_map_without_boundaries_is_points_for_every_municipality(db):
+def test_map_without_boundaries_is_points_for_every_municipality():
+    db = support.sample_only_db()  # data/sample alone: no boundaries loaded
     at = support.app_test(db, page=PAGE, params={"date": DATE, "pref": "13"})
     spec, _ = geo_traces(at)
     points = [t for t in spec["data"] if t["type"] == "scattergeo" and t.get("mode") == "markers"]
@@ -356,7 +357,7 @@ def test_every_chart_has_a_png_download_and_the_deck_is_this_prefectures(db):
     code = sql(db, "SELECT min(lg_code) FROM municipalities WHERE prefecture_code = '13'")[0][0]
     at.selectbox(key="pp_muni").select(code).run()
     charts = keys(at, "plotly_chart")
-    assert set(charts) == {"pp_map_13", "pp_history", "pp_trend", "pp_dist", "pp_peers"}
+    assert set(charts) == {"pp_map_13", "pp_history", "pp_trend", "pp_dist", "pp_peers", "pp_need_map_13"}
     buttons = {user_key_from_element_id(b.proto.id): b.proto.label for b in at.get("download_button")}
     assert {k for k, label in buttons.items() if label == "PNG"} == {f"{k}_png" for k in charts}
     assert buttons["deck_pref_pptx"] == "東京都の PowerPoint"

@@ -35,11 +35,14 @@ def test_base_dates_2021_to_2025_every_municipality(sample_warehouse):
     assert nulls[2023] == 0 and nulls[2021] > 0
 
 
-def test_meta_says_sample(sample_warehouse):
+def test_meta_says_sample_and_each_load_says_whether_it_is(sample_warehouse):
     meta = dict(query(sample_warehouse, "SELECT key, value FROM meta"))
-    assert meta["is_sample"] == "true"
-    assert meta["schema_version"] == "1"
-    assert query(sample_warehouse, "SELECT bool_and(is_sample), count(*) FROM load_log") == [(True, 53)]
+    assert meta["is_sample"] == "true"  # some figures are synthetic
+    assert meta["schema_version"] == "2"
+    # the 5 real public files (data/public) are real; the 53 sample files are synthetic
+    assert query(sample_warehouse, "SELECT kind, is_sample, count(*) FROM load_log GROUP BY ALL ORDER BY ALL") == [
+        ("boundaries", False, 2), ("indicators", False, 2), ("population", False, 1),
+        ("roster", True, 47), ("status", True, 1), ("survey", True, 5)]
 
 
 @pytest.mark.parametrize(("pref", "expected"), [
@@ -83,10 +86,23 @@ def test_status_timeline_runs_to_the_fy2025_deadline(sample_warehouse):
         ("20", "共同調達"), ("34", "共同採用"), ("38", "協働宣言"), ("43", "民間人材派遣")]
 
 
-def test_default_prefecture_outlines_are_clockwise(sample_warehouse):
+def test_default_build_draws_the_real_boundaries_clockwise(sample_warehouse):
     rows = query(sample_warehouse, "SELECT prefecture_code, geometry_source, geometry FROM prefectures")
-    assert len(rows) == 47 and {r[1] for r in rows} == {"japanmap"}
+    assert len(rows) == 47 and {r[1] for r in rows} == {"boundaries:1"}  # data/public, not japanmap
+    # 双葉町's census population is blank (evacuated in 2020): unknown, NULL, never 0
+    assert query(sample_warehouse, "SELECT count(geometry), count(population) FROM municipalities") == [(1741, 1740)]
+    assert query(sample_warehouse, "SELECT name FROM municipalities WHERE population IS NULL") == [("双葉町",)]
     for code, _, wkb in rows:
+        geom = shapely.from_wkb(wkb)
+        assert geom.is_valid, code
+        assert not any(p.exterior.is_ccw for p in shapely.get_parts(geom)), code
+
+
+def test_fallback_prefecture_outlines_are_clockwise():
+    """japanmap's outlines, used until boundaries are loaded (e.g. `etl build --inputs data/sample`)."""
+    from etl.reference import prefectures
+
+    for code, wkb in zip(prefectures().prefecture_code, prefectures().geometry, strict=True):
         geom = shapely.from_wkb(wkb)
         assert geom.is_valid, code
         assert not any(p.exterior.is_ccw for p in shapely.get_parts(geom)), code

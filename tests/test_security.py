@@ -182,7 +182,8 @@ RAW = ("<img src=x onerror=alert(1)>", "[link](javascript:alert(1))")
 
 @pytest.fixture(scope="module")
 def hostile_db(tmp_path_factory) -> tuple[Path, str]:
-    """The sample warehouse plus a valid survey whose FILE NAME is HTML and a Markdown link."""
+    """The sample warehouse plus a valid survey whose FILE NAME and SOURCE (--publisher, --source: user text
+    that the 出典 notes show) are HTML and a Markdown link."""
     from etl import reference
 
     d = tmp_path_factory.mktemp("hostile")
@@ -194,10 +195,11 @@ def hostile_db(tmp_path_factory) -> tuple[Path, str]:
     name = f"survey_{DATE}_{HOSTILE}.csv"
     src = d / name
     src.write_bytes(body.encode("utf-8"))
-    run = run_etl("load", "survey", src, "--db", db)
+    run = run_etl("load", "survey", src, "--db", db, "--publisher", HOSTILE, "--source", HOSTILE)
     assert run.code == 0, run.text
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM load_log WHERE file_name = ?", [name]).fetchall() == [(1,)]
+        assert con.execute("SELECT count(*) FROM load_log WHERE file_name = ? AND source_title = ?",
+                           [name, HOSTILE]).fetchall() == [(1,)]
     return db, name
 
 
@@ -242,7 +244,7 @@ def test_a_hostile_file_name_is_never_rendered_as_html_or_markdown(page, hostile
 
 
 def test_the_hostile_file_name_does_reach_a_page_escaped(hostile_pages, hostile_db):
-    """Control for the test above: the name is shown (in a 出典 caption), Markdown-escaped."""
+    """Control for the test above: the user's text is shown (in a 出典 caption), Markdown-escaped."""
     from dashboard.notes import escape_md
 
     _, name = hostile_db

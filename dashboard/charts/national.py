@@ -22,6 +22,10 @@ def metric_text(m: Metric, value) -> str:
 
 
 def _hover(df: pd.DataFrame, m: Metric, n: int) -> list[str]:
+    if m.source == "indicators":  # a real-data map shows real figures only, never the sample's
+        return [f"<b>{r.name}</b>（{r.region}）<br>{m.label}: {metric_text(m, getattr(r, m.key))}<br>"
+                f"実施 {formats.count(getattr(r, m.key + '_done'))} / 回答 {formats.count(getattr(r, m.key + '_answered'))} "
+                "団体（調査無しを除く）" for r in df.itertuples()]
     out = []
     for r in df.itertuples():
         lines = [

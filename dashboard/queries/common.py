@@ -17,7 +17,8 @@ def meta(v: str) -> dict[str, str]:
 
 
 def is_sample(v: str) -> bool:
-    return meta(v).get("is_sample") == "true"
+    """Whether any figure published now is synthetic (per load: load_log.is_sample)."""
+    return bool(current_sources(v).is_sample.any())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -48,22 +49,33 @@ def has_municipal_boundaries(v: str) -> bool:
     return bool(query(v, "SELECT count(geometry) AS n FROM municipalities").n.iloc[0] > 0)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def survey_sources(v: str, date: dt.date) -> pd.DataFrame:
-    """The files behind one base date's figures (a revised file may cover part of it)."""
-    return query(v, """
-        SELECT l.source_id, l.file_name, l.loaded_at, count(*) AS rows
-        FROM staff_survey s JOIN load_log l USING (source_id)
-        WHERE s.base_date = ?
-        GROUP BY ALL ORDER BY l.source_id""", [date])
+# The loads behind what is published now, by what they feed: only these are cited.
+_CURRENT_SOURCES = """
+    WITH used AS (
+        SELECT 'survey' AS kind, base_date, source_id FROM staff_survey GROUP BY ALL
+        UNION ALL SELECT 'indicators', base_date, source_id FROM dx_indicators GROUP BY ALL
+        UNION ALL SELECT 'indicators_prefecture', base_date, source_id FROM dx_indicators_prefecture GROUP BY ALL
+        UNION ALL SELECT 'roster', NULL, source_id FROM talent_roster GROUP BY ALL
+        UNION ALL SELECT 'status', NULL, source_id FROM dx_system_status GROUP BY ALL
+        UNION ALL SELECT 'population', NULL, population_source_id FROM municipalities
+                  WHERE population_source_id IS NOT NULL GROUP BY ALL
+        UNION ALL SELECT 'boundaries', NULL, geometry_source_id FROM municipalities
+                  WHERE geometry_source_id IS NOT NULL GROUP BY ALL
+        UNION ALL SELECT 'prefecture_boundaries', NULL, CAST(substr(geometry_source, 12) AS INTEGER) FROM prefectures
+                  WHERE geometry_source LIKE 'boundaries:%' GROUP BY ALL
+    )
+    SELECT u.kind, u.base_date, u.source_id, l.file_name, l.is_sample, l.source_publisher, l.source_title,
+           l.source_updated, l.source_note, l.source_credit, l.source_licence
+    FROM used u JOIN load_log l USING (source_id)
+    ORDER BY u.kind, u.base_date, u.source_id"""
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def sources_by_kind(v: str) -> pd.DataFrame:
-    """The latest loaded file per kind, for 出典 notes."""
-    return query(v, """
-        SELECT kind, list(DISTINCT file_name ORDER BY file_name) AS files, max(loaded_at) AS loaded_at
-        FROM load_log WHERE status = 'loaded' GROUP BY kind""")
+def current_sources(v: str) -> pd.DataFrame:
+    """kind (survey, indicators, indicators_prefecture, roster, status, population, boundaries,
+    prefecture_boundaries), base_date (survey and indicators), source_id, file_name, is_sample and
+    the citation columns of every load whose rows are published now."""
+    return query(v, _CURRENT_SOURCES)
 
 
 def as_of_today() -> dt.date:

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.db import query
+from dashboard.queries import common
 from etl.versions import list_versions
 
 
@@ -29,14 +30,9 @@ def load_issues(v: str, source_id: int) -> pd.DataFrame:
         FROM reject_log WHERE source_id = ? ORDER BY row_number NULLS FIRST, column_name""", [source_id])
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
 def sources(v: str) -> pd.DataFrame:
-    """Per input kind: the files currently loaded, how many loads, when last, rows loaded."""
-    return query(v, """
-        SELECT kind, count(*) AS loads, list(file_name ORDER BY source_id DESC) AS files,
-               max(loaded_at) AS last_loaded_at, sum(rows_loaded) AS rows_loaded, bool_or(is_sample) AS is_sample
-        FROM load_log WHERE status = 'loaded' AND kind <> 'rollback'
-        GROUP BY kind""")
+    """The loads behind the published figures, with their citations (see common.current_sources)."""
+    return common.current_sources(v)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

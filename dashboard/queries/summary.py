@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.db import query
+from dashboard.queries import indicators as qi
 from dashboard.queries.common import previous_date
 
 # $date: base date, $prev: previous base date (or NULL), $n: threshold, $as_of: pool/progress date.
@@ -101,6 +102,8 @@ def by_prefecture(v: str, date: dt.date, n: float, as_of: dt.date) -> pd.DataFra
     """47 rows: counts, shares, pool and progress per prefecture (JIS order)."""
     prev = previous_date(v, date)
     df = query(v, _BY_PREFECTURE, {"date": date, "prev": prev, "n": n, "as_of": as_of})
+    # The Digital Agency indicators on their own base date (the latest on or before date).
+    df = df.merge(qi.by_prefecture(v, qi.indicator_date_for(v, date)), on="prefecture_code", how="left")
     return _with_rates(df)
 
 
@@ -109,11 +112,13 @@ def national(v: str, date: dt.date, n: float, as_of: dt.date) -> dict:
     """The nation's figures: sums of the prefecture rows, with the national median."""
     df = by_prefecture(v, date, n, as_of)
     cols = ["municipalities", "surveyed", "shortage", "severe", "zero", "staff_total", "staff_with_population",
-            "population_surveyed", "population_missing", "shortage_covered", "prev_surveyed", "prev_shortage", "pool_talent", "accelerators"]
+            "population_surveyed", "population_missing", "shortage_covered", "prev_surveyed", "prev_shortage",
+            "pool_talent", "accelerators", *qi.COUNT_COLUMNS]
     total = df[cols].sum(min_count=1).to_frame().T
     total["median_staff"] = query(v, _NATIONAL_MEDIAN, {"date": date}).median_staff.iloc[0]
-    out = _with_rates(total).iloc[0].to_dict()
+    out = qi.with_shares(_with_rates(total)).iloc[0].to_dict()
     out["prev_date"] = previous_date(v, date)
+    out["indicator_date"] = qi.indicator_date_for(v, date)
     out["systems_built"] = int((df.system_on.notna() & (df.system_on <= pd.Timestamp(as_of))).sum())
     out["pools_built"] = int((df.pool_on.notna() & (df.pool_on <= pd.Timestamp(as_of))).sum())
     out["prefectures"] = len(df)

@@ -44,3 +44,21 @@ CREATE TABLE IF NOT EXISTS raw_population (source_id INTEGER NOT NULL, lg_code T
 CREATE TABLE IF NOT EXISTS raw_boundaries (
     source_id INTEGER NOT NULL, level TEXT NOT NULL, code TEXT NOT NULL, geometry BLOB NOT NULL
 );
+-- The Digital Agency 自治体DXダッシュボード table (etl/indicators.py): done = 実施 true / 未実施 false /
+-- 調査無し NULL; value = a percentage 0–100 or a count.
+CREATE TABLE IF NOT EXISTS raw_dx_indicators (
+    source_id INTEGER NOT NULL, base_date DATE NOT NULL, lg_code TEXT NOT NULL, category TEXT,
+    indicator TEXT NOT NULL, done BOOLEAN, value DOUBLE
+);
+CREATE TABLE IF NOT EXISTS raw_dx_indicators_prefecture (
+    source_id INTEGER NOT NULL, base_date DATE NOT NULL, prefecture_code TEXT NOT NULL, category TEXT,
+    indicator TEXT NOT NULL, done BOOLEAN, value DOUBLE
+);
+
+-- Schema 2: every load's source citation (etl/citations.py), read by the dashboard's 出典 notes.
+ALTER TABLE load_log ADD COLUMN IF NOT EXISTS source_publisher TEXT;
+ALTER TABLE load_log ADD COLUMN IF NOT EXISTS source_title TEXT;
+ALTER TABLE load_log ADD COLUMN IF NOT EXISTS source_updated DATE;
+ALTER TABLE load_log ADD COLUMN IF NOT EXISTS source_note TEXT;
+ALTER TABLE load_log ADD COLUMN IF NOT EXISTS source_credit TEXT;
+ALTER TABLE load_log ADD COLUMN IF NOT EXISTS source_licence TEXT;

@@ -32,6 +32,20 @@ SELECT * EXCLUDE (rn) FROM (
     SELECT r.*, row_number() OVER (PARTITION BY level, code ORDER BY source_id DESC) AS rn FROM raw_boundaries r
 ) WHERE rn = 1;
 
+-- Indicators: the latest load wins per base date × municipality (or prefecture) × indicator, so a
+-- revised table for a base date replaces it and earlier loads stay in raw_ as history.
+CREATE OR REPLACE VIEW stg_dx_indicators AS
+SELECT * EXCLUDE (rn) FROM (
+    SELECT r.*, row_number() OVER (PARTITION BY base_date, lg_code, indicator ORDER BY source_id DESC) AS rn
+    FROM raw_dx_indicators r
+) WHERE rn = 1;
+
+CREATE OR REPLACE VIEW stg_dx_indicators_prefecture AS
+SELECT * EXCLUDE (rn) FROM (
+    SELECT r.*, row_number() OVER (PARTITION BY base_date, prefecture_code, indicator ORDER BY source_id DESC) AS rn
+    FROM raw_dx_indicators_prefecture r
+) WHERE rn = 1;
+
 -- Every version ever loaded, for comparison and audit.
 CREATE OR REPLACE VIEW staff_survey_history AS
 SELECT r.*, l.file_name, l.loaded_at,

@@ -198,6 +198,23 @@ ROSTER_PREF_HEADER = ["人材番号", "氏名", "メールアドレス", "電話
 def roster_pref_row(pref: str, ref="P01-0001", name="試験 太郎", assigned="札幌市"):
     row = roster_row(ref, name, assigned=assigned)
     return [*row[:4], pref, *row[4:]]
+def indicator_csv(names, rows, corner=("", ""), encoding="utf-8-sig", trailing=True):
+    """A Digital Agency 自治体DXダッシュボード table: row 1 names only, then category, indicator, values
+    (with the real file's trailing empty column)."""
+    tail = [""] if trailing else []
+    header = [*corner, *names, *tail]
+    return write_csv([[*r, *tail] for r in rows], header, encoding)
+
+
+# 府中市 (東京都・広島県) and 伊達市 (北海道・福島県) twice each, placed by their neighbours' prefectures.
+SHARED = ["札幌市", "登別市", "伊達市", "北斗市", "福島市", "伊達市", "八王子市", "府中市", "調布市", "三原市", "府中市"]
+SHARED_CODES = ["011002", "012301", "012335", "012360", "072010", "072133", "132012", "132063", "132080",
+                "342041", "342084"]
+FLAGS = ["実施", "未実施", "実施", "調査無し", "未実施", "実施", "実施", "未実施", "実施", "未実施", "実施"]
+INDICATORS_CIO = ("SELECT lg_code, done, value FROM dx_indicators WHERE indicator = 'CIOの任命' "
+                  "AND base_date = DATE '2023-04-01' ORDER BY lg_code")
+INDICATOR_ROWS = [["自治体DXの推進体制等", "CIOの任命", *FLAGS],
+                  ["住民サービスのDX", "マイナンバーカードの保有状況", *(f"{60 + i}%" for i in range(11))]]
 
 
 def truncated_xlsx() -> bytes:
@@ -647,6 +664,61 @@ CASES: list[Case] = [
          write_csv([["31201", "鳥取市", "188465"], ["31202", "米子市", "147317"]], POPULATION_HEADER),
          check="SELECT lg_code, population FROM municipalities WHERE population IS NOT NULL ORDER BY 1",
          expected=repr([("312011", 188465.0), ("312029", 147317.0)])),
+    # indicators (the Digital Agency 自治体DXダッシュボード table): names placed by 団体コード order
+    Case("indicators_shared_names_placed_by_neighbours.csv", "indicators", BASE, "loaded", "取り込みました",
+         indicator_csv(SHARED, INDICATOR_ROWS), INDICATORS_CIO,
+         repr([(c, {"実施": True, "未実施": False}.get(f), None) for c, f in zip(SHARED_CODES, FLAGS, strict=True)])),
+    Case("indicators_cp932_crlf.csv", "indicators", BASE, "loaded", "取り込みました",
+         indicator_csv(SHARED, INDICATOR_ROWS, encoding="cp932"),
+         "SELECT lg_code, value FROM dx_indicators WHERE indicator = 'マイナンバーカードの保有状況' ORDER BY lg_code",
+         repr([(c, float(60 + i)) for i, c in enumerate(SHARED_CODES)])),
+    Case("indicators_prefecture_table.csv", "indicators", BASE, "loaded", "取り込みました",
+         indicator_csv(["北海道", "青森県", "沖縄県"], [["自治体DXの推進体制等", "外部人材活用", "実施", "未実施", "実施"]],
+                       corner=("都道府県", ""), trailing=False),
+         "SELECT prefecture_code, indicator, done FROM dx_indicators_prefecture ORDER BY prefecture_code",
+         repr([("01", "外部人材活用", True), ("02", "外部人材活用", False), ("47", "外部人材活用", True)])),
+    Case("indicators_no_base_date_uses_2023_04_01.csv", "indicators", "", "warning", "基準日の指定がないため、2023-04-01",
+         indicator_csv(["札幌市", "函館市"], [["自治体DXの推進体制等", "外部人材活用", "実施", "調査無し"]]),
+         "SELECT base_date, lg_code, done FROM dx_indicators ORDER BY lg_code",
+         "[(datetime.date(2023, 4, 1), '011002', True), (datetime.date(2023, 4, 1), '012025', None)]"),
+    Case("indicators_bare_percent_is_null.csv", "indicators", BASE, "warning", "割合の数値がない「%」です",
+         indicator_csv(["札幌市", "函館市"], [["住民サービスのDX", "よく使う32手続のオンライン化状況", "58%", "%"]]),
+         "SELECT lg_code, value FROM dx_indicators ORDER BY lg_code", "[('011002', 58.0), ('012025', None)]"),
+    Case("indicators_ambiguous_name_fuchu.csv", "indicators", BASE, "rejected",
+         "「府中市」は東京都、広島県にあり、前後の列（C列「札幌市」（北海道）、E列「那覇市」（沖縄県））",
+         indicator_csv(["札幌市", "府中市", "那覇市"], [["自治体DXの推進体制等", "CIOの任命", "実施", "実施", "実施"]])),
+    Case("indicators_ambiguous_name_date_alone.csv", "indicators", BASE, "rejected", "「伊達市」は北海道、福島県にあり",
+         indicator_csv(["伊達市"], [["自治体DXの推進体制等", "CIOの任命", "実施"]])),
+    Case("indicators_unknown_name.csv", "indicators", BASE, "rejected", "「架空市」という市区町村はありません",
+         indicator_csv(["札幌市", "架空市"], [["自治体DXの推進体制等", "CIOの任命", "実施", "実施"]])),
+    Case("indicators_ward_instead_of_city.csv", "indicators", BASE, "rejected", "「札幌市中央区」は政令指定都市の区です",
+         indicator_csv(["札幌市中央区", "函館市"], [["自治体DXの推進体制等", "CIOの任命", "実施", "実施"]])),
+    Case("indicators_columns_out_of_order.csv", "indicators", BASE, "rejected", "列が団体コード順に並んでいません",
+         indicator_csv(["函館市", "札幌市"], [["自治体DXの推進体制等", "CIOの任命", "実施", "実施"]])),
+    Case("indicators_duplicate_municipality.csv", "indicators", BASE, "rejected", "同じ市区町村の列が2つあります",
+         indicator_csv(["札幌市", "札幌市"], [["自治体DXの推進体制等", "CIOの任命", "実施", "実施"]])),
+    Case("indicators_mixed_prefectures_and_municipalities.csv", "indicators", BASE, "rejected",
+         "1行目に都道府県名と市区町村名が混在しています",
+         indicator_csv(["北海道", "札幌市"], [["自治体DXの推進体制等", "CIOの任命", "実施", "実施"]])),
+    Case("indicators_count_exponent_1e2.csv", "indicators", BASE, "rejected", "「1e2」は 実施／未実施／調査無し、割合",
+         indicator_csv(["札幌市", "函館市"], [["住民サービスのDX", "手続総数（分母）", "24", "1e2"]])),
+    Case("indicators_count_comma_decimal_1_5.csv", "indicators", BASE, "rejected", "「1,5」は 実施／未実施／調査無し",
+         indicator_csv(["札幌市", "函館市"], [["住民サービスのDX", "手続総数（分母）", "24", "1,5"]])),
+    Case("indicators_count_4a.csv", "indicators", BASE, "rejected", "「4a」は 実施／未実施／調査無し",
+         indicator_csv(["札幌市", "函館市"], [["住民サービスのDX", "手続総数（分母）", "4a", "25"]])),
+    Case("indicators_percent_over_100.csv", "indicators", BASE, "rejected", "割合「120%」が100%を超えています",
+         indicator_csv(["札幌市", "函館市"], [["住民サービスのDX", "マイナンバーカードの保有状況", "72%", "120%"]])),
+    Case("indicators_mixed_kinds_in_one_row.csv", "indicators", BASE, "rejected",
+         "この指標の行は実施／未実施の行ですが、「72%」は割合（NN%）です",
+         indicator_csv(["札幌市", "函館市"], [["自治体DXの推進体制等", "CIOの任命", "実施", "72%"]])),
+    Case("indicators_empty_cell.csv", "indicators", BASE, "rejected", "空欄です（調査していない団体は「調査無し」",
+         indicator_csv(["札幌市", "函館市"], [["自治体DXの推進体制等", "CIOの任命", "実施", ""]])),
+    Case("indicators_duplicate_indicator_row.csv", "indicators", BASE, "rejected", "指標「CIOの任命」の行が重複しています",
+         indicator_csv(["札幌市"], [["自治体DXの推進体制等", "CIOの任命", "実施"],
+                                   ["自治体DXの推進体制等", "CIOの任命", "未実施"]])),
+    Case("indicators_future_base_date.csv", "indicators", "--base-date 2099-04-01", "rejected",
+         "基準日 2099-04-01 は未来の日付です",
+         indicator_csv(["札幌市"], [["自治体DXの推進体制等", "CIOの任命", "実施"]])),
     # boundaries
     Case("boundaries_no_codes.topojson", "boundaries", "", "rejected", "団体コードの属性が見つかりません",
          write_bytes(topojson([{"name": "札幌市"}, {"name": "函館市"}, {"name": "小樽市"}]))),

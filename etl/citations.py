@@ -1,0 +1,146 @@
+"""Where a load's figures come from: publisher, title, update date, the survey behind it, credit.
+
+Every load gets a citation, stored on its load_log row (source_publisher, source_title,
+source_updated, source_note, source_credit, source_licence), so the dashboard names real
+sources rather than file names. The citation is, in order of precedence:
+1. what the user gave (`python -m etl load … --publisher … --source …`);
+2. the entry of a recognised public file (data/public/manifest.json, matched by content);
+3. the synthetic sample's citation, for files from a folder marked as sample;
+4. the default of the kind (e.g. the survey kind is the MIC 行政情報化推進状況調査).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, fields, replace
+from functools import cache
+from pathlib import Path
+
+PUBLIC_DIR = Path(__file__).resolve().parent.parent / "data" / "public"
+MANIFEST = "manifest.json"
+TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+
+
+@dataclass(frozen=True)
+class Citation:
+    publisher: str | None = None  # デジタル庁
+    title: str | None = None  # 自治体DXの取組に関するダッシュボード
+    updated: dt.date | None = None  # the publisher's update (公表・更新) date
+    note: str | None = None  # the survey behind it, processing done, …
+    credit: str | None = None  # the credit line the licence asks for
+    licence: str | None = None
+
+    def text(self, base_date: dt.date | None = None) -> str:
+        """「デジタル庁『…』（2024-07-12更新、総務省 令和5年度調査、基準日 2023-04-01）」"""
+        if self.publisher and self.title:
+            head = f"{self.publisher}『{self.title}』"
+        else:
+            head = self.title or self.publisher or "出典の登録なし"
+        extra = [f"{self.updated.isoformat()}更新" if self.updated else None, self.note,
+                 f"基準日 {base_date.isoformat()}" if base_date else None]
+        extra = [e for e in extra if e]
+        return head + (f"（{'、'.join(extra)}）" if extra else "")
+
+    def columns(self) -> dict[str, object]:
+        """As load_log columns."""
+        return {f"source_{f.name}": getattr(self, f.name) for f in fields(self)}
+
+    def merged(self, **given: object) -> Citation:
+        """This citation with the fields a user gave (None = keep)."""
+        return replace(self, **{k: v for k, v in given.items() if v not in (None, "")})
+
+
+# Synthetic files: the citation says so, and where they come from.
+SAMPLE_CITATION = Citation(title="サンプル（架空）データ", note="data/generate_sample.py で生成")
+
+KIND_DEFAULTS = {  # a user's file with no --publisher/--source: what the kind is defined as
+    "survey": Citation("総務省", "地方公共団体における行政情報化の推進状況調査（個別資料）"),
+    "roster": Citation("都道府県", "人材プールの名簿"),
+    "status": Citation("都道府県", "地域DX推進体制の構築状況"),
+    "indicators": Citation("デジタル庁", "自治体DXの取組に関するダッシュボード"),
+    "population": Citation("総務省統計局", "国勢調査"),
+    "boundaries": Citation("国土交通省", "国土数値情報（行政区域データ）"),
+}
+
+
+@dataclass(frozen=True)
+class PublicFile:
+    """One entry of data/public/manifest.json."""
+
+    file: str
+    kind: str
+    sha256: str
+    text_sha256: str | None
+    citation: Citation
+    base_date: dt.date | None = None
+    original: str | None = None
+    url: str | None = None
+
+
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def read_manifest(folder: Path = PUBLIC_DIR) -> list[PublicFile]:
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        return []
+    out = []
+    for e in json.loads(path.read_text(encoding="utf-8"))["files"]:
+        c = e["citation"]
+        out.append(PublicFile(
+            file=e["file"], kind=e["kind"], sha256=e["sha256"], text_sha256=e.get("text_sha256"),
+            citation=Citation(c.get("publisher"), c.get("title"), _date(c.get("updated")), c.get("note"),
+                              c.get("credit"), c.get("licence")),
+            base_date=_date(e.get("base_date")), original=e.get("original"), url=e.get("url")))
+    return out
+
+
+@cache
+def _known() -> tuple[dict[str, PublicFile], dict[str, PublicFile]]:
+    files = read_manifest()
+    return {f.sha256: f for f in files}, {f.text_sha256: f for f in files if f.text_sha256}
+
+
+def text_sha256(data: bytes) -> str | None:
+    """The hash of a CSV's text whatever its encoding and line ends (a CP932 or CRLF copy of a
+    public file is still that file); None when the bytes are not text we read."""
+    from etl.readers import decode_text  # here: readers is heavy and only CSVs need it
+    from etl.report import FileRejected
+
+    try:
+        text, _ = decode_text(data)
+    except (FileRejected, UnicodeDecodeError):
+        return None
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def recognise(path: Path, kind: str, sha256: str | None = None) -> PublicFile | None:
+    """The manifest entry of a shipped public file of this kind with the same content, or None."""
+    by_sha, by_text = _known()
+    path = Path(path)
+    if sha256 is None:
+        sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    found = by_sha.get(sha256)
+    if found is None and path.suffix.lower() in TEXT_SUFFIXES and by_text:
+        found = by_text.get(text_sha256(path.read_bytes()) or "")
+    return found if found is not None and found.kind == kind else None
+
+
+def citation_for(kind: str, path: Path, *, sha256: str | None = None, is_sample: bool = False,
+                 given: dict[str, object] | None = None) -> Citation:
+    """The citation of one load (see the module docstring for the precedence)."""
+    given = {k: v for k, v in (given or {}).items() if v not in (None, "")}
+    public = recognise(path, kind, sha256)
+    if public is not None:
+        base = public.citation
+    elif is_sample:
+        base = SAMPLE_CITATION
+    elif given:  # the user's own source: never mixed with the kind's default publisher or title
+        base = Citation()
+    else:
+        base = KIND_DEFAULTS.get(kind, Citation())
+    return base.merged(**given)
