@@ -4,9 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DB     ?= data/warehouse.duckdb
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := chromium fonts-noto-cjk libreoffice-impress-nogui poppler-utils
+APT_PACKAGES := chromium fonts-noto-cjk libreoffice-impress-nogui poppler-utils nginx
 
-.PHONY: run test install install-dev system-deps warehouse lint bench stress clean
+.PHONY: run test install install-dev system-deps warehouse lint bench stress serve-replicas clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ warehouse: install
 
 run: warehouse
 	$(BIN)/streamlit run app.py
+
+# R replicas of the app on one warehouse behind nginx on PORT (deploy/); Ctrl-C stops them all.
+R    ?= 2
+PORT ?= 8501
+serve-replicas: warehouse system-deps
+	$(BIN)/python -m deploy.replicas --replicas $(R) --port $(PORT) --db $(DB)
 
 test: install-dev system-deps
 	$(BIN)/python -m pytest
