@@ -135,11 +135,12 @@ def wait_healthy(url: str, proc: subprocess.Popen, what: str, timeout: float = S
 
 
 def start_replica(name: str, db: Path, port: int, log: Path, env: dict[str, str],
-                  flags: tuple[str, ...] = ()) -> Replica:
+                  flags: tuple[str, ...] = (), launcher: tuple[str, ...] = ("-m", "streamlit")) -> Replica:
+    """launcher: what runs `streamlit` (bench/memprobe.py wraps it to look inside the server)."""
     out = open(log, "w")  # noqa: SIM115 (the child keeps it; closed when we return)
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+            [sys.executable, *launcher, "run", str(ROOT / "app.py"), "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true", *flags],
             cwd=ROOT, env={**env, "DXGAP_DB": str(db)}, stdout=out, stderr=subprocess.STDOUT)
     finally:

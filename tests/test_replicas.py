@@ -6,6 +6,7 @@ reconnect to the other."""
 
 from __future__ import annotations
 
+import time
 import urllib.request
 
 import pytest
@@ -31,6 +32,10 @@ def page_text(ws: server_rerun.Session, page: str = DATA_PAGE, query: str = "") 
     return b"".join(m.SerializeToString() for m in msgs)
 
 
+def stream_lines(access_log) -> list[str]:
+    return [line for line in access_log.read_text().splitlines() if "/_stcore/stream" in line]
+
+
 def test_a_new_browser_is_given_a_replica_and_keeps_it(tmp_path):
     db = support.copy_db(support.sample_db(), tmp_path / "wh")
     with replicas.serve(db, replicas=2, run_dir=tmp_path / "run", access_log=True) as cluster:
@@ -44,9 +49,10 @@ def test_a_new_browser_is_given_a_replica_and_keeps_it(tmp_path):
                 server_rerun.rerun(ws, "", "progress", timeout=60)
         ports = {r.name: r.port for r in cluster.replicas}
         conf = (tmp_path / "run" / "nginx.conf").read_text()
+        deadline = time.monotonic() + 10
+        while len(streams := stream_lines(tmp_path / "run" / "access.log")) < 6 and time.monotonic() < deadline:
+            time.sleep(0.1)  # nginx logs a websocket when it closes
     assert "/_stcore/stream" in conf and "Upgrade $http_upgrade" in conf and " backup;" in conf
-    streams = [line for line in (tmp_path / "run" / "access.log").read_text().splitlines()
-               if "/_stcore/stream" in line]
     assert len(streams) == 6
     for line in streams:  # every websocket reached the replica its cookie names
         name = line.split("cookie=")[1].split()[0]
