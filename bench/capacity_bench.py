@@ -347,14 +347,20 @@ class Step:
                 f"→ {'pass' if self.passed else 'FAIL'}")
 
 
-def run_step(template_db: Path, n: int, duration: float, think: tuple[float, float], publishes: int,
-             r: int = 1, proxy: bool = False, seed: int = 1) -> Step:
-    with tempfile.TemporaryDirectory(prefix="dxgap-capacity-") as d:
+@contextlib.contextmanager
+def workspace(template_db: Path, prefix: str) -> Iterator[tuple[Path, Path, list[str]]]:
+    """A temp folder with a private copy of the warehouse (publishes go into it): (folder, db, base dates)."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as d:
         work = Path(d)
         db = work / "wh" / "warehouse.duckdb"
         db.parent.mkdir()
         shutil.copyfile(template_db, db)
-        dates = base_dates(db)
+        yield work, db, base_dates(db)
+
+
+def run_step(template_db: Path, n: int, duration: float, think: tuple[float, float], publishes: int,
+             r: int = 1, proxy: bool = False, seed: int = 1) -> Step:
+    with workspace(template_db, "dxgap-capacity-") as (work, db, dates):
         with serving(db, r, proxy, work) as served:
             warm(served.url, dates, proxy)
             time.sleep(1.0)
@@ -438,12 +444,7 @@ class Soak:
 def soak(template_db: Path, minutes: float, sessions: int, think: tuple[float, float],
          life: tuple[float, float] = (60, 300), publish_every: float = 600, settle: float = 130,
          flags: tuple[str, ...] = (), probe: bool = False) -> Soak:
-    with tempfile.TemporaryDirectory(prefix="dxgap-soak-") as d:
-        work = Path(d)
-        db = work / "wh" / "warehouse.duckdb"
-        db.parent.mkdir()
-        shutil.copyfile(template_db, db)
-        dates = base_dates(db)
+    with workspace(template_db, "dxgap-soak-") as (work, db, dates):
         probes: dict[str, dict] = {}
         folder = work / "probe" if probe else None
         with serving(db, 1, False, work, flags, folder) as served:

@@ -30,7 +30,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,14 +104,12 @@ class Cluster:
     replicas: list[Replica]
     nginx: subprocess.Popen
     run_dir: Path
-    stopped: list[str] = field(default_factory=list)
 
     def kill(self, name: str) -> None:
         """SIGKILL one replica (a crash): its sessions are lost, the others keep theirs."""
         replica = next(r for r in self.replicas if r.name == name)
         replica.proc.kill()
         replica.proc.wait(10)
-        self.stopped.append(name)
 
 
 def healthy(url: str, timeout: float = 2.0, cookie: str | None = None) -> bool:

@@ -15,7 +15,7 @@ import duckdb
 
 PRIVATE_PREFIXES = ("ref_", "raw_", "stg_")
 INTERNAL: frozenset[str] = frozenset()  # public-looking names that are not part of the contract
-NAME = re.compile(r"[a-z][a-z0-9_]*")  # a table name we quote into SQL and use as a file name
+NAME = re.compile(r"[a-z][a-z0-9_]*")  # a table name that is also a file name (<name>.parquet)
 GEOMETRY_NOTE = ("WKB（Well-Known Binary）の地理形状。経度・緯度（OGC:CRS84）。Parquet ではバイナリ列で、"
                  "GeoParquet のメタデータ付き（geopandas.read_parquet で読めます）")
 
@@ -187,13 +187,6 @@ TABLES: dict[str, Table] = {
             "value": "値（文字列）",
         }, ("key",)),
 }
-
-
-def quote(name: str) -> str:
-    """A discovered table name as a SQL identifier."""
-    if not NAME.fullmatch(name):
-        raise ValueError(f"table name {name!r} is not a plain identifier")
-    return f'"{name}"'
 
 
 def public_tables(con: duckdb.DuckDBPyConnection) -> list[str]:

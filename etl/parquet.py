@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 from etl import catalog
 from etl.warehouse import _fsync_dir, _writer_lock, sha256_file
@@ -44,11 +45,6 @@ class Exported:
     folder: Path
     tables: dict[str, int]  # table → rows
     package: dict
-
-
-def _literal(text: str) -> str:
-    """A SQL string literal (COPY … TO takes no parameters)."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def field_type(duckdb_type: str) -> str:
@@ -119,23 +115,26 @@ def export_parquet(db_path: Path, folder: Path) -> Exported:
         meta, kinds = _meta(con), _kinds(con)
         is_sample = meta.get("is_sample") == "true"
         for table in catalog.public_tables(con):
+            if not catalog.NAME.fullmatch(table):  # it becomes a file name
+                raise ParquetError(f"表名「{table[:100]}」はファイル名にできません（英小文字・数字・_ のみ）")
             cols = catalog.columns(con, table)
             target = folder / f"{table}.parquet"
             tmp = folder / f".{table}.{uuid.uuid4().hex}.tmp"
             spec = catalog.TABLES.get(table)
-            # Rows in key order, so the same warehouse gives the same files (views have no order).
-            order = f" ORDER BY {', '.join(map(catalog.quote, spec.primary_key))}" if spec and spec.primary_key else ""
-            options = "FORMAT parquet"
+            rel = con.table(table)  # by name through the relational API: no SQL text
+            if spec and spec.primary_key:  # rows in key order: the same warehouse gives the same files
+                rel = rel.order(", ".join(spec.primary_key))
+            data = rel.to_arrow_table()
             geo = _geo_metadata(cols)
             if geo:
-                options += f", KV_METADATA {{geo: {_literal(geo)}}}"
+                data = data.replace_schema_metadata({**(data.schema.metadata or {}), b"geo": geo.encode()})
             try:
-                con.execute(f"COPY (SELECT * FROM {catalog.quote(table)}{order}) TO {_literal(str(tmp))} ({options})")  # noqa: S608 (quoted identifiers and a literal)
+                pq.write_table(data, tmp)
                 os.replace(tmp, target)
             finally:
                 with contextlib.suppress(FileNotFoundError):
                     tmp.unlink()
-            counts[table] = con.execute(f"SELECT count(*) FROM {catalog.quote(table)}").fetchone()[0]  # noqa: S608
+            counts[table] = data.num_rows
             sample, sources = _provenance(table, kinds, is_sample)
             licences = _licences(sources)
             resource = {
@@ -217,11 +216,11 @@ def rebuilt_from(db_path: Path) -> str | None:
     """The package version a warehouse was rebuilt from, or None for a warehouse the ETL built."""
     if not Path(db_path).exists():
         return None
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        try:
+    try:
+        with duckdb.connect(str(db_path), read_only=True) as con:
             row = con.execute("SELECT value FROM meta WHERE key = ?", [REBUILT_KEY]).fetchone()
-        except duckdb.CatalogException:
-            return None
+    except duckdb.Error:  # no meta, or not a warehouse: the caller's own checks report it
+        return None
     return row[0] if row else None
 
 
@@ -242,11 +241,9 @@ def import_parquet(folder: Path, db_path: Path) -> dict[str, int]:
         try:
             with duckdb.connect(str(tmp)) as con:
                 con.execute("SET enable_geoparquet_conversion = false")  # keep WKB blobs as the ETL writes them
-                for res in package["resources"]:
-                    table = catalog.quote(res["name"])
-                    con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet(?)",  # noqa: S608
-                                [str(Path(folder) / res["path"])])
-                    counts[res["name"]] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+                for res in package["resources"]:  # names checked by read_package
+                    con.read_parquet(str(Path(folder) / res["path"])).create(res["name"])
+                    counts[res["name"]] = con.table(res["name"]).shape[0]
                     if "rows" in res and res["rows"] != counts[res["name"]]:
                         raise ParquetError(f"{res['path']} の行数 {counts[res['name']]} が {PACKAGE} の記録"
                                            f"（{res['rows']}）と違います")
