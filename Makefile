@@ -4,9 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DB     ?= data/warehouse.duckdb
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := chromium fonts-noto-cjk libreoffice-impress-nogui poppler-utils
+APT_PACKAGES := chromium fonts-noto-cjk libreoffice-impress-nogui poppler-utils nginx
 
-.PHONY: run test install install-dev system-deps warehouse lint bench stress clean
+.PHONY: run test install install-dev system-deps warehouse lint bench stress serve-replicas clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ warehouse: install
 run: warehouse
 	$(BIN)/streamlit run app.py
 
+# R replicas of the app on one warehouse behind nginx on PORT (deploy/); Ctrl-C stops them all.
+R    ?= 2
+PORT ?= 8501
+serve-replicas: warehouse system-deps
+	$(BIN)/python -m deploy.replicas --replicas $(R) --port $(PORT) --db $(DB)
+
 test: install-dev system-deps
 	$(BIN)/python -m pytest
 
@@ -47,9 +53,11 @@ test: install-dev system-deps
 bench: install-dev system-deps
 	$(BIN)/python bench/run_all.py
 
-# The long runs left out of `make test`: 20 SIGKILLs during loads, 20 browsers × 60 s with 5 publishes.
+# The long runs left out of `make test`: 20 SIGKILLs during loads, and STRESS = browsers x seconds x
+# publishes (3 browsers for correctness; `make stress STRESS=20x60x5` for the 20-browser run).
+STRESS ?= 3x60x5
 stress: install-dev system-deps
-	$(BIN)/python -m pytest -m stress
+	DXGAP_CONCURRENCY=$(STRESS) $(BIN)/python -m pytest -m stress
 
 lint: install-dev
 	$(BIN)/ruff check .

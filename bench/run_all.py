@@ -1,7 +1,7 @@
 """`make bench`: run every benchmark and write docs/benchmarks.md.
 
     .venv/bin/python bench/run_all.py                   # every bench/*_bench.py, full settings
-    .venv/bin/python bench/run_all.py --quick           # etl_bench --quick (10× instead of 100×)
+    .venv/bin/python bench/run_all.py --quick           # etl_bench --quick (10× instead of 100×), capacity_bench --quick
     .venv/bin/python bench/run_all.py --only etl_bench  # one script (the others' old tables are reused)
 
 Each bench script writes bench/out/<name>.md (a Markdown table: figure, measured, target,
@@ -34,9 +34,10 @@ EXPECTED = {
     "etl_bench": "ETL build time at 1× (the sample) and 100×",
     "app_bench": "page rerun time as a ratio to a trivial page; browser time to the drawn map; payload sizes",
     "export_bench": "export times (PNG, PowerPoint)",
+    "capacity_bench": "sessions one server holds at p95 ≤ 1 s; nginx with R=1 against R=2; memory over 30 minutes",
 }
-EXTRA_ARGS = {"etl_bench": {"quick": ["--quick"]}}
-QUICK_CONCURRENCY = "5x20x2"  # users x seconds x publishes, when make stress has not been run
+EXTRA_ARGS = {"etl_bench": {"quick": ["--quick"]}, "capacity_bench": {"quick": ["--quick"]}}
+QUICK_CONCURRENCY = "3x20x2"  # browsers x seconds x publishes, when make stress has not been run
 SCRIPT_TIMEOUT = 3 * 3600
 
 
@@ -127,7 +128,7 @@ def reuse(name: str, title: str, command: str, why: str) -> Section:
 
 
 def concurrency(measure: bool) -> Section:
-    title = "p50/p95 time to the drawn chart under concurrent load"
+    title = "correctness with concurrent browsers while publishing (time to the drawn chart)"
     full = "make stress"
     out = OUT / "concurrency.md"
     if out.exists() or not measure:
@@ -144,7 +145,8 @@ def concurrency(measure: bool) -> Section:
         return Section("concurrency", title, command, "failed", seconds, "",
                        f"exit code {proc.returncode}. Last output:\n\n```\n{(proc.stdout + proc.stderr)[-1500:].strip()}\n```")
     return Section("concurrency", title, command, "ok", seconds, _table(out),
-                   f"quick run ({QUICK_CONCURRENCY}: users×seconds×publishes); `make stress` measures 20×60×5")
+                   f"quick run ({QUICK_CONCURRENCY}: browsers×seconds×publishes); `make stress` runs 3×60×5, "
+                   "`make stress STRESS=20x60x5` the 20-browser run")
 
 
 def render(sections: list[Section], started: dt.datetime) -> str:

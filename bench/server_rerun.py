@@ -13,6 +13,7 @@ element instead of the element (global.maxCachedMessageAge, default 2 runs).
 from __future__ import annotations
 
 import time
+import urllib.request
 from urllib.parse import urlparse
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -27,13 +28,23 @@ class RerunError(RuntimeError):
 MAX_CACHED_MESSAGE_AGE = 2  # runs, as the browser (Streamlit's global.maxCachedMessageAge)
 
 
+def page_cookie(url: str, timeout: float = 30) -> str | None:
+    """Open the app's page as a browser does first and return the cookies it is given as a
+    Cookie header (behind nginx: the replica this browser sticks to), or None."""
+    with urllib.request.urlopen(url + "/", timeout=timeout) as r:  # noqa: S310 (http to our own server)
+        pairs = [c.split(";", 1)[0].strip() for c in r.headers.get_all("Set-Cookie") or []]
+    return "; ".join(pairs) or None
+
+
 class Session:
     """A websocket session on the server at url (http://host:port). With cache (the default) it
-    keeps the browser's message cache; without, every rerun receives every element in full."""
+    keeps the browser's message cache; without, every rerun receives every element in full.
+    cookie: the Cookie header a browser would send (e.g. from page_cookie, behind a proxy)."""
 
-    def __init__(self, url: str, cache: bool = True):
+    def __init__(self, url: str, cache: bool = True, cookie: str | None = None, open_timeout: float = 30):
         host = urlparse(url).netloc
-        self.ws = connect(f"ws://{host}/_stcore/stream", subprotocols=["streamlit"], max_size=None, open_timeout=30)
+        self.ws = connect(f"ws://{host}/_stcore/stream", subprotocols=["streamlit"], max_size=None,
+                          open_timeout=open_timeout, additional_headers={"Cookie": cookie} if cookie else None)
         self.cache = cache
         self.cached: dict[str, int] = {}  # message hash -> runs since it was last received or referenced
 
@@ -83,6 +94,8 @@ def rerun_messages(ws: Session, query: str = "", page: str = "",
                 and fwd.delta.new_element.WhichOneof("type") == "exception":
             raise RerunError(fwd.delta.new_element.exception.message)
         if kind == "script_finished":
+            if fwd.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                continue  # the script called st.rerun(): the page is done when the next run finishes
             elapsed = time.perf_counter() - start
             ws.run_finished()
             if fwd.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:

@@ -1,4 +1,4 @@
-"""python -m etl: build, load, validate, history, versions and rollback.
+"""python -m etl: build, load, validate, history, versions, rollback, and Parquet export/import.
 Exit 0 done, 1 input rejected (or a version that cannot be restored), 2 usage error."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from etl import validate as validate_module
 from etl.build import DEFAULT_INPUTS, build
 from etl.citations import citation_for
 from etl.dates import DateError
+from etl.parquet import ParquetError, export_parquet, import_parquet, rebuilt_from
 from etl.report import Report
 from etl.resolve import ResolveError, resolver
 from etl.survey import parse_base_date_arg
@@ -75,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--to", required=True, metavar="VERSION_ID", help="戻し先の版の ID（versions で確認）")
     r.add_argument("--db", type=Path, default=DEFAULT_DB)
     r.add_argument("--loaded-by", default="cli", help="履歴に残す実行者ラベル")
+    e = sub.add_parser("export", help="公開テーブルを Parquet と datapackage.json（Frictionless）に書き出す")
+    e.add_argument("--parquet", type=Path, required=True, metavar="DIR", help="書き出し先のフォルダ")
+    e.add_argument("--db", type=Path, default=DEFAULT_DB)
+    i = sub.add_parser("import", help="書き出した Parquet のフォルダから閲覧用の倉庫を作る（その倉庫には取り込めません）")
+    i.add_argument("--parquet", type=Path, required=True, metavar="DIR", help="export で書き出したフォルダ")
+    i.add_argument("--db", type=Path, required=True, help="作る倉庫のパス（ETL で作った倉庫は上書きしません）")
     return p
 
 
@@ -150,6 +157,8 @@ def _run(args) -> int:
         return EXIT_OK
     if args.command in ("versions", "rollback"):
         return _run_versions(args)
+    if args.command in ("export", "import"):
+        return _run_parquet(args)
     if args.command == "history":
         if not args.db.exists():
             print(f"倉庫がありません: {args.db}", file=sys.stderr)
@@ -176,6 +185,10 @@ def _run(args) -> int:
     except ResolveError as exc:
         print(f"使い方の誤り: --prefecture: {exc}（01〜47 または都道府県名）", file=sys.stderr)
         return EXIT_USAGE
+    if args.command == "load" and rebuilt_from(args.db):
+        print(f"{args.db} は Parquet から作った閲覧用の倉庫です。取り込みは元の倉庫に行い、"
+              "export と import で配り直してください。倉庫は変更していません", file=sys.stderr)
+        return EXIT_REJECTED
     keep: list = []
     try:
         path = _fetch(args.file, keep)
@@ -256,4 +269,18 @@ def _run_versions(args) -> int:
         print(f"版 {args.to} は既に現在の版です。何も変更していません")
     else:
         print(f"版 {args.to} に戻しました（source_id={result.source_id}、新しい版 {result.new_version_id}）")
+    return EXIT_OK
+
+
+def _run_parquet(args) -> int:
+    try:
+        if args.command == "export":
+            done = export_parquet(args.db, args.parquet)
+            print(f"{len(done.tables)} 表を書き出しました: {args.parquet}（{', '.join(done.tables)}、datapackage.json）")
+        else:
+            counts = import_parquet(args.parquet, args.db)
+            print(f"{len(counts)} 表から閲覧用の倉庫を作りました: {args.db}")
+    except ParquetError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_REJECTED
     return EXIT_OK

@@ -6,8 +6,11 @@ The real server (tests/support.streamlit_server, log captured) serves N headless
 another process publishes the warehouse K times (`python -m etl load survey` of alternating
 files for one base date). No page may show an error and the server log must stay clean.
 
-`make test` runs N=3, T=10 s, K=1; `make stress` runs N=20, T=60 s, K=5 and writes the p50/p95
-time to the drawn chart to bench/out/concurrency.md.
+`make test` runs N=3, T=10 s, K=1; `make stress` runs N=3, T=60 s, K=5 (correctness under
+publishes) and writes the p50/p95 time to the drawn chart to bench/out/concurrency.md;
+`make stress STRESS=20x60x5` is the 20-browser run. Browsers measure Chromium more than the
+server (20 renderers saturate 2 cores while the server uses ~8%): how many sessions one server
+holds is measured with headless websocket sessions by bench/capacity_bench.py.
 """
 
 from __future__ import annotations
@@ -188,8 +191,8 @@ def test_concurrent_users_short(tmp_path):
 
 
 def full_settings() -> tuple[int, int, int]:
-    """N, T, K: 20 users, 60 s, 5 publishes; DXGAP_CONCURRENCY=5x20x2 sets a quicker run (make bench)."""
-    raw = os.environ.get("DXGAP_CONCURRENCY", "20x60x5")
+    """N, T, K: 3 browsers, 60 s, 5 publishes; DXGAP_CONCURRENCY=20x60x5 sets another run (make stress STRESS=…)."""
+    raw = os.environ.get("DXGAP_CONCURRENCY", "3x60x5")
     users, seconds, publishes = (int(x) for x in raw.lower().split("x"))
     return users, seconds, publishes
 
@@ -200,9 +203,8 @@ def test_concurrent_users_full(tmp_path):
     run, _ = concurrent_users(tmp_path, users, seconds, publishes, baseline=5)
     print("\n" + summary(run, users, seconds, publishes))
     p50, p95 = statistics.median(run.times), percentile(run.times, 0.95)
-    command = "make stress" if (users, seconds, publishes) == (20, 60, 5) else (
-        f"DXGAP_CONCURRENCY={users}x{seconds}x{publishes} .venv/bin/python -m pytest -m stress "
-        "tests/test_concurrency.py -k full")
+    command = "make stress" if (users, seconds, publishes) == (3, 60, 5) else (
+        f"make stress STRESS={users}x{seconds}x{publishes}")
     lines = [
         f"# Concurrent users ({users} headless Chromium sessions × {seconds} s, {publishes} publishes)", "",
         f"{dt.datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} CPUs, load average at the end "

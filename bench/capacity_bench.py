@@ -1,0 +1,633 @@
+"""Sessions one server holds: N headless websocket sessions that behave like users.
+
+    .venv/bin/python bench/capacity_bench.py                  # steps, R=1 against R=2, 30-min soak
+    .venv/bin/python bench/capacity_bench.py --quick          # a smoke run: small N, short durations
+    .venv/bin/python bench/capacity_bench.py --only steps     # or replicas, soak (repeatable)
+
+Each session is a websocket client of bench/server_rerun.py (the browser's rerun message, its
+message cache, timed to the server's script_finished). It opens the app from a shared link (the
+national map, or a prefecture), then every 5–10 s (think time, uniform) changes a filter on its
+page (a prefecture switch, the threshold, the base date, the region or the map metric) or opens
+another page with its view in the URL, as the app's URL state does. Sessions start spread over
+the first think time. Twice during the 60 s a real `python -m etl load survey …` publishes a new
+warehouse into the served file.
+
+steps: on one server (this app's config, loopback), N = 10, 20, 35, 50, 70, 100, 140, 200, … until
+a step fails: p95 rerun latency > 1 s, or any error (an exception element, the app's error box, a
+disconnect, a rerun unanswered after 30 s, a Traceback in the server log). Every step runs on a
+fresh server and a fresh copy of the warehouse (warmed by one session first), for 60 s of
+sessions, and is bounded to 120 s including the ramp and the last answers; what is unanswered then
+is an error. Reports the largest passing N, the server's CPU (cores and per session) and its RSS
+(warm idle, at the end of the step, and per session).
+
+replicas: the same steps through nginx (deploy/replicas.py) with R=1 and with R=2, in one run:
+each browser first opens the page, is given its replica by cookie and keeps it.
+
+soak: S sessions (default 50) coming and going for 30 minutes on one server: each lives 1–5
+minutes, then closes and a new one opens; a publish every 10 minutes. The server's RSS is sampled
+every 5 s; growth is its last-minute mean against the mean of minute 4–5 (caches filled and
+Streamlit's disconnected sessions, kept 120 s, at their steady count). After the sessions end and
+the disconnected-session TTL passes, the idle RSS is compared with the warm idle RSS before, and
+the server (run under bench/memprobe.py) reports what it still holds: Streamlit's stored
+sessions, the heap without them, what a full gc.collect() finds, and the RSS after malloc_trim.
+
+Writes bench/out/capacity_bench.md (figure, measured, target, command). The load generator runs
+on the same cores; its own CPU is reported beside the server's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import io
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import logging  # noqa: E402
+
+logging.getLogger("streamlit").setLevel(logging.ERROR)
+
+from bench import memprobe, server_rerun  # noqa: E402
+from deploy import replicas  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+STEPS = [10, 20, 35, 50, 70, 100, 140, 200, 280, 400]
+P95_TARGET = 1.0  # seconds
+TARGET_SESSIONS = 50
+STEP_LIMIT = 120.0  # seconds per step, ramp and last answers included
+RERUN_TIMEOUT = 30.0
+PUBLISH_DATE = "2024-10-01"
+PUBLISH_PREF = "31"  # 鳥取県: 19 municipalities
+PREFS = [f"{i:02d}" for i in range(1, 48)]
+METRICS = ["shortage_share", "severe_share", "median_staff", "pool_per_shortage", "shortage_share_change"]
+REGIONS = ["北海道", "東北", "関東", "中部", "近畿", "中国", "四国", "九州・沖縄"]
+OTHER_PAGES = ["talent", "progress", "data"]
+ERROR_BOX = "問題が起きました".encode()
+LOG_PROBLEM = ("Traceback", " ERROR ", "CRITICAL")
+
+
+# -- what one user does ---------------------------------------------------------------------------
+
+class User:
+    """A user's view (page and URL parameters) and the next thing they do."""
+
+    def __init__(self, rng: random.Random, dates: list[str]):
+        self.rng, self.dates = rng, dates
+        self.view = {"date": dates[-1], "n": "3"}
+        self.page = ""
+        if rng.random() < 0.4:  # a shared link to one prefecture
+            self.page, self.view["pref"] = "prefecture", rng.choice(PREFS)
+
+    def query(self) -> str:
+        keep = ("date", "n", "region", "metric") + (("pref",) if self.page == "prefecture" else ())
+        return urlencode({k: v for k, v in self.view.items() if k in keep})
+
+    def next(self) -> str:
+        """Change the view; returns what was done (page view or filter change)."""
+        rng = self.rng
+        if rng.random() < 0.5:
+            self.page = rng.choice([p for p in ["", "prefecture", *OTHER_PAGES] if p != self.page])
+            if self.page == "prefecture":
+                self.view.setdefault("pref", rng.choice(PREFS))
+            return "page view"
+        if self.page == "prefecture" and rng.random() < 0.6:
+            self.view["pref"] = rng.choice(PREFS)
+            return "prefecture switch"
+        what = rng.choice(["n", "date", "region", "metric"] if self.page == "" else ["n", "date"])
+        if what == "n":
+            self.view["n"] = str(rng.randint(0, 6))
+        elif what == "date":
+            self.view["date"] = rng.choice(self.dates)
+        elif what == "region":
+            self.view["region"] = rng.choice(REGIONS)
+        else:
+            self.view["metric"] = rng.choice(METRICS)
+        return "filter change"
+
+
+# -- measurements ---------------------------------------------------------------------------------
+
+@dataclass
+class Sample:
+    at: float
+    seconds: float
+    action: str
+
+
+@dataclass
+class Load:
+    samples: list[Sample] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    publishes: list[tuple[float, int, str]] = field(default_factory=list)
+    sessions_opened: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def error(self, text: str) -> None:
+        with self.lock:
+            self.errors.append(text[:300])
+
+
+def proc_cpu_rss(pid: int) -> tuple[float, int]:
+    """(CPU seconds, RSS bytes) of a process from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        rss = next(int(ln.split()[1]) * 1024 for ln in Path(f"/proc/{pid}/status").read_text().splitlines()
+                   if ln.startswith("VmRSS:"))
+        return cpu, rss
+    except (OSError, StopIteration, IndexError, ValueError):
+        return float("nan"), 0
+
+
+class Sampler(threading.Thread):
+    """CPU seconds and RSS of the server processes every `every` seconds."""
+
+    def __init__(self, pids: list[int], every: float = 1.0):
+        super().__init__(daemon=True)
+        self.pids, self.every = pids, every
+        self.rows: list[tuple[float, float, int]] = []  # (monotonic, CPU seconds, RSS) summed over pids
+        self.done = threading.Event()
+
+    def take(self) -> tuple[float, float, int]:
+        stats = [proc_cpu_rss(p) for p in self.pids]
+        return time.monotonic(), sum(c for c, _ in stats), sum(r for _, r in stats)
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            self.rows.append(self.take())
+            self.done.wait(self.every)
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join(5)
+        self.rows.append(self.take())
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+# -- the pieces of a run --------------------------------------------------------------------------
+
+def survey_file(folder: Path, serial: int) -> Path:
+    """All 19 municipalities of 鳥取県; figures and blank trailing lines vary by serial, so every
+    file is a new load (a new sha256) and a real publish."""
+    from etl import reference
+
+    munis = reference.municipalities()
+    munis = munis[munis.prefecture_code == PUBLISH_PREF]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(["団体コード", "都道府県名", "団体名", "DX担当職員数"])
+    w.writerows((code, "鳥取県", name, (i + serial) % 7) for i, (code, name) in enumerate(zip(munis.lg_code, munis.name,
+                                                                                          strict=True)))
+    path = folder / f"survey_{serial:04d}.csv"
+    path.write_bytes((buf.getvalue() + "\r\n" * serial).encode("utf-8"))
+    return path
+
+
+def publish(db: Path, folder: Path, serial: int) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "etl", "load", "survey", str(survey_file(folder, serial)), "--db", str(db),
+           "--base-date", PUBLISH_DATE]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+
+
+def base_dates(db: Path) -> list[str]:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        return [str(r[0]) for r in con.execute("SELECT DISTINCT base_date FROM staff_survey ORDER BY 1").fetchall()]
+
+
+@dataclass
+class Served:
+    url: str
+    pids: list[int]
+    logs: list[Path]
+
+
+@contextlib.contextmanager
+def serving(db: Path, r: int, proxy: bool, workdir: Path, flags: tuple[str, ...] = (),
+            probe: Path | None = None) -> Iterator[Served]:
+    """One server on loopback (proxy=False), or R replicas behind nginx; flags: more `streamlit run`
+    options; probe: run the one server under bench/memprobe.py with this request folder."""
+    if proxy:
+        with replicas.serve(db, r, run_dir=workdir / "run", flags=flags) as cluster:
+            yield Served(cluster.url, [x.proc.pid for x in cluster.replicas], [x.log for x in cluster.replicas])
+        return
+    env = {**os.environ}
+    launcher = (str(ROOT / "bench" / "memprobe.py"), str(probe), "--") if probe else ("-m", "streamlit")
+    one = replicas.start_replica("r1", db, replicas.free_port(), workdir / "server.log", env, flags, launcher)
+    try:
+        replicas.wait_healthy(one.url, one.proc, "streamlit server")
+        yield Served(one.url, [one.proc.pid], [one.log])
+    finally:
+        replicas.stop(one.proc)
+
+
+def warm(url: str, dates: list[str], proxy: bool) -> None:
+    """One session visits every page (and a few prefectures): the server has been up a while."""
+    cookies = {server_rerun.page_cookie(url) for _ in range(12)} if proxy else {None}
+    for cookie in cookies:
+        with server_rerun.Session(url, cookie=cookie) as ws:
+            for page, query in [("", f"date={dates[-1]}&n=3"), ("prefecture", f"pref=13&date={dates[-1]}&n=3"),
+                                ("prefecture", f"pref=01&date={dates[-1]}&n=3"), ("talent", ""), ("progress", ""),
+                                ("data", "")]:
+                server_rerun.rerun(ws, query, page, timeout=120)
+
+
+def session(url: str, load: Load, rng: random.Random, dates: list[str], start: float, stop: float,
+            think: tuple[float, float], proxy: bool, hard_stop: float) -> None:
+    """One user from start to stop (monotonic), then closes the websocket."""
+    time.sleep(max(0.0, start - time.monotonic()))
+    user = User(rng, dates)
+    try:
+        cookie = server_rerun.page_cookie(url) if proxy else None
+        ws = server_rerun.Session(url, cookie=cookie, open_timeout=RERUN_TIMEOUT)
+    except Exception as exc:  # any failure to open is an error of the step
+        load.error(f"connect: {type(exc).__name__}: {exc}")
+        return
+    with load.lock:
+        load.sessions_opened += 1
+    action = "open link"
+    try:
+        while True:
+            timeout = min(RERUN_TIMEOUT, max(1.0, hard_stop - time.monotonic()))
+            t0 = time.monotonic()
+            _, _, msgs = server_rerun.rerun_messages(ws, user.query(), user.page, timeout=timeout)
+            seconds = time.monotonic() - t0
+            if any(ERROR_BOX in m.SerializeToString() for m in msgs if m.WhichOneof("type") == "delta"):
+                load.error(f"error box on /{user.page}?{user.query()}")
+            with load.lock:
+                load.samples.append(Sample(t0, seconds, action))
+            pause = rng.uniform(*think)
+            if time.monotonic() + pause >= stop:
+                break
+            time.sleep(pause)
+            action = user.next()
+    except Exception as exc:  # RerunError, ConnectionClosed, TimeoutError: all count as errors
+        load.error(f"/{user.page}?{user.query()} ({action}): {type(exc).__name__}: {exc}")
+    finally:
+        with contextlib.suppress(Exception):
+            ws.ws.close()
+
+
+def streamlit_stats(url: str) -> dict[str, float]:
+    """Streamlit's own memory accounting (/_stcore/metrics): bytes held by st.cache_data,
+    st.cache_resource and session state, summed by kind, and the sessions it counts."""
+    out: dict[str, float] = {}
+    try:
+        with urllib.request.urlopen(url + "/_stcore/metrics", timeout=10) as r:  # noqa: S310 (our own server)
+            text = r.read().decode()
+    except OSError:
+        return out
+    for line in text.splitlines():
+        if line.startswith("#") or " " not in line:
+            continue
+        name, value = line.rsplit(" ", 1)
+        kind = name.split('cache_type="', 1)[1].split('"', 1)[0] if 'cache_type="' in name else name.split("{")[0]
+        with contextlib.suppress(ValueError):
+            out[kind] = out.get(kind, 0.0) + float(value)
+    return out
+
+
+def log_problems(logs: list[Path]) -> list[str]:
+    out = []
+    for log in logs:
+        with contextlib.suppress(OSError):
+            out += [f"{log.name}: {ln}" for ln in log.read_text(errors="replace").splitlines()
+                    if any(p in ln for p in LOG_PROBLEM)]
+    return out
+
+
+# -- a step: N sessions for `duration` seconds ----------------------------------------------------
+
+@dataclass
+class Step:
+    n: int
+    reruns: int
+    p50: float
+    p95: float
+    worst: float
+    errors: list[str]
+    publishes_ok: int
+    publishes: int
+    cores: float  # server CPU seconds per second while the sessions ran
+    rss_idle: int  # warm server, no sessions
+    rss_end: int  # with the sessions still open
+    client_cores: float
+    wall: float
+
+    @property
+    def passed(self) -> bool:
+        return not self.errors and self.reruns > 0 and self.p95 <= P95_TARGET and self.publishes_ok == self.publishes
+
+    def row(self) -> str:
+        return (f"N={self.n}: {self.reruns} reruns, p50 {self.p50 * 1000:.0f} ms, p95 {self.p95 * 1000:.0f} ms, "
+                f"max {self.worst * 1000:.0f} ms, {len(self.errors)} errors, publishes {self.publishes_ok}/"
+                f"{self.publishes}, server {self.cores:.2f} cores, RSS {self.rss_idle / 2**20:.0f}→"
+                f"{self.rss_end / 2**20:.0f} MiB, client {self.client_cores:.2f} cores, {self.wall:.0f} s "
+                f"→ {'pass' if self.passed else 'FAIL'}")
+
+
+@contextlib.contextmanager
+def workspace(template_db: Path, prefix: str) -> Iterator[tuple[Path, Path, list[str]]]:
+    """A temp folder with a private copy of the warehouse (publishes go into it): (folder, db, base dates)."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as d:
+        work = Path(d)
+        db = work / "wh" / "warehouse.duckdb"
+        db.parent.mkdir()
+        shutil.copyfile(template_db, db)
+        yield work, db, base_dates(db)
+
+
+def run_step(template_db: Path, n: int, duration: float, think: tuple[float, float], publishes: int,
+             r: int = 1, proxy: bool = False, seed: int = 1) -> Step:
+    with workspace(template_db, "dxgap-capacity-") as (work, db, dates):
+        with serving(db, r, proxy, work) as served:
+            warm(served.url, dates, proxy)
+            time.sleep(1.0)
+            sampler = Sampler(served.pids)
+            rss_idle = sampler.take()[2]
+            load, rng = Load(), random.Random(seed * 7919 + n)
+            t0 = time.monotonic()
+            stop, hard_stop = t0 + duration, t0 + STEP_LIMIT
+            client0 = os.times()
+            sampler.start()
+            threads = [threading.Thread(target=session, daemon=True, args=(
+                served.url, load, random.Random(rng.random()), dates, t0 + rng.uniform(0, think[1]), stop, think,
+                proxy, hard_stop)) for _ in range(n)]
+            for t in threads:
+                t.start()
+            for k in range(publishes):
+                time.sleep(max(0.0, t0 + duration * (k + 1) / (publishes + 1) - time.monotonic()))
+                proc = publish(db, work, k + 1)
+                load.publishes.append((time.monotonic() - t0, proc.returncode, (proc.stdout + proc.stderr)[-300:]))
+            time.sleep(max(0.0, stop - time.monotonic()))
+            rss_end = sampler.take()[2]  # every session still open (they leave after their last answer)
+            for t in threads:
+                t.join(max(0.0, hard_stop - time.monotonic()))
+            stuck = sum(t.is_alive() for t in threads)
+            wall = time.monotonic() - t0
+            client1 = os.times()
+            sampler.stop()
+            problems = log_problems(served.logs)
+        if stuck:
+            load.error(f"{stuck} sessions still waiting for an answer at the {STEP_LIMIT:.0f} s bound")
+        load.errors += [f"server log: {p}" for p in problems[:20]]
+        load.errors += [f"publish at {at:.0f} s exit {code}: {out}" for at, code, out in load.publishes if code]
+    active = [row for row in sampler.rows if t0 <= row[0] <= stop]
+    cores = (active[-1][1] - active[0][1]) / max(active[-1][0] - active[0][0], 1e-9) if len(active) > 1 else float("nan")
+    secs = [s.seconds for s in load.samples]
+    client = (client1.user + client1.system - client0.user - client0.system) / max(wall, 1e-9)
+    return Step(n, len(secs), statistics.median(secs) if secs else float("nan"), percentile(secs, 0.95),
+                max(secs, default=float("nan")), load.errors, sum(1 for p in load.publishes if p[1] == 0), publishes,
+                cores, rss_idle, rss_end, client, wall)
+
+
+def step_up(template_db: Path, steps: list[int], duration: float, think: tuple[float, float], publishes: int,
+            r: int = 1, proxy: bool = False, label: str = "") -> list[Step]:
+    done = []
+    for n in steps:
+        step = run_step(template_db, n, duration, think, publishes, r, proxy)
+        print(f"{label}{step.row()}", flush=True)
+        for e in step.errors[:5]:
+            print(f"    {e}", flush=True)
+        done.append(step)
+        if not step.passed:
+            break
+    return done
+
+
+# -- soak: sessions coming and going --------------------------------------------------------------
+
+@dataclass
+class Soak:
+    minutes: float
+    sessions: int
+    opened: int
+    reruns: int
+    p95: float
+    errors: list[str]
+    rss_idle: int
+    rss_early: float
+    rss_late: float
+    rss_settled: int
+    samples: list[tuple[float, int]]  # (seconds since the start, RSS)
+    early_window: tuple[float, float]  # minutes
+    stats: dict[str, dict[str, float]]  # Streamlit's accounting: early, end, settled
+    probes: dict[str, dict]  # bench/memprobe.py: idle (warm, before the sessions), settled
+    publishes: int
+
+    @property
+    def growth(self) -> float:
+        return self.rss_late / self.rss_early - 1
+
+
+def soak(template_db: Path, minutes: float, sessions: int, think: tuple[float, float],
+         life: tuple[float, float] = (60, 300), publish_every: float = 600, settle: float = 130,
+         flags: tuple[str, ...] = (), probe: bool = False) -> Soak:
+    with workspace(template_db, "dxgap-soak-") as (work, db, dates):
+        probes: dict[str, dict] = {}
+        folder = work / "probe" if probe else None
+        with serving(db, 1, False, work, flags, folder) as served:
+            warm(served.url, dates, False)
+            time.sleep(1.0)
+            if folder:  # the warm server, before any session (its garbage collected: the baseline)
+                probes["idle"] = memprobe.ask(folder, "idle")
+            sampler = Sampler(served.pids, every=5.0)
+            rss_idle = sampler.take()[2]
+            load, rng = Load(), random.Random(20251001)
+            t0 = time.monotonic()
+            end = t0 + minutes * 60
+            sampler.start()
+
+            def slot(i: int) -> None:  # one seat: a user comes, stays a while, leaves, the next comes
+                start = t0 + rng.uniform(0, think[1])
+                while start < end - think[1]:
+                    stop = min(end, start + rng.uniform(*life))
+                    session(served.url, load, random.Random(rng.random()), dates, start, stop, think, False,
+                            stop + RERUN_TIMEOUT)
+                    start = time.monotonic() + rng.uniform(0, 2)
+
+            seats = [threading.Thread(target=slot, args=(i,), daemon=True) for i in range(sessions)]
+            for t in seats:
+                t.start()
+            stats: dict[str, dict[str, float]] = {}
+            at_early = t0 + 0.15 * (end - t0)
+            early_stats = threading.Timer(max(0.0, at_early - time.monotonic()),
+                                          lambda: stats.__setitem__("early", streamlit_stats(served.url)))
+            early_stats.daemon = True
+            early_stats.start()
+            k = 0
+            while time.monotonic() < end - publish_every / 2:
+                time.sleep(max(0.0, min(end, t0 + publish_every * (k + 1)) - time.monotonic()))
+                if time.monotonic() >= end - 1:
+                    break
+                k += 1
+                proc = publish(db, work, k)
+                load.publishes.append((time.monotonic() - t0, proc.returncode, (proc.stdout + proc.stderr)[-300:]))
+            time.sleep(max(0.0, end - time.monotonic()))
+            stats["end"] = streamlit_stats(served.url)
+            for t in seats:
+                t.join(max(0.0, end + RERUN_TIMEOUT - time.monotonic()))
+            time.sleep(settle)  # disconnected sessions expire after server.disconnectedSessionTTL (120 s)
+            stats["settled"] = streamlit_stats(served.url)
+            sampler.stop()
+            rss_settled = sampler.rows[-1][2]
+            if folder:  # last: it drops Streamlit's expired sessions and trims the heap
+                probes["settled"] = memprobe.ask(folder, "settled", expire=True)
+            problems = log_problems(served.logs)
+        load.errors += [f"server log: {p}" for p in problems[:20]]
+        load.errors += [f"publish at {at:.0f} s exit {code}: {out}" for at, code, out in load.publishes if code]
+    rows = [(at - t0, rss) for at, _, rss in sampler.rows if t0 <= at <= end]
+    span = rows[-1][0] if rows else 0
+    window = (0.13 * span, 0.17 * span)  # minutes 4–5 of 30: caches warm, disconnected sessions at their steady count
+    early = [rss for at, rss in rows if window[0] <= at <= window[1]] or [rows[0][1]]
+    late = [rss for at, rss in rows if at >= span - max(60, 0.03 * span)]
+    secs = [s.seconds for s in load.samples]
+    return Soak(minutes, sessions, load.sessions_opened, len(secs), percentile(secs, 0.95), load.errors, rss_idle,
+                statistics.mean(early), statistics.mean(late), rss_settled, rows, (window[0] / 60, window[1] / 60), stats, probes,
+                sum(1 for p in load.publishes if p[1] == 0))
+
+
+# -- report ---------------------------------------------------------------------------------------
+
+def mib(b: float) -> str:
+    return f"{b / 2**20:.0f} MiB"
+
+
+def capacity_rows(steps: list[Step], what: str, command: str, target: str) -> list[tuple[str, str, str, str]]:
+    passed = [s for s in steps if s.passed]
+    best = passed[-1] if passed else None
+    failed = next((s for s in steps if not s.passed), None)
+    tried = ", ".join(f"{s.n}{'' if s.passed else '✗'}" for s in steps)
+    if best is None:
+        measured = f"none passed (N tried: {tried})"
+    else:
+        measured = (f"**{best.n}** (p95 {best.p95 * 1000:.0f} ms, {best.reruns} reruns, 0 errors; N tried: {tried}"
+                    + ("; no step failed up to the last one" if failed is None else "") + ")")
+    rows = [(f"{what}: largest N with p95 ≤ 1 s and 0 errors", measured, target, command)]
+    if failed is not None:
+        why = f"p95 {failed.p95 * 1000:.0f} ms" + (f", {len(failed.errors)} errors: {failed.errors[0][:120]}"
+                                                   if failed.errors else "")
+        rows.append((f"{what}: first failing step", f"N={failed.n}: {why}", "—", "same"))
+    if best is not None:
+        per_session = (best.rss_end - best.rss_idle) / best.n
+        rows.append((f"{what}: server CPU at N={best.n}", f"{best.cores:.2f} cores, {best.cores / best.n * 100:.1f}% "
+                     f"of a core per session (load generator {best.client_cores:.2f} cores)", "shown", "same"))
+        rows.append((f"{what}: server memory at N={best.n}", f"{mib(best.rss_idle)} warm idle → {mib(best.rss_end)} "
+                     f"with the sessions, {per_session / 2**20:.1f} MiB per session", "shown", "same"))
+    return rows
+
+
+def soak_attribution(s: Soak) -> str:
+    """Why the settled server is larger than the warm one, from the probes (bench/memprobe.py)."""
+    idle, settled = s.probes.get("idle") or {}, s.probes.get("settled") or {}
+    if not idle or not settled or not settled.get("heap"):
+        return ""
+    heap0 = idle["heap_after_gc"]["in_use"]
+    held = settled["heap_after_gc"]["in_use"] - settled.get("heap_after_expire", settled["heap_after_gc"])["in_use"]
+    rest = settled.get("heap_after_expire", settled["heap_after_gc"])["in_use"] - heap0
+    kept = settled["types_after_gc"].get("AppSession", 0) - idle["types_after_gc"].get("AppSession", 0)
+    cache_data = (s.stats.get("settled") or {}).get("st_cache_data", float("nan"))
+    garbage_heap = settled["heap"]["in_use"] - settled["heap_after_gc"]["in_use"]
+    verdict = ("not garbage left by runner.postScriptGC = false" if garbage_heap < 0.05 * max(held + rest, 1)
+               else f"{mib(garbage_heap)} of heap was garbage awaiting a full collection (runner.postScriptGC = false)")
+    return (f"{kept} disconnected sessions still stored by Streamlit after their TTL (it drops expired ones at its "
+            f"next change; at most 128) held {mib(held)} of malloc heap; without them the heap is {mib(rest)} "
+            f"above the warm server (st.cache_data {mib(cache_data)} by Streamlit's count, "
+            f"{settled['types_after_gc'].get('Figure', 0)} cached figures). A full gc.collect() found "
+            f"{settled['gc_collected']} unreachable objects (RSS {mib(settled['rss'])} → {mib(settled['rss_after_gc'])}): "
+            f"{verdict}. RSS after dropping the sessions and malloc_trim(0): "
+            f"{mib(settled['rss_after_trim'])} (the allocator keeps freed memory for reuse)")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--db", type=Path, help="warehouse to copy for each step (default: the sample, built once)")
+    ap.add_argument("--only", action="append", choices=["steps", "replicas", "soak"])
+    ap.add_argument("--quick", action="store_true", help="small N and short durations (a smoke run)")
+    ap.add_argument("--steps", help="comma-separated N (default 10,20,35,50,70,100,140,200,280,400)")
+    ap.add_argument("--duration", type=float, default=60.0)
+    ap.add_argument("--think", default="5,10", help="think time range in seconds (default 5,10)")
+    ap.add_argument("--publishes", type=int, default=2)
+    ap.add_argument("--soak-minutes", type=float, default=30.0)
+    ap.add_argument("--soak-sessions", type=int, default=TARGET_SESSIONS)
+    args = ap.parse_args()
+    if args.quick:
+        args.steps = args.steps or "5,10"
+        args.duration, args.think = min(args.duration, 20.0), "2,4" if args.think == "5,10" else args.think
+        args.soak_minutes, args.soak_sessions = min(args.soak_minutes, 3.0), min(args.soak_sessions, 10)
+    steps = [int(x) for x in args.steps.split(",")] if args.steps else STEPS
+    think = tuple(float(x) for x in args.think.split(","))
+    modes = args.only or ["steps", "replicas", "soak"]
+    from tests import support
+
+    db = args.db or support.sample_db()
+    given = [a for a in sys.argv[1:] if a not in ("--only", *modes)]
+    cmd = " ".join(["python bench/capacity_bench.py", *given])
+    settings = (f"{args.duration:.0f} s of sessions per step, think {think[0]:g}–{think[1]:g} s, "
+                f"{args.publishes} publishes")
+    rows: list[tuple[str, str, str, str]] = []
+    if "steps" in modes:
+        got = step_up(db, steps, args.duration, think, args.publishes, label="one server: ")
+        rows += capacity_rows(got, f"one server ({settings})", f"{cmd} --only steps", f"≥ {TARGET_SESSIONS}")
+    if "replicas" in modes and replicas.nginx_binary():
+        for r in (1, 2):
+            got = step_up(db, steps, args.duration, think, args.publishes, r=r, proxy=True, label=f"nginx R={r}: ")
+            rows += capacity_rows(got, f"nginx + R={r} replica{'s' if r > 1 else ''} (same settings)",
+                                  f"{cmd} --only replicas", "R=2 above R=1" if r == 2 else "—")
+    elif "replicas" in modes:
+        rows.append(("nginx + replicas", "not measured: nginx not installed (make system-deps)", "—", cmd))
+    if "soak" in modes:
+        s = soak(db, args.soak_minutes, args.soak_sessions, think, life=(15, 45) if args.quick else (60, 300),
+                 probe=True)
+        early = f"minutes {s.early_window[0]:.1f}–{s.early_window[1]:.1f}"
+        print(f"soak: {s.opened} sessions opened, {s.reruns} reruns, p95 {s.p95 * 1000:.0f} ms, "
+              f"{len(s.errors)} errors, RSS idle {mib(s.rss_idle)}, {early} {mib(s.rss_early)}, "
+              f"end {mib(s.rss_late)} ({s.growth:+.1%}), settled {mib(s.rss_settled)}", flush=True)
+        what = (f"soak: {s.sessions} sessions coming and going for {s.minutes:g} min ({s.opened} opened, "
+                f"{s.publishes} publishes)")
+        rows.append((f"{what}: server RSS growth, last minute ÷ {early}",
+                     f"{s.growth:+.1%} ({mib(s.rss_early)} → {mib(s.rss_late)})", "≤ +10%", f"{cmd} --only soak"))
+        rows.append((f"{what}: idle RSS after the sessions (TTL passed) ÷ warm idle before",
+                     f"{s.rss_settled / s.rss_idle - 1:+.1%} ({mib(s.rss_idle)} → {mib(s.rss_settled)})", "shown", "same"))
+        rows.append((f"{what}: reruns, p95, errors", f"{s.reruns}, {s.p95 * 1000:.0f} ms, {len(s.errors)}"
+                     + (f" (first: {s.errors[0][:120]})" if s.errors else ""), "0 errors", "same"))
+        every = max(1, round(len(s.samples) / 12))
+        rows.append((f"{what}: server RSS over the run", ", ".join(f"{at / 60:.1f} min {mib(rss)}"
+                                                                    for at, rss in s.samples[::every]), "shown", "same"))
+        why = soak_attribution(s)
+        if why:
+            rows.append((f"{what}: what the server holds once the sessions are gone (bench/memprobe.py)", why,
+                         "shown", "same"))
+    table = ["# Capacity: sessions per server", "",
+             "| figure | measured | target | command |", "|---|---|---|---|"]
+    table += [f"| {a} | {b} | {c} | `{d}` |" if d != "same" else f"| {a} | {b} | {c} | same |" for a, b, c, d in rows]
+    text = "\n".join(table)
+    print(text)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "capacity_bench.md").write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Serving the app: replicas behind nginx (replicas.py, nginx.conf.template)."""
