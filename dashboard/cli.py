@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from core.policy import PREFECTURES
+
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
 
@@ -54,8 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("deck", help="発表資料（PowerPoint 16:9）を作る")
     common(d)
     which = d.add_mutually_exclusive_group()
-    which.add_argument("--pref", help="都道府県コード（01〜47）か名前。省略すると全国の資料")
-    which.add_argument("--all-prefectures", action="store_true", help="47都道府県の資料をまとめて作る")
+    which.add_argument("--pref", help=f"都道府県コード（01〜{PREFECTURES}）か名前。省略すると全国の資料")
+    which.add_argument("--all-prefectures", action="store_true", help=f"{PREFECTURES}都道府県の資料をまとめて作る")
     d.add_argument("--out", type=Path, help="出力ファイル（.pptx）。省略すると資料名.pptx")
     d.add_argument("--out-dir", type=Path, help="出力フォルダ（--all-prefectures の既定: decks/）")
     d.add_argument("--pdf", action="store_true", help="LibreOffice で PDF も作る（入っているとき）")
@@ -130,13 +132,13 @@ def _pref_code(v: str, text: str | None) -> str:
 
     prefs = common.prefectures(v)
     if not text:
-        raise DataProblem("都道府県を --pref で指定してください（01〜47 または名前）")
+        raise DataProblem(f"都道府県を --pref で指定してください（01〜{PREFECTURES} または名前）")
     code = text.zfill(2) if text.isdigit() else None
     if code is None:
         hit = prefs[(prefs.name == text) | (prefs.name_short == text)]
         code = hit.prefecture_code.iloc[0] if len(hit) else None
     if code not in set(prefs.prefecture_code):
-        raise DataProblem(f"都道府県「{text}」が見つかりません（01〜47 のコードか、北海道・東京都などの名前）")
+        raise DataProblem(f"都道府県「{text}」が見つかりません（01〜{PREFECTURES} のコードか、北海道・東京都などの名前）")
     return code
 
 

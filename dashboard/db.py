@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from etl.warehouse import DEFAULT_DB, SCHEMA_VERSION
+from core.store import DB_ENV, DEFAULT_DB, SCHEMA_VERSION
 
 
 class WarehouseUnavailable(RuntimeError):
@@ -17,7 +17,7 @@ class WarehouseUnavailable(RuntimeError):
 
 
 def db_path() -> Path:
-    return Path(os.environ.get("DXGAP_DB", DEFAULT_DB))
+    return Path(os.environ.get(DB_ENV, DEFAULT_DB))
 
 
 def version(path: Path | None = None) -> str:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from core.store import SAMPLE_NOTICE  # noqa: F401 (the pages' and exports' name for it)
 from etl.dates import wareki
-
-SAMPLE_NOTICE = "サンプル（架空）データ"
 
 
 def date_label(d: dt.date) -> str:

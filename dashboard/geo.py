@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import plotly.graph_objects as go
 import shapely
 import streamlit as st
 
+from core import atomic
 from dashboard.db import query
 
 log = logging.getLogger("dashboard")
@@ -97,11 +96,9 @@ def publish(gj: dict, static_dir: Path = GEO_DIR) -> str | dict:
     try:
         if not path.exists():
             static_dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=static_dir, prefix=".tmp-", suffix=".json")
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)  # readers see the whole file or none
+            # readers see the whole file or none; a cache, rebuilt from the warehouse if lost (no fsync)
+            with atomic.replacing(path, mode=0o644, durable=False) as tmp:
+                tmp.write_bytes(data)
     except OSError as exc:
         log.warning("static/geo is not writable (%s): map shapes are sent inline", exc)
         return gj

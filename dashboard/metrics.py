@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.policy import PREFECTURES, deadline_text
+
 NOT_COMPUTED = "未算出"  # a per-capita figure where the population file does not cover the prefecture
 
 
@@ -86,7 +88,7 @@ DEFINITIONS = {
     "人口1万人あたり職員数": "人口を読み込んだときのみ。職員数の合計 ÷ 人口 × 10,000。人口ファイルが都道府県の一部の"
                     f"市区町村しか含まないときは「{NOT_COMPUTED}」（人口が空欄の市区町村は分子・分母から除く）。",
     "プールのカバー率": "人材が1人以上割り当てられた不足自治体数 ÷ 不足自治体数。",
-    "進捗": "マイルストーンに到達した都道府県数（47のうち）。期限は令和7年度末（2026-03-31）。",
+    "進捗": f"マイルストーンに到達した都道府県数（{PREFECTURES}のうち）。期限は{deadline_text()}。",
     "自治体DXの取組の割合": "デジタル庁の自治体DXダッシュボードの表で「実施」の市区町村数 ÷ 実施・未実施と答えた市区町村数。"
                          "調査無しは分母に含めない。職員数の基準日以前で最も新しい表の基準日の値を使い、図に両方の基準日を示す。",
     "最も支援が必要な市区町村": "DX担当職員が基準人数以下、かつ外部人材活用が未実施、かつ全庁的な体制構築が未実施の市区町村。"

@@ -15,27 +15,20 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import formats, geo, tables
+from core.policy import DEADLINE_LABEL, MILESTONES, deadline_text
+from dashboard import formats, geo, kpis, tables
 from dashboard.charts import national as national_charts
 from dashboard.charts import slides as charts
 from dashboard.formats import date_label
+from dashboard.kpis import Kpi
 from dashboard.metrics import DEFINITIONS, NOT_COMPUTED, Metric, metric
 from dashboard.notes import SourceText, source_text
 from dashboard.queries import common, summary
 from dashboard.queries import national as national_q
 from dashboard.queries import slides as q
 from dashboard.state import ViewState
-from etl.status import MILESTONES
 
 ROWS_PER_PAGE = 18  # municipality table rows per slide: fits 16:9 at a readable size, no row cut off
-ACCELERATOR_GOAL = 500
-
-
-@dataclass(frozen=True)
-class Kpi:
-    label: str
-    value: str
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -230,23 +223,6 @@ def _sources_slide(v: str, view: ViewState, as_of: dt.date, is_sample: bool, sco
                  source_text(v, ("survey",), view.date), lines=tuple(lines))
 
 
-def national_kpis(nat: dict, n: int) -> tuple[Kpi, ...]:
-    prev = nat["prev_date"]
-    return (
-        Kpi(f"{n}人以下の市区町村", f"{formats.count(nat['shortage'])} 団体",
-            f"回答 {formats.count(nat['surveyed'])} 団体の {formats.share(nat['shortage_share'])}"),
-        Kpi("1人以下の市区町村", f"{formats.count(nat['severe'])} 団体", formats.share(nat["severe_share"])),
-        Kpi("0人の市区町村", f"{formats.count(nat['zero'])} 団体", formats.share(nat["zero_share"])),
-        Kpi(f"前回（{prev}）からの変化" if prev else "前回からの変化",
-            formats.signed(nat["shortage_change"], unit=" 団体") if prev else "—",
-            f"{formats.points(nat['shortage_share_change'])}（割合）" if prev else "前回の調査なし"),
-        Kpi("地域DX推進体制を構築した都道府県", f"{nat['systems_built']} / 47",
-            f"人材プール機能を確保 {nat['pools_built']} / 47"),
-        Kpi("自治体DXアクセラレータ（在任）", f"{formats.count(nat['accelerators'])} / {ACCELERATOR_GOAL} 人",
-            f"目標まで あと {formats.count(max(0, ACCELERATOR_GOAL - nat['accelerators']))} 人"),
-    )
-
-
 def national_stem(view: ViewState) -> str:
     """The deck's file name without extension (also what the download buttons offer)."""
     return f"DX人材ギャップ_{view.region or '全国'}_{view.date.isoformat()}_{view.n}人以下"
@@ -271,7 +247,7 @@ def national_deck(v: str, view: ViewState, as_of: dt.date, is_sample: bool) -> D
         Slide("title", f"市区町村のDX人材ギャップ（{scope}）", "title", date, src(("survey",)),
               subtitle=f"調査基準日 {date_label(date)}／不足の基準：DX担当職員{n}人以下"),
         Slide("kpis", f"DX担当職員が{n}人以下の市区町村はいくつあるか", "kpis", date,
-              src(("survey", "status", "roster"), kpi_def), kpis=national_kpis(nat, n)),
+              src(("survey", "status", "roster"), kpi_def), kpis=kpis.national(nat, n)),
         Slide("map", MAP_QUESTIONS[m.key].format(n=n) + ("" if scope == "全国" else f"（{scope}）"), "chart", date,
               metric_source(v, m, date, on_map=True), figure=lambda: national_map(v, view, as_of)),
         Slide("ranked", rank_q.format(n=n), "chart", date, metric_source(v, m, date),
@@ -282,7 +258,7 @@ def national_deck(v: str, view: ViewState, as_of: dt.date, is_sample: bool) -> D
         Slide("coverage", "人材プールは不足自治体をどこまでカバーしているか", "chart", date,
               src(("survey", "roster"), f"{DEFINITIONS['プールのカバー率']}人材は {as_of} 時点"),
               figure=lambda: coverage_by_prefecture(v, view, as_of)),
-        Slide("progress", "令和7年度末までに全都道府県で地域DX推進体制が整うか", "chart", date,
+        Slide("progress", f"{DEADLINE_LABEL}までに全都道府県で地域DX推進体制が整うか", "chart", date,
               src(("status",), f"{DEFINITIONS['進捗']}{as_of} 時点"),
               figure=lambda: progress_burnup(v, view, as_of)),
         _sources_slide(v, view, as_of, is_sample, scope),
@@ -370,7 +346,7 @@ def prefecture_deck(v: str, view: ViewState, pref: str, as_of: dt.date, is_sampl
               src(("survey", "roster"), f"{DEFINITIONS['プールのカバー率']}人材は {as_of} 時点"),
               figure=lambda: prefecture_coverage(v, view, pref, as_of)),
         Slide("progress", f"{name}の地域DX推進体制はどこまで進んだか", "chart", date,
-              src(("status",), f"マイルストーン0〜4の到達日。期限は{charts.DEADLINE_LABEL}（{charts.DEADLINE}）。{as_of} 時点"),
+              src(("status",), f"マイルストーン0〜4の到達日。期限は{deadline_text()}。{as_of} 時点"),
               figure=lambda: prefecture_progress(v, pref, as_of)),
         _sources_slide(v, view, as_of, is_sample, name),
     ]

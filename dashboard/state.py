@@ -12,9 +12,9 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 
+from core.policy import DEFAULT_N, PREFECTURES
 from dashboard.metrics import DEFAULT_METRIC, METRIC_KEYS
 
-DEFAULT_N = 3
 MAX_N = 10
 PARAMS = ("date", "n", "region", "metric", "pref", "present", "slide")
 
@@ -95,7 +95,7 @@ def parse_params(params: Mapping[str, str], dates: list[dt.date], regions: list[
         if code in prefectures:
             pref = code
         else:
-            notices.append(f"URL の pref={pref} は都道府県コード（01〜47）ではないため、無視しました")
+            notices.append(f"URL の pref={pref} は都道府県コード（01〜{PREFECTURES}）ではないため、無視しました")
             pref = None
 
     present = params.get("present") in ("1", "true", "on")

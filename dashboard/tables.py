@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from core.policy import POOL, SYSTEM, milestone_label
 from dashboard.metrics import NOT_COMPUTED
 
 
@@ -274,7 +275,7 @@ def lagging_table(pref: pd.DataFrame, deadline, as_of, n: int) -> pd.DataFrame:
         s3, d3 = lag_status(dates["pool_on"], deadline, as_of)
         rows.append({
             "都道府県コード": r.prefecture_code, "都道府県": r.name,
-            "2 推進体制の構築": s2, "3 人材プール機能の確保": s3,
+            milestone_label(SYSTEM): s2, milestone_label(POOL): s3,
             "遅れ（日）": max([d for d in (d2, d3) if d is not None], default=None),
             f"不足自治体（{n}人以下）": int(r.shortage),
             "不足の割合(%)": round(r.shortage_share * 100, 1) if pd.notna(r.shortage_share) else None,
@@ -287,8 +288,8 @@ def lagging_table(pref: pd.DataFrame, deadline, as_of, n: int) -> pd.DataFrame:
     if out.empty:
         return out
     out["遅れ（日）"] = pd.to_numeric(out["遅れ（日）"]).astype("Int64")
-    unmet = (out["2 推進体制の構築"].str.startswith("未達").astype(int)
-             + out["3 人材プール機能の確保"].str.startswith("未達").astype(int))
+    unmet = (out[milestone_label(SYSTEM)].str.startswith("未達").astype(int)
+             + out[milestone_label(POOL)].str.startswith("未達").astype(int))
     out = out.assign(_u=unmet).sort_values(["_u", "遅れ（日）", "都道府県コード"], ascending=[False, False, True],
                                           na_position="last")
     return out.drop(columns="_u").reset_index(drop=True)

@@ -16,6 +16,13 @@ def kpi(col, label: str, value: str, note: str | None = None, change: bool = Fal
                delta_arrow="auto" if change else "off", help=help, border=True)
 
 
+def kpi_cards(cards, per_row: int = 3) -> None:
+    """KPI cards (dashboard.kpis) in rows of per_row columns."""
+    for start in range(0, len(cards), per_row):
+        for col, k in zip(st.columns(per_row), cards[start:start + per_row], strict=False):
+            kpi(col, k.label, k.value, k.note or None, change=k.change, help=k.help)
+
+
 def source_caption(text: str) -> None:
     st.caption(caption_md(text))
 

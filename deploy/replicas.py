@@ -208,13 +208,13 @@ def serve(db: Path, replicas: int = 2, port: int | None = None, address: str = "
 
 
 def main(argv: list[str] | None = None) -> int:
-    from etl.warehouse import DEFAULT_DB
+    from core.store import DB_ENV, DEFAULT_DB
 
     ap = argparse.ArgumentParser(prog="python -m deploy.replicas", description=__doc__.split("\n\n")[0])
     ap.add_argument("--replicas", "-R", type=int, default=2)
     ap.add_argument("--port", type=int, default=8501, help="nginx's port (default 8501)")
     ap.add_argument("--address", default="0.0.0.0", help="nginx's listen address (default all interfaces)")
-    ap.add_argument("--db", type=Path, default=Path(os.environ.get("DXGAP_DB", DEFAULT_DB)))
+    ap.add_argument("--db", type=Path, default=Path(os.environ.get(DB_ENV, DEFAULT_DB)))
     ap.add_argument("--run-dir", type=Path, help="nginx config, pid, logs and replica logs (default: a temp folder)")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # clean stop through the finally blocks

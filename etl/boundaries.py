@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from core.policy import PREFECTURES
 from etl.codes import normalize_text
 from etl.report import Report
 from etl.resolve import ResolveError, Resolver
@@ -342,7 +343,7 @@ def validate_boundaries(path: Path, resolver: Resolver) -> Report:
     universe = resolver.names if level == "municipality" else resolver.pref_names
     missing = sorted(set(universe) - {r["code"] for r in rows})
     if missing and level == "prefecture" and report.ok:
-        report.error(f"都道府県の境界は47都道府県すべてが必要です。{len(missing)} 都道府県がありません"
+        report.error(f"都道府県の境界は{PREFECTURES}都道府県すべてが必要です。{len(missing)} 都道府県がありません"
                      f"（{'、'.join(resolver.pref_names[c] for c in missing)}）")
     elif missing and report.ok:
         report.warn(f"境界の無い市区町村が {len(missing)} あります（例: {'、'.join(resolver.names[c] for c in missing[:5])}）")
@@ -394,7 +395,7 @@ def _detect(gdf, resolver: Resolver):
             continue
         codes = [_muni(v, resolver) for v in gdf[column]]
         # "code" and "id" may hold prefecture codes too: those need more shapes than prefectures
-        if sum(c is not None for c in codes) >= 0.9 * len(codes) and (len(gdf) > 47 or column not in ("code", "id")):
+        if sum(c is not None for c in codes) >= 0.9 * len(codes) and (len(gdf) > PREFECTURES or column not in ("code", "id")):
             return "municipality", column, codes
     for column in PREF_CODE_COLUMNS:
         if column not in gdf:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from core.store import PUBLIC_DIR, SAMPLE_DIR, SAMPLE_MARKER
 from etl.citations import MANIFEST, read_manifest
 from etl.report import FileRejected, Report
 from etl.validate import validate
-from etl.warehouse import DATA_DIR, SAMPLE_DIR, SAMPLE_MARKER, apply_report, person_salt, publish, raw_dir
+from etl.warehouse import apply_report, person_salt, publish, raw_dir
 
-PUBLIC_DIR = DATA_DIR / "public"
 DEFAULT_INPUTS = (PUBLIC_DIR, SAMPLE_DIR)  # real first; only staff counts, rosters and progress are synthetic
 
 # Which files of an inputs folder are which kind, loaded in this order (a folder with a

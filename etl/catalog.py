@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 import duckdb
 
+from core.policy import EMPLOYMENT_FORMS, MILESTONES, MODELS, PREFECTURES, ROLES, SYSTEM
+from core.store import SAMPLE_NOTICE
+
 PRIVATE_PREFIXES = ("ref_", "raw_", "stg_")
 INTERNAL: frozenset[str] = frozenset()  # public-looking names that are not part of the contract
 NAME = re.compile(r"[a-z][a-z0-9_]*")  # a table name that is also a file name (<name>.parquet)
@@ -60,14 +63,14 @@ SOURCES: dict[str, Source] = {
                          (CC_BY,)),
     "indicators": Source("出典：デジタル庁『自治体DXの取組に関するダッシュボード』を加工して作成", (GOV_TERMS,)),
 }
-SAMPLE_SOURCE = Source("サンプル（架空）データ: data/sample の決定的な生成スクリプトによる合成データ。実在の数値ではありません")
+SAMPLE_SOURCE = Source(f"{SAMPLE_NOTICE}: data/sample の決定的な生成スクリプトによる合成データ。実在の数値ではありません")
 
 _SOURCE_ID = "取り込み番号（load_log.source_id）"
 
 TABLES: dict[str, Table] = {
     "prefectures": Table(
-        "都道府県", "47都道府県（JIS順）。名称、8地方区分、輪郭。", ("boundaries",), {
-            "prefecture_code": "都道府県コード（'01'〜'47'、文字列）",
+        "都道府県", f"{PREFECTURES}都道府県（JIS順）。名称、8地方区分、輪郭。", ("boundaries",), {
+            "prefecture_code": f"都道府県コード（'01'〜'{PREFECTURES}'、文字列）",
             "name": "都道府県名（例: 北海道）",
             "name_kana": "都道府県名のよみ（カタカナ）",
             "name_short": "都道府県名の短縮形（例: 北海道、東京、大阪）",
@@ -80,7 +83,7 @@ TABLES: dict[str, Table] = {
         "市区町村", "1,741市区町村（特別区・政令指定都市を含む）。代表点、人口（取り込み後）、境界（取り込み後）。",
         ("population", "boundaries"), {
             "lg_code": "団体コード（6桁、検査数字付き、文字列）",
-            "prefecture_code": "都道府県コード（'01'〜'47'）",
+            "prefecture_code": f"都道府県コード（'01'〜'{PREFECTURES}'）",
             "name": "市区町村名",
             "name_kana": "市区町村名のよみ（カタカナ）",
             "kind": "区分（特別区／政令指定都市／市／町／村）",
@@ -120,8 +123,8 @@ TABLES: dict[str, Table] = {
         "人材プール名簿", "都道府県ごとの人材プール（仮名化済み）。氏名・メール・電話は含みません。", ("roster",), {
             "person_id": "仮名ID（ソルト付きハッシュ。氏名は含まない）",
             "prefecture_code": "人材プールの都道府県コード",
-            "role": "役割（スキル標準: プロデューサー／プロジェクトマネージャー／サービスデザイナー／エンジニア）",
-            "employment_form": "雇用形態（共同採用／派遣／業務委託／兼業・副業／任期付職員／その他）",
+            "role": f"役割（スキル標準: {'／'.join(ROLES)}）",
+            "employment_form": f"雇用形態（{'／'.join(EMPLOYMENT_FORMS)}）",
             "start_date": "開始日",
             "end_date": "終了日（空は継続中）",
             "is_accelerator": "自治体DXアクセラレータか",
@@ -138,10 +141,10 @@ TABLES: dict[str, Table] = {
     "dx_system_status": Table(
         "地域DX推進体制の進捗", "都道府県×マイルストーンの達成日とモデル。", ("status",), {
             "prefecture_code": "都道府県コード",
-            "milestone": "マイルストーン番号（0〜4）",
-            "milestone_name": "マイルストーン名（例: 推進体制の構築）",
+            "milestone": f"マイルストーン番号（{min(MILESTONES)}〜{max(MILESTONES)}）",
+            "milestone_name": f"マイルストーン名（例: {MILESTONES[SYSTEM]}）",
             "achieved_on": "達成日（空は未達成）",
-            "model": "モデル（協働宣言／共同採用／民間人材派遣／共同調達／その他）",
+            "model": f"モデル（{'／'.join(MODELS)}）",
             "note": "備考",
             "source_id": _SOURCE_ID,
         }, ("prefecture_code", "milestone")),
@@ -179,7 +182,7 @@ TABLES: dict[str, Table] = {
             "loaded_by": "実行者のラベル（cli、build、管理画面の入力）",
             "status": "状態（loaded／rolled_back など）",
             "scope": "範囲（基準日、都道府県など）",
-            "is_sample": "サンプル（架空）データか",
+            "is_sample": f"{SAMPLE_NOTICE}か",
             "archive_path": "原本の保管パス（取り込んだサーバー上）",
             "source_publisher": "出典の発行者（例: デジタル庁）",
             "source_title": "出典の表題",

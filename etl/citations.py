@@ -18,7 +18,8 @@ from dataclasses import dataclass, fields, replace
 from functools import cache
 from pathlib import Path
 
-PUBLIC_DIR = Path(__file__).resolve().parent.parent / "data" / "public"
+from core.store import PUBLIC_DIR, SAMPLE_NOTICE
+
 MANIFEST = "manifest.json"
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 
@@ -53,7 +54,7 @@ class Citation:
 
 
 # Synthetic files: the citation says so, and where they come from.
-SAMPLE_CITATION = Citation(title="サンプル（架空）データ", note="data/generate_sample.py で生成")
+SAMPLE_CITATION = Citation(title=SAMPLE_NOTICE, note="data/generate_sample.py で生成")
 
 KIND_DEFAULTS = {  # a user's file with no --publisher/--source: what the kind is defined as
     "survey": Citation("総務省", "地方公共団体における行政情報化の推進状況調査（個別資料）"),

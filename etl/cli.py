@@ -10,6 +10,8 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
+from core.policy import PREFECTURES
+from core.store import DEFAULT_DB, SCHEMA_VERSION, UPGRADABLE_SCHEMAS
 from etl import validate as validate_module
 from etl.build import DEFAULT_INPUTS, build
 from etl.citations import citation_for
@@ -21,9 +23,6 @@ from etl.survey import parse_base_date_arg
 from etl.validate import KINDS, validate
 from etl.versions import VersionError, VersionNotFound, current_schema_version, list_versions, rollback, versions_dir
 from etl.warehouse import (
-    DEFAULT_DB,
-    SCHEMA_VERSION,
-    UPGRADABLE_SCHEMAS,
     PublishError,
     history,
     load_file,
@@ -183,7 +182,7 @@ def _run(args) -> int:
         if args.prefecture:
             resolver().prefecture(args.prefecture)
     except ResolveError as exc:
-        print(f"使い方の誤り: --prefecture: {exc}（01〜47 または都道府県名）", file=sys.stderr)
+        print(f"使い方の誤り: --prefecture: {exc}（01〜{PREFECTURES} または都道府県名）", file=sys.stderr)
         return EXIT_USAGE
     if args.command == "load" and rebuilt_from(args.db):
         print(f"{args.db} は Parquet から作った閲覧用の倉庫です。取り込みは元の倉庫に行い、"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from core.policy import PREFECTURES
+
 _WEIGHTS = (6, 5, 4, 3, 2)
 
 
@@ -63,7 +65,7 @@ def normalize_lg_code(value: object) -> str | None:
 
 
 def _pref_ok(code: str) -> bool:
-    return 1 <= int(code[:2]) <= 47
+    return 1 <= int(code[:2]) <= PREFECTURES
 
 
 def normalize_prefecture_code(value: object) -> str | None:
@@ -73,6 +75,6 @@ def normalize_prefecture_code(value: object) -> str | None:
         return None
     if len(text) in (5, 6):
         text = text[:2]
-    if len(text) > 2 or not 1 <= int(text) <= 47:
+    if len(text) > 2 or not 1 <= int(text) <= PREFECTURES:
         return None
     return text.zfill(2)

@@ -15,16 +15,16 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
 
+from core import atomic
+from core.store import SAMPLE_NOTICE
 from etl import catalog
-from etl.warehouse import _fsync_dir, _writer_lock, sha256_file
+from etl.warehouse import _writer_lock, sha256_file
 
 PACKAGE = "datapackage.json"
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -119,7 +119,6 @@ def export_parquet(db_path: Path, folder: Path) -> Exported:
                 raise ParquetError(f"表名「{table[:100]}」はファイル名にできません（英小文字・数字・_ のみ）")
             cols = catalog.columns(con, table)
             target = folder / f"{table}.parquet"
-            tmp = folder / f".{table}.{uuid.uuid4().hex}.tmp"
             spec = catalog.TABLES.get(table)
             rel = con.table(table)  # by name through the relational API: no SQL text
             if spec and spec.primary_key:  # rows in key order: the same warehouse gives the same files
@@ -128,12 +127,8 @@ def export_parquet(db_path: Path, folder: Path) -> Exported:
             geo = _geo_metadata(cols)
             if geo:
                 data = data.replace_schema_metadata({**(data.schema.metadata or {}), b"geo": geo.encode()})
-            try:
+            with atomic.replacing(target) as tmp:
                 pq.write_table(data, tmp)
-                os.replace(tmp, target)
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    tmp.unlink()
             counts[table] = data.num_rows
             sample, sources = _provenance(table, kinds, is_sample)
             licences = _licences(sources)
@@ -159,7 +154,7 @@ def export_parquet(db_path: Path, folder: Path) -> Exported:
         "name": "dx-gap-warehouse",
         "title": "DX人材ギャップ・ダッシュボード 公開テーブル",
         "description": ("市区町村のDX担当職員数、人材プール、地域DX推進体制の進捗。"
-                        + ("サンプル（架空）データを含みます。" if is_sample else "")),
+                        + (f"{SAMPLE_NOTICE}を含みます。" if is_sample else "")),
         "version": meta.get("version_id", ""),
         "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "is_sample": is_sample,
@@ -168,9 +163,8 @@ def export_parquet(db_path: Path, folder: Path) -> Exported:
         "licenses": [json.loads(lic) for lic in all_licences],
         "resources": resources,
     }
-    tmp = folder / f".{PACKAGE}.{uuid.uuid4().hex}.tmp"
-    tmp.write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, folder / PACKAGE)
+    with atomic.replacing(folder / PACKAGE) as tmp:
+        tmp.write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return Exported(folder, counts, package)
 
 
@@ -235,11 +229,11 @@ def import_parquet(folder: Path, db_path: Path) -> dict[str, int]:
         raise ParquetError(f"{db_path} は ETL で作った倉庫です。取り込み履歴を失うため上書きしません"
                            "（別のパスを指定してください）")
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = db_path.with_name(f".{db_path.name}.{uuid.uuid4().hex}.tmp")
+    tmp = atomic.temp_beside(db_path)
     counts = {}
     with _writer_lock(db_path):
         try:
-            with duckdb.connect(str(tmp)) as con:
+            with atomic.replacing(db_path, tmp=tmp), duckdb.connect(str(tmp)) as con:
                 con.execute("SET enable_geoparquet_conversion = false")  # keep WKB blobs as the ETL writes them
                 for res in package["resources"]:  # names checked by read_package
                     con.read_parquet(str(Path(folder) / res["path"])).create(res["name"])
@@ -253,12 +247,7 @@ def import_parquet(folder: Path, db_path: Path) -> dict[str, int]:
                 con.execute("INSERT INTO meta VALUES (?, ?)",
                             [REBUILT_KEY, f"parquet:{package.get('version') or package.get('created', '')}"])
                 con.execute("CHECKPOINT")
-            with tmp.open("rb+") as f:
-                os.fsync(f.fileno())
-            os.replace(tmp, db_path)
-            _fsync_dir(db_path.parent)
         finally:
-            for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-                with contextlib.suppress(FileNotFoundError):
-                    leftover.unlink()
+            with contextlib.suppress(FileNotFoundError):
+                tmp.with_name(tmp.name + ".wal").unlink()
     return counts

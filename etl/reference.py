@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import Polygon
 
+from core.policy import PREFECTURES
 from etl.codes import normalize_lg_code
 
 REGIONS: dict[str, list[int]] = {
@@ -24,7 +25,7 @@ REGIONS: dict[str, list[int]] = {
     "近畿": [24, 25, 26, 27, 28, 29, 30],
     "中国": [31, 32, 33, 34, 35],
     "四国": [36, 37, 38, 39],
-    "九州・沖縄": [40, 41, 42, 43, 44, 45, 46, 47],
+    "九州・沖縄": list(range(40, PREFECTURES + 1)),
 }
 REGION_ORDER = list(REGIONS)
 

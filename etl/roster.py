@@ -13,6 +13,21 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.policy import (
+    DISPATCHED,
+    EMPLOYMENT_FORMS,
+    ENGINEER,
+    FIXED_TERM,
+    JOINT_HIRE,
+    OTHER_FORM,
+    OUTSOURCED,
+    PRIVATE_DISPATCH,
+    PRODUCER,
+    PROJECT_MANAGER,
+    ROLES,
+    SERVICE_DESIGNER,
+    SIDE_JOB,
+)
 from etl import columns
 from etl.codes import normalize_text
 from etl.dates import DateError, parse_date
@@ -21,27 +36,24 @@ from etl.report import FileRejected, Report
 from etl.resolve import ResolveError, Resolver
 from etl.values import ValueProblem, cell_text, parse_flag
 
-ROLES = ("プロデューサー", "プロジェクトマネージャー", "サービスデザイナー", "エンジニア")
-ROLE_SYNONYMS = {
-    "プロデューサー": "プロデューサー", "producer": "プロデューサー", "pd": "プロデューサー",
-    "dxプロデューサー": "プロデューサー", "ビジネスプロデューサー": "プロデューサー",
-    "プロジェクトマネージャー": "プロジェクトマネージャー", "プロジェクトマネジャー": "プロジェクトマネージャー",
-    "pm": "プロジェクトマネージャー", "projectmanager": "プロジェクトマネージャー",
-    "サービスデザイナー": "サービスデザイナー", "sd": "サービスデザイナー", "servicedesigner": "サービスデザイナー",
-    "デザイナー": "サービスデザイナー", "uxデザイナー": "サービスデザイナー",
-    "エンジニア": "エンジニア", "itエンジニア": "エンジニア", "engineer": "エンジニア",
-    "データサイエンティスト": "エンジニア", "システムエンジニア": "エンジニア", "se": "エンジニア",
+# The words people write for each role and employment form, besides its own name (role words are
+# compared as _key gives them: no spaces or ・, lower case).
+_ROLE_WORDS = {
+    PRODUCER: ("producer", "pd", "dxプロデューサー", "ビジネスプロデューサー"),
+    PROJECT_MANAGER: ("プロジェクトマネジャー", "pm", "projectmanager"),
+    SERVICE_DESIGNER: ("sd", "servicedesigner", "デザイナー", "uxデザイナー"),
+    ENGINEER: ("itエンジニア", "engineer", "データサイエンティスト", "システムエンジニア", "se"),
 }
-EMPLOYMENT_FORMS = ("共同採用", "派遣", "業務委託", "兼業・副業", "任期付職員", "その他")
-EMPLOYMENT_SYNONYMS = {
-    "共同採用": "共同採用", "共同任用": "共同採用",
-    "派遣": "派遣", "人材派遣": "派遣", "民間人材派遣": "派遣", "出向": "派遣",
-    "業務委託": "業務委託", "委託": "業務委託", "準委任": "業務委託",
-    "兼業・副業": "兼業・副業", "兼業副業": "兼業・副業", "副業": "兼業・副業", "兼業": "兼業・副業",
-    "副業・兼業": "兼業・副業", "副業兼業": "兼業・副業",
-    "任期付職員": "任期付職員", "任期付": "任期付職員", "任期付き職員": "任期付職員", "任期付き": "任期付職員",
-    "その他": "その他", "": "その他",
+_FORM_WORDS = {
+    JOINT_HIRE: ("共同任用",),
+    DISPATCHED: ("人材派遣", PRIVATE_DISPATCH, "出向"),  # the model's name, written as the form
+    OUTSOURCED: ("委託", "準委任"),
+    SIDE_JOB: ("兼業副業", "副業", "兼業", "副業・兼業", "副業兼業"),
+    FIXED_TERM: ("任期付", "任期付き職員", "任期付き"),
+    OTHER_FORM: ("",),
 }
+ROLE_SYNONYMS = {word: role for role in ROLES for word in (role, *_ROLE_WORDS[role])}
+EMPLOYMENT_SYNONYMS = {word: form for form in EMPLOYMENT_FORMS for word in (form, *_FORM_WORDS[form])}
 SPLIT = re.compile(r"[、,，;；/／\n]+|\s+")
 PII_HIDDEN = "（個人情報のため表示しません）"
 ROSTER_COLUMNS = ["person_id", "prefecture_code", "role", "employment_form", "start_date", "end_date", "is_accelerator"]

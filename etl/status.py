@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.policy import MILESTONES, MODELS
 from etl import columns
 from etl.codes import normalize_text
 from etl.dates import DateError, parse_date
@@ -16,14 +17,6 @@ from etl.report import FileRejected, Report
 from etl.resolve import ResolveError, Resolver
 from etl.values import cell_text
 
-MILESTONES = {
-    0: "認識共有・機運醸成",
-    1: "全体方針の決定",
-    2: "推進体制の構築",
-    3: "人材プール機能の確保",
-    4: "市町村への人材派遣開始",
-}
-MODELS = ("協働宣言", "共同採用", "民間人材派遣", "共同調達", "その他")
 OUT_COLUMNS = ["prefecture_code", "milestone", "milestone_name", "achieved_on", "model", "note"]
 
 

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import re
 import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +20,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl.warehouse import SCHEMA_VERSION, UPGRADABLE_SCHEMAS, insert_load_log, publish, run, scalar, sha256_file
+from core import atomic
+from core.store import SCHEMA_VERSION, UPGRADABLE_SCHEMAS
+from etl.warehouse import insert_load_log, publish, run, scalar, sha256_file
 
 SUFFIX = ".duckdb"
 _ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,80}")
@@ -97,16 +97,9 @@ def keep(published: Path, db_path: Path, version_id: str) -> Path:
 
 def _copy_readonly(src: Path, dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
-    try:
+    # 0444: a kept version is never written, not even by an analyst's duckdb
+    with atomic.replacing(dest, mode=0o444) as tmp:
         shutil.copyfile(src, tmp)
-        with tmp.open("rb") as f:
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o444)  # a kept version is never written, not even by an analyst's duckdb
-        os.replace(tmp, dest)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
     return dest
 
 

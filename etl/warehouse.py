@@ -16,7 +16,6 @@ import os
 import re
 import secrets
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,19 +24,13 @@ from typing import TypeVar
 import duckdb
 import pandas as pd
 
+from core import atomic
+from core.store import SCHEMA_VERSION
 from etl import reference
 from etl.citations import Citation, citation_for
 from etl.report import Report
 
 SQL_DIR = Path(__file__).parent / "sql"
-SCHEMA_VERSION = "2"  # 2: load_log citation columns, dx_indicators (00_schema.sql)
-# Older schemas that ensure_schema upgrades in place (new columns and tables only), so a kept
-# version from before can still be restored; anything else is refused.
-UPGRADABLE_SCHEMAS = ("1",)
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-DEFAULT_DB = DATA_DIR / "warehouse.duckdb"
-SAMPLE_DIR = DATA_DIR / "sample"
-SAMPLE_MARKER = ".synthetic"  # present in a folder of synthetic inputs
 RAW_TABLES = {
     "staff_survey": "raw_staff_survey",
     "talent_roster": "raw_talent_roster",
@@ -125,33 +118,30 @@ def publish(db_path: Path, change: Callable[[duckdb.DuckDBPyConnection], T], *, 
     from etl import versions  # imported here: versions builds on this module
 
     db_path = Path(db_path)
-    tmp = db_path.with_name(f".{db_path.name}.{uuid.uuid4().hex}.tmp")
+    tmp = atomic.temp_beside(db_path)  # .<db name>.<random>.tmp: what _remove_stale_temps looks for
     kept: Path | None = None
     with _writer_lock(db_path):
         if precheck is not None:
             precheck()
         _remove_stale_temps(db_path)
         try:
-            if base is not None:
-                shutil.copyfile(base, tmp)
-            elif db_path.exists() and not fresh:
-                shutil.copyfile(db_path, tmp)
-            con = duckdb.connect(str(tmp))
-            try:
-                ensure_schema(con)
-                result = change(con)
-                rebuild_marts(con)
-                version_id = versions.stamp(con, db_path)
-                run(con, "CHECKPOINT")
-            finally:
-                con.close()
-            with tmp.open("rb+") as f:
-                os.fsync(f.fileno())
-            versions.keep_current(db_path)
-            kept = versions.keep(tmp, db_path, version_id)
-            os.replace(tmp, db_path)
+            with atomic.replacing(db_path, tmp=tmp):
+                if base is not None:
+                    shutil.copyfile(base, tmp)
+                elif db_path.exists() and not fresh:
+                    shutil.copyfile(db_path, tmp)
+                con = duckdb.connect(str(tmp))
+                try:
+                    ensure_schema(con)
+                    result = change(con)
+                    rebuild_marts(con)
+                    version_id = versions.stamp(con, db_path)
+                    run(con, "CHECKPOINT")
+                finally:
+                    con.close()
+                versions.keep_current(db_path)
+                kept = versions.keep(tmp, db_path, version_id)
             kept = None  # published: from now on the version is a real earlier state
-            _fsync_dir(db_path.parent)
             return result
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -163,7 +153,7 @@ def publish(db_path: Path, change: Callable[[duckdb.DuckDBPyConnection], T], *, 
                 raise PublishError("ディスクの空き容量が足りないため公開を中止しました。倉庫は変更していません") from exc
             raise
         finally:
-            for leftover in (tmp, tmp.with_name(tmp.name + ".wal"), kept):  # kept: a version never published
+            for leftover in (tmp.with_name(tmp.name + ".wal"), kept):  # kept: a version never published
                 if leftover is not None:
                     with contextlib.suppress(FileNotFoundError):
                         leftover.unlink()
@@ -187,14 +177,6 @@ def _remove_stale_temps(db_path: Path) -> None:
         with contextlib.suppress(OSError):
             if path in ours or now - path.stat().st_mtime > STALE_AFTER:
                 path.unlink()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -393,15 +375,10 @@ def archive_file(path: Path, sha: str, directory: Path) -> Path:
         if target.stat().st_mode & 0o077:  # archived before archives were owner-only
             os.chmod(target, 0o600)
         return target
-    tmp = target.with_name(target.name + f".{uuid.uuid4().hex}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with atomic.replacing(target) as tmp:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others, not even briefly
         with os.fdopen(fd, "wb") as out, Path(path).open("rb") as src:
             shutil.copyfileobj(src, out)
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
     return target
 
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import formats, geo, slides
+from dashboard import formats, geo, kpis, slides
 from dashboard.charts import need as need_charts
 from dashboard.frame import page_setup, set_pref
 from dashboard.memo import built
@@ -12,7 +12,7 @@ from dashboard.queries import indicators as qi
 from dashboard.queries import summary
 from dashboard.queries.common import has_municipal_boundaries
 from dashboard.tables import indicator_table, national_table, need_prefecture_table, need_table
-from dashboard.widgets import chart, deck_buttons, kpi, source_caption, table_downloads
+from dashboard.widgets import chart, deck_buttons, kpi, kpi_cards, source_caption, table_downloads
 
 ctx = page_setup()
 view = ctx.view
@@ -27,19 +27,7 @@ shown = by_pref if view.region is None else by_pref[by_pref.region == view.regio
 ind_date = qi.indicator_date_for(ctx.v, view.date)  # the Digital Agency table shown with this base date
 
 # -- KPIs ---------------------------------------------------------------------------------
-row1, row2 = st.columns(3), st.columns(3)
-kpi(row1[0], f"{view.n}人以下の市区町村", f"{formats.count(nat['shortage'])} 団体",
-    f"回答 {formats.count(nat['surveyed'])} 団体の {formats.share(nat['shortage_share'])}")
-kpi(row1[1], "1人以下の市区町村", f"{formats.count(nat['severe'])} 団体", formats.share(nat["severe_share"]))
-kpi(row1[2], "0人の市区町村", f"{formats.count(nat['zero'])} 団体", formats.share(nat["zero_share"]))
-prev = nat["prev_date"]
-kpi(row2[0], f"前回（{prev}）からの変化" if prev else "前回からの変化",
-    formats.signed(nat["shortage_change"], unit=" 団体") if prev else "—",
-    f"{formats.points(nat['shortage_share_change'])}（割合）" if prev else "前回の調査なし", change=bool(prev))
-kpi(row2[1], "地域DX推進体制を構築した都道府県", f"{nat['systems_built']} / 47",
-    f"人材プール機能を確保 {nat['pools_built']} / 47")
-kpi(row2[2], "自治体DXアクセラレータ（在任）", f"{formats.count(nat['accelerators'])} / 500 人",
-    f"目標まで あと {formats.count(max(0, 500 - nat['accelerators']))} 人")
+kpi_cards(kpis.national(nat, view.n), per_row=3)
 st.caption(caption_md(source_text(
     ctx.v, ("survey", "status", "roster"), view.date,
     f"不足＝DX担当職員{view.n}人以下、割合の分母は回答した市区町村。体制・アクセラレータは {ctx.as_of} 時点")))

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from core.policy import MILESTONES, SYSTEM
 from dashboard import formats, geo, tables
 from dashboard.charts import need as need_charts
 from dashboard.charts import prefecture as charts
@@ -96,7 +97,7 @@ kpi(k2[1], "プールのカバー率", formats.share(row["coverage"]), f"全国 
 kpi(k2[2], "地域DX推進体制（到達した段階）", escape_md(status["name"]) if status else "未着手",
     (f"{status['achieved_on']}・{escape_md(status['model'] or 'モデル未定')}" if status else "到達した段階なし")
     + f"／全国 構築済み {nat['systems_built']}/{nat['prefectures']}",
-    help="到達した最も新しい段階、その到達日と体制のモデル。全国は推進体制の構築まで到達した都道府県の数")
+    help=f"到達した最も新しい段階、その到達日と体制のモデル。全国は{MILESTONES[SYSTEM]}まで到達した都道府県の数")
 if ctx.has_population:
     kp = st.columns(3)
     capita = tables.per_capita(pd.Series([row["staff_per_10k"], nat["staff_per_10k"]]))

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from dashboard import formats, geo
+from core.policy import ACCELERATOR_TARGET, EMPLOYMENT_FORMS, ROLES
+from dashboard import formats, geo, kpis
 from dashboard.charts import talent as charts
 from dashboard.frame import page_setup
 from dashboard.memo import built
@@ -18,11 +19,11 @@ from dashboard.tables import (
     talent_list_table,
     uncovered_table,
 )
-from dashboard.widgets import chart, kpi, source_caption, table_downloads
+from dashboard.widgets import chart, kpi_cards, source_caption, table_downloads
 
 ctx = page_setup()
 view = ctx.view
-roles, forms = list(q.ROLES), list(q.EMPLOYMENT_FORMS)
+roles, forms = list(ROLES), list(EMPLOYMENT_FORMS)
 
 st.title("人材プール")
 st.caption(f"都道府県の人材プールは、DX担当職員が{view.n}人以下の市区町村をどこまで支えているか"
@@ -53,20 +54,8 @@ pool_when = f"人材は {pool_on.isoformat()} 時点で在籍（開始日以後�
 fig_key = (ctx.v, view, ctx.as_of, pool_on, tuple(codes))
 
 # -- KPIs ----------------------------------------------------------------------------------------
-shortage, covered = int(shown.shortage.sum()), int(shown.shortage_covered.sum())
-accel = int(shown.accelerators.sum())
-row = st.columns(4)
-kpi(row[0], f"人材プール（{scope_label}）", f"{formats.count(shown.pool_talent.sum())} 人", f"{pool_on} 時点")
-target = q.ACCELERATOR_TARGET
-if codes == list(ctx.prefectures.prefecture_code):  # the target is national, so only the nation gets a gap
-    kpi(row[1], "アクセラレータ（在任）", f"{formats.count(accel)} / {target} 人",
-        f"目標まで あと {formats.count(max(0, target - accel))} 人", help="自治体DXアクセラレータ（全国の目標は500人）")
-else:
-    kpi(row[1], "アクセラレータ（在任）", f"{formats.count(accel)} 人", f"目標 {target}人は全国の値",
-        help="自治体DXアクセラレータ（全国の目標は500人）")
-kpi(row[2], "不足自治体のカバー率", formats.share(covered / shortage if shortage else None),
-    f"支援あり {formats.count(covered)} / 不足 {formats.count(shortage)} 団体")
-kpi(row[3], "支援のない不足自治体", f"{formats.count(shortage - covered)} 団体", f"DX担当職員{view.n}人以下で人材の割当なし")
+kpi_cards(kpis.talent(shown, view.n, scope_label, pool_on, nationwide=codes == list(ctx.prefectures.prefecture_code)),
+          per_row=4)
 source_caption(source_text(ctx.v, ("survey", "roster"), view.date,
                            f"不足＝DX担当職員{view.n}人以下。{pool_when}"))
 
@@ -130,10 +119,10 @@ for tab, by, cats, colors, key in ((tab_role, "role", roles, charts.ROLE_COLORS,
 trend = q.pool_over_time(ctx.v, ctx.as_of)
 st.subheader("自治体DXアクセラレータ（全国）")
 acc = trend.groupby("on", as_index=False).accelerators.sum()
-chart(built(charts.accelerators, acc, q.ACCELERATOR_TARGET, key=fig_key), "accelerators",
+chart(built(charts.accelerators, acc, ACCELERATOR_TARGET, key=fig_key), "accelerators",
       source_text(ctx.v, ("roster",), None,
                   f"各四半期末（最後の点は {ctx.as_of} 時点）に在任のアクセラレータ数。目標は全国で"
-                  f"{q.ACCELERATOR_TARGET}人"),
+                  f"{ACCELERATOR_TARGET}人"),
       f"talent_accelerators_{ctx.as_of}", title="自治体DXアクセラレータ（全国）")
 
 st.subheader(f"人材プールの推移（{scope_label}）")

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from streamlit.runtime.state.common import user_key_from_element_id
 
+from core.store import SCHEMA_VERSION
 from dashboard.formats import SAMPLE_NOTICE
 from tests import support
 
@@ -246,5 +247,5 @@ def test_an_older_warehouse_is_refused_with_how_to_upgrade_it(db, tmp_path):
         con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     at = support.app_test(old)
     assert not at.exception
-    assert any("形式が古いため（schema_version=1、必要な形式 2）" in e.value and "--if-missing" in e.value
+    assert any(f"形式が古いため（schema_version=1、必要な形式 {SCHEMA_VERSION}）" in e.value and "--if-missing" in e.value
                for e in at.error)

@@ -10,6 +10,8 @@ import shutil
 import pytest
 from helpers import REPO, etl_main, query, run_etl, write_csv
 
+from core.store import SCHEMA_VERSION, UPGRADABLE_SCHEMAS
+
 D = dt.date
 PUBLIC = REPO / "data" / "public"
 MUNI_CSV = "da_dashboard_20240712/市区町村毎のDX進捗状況_市区町村比較.csv"
@@ -292,7 +294,7 @@ def test_rollback_to_a_schema_1_version_upgrades_it(two_versions):
     _as_schema_1(old)
     run = etl_main("rollback", "--to", old.stem, "--db", db)
     assert run.code == 0, run.text
-    assert query(db, "SELECT value FROM meta WHERE key = 'schema_version'") == [("2",)]
+    assert query(db, "SELECT value FROM meta WHERE key = 'schema_version'") == [(SCHEMA_VERSION,)]
     assert query(db, "SELECT count(*) FROM dx_indicators") == [(0,)]  # the state before the indicators
     assert query(db, "SELECT lg_code, dx_staff FROM staff_survey") == [("011002", 5.0)]
     # the undone load keeps its citation; the old survey row has none (NULL), never an invented one
@@ -311,7 +313,7 @@ def test_rollback_to_an_unknown_newer_schema_is_refused_clearly(two_versions):
     before = db.read_bytes()
     run = etl_main("rollback", "--to", old.stem, "--db", db)
     assert run.code == 1
-    assert "schema_version=99、扱える形式 1、2）戻せません" in run.err
+    assert f"schema_version=99、扱える形式 {'、'.join((*UPGRADABLE_SCHEMAS, SCHEMA_VERSION))}）戻せません" in run.err
     assert db.read_bytes() == before
 
 
@@ -322,8 +324,8 @@ def test_build_if_missing_upgrades_a_schema_1_warehouse_and_keeps_its_loads(two_
     before = query(db, "SELECT source_id, kind, file_name FROM load_log ORDER BY 1")
     run = etl_main("build", "--if-missing", "--db", db)
     assert run.code == 0, run.text
-    assert "新しい形式（schema_version=2）に更新しました" in run.out
-    assert query(db, "SELECT value FROM meta WHERE key = 'schema_version'") == [("2",)]
+    assert f"新しい形式（schema_version={SCHEMA_VERSION}）に更新しました" in run.out
+    assert query(db, "SELECT value FROM meta WHERE key = 'schema_version'") == [(SCHEMA_VERSION,)]
     assert query(db, "SELECT source_id, kind, file_name FROM load_log ORDER BY 1") == before
     assert query(db, "SELECT lg_code, dx_staff FROM staff_survey") == [("011002", 5.0)]
     assert query(db, "SELECT count(*), count(source_title) FROM load_log") == [(2, 0)]  # no citation invented

@@ -10,6 +10,8 @@ import pytest
 import shapely
 from helpers import REPO, SAMPLE_DIR, etl_env, query, sha256
 
+from core.store import SCHEMA_VERSION
+
 D = dt.date
 ON = "DATE '2023-04-01'"
 ACTIVE = f"start_date <= {ON} AND (end_date IS NULL OR end_date >= {ON})"
@@ -38,7 +40,7 @@ def test_base_dates_2021_to_2025_every_municipality(sample_warehouse):
 def test_meta_says_sample_and_each_load_says_whether_it_is(sample_warehouse):
     meta = dict(query(sample_warehouse, "SELECT key, value FROM meta"))
     assert meta["is_sample"] == "true"  # some figures are synthetic
-    assert meta["schema_version"] == "2"
+    assert meta["schema_version"] == SCHEMA_VERSION
     # the 5 real public files (data/public) are real; the 53 sample files are synthetic
     assert query(sample_warehouse, "SELECT kind, is_sample, count(*) FROM load_log GROUP BY ALL ORDER BY ALL") == [
         ("boundaries", False, 2), ("indicators", False, 2), ("population", False, 1),

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from streamlit.runtime.state.common import user_key_from_element_id
 
-from dashboard.queries.progress import DEADLINE, MILESTONES
+from core.policy import DEADLINE, MILESTONES
 from dashboard.queries.talent import quarter_ends
 from dashboard.tables import SMALL_CELL_TEXT, lagging_table, suppress_small
 from tests import support

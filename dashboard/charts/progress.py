@@ -1,4 +1,4 @@
-"""Progress page charts: the milestone matrix, the burn-up against 47 and coverage by model."""
+"""Progress page charts: the milestone matrix, the burn-up against all prefectures and coverage by model."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ import datetime as dt
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.policy import MODELS, POOL, PREFECTURES, SYSTEM
 from dashboard.charts.style import base_layout
 
 # Okabe–Ito: blue = by the deadline, orange = after it, light grey = not yet.
 ON_TIME, LATE, NOT_YET = "#0072B2", "#E69F00", "#EEEEEE"
-SERIES_COLORS = {2: "#0072B2", 3: "#D55E00"}
-MODEL_COLORS = {"協働宣言": "#0072B2", "共同採用": "#E69F00", "民間人材派遣": "#009E73",
-                "共同調達": "#CC79A7", "その他": "#999999", "未登録": "#BBBBBB"}
+SERIES_COLORS = {SYSTEM: "#0072B2", POOL: "#D55E00"}
+MODEL_COLORS = {**dict(zip(MODELS, ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#999999"], strict=True)),
+                "未登録": "#BBBBBB"}
 
 
 def milestone_matrix(df: pd.DataFrame, names: dict[int, str], deadline: dt.date) -> go.Figure:
@@ -64,7 +65,7 @@ def _vline(fig: go.Figure, x: dt.date, label: str, color: str, dash: str, y: flo
 
 
 def burnup(df: pd.DataFrame, names: dict[int, str], as_of: dt.date, deadline: dt.date,
-           deadline_label: str, total: int = 47) -> go.Figure:
+           deadline_label: str, total: int = PREFECTURES) -> go.Figure:
     """Prefectures that reached each milestone over time (steps), against all 47, with the deadline.
 
     df: milestone, on, reached (cumulative, up to as_of).

@@ -11,12 +11,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.policy import DEADLINE, DEADLINE_LABEL
+from core.policy import PREFECTURES as GOAL
 from dashboard import formats
 from dashboard.charts.style import FONT, base_layout
 
-DEADLINE = dt.date(2026, 3, 31)
-DEADLINE_LABEL = "令和7年度末"
-GOAL = 47
 # Okabe–Ito (colour-blind safe)
 BLUE, ORANGE, VERMILION, GREEN, SKY, GREY = "#0072B2", "#E69F00", "#D55E00", "#009E73", "#56B4E9", "#999999"
 SLIDE_FONT = 18

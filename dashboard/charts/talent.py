@@ -7,24 +7,15 @@ import datetime as dt
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.policy import EMPLOYMENT_FORMS, ROLES
 from dashboard import formats
 from dashboard.charts.style import base_layout, hide_basemap
 
-# Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
-ROLE_COLORS = {
-    "プロデューサー": "#0072B2",
-    "プロジェクトマネージャー": "#E69F00",
-    "サービスデザイナー": "#009E73",
-    "エンジニア": "#CC79A7",
-}
-FORM_COLORS = {
-    "共同採用": "#0072B2",
-    "派遣": "#E69F00",
-    "業務委託": "#009E73",
-    "兼業・副業": "#CC79A7",
-    "任期付職員": "#56B4E9",
-    "その他": "#999999",
-}
+# Okabe–Ito colours: distinguishable with the common colour-vision deficiencies (in the order of the roles
+# and of the employment forms).
+ROLE_COLORS = dict(zip(ROLES, ["#0072B2", "#E69F00", "#009E73", "#CC79A7"], strict=True))
+FORM_COLORS = dict(zip(EMPLOYMENT_FORMS, ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#999999"],
+                       strict=True))
 NEED_COLOR = "#000000"
 COVERAGE_SCALE = "cividis"  # low coverage dark, as the shortage maps show bad as dark
 NO_SHORTAGE_COLOR = "#FFFFFF"  # white with a grey edge: cividis has grey in its middle

@@ -13,12 +13,11 @@ import unicodedata
 import pandas as pd
 import streamlit as st
 
+from core.policy import ROLES  # the MIC スキル標準 roles, in their usual order; other role words follow them
 from dashboard.db import query
 from dashboard.queries import summary
 from dashboard.tiers import tiers
 
-# The MIC スキル標準 roles, in their usual order; other role words follow them.
-ROLES = ("プロデューサー", "プロジェクトマネージャー", "サービスデザイナー", "エンジニア")
 # Kind groups for the similarity distance (特別区 and 政令指定都市 are both large urban units).
 KIND_GROUPS = {"市": "市", "町": "町", "村": "村", "特別区": "特別区・政令市", "政令指定都市": "特別区・政令市"}
 SIMILARITY_DEFINITION = (

@@ -11,14 +11,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from core.policy import POOL, SYSTEM
 from dashboard.db import query
-from etl import status
-
-MILESTONES: dict[int, str] = dict(status.MILESTONES)
-MODELS: tuple[str, ...] = status.MODELS
-DEADLINE = dt.date(2026, 3, 31)  # 令和7年度末
-DEADLINE_LABEL = "令和7年度末"
-SYSTEM, POOL = 2, 3  # 推進体制の構築, 人材プール機能の確保
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -13,13 +13,6 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.db import query
-from etl import roster
-
-# The ETL's categories, so the labels and their order never drift from what is loaded.
-ROLES: tuple[str, ...] = roster.ROLES
-EMPLOYMENT_FORMS: tuple[str, ...] = roster.EMPLOYMENT_FORMS
-ACCELERATOR_TARGET = 500
-SMALL_CELL = 3  # per-municipality counts below this are not shown
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
