@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from core import atomic
 from core.store import SAMPLE_NOTICE
 from etl import catalog
-from etl.warehouse import _writer_lock, sha256_file
+from etl.warehouse import _writer_lock, define_macros, sha256_file
 
 PACKAGE = "datapackage.json"
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -243,6 +243,7 @@ def import_parquet(folder: Path, db_path: Path) -> dict[str, int]:
                                            f"（{res['rows']}）と違います")
                 if "meta" not in counts:
                     con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+                define_macros(con)  # the dashboard's marts are macros over these tables
                 con.execute("DELETE FROM meta WHERE key = ?", [REBUILT_KEY])
                 con.execute("INSERT INTO meta VALUES (?, ?)",
                             [REBUILT_KEY, f"parquet:{package.get('version') or package.get('created', '')}"])

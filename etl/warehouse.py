@@ -60,6 +60,18 @@ def sql_files() -> list[Path]:
     return sorted(SQL_DIR.glob("*.sql"))
 
 
+def macro_files() -> list[Path]:
+    """The SQL files that only define macros (active_on, the summary marts): they hold no data, so
+    a warehouse rebuilt from Parquet (etl.parquet) defines them too."""
+    return [p for p in sql_files()
+            if not re.search(r"^CREATE (?!OR REPLACE MACRO)", p.read_text(encoding="utf-8"), re.MULTILINE)]
+
+
+def define_macros(con: duckdb.DuckDBPyConnection) -> None:
+    for path in macro_files():
+        run_sql_file(con, path)
+
+
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> None:
     """Execute a statement whose result is not needed (DuckDB wants every result finished)."""
     con.execute(sql, params).fetchall()

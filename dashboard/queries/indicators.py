@@ -22,7 +22,6 @@ INDICATORS = {
     "org_wide_share": "全庁的な体制構築",
 }
 EXT_TALENT, ORG_WIDE = INDICATORS["ext_talent_share"], INDICATORS["org_wide_share"]
-COUNT_COLUMNS = [f"{key}_{part}" for key in INDICATORS for part in ("done", "answered")]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -38,36 +37,9 @@ def indicator_date_for(v: str, date: dt.date | None) -> dt.date | None:
     return dates[-1] if dates else None
 
 
-# $date: the indicator base date. answered = 実施 or 未実施 (調査無し is NULL and not counted).
-_BY_PREFECTURE = """
-    SELECT m.prefecture_code,
-           count(*) FILTER (WHERE d.indicator = $ext AND d.done) AS ext_talent_share_done,
-           count(d.done) FILTER (WHERE d.indicator = $ext) AS ext_talent_share_answered,
-           count(*) FILTER (WHERE d.indicator = $cio AND d.done) AS cio_aide_share_done,
-           count(d.done) FILTER (WHERE d.indicator = $cio) AS cio_aide_share_answered,
-           count(*) FILTER (WHERE d.indicator = $org AND d.done) AS org_wide_share_done,
-           count(d.done) FILTER (WHERE d.indicator = $org) AS org_wide_share_answered
-    FROM municipalities m
-    LEFT JOIN dx_indicators d ON d.lg_code = m.lg_code AND d.base_date = $date
-    GROUP BY 1 ORDER BY 1"""
-_NAMES = {"ext": INDICATORS["ext_talent_share"], "cio": INDICATORS["cio_aide_share"], "org": INDICATORS["org_wide_share"]}
-
-
-def with_shares(df: pd.DataFrame) -> pd.DataFrame:
-    """share = 実施 ÷ answered, per metric (NaN where nobody answered)."""
-    df = df.copy()
-    for key in INDICATORS:
-        answered = df[f"{key}_answered"]
-        df[key] = df[f"{key}_done"] / answered.where(answered > 0)
-    return df
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def by_prefecture(v: str, date: dt.date | None) -> pd.DataFrame:
-    """47 rows: prefecture_code, per metric {key}_done, {key}_answered and the share {key};
-    all zero / NaN when date is None (no indicator data for the view)."""
-    df = query(v, _BY_PREFECTURE, {"date": date, **_NAMES})
-    return with_shares(df)
+# The indicator names passed to the indicator_summary mart (etl/sql/31_mart_indicator_summary.sql).
+MART_NAMES = {"ext_indicator": INDICATORS["ext_talent_share"], "cio_indicator": INDICATORS["cio_aide_share"],
+              "org_indicator": INDICATORS["org_wide_share"]}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -56,12 +56,12 @@ def _all_municipalities(v: str, date: dt.date, prev: dt.date | None, n: int, as_
     talent = query(v, """
         SELECT a.lg_code, r.role, count(DISTINCT a.person_id) AS talent
         FROM talent_assignment a JOIN talent_roster r USING (person_id)
-        WHERE a.start_date <= $as_of AND (a.end_date IS NULL OR a.end_date >= $as_of)
+        WHERE active_on(a.start_date, a.end_date, $as_of)
         GROUP BY ALL""", {"as_of": as_of})
     totals = query(v, """
         SELECT a.lg_code, count(DISTINCT a.person_id) AS talent
         FROM talent_assignment a
-        WHERE a.start_date <= $as_of AND (a.end_date IS NULL OR a.end_date >= $as_of)
+        WHERE active_on(a.start_date, a.end_date, $as_of)
         GROUP BY ALL""", {"as_of": as_of})
     return _derive(df, talent, totals, n)
 
@@ -112,7 +112,7 @@ def assignments(v: str, lg_code: str, as_of: dt.date) -> pd.DataFrame:
     (the privacy rule of the talent page: no other attribute of a person is shown per municipality)."""
     return query(v, """
         SELECT r.role, a.person_id,
-               bool_or(a.start_date <= $as_of AND (a.end_date IS NULL OR a.end_date >= $as_of)) AS active
+               bool_or(active_on(a.start_date, a.end_date, $as_of)) AS active
         FROM talent_assignment a JOIN talent_roster r USING (person_id)
         WHERE a.lg_code = $lg
         GROUP BY ALL ORDER BY active DESC, r.role, a.person_id""", {"lg": lg_code, "as_of": as_of})

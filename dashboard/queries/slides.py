@@ -20,7 +20,7 @@ def municipality_rows(v: str, pref: str, date: dt.date, prev: dt.date | None, n:
     df = query(v, """
         WITH talent AS (
             SELECT lg_code, count(DISTINCT person_id) AS talent FROM talent_assignment
-            WHERE start_date <= $as_of AND (end_date IS NULL OR end_date >= $as_of)
+            WHERE active_on(start_date, end_date, $as_of)
             GROUP BY 1
         )
         SELECT m.lg_code, m.name, m.kind, s.dx_staff, p.dx_staff AS prev_staff,

@@ -1,6 +1,6 @@
 """Talent page: the pools by role and employment form, over time, and which municipalities they reach.
 
-A talent is "active" on a date d when start_date <= d and (end_date IS NULL or end_date >= d).
+A talent is "active" on a date d as the warehouse's active_on macro says (etl/sql/01_active_on.sql).
 Prefecture totals, shortage and coverage come from queries.summary; these queries add the
 breakdowns that summary does not carry, with the same definitions.
 """
@@ -23,7 +23,7 @@ def pool_mix(v: str, as_of: dt.date) -> pd.DataFrame:
                count(DISTINCT person_id) AS talent,
                count(DISTINCT person_id) FILTER (WHERE is_accelerator) AS accelerators
         FROM talent_roster
-        WHERE start_date <= $as_of AND (end_date IS NULL OR end_date >= $as_of)
+        WHERE active_on(start_date, end_date, $as_of)
         GROUP BY ALL ORDER BY ALL""", {"as_of": as_of})
 
 
@@ -65,7 +65,7 @@ def pool_over_time(v: str, as_of: dt.date) -> pd.DataFrame:
                count(DISTINCT r.person_id) AS talent,
                count(DISTINCT r.person_id) FILTER (WHERE r.is_accelerator) AS accelerators
         FROM (SELECT unnest($dates::DATE[]) AS d) q
-        JOIN talent_roster r ON r.start_date <= q.d AND (r.end_date IS NULL OR r.end_date >= q.d)
+        JOIN talent_roster r ON active_on(r.start_date, r.end_date, q.d)
         GROUP BY ALL ORDER BY ALL""", {"dates": dates})
     df["on"] = pd.to_datetime(df["on"]).dt.date
     return df
@@ -81,7 +81,7 @@ def municipality_support(v: str, date: dt.date, n: float, as_of: dt.date) -> pd.
         WITH assigned AS (
             SELECT lg_code, count(DISTINCT person_id) AS assigned_talent
             FROM talent_assignment
-            WHERE start_date <= $as_of AND (end_date IS NULL OR end_date >= $as_of)
+            WHERE active_on(start_date, end_date, $as_of)
             GROUP BY 1
         )
         SELECT m.lg_code, m.prefecture_code, p.name AS pref_name, p.region, m.name, m.kind,
@@ -99,5 +99,5 @@ def active_talent(v: str, prefecture_code: str, as_of: dt.date) -> pd.DataFrame:
     """One prefecture's active talent as anonymous id and role only (never anything else about a person)."""
     return query(v, """
         SELECT DISTINCT person_id, role FROM talent_roster
-        WHERE prefecture_code = $pref AND start_date <= $as_of AND (end_date IS NULL OR end_date >= $as_of)
+        WHERE prefecture_code = $pref AND active_on(start_date, end_date, $as_of)
         ORDER BY role, person_id""", {"pref": prefecture_code, "as_of": as_of})
