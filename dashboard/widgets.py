@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import png
 from dashboard.charts.style import PLOTLY_CONFIG
-from dashboard.exports import XLSX_MIME, csv_bytes, xlsx_bytes
+from dashboard.downloads import XLSX_MIME, csv_bytes, xlsx_bytes
 from dashboard.notes import SourceText, caption_md
 
 

@@ -24,9 +24,12 @@ KIND_LABELS = {
 
 def _cell(value):
     """Values come from the input file and the CSV is opened in Excel: a leading apostrophe keeps
-    =HYPERLINK(...) and the like from running (as dashboard.exports does)."""
+    =HYPERLINK(...) and the like from running (as dashboard.downloads does)."""
     return "'" + value if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
 
+
+# The columns of a report's issues, as the upload preview and the load history show them.
+ISSUE_LABELS = {"severity": "区分", "sheet": "シート", "row": "行", "column": "列", "value": "値", "reason": "理由"}
 
 MAX_QUOTE = 100  # characters of a value quoted in a message
 MAX_REASON = 1_000

@@ -6,14 +6,15 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import admin, db
-from dashboard.exports import csv_bytes
+from dashboard import auth, data_tables, db, uploads
+from dashboard.downloads import csv_bytes
 from dashboard.formats import SAMPLE_NOTICE, date_label
 from dashboard.frame import page_setup
 from dashboard.metrics import DEFINITIONS, metrics
 from dashboard.notes import escape_md, sample_kinds, source_text
 from dashboard.queries import data as q
 from dashboard.widgets import kpi, source_caption
+from etl import intake
 from etl.report import KIND_LABELS
 from etl.validate import EXTENSIONS, KINDS, MAX_FILE_BYTES
 from etl.versions import VersionError
@@ -43,7 +44,7 @@ def drop_upload() -> None:
 
 
 def sign_out() -> None:
-    admin.sign_out()
+    auth.sign_out()
     drop_upload()
 
 
@@ -53,7 +54,7 @@ show_flash()
 
 # -- 1. Update (admin) ---------------------------------------------------------------------
 st.header("データの更新（管理者）")
-if not admin.uploads_enabled():
+if not auth.uploads_enabled():
     st.info(
         "**アップロードは無効です。** このサーバーには管理者パスワードが設定されていないため、この画面は読み取り専用です"
         "（取り込み履歴・出典・定義の確認と、版の比較ができます）。\n\n"
@@ -62,15 +63,15 @@ if not admin.uploads_enabled():
         "コマンドラインからの取り込み（`python -m etl load …`）と版の復元（`python -m etl rollback --to <版ID>`）は"
         "設定がなくても使えます。"
     )
-elif not admin.is_admin():
+elif not auth.is_admin():
     st.write("ファイルのアップロードと公開は管理者だけができます。管理者パスワードを入力してください。")
     with st.form("admin_login", clear_on_submit=True):
-        entered = st.text_input("管理者パスワード", type="password", max_chars=admin.MAX_SECRET_CHARS,
+        entered = st.text_input("管理者パスワード", type="password", max_chars=auth.MAX_SECRET_CHARS,
                                 key="admin_secret_input")
         submitted = st.form_submit_button("ログイン", key="admin_login_submit")
     if submitted:
         with st.spinner("確認しています…"):
-            ok = admin.check_secret(entered)
+            ok = auth.check_secret(entered)
         if ok:
             st.rerun()
         st.error("パスワードが違います。アップロードはできません。続けて間違えると、次に試せるまでの待ち時間が長くなります。")
@@ -78,8 +79,8 @@ else:
     c_in, c_out = st.columns([4, 1])
     c_in.success("管理者としてログインしています。")
     c_out.button("ログアウト", on_click=sign_out, key="admin_sign_out")
-    if admin.secret_is_weak():
-        st.warning(f"管理者パスワードが短すぎます。{admin.MIN_SECRET_CHARS}文字以上にしてください。")
+    if auth.secret_is_weak():
+        st.warning(f"管理者パスワードが短すぎます。{auth.MIN_SECRET_CHARS}文字以上にしてください。")
     st.caption("① 種類を選ぶ → ② ファイルを選ぶ（検証だけ行い、まだ公開しません）→ ③ 結果を確認して「公開する」。"
                "エラーが1件でもあるファイルは公開できません。公開は一度に全部入れ替えるため、ほかの利用者の画面は"
                "壊れず、次の操作から新しいデータを表示します。")
@@ -105,14 +106,14 @@ else:
     else:
         key = (kind, base_date, prefecture, uploaded.file_id, uploaded.size)
         stale = ss.get("_upload") is not None and ss["_upload"].path is not None and not ss["_upload"].saved
-        if ss.get("_upload_key") != key or stale:  # stale: the saved copy expired (admin.UPLOAD_TTL)
+        if ss.get("_upload_key") != key or stale:  # stale: the saved copy expired (intake.UPLOAD_TTL)
             drop_upload()
             with st.spinner("検証しています（倉庫はまだ変更しません）…"):
-                ss["_upload"] = admin.prepare_upload(kind, uploaded.name, uploaded.getvalue(), db_path=db.db_path(),
+                ss["_upload"] = intake.prepare_upload(kind, uploaded.name, uploaded.getvalue(), db_path=db.db_path(),
                                                      base_date=base_date, prefecture=prefecture, today=ctx.as_of)
-            admin.keep_for_session(ss["_upload"])
+            uploads.keep_for_session(ss["_upload"])
             ss["_upload_key"] = key
-        up: admin.Upload = ss["_upload"]
+        up: intake.Upload = ss["_upload"]
         report = up.report
 
         st.subheader("検証の結果（まだ公開していません）")
@@ -126,18 +127,18 @@ else:
         kpi(k[1], "取り込める行", f"{report.rows_loaded:,}")
         kpi(k[2], "エラー", f"{len(report.errors):,}")
         kpi(k[3], "警告", f"{len(report.warnings):,}")
-        st.dataframe(admin.detail_table(up), hide_index=True, width="stretch")
+        st.dataframe(intake.detail_table(up), hide_index=True, width="stretch")
         if report.issues:
             st.markdown("**エラー・警告の一覧**（シート・行・列・値・理由）")
-            st.dataframe(admin.issues_table(report), hide_index=True, width="stretch", key="up_issues")
-            st.download_button("エラー・警告を CSV でダウンロード", admin.issues_csv(report),
+            st.dataframe(intake.issues_table(report), hide_index=True, width="stretch", key="up_issues")
+            st.download_button("エラー・警告を CSV でダウンロード", uploads.issues_csv(report),
                                file_name=f"検証結果_{kind}.csv", mime="text/csv", key="up_issues_csv")
         if report.ok:
-            for label, frame in admin.preview_tables(report).items():
+            for label, frame in intake.preview_tables(report).items():
                 st.markdown(f"**取り込まれる行：{label}**（{len(frame):,} 行）")
-                if len(frame) > admin.PREVIEW_ROWS:
-                    st.caption(f"先頭 {admin.PREVIEW_ROWS:,} 行を表示しています。")
-                st.dataframe(frame.head(admin.PREVIEW_ROWS), hide_index=True, width="stretch")
+                if len(frame) > intake.PREVIEW_ROWS:
+                    st.caption(f"先頭 {intake.PREVIEW_ROWS:,} 行を表示しています。")
+                st.dataframe(frame.head(intake.PREVIEW_ROWS), hide_index=True, width="stretch")
 
         with st.expander("出典（画面・出力の「出典」に表示します）", expanded=False):
             st.caption("空欄なら、同梱の公開ファイルと同じ内容ならその出典、それ以外は種類ごとの既定を使います。"
@@ -147,15 +148,15 @@ else:
                      "title": s2.text_input("資料名", max_chars=120, key="up_src_title"),
                      "updated": s1.date_input("公表・更新日", value=None, format="YYYY-MM-DD", key="up_src_updated"),
                      "note": s2.text_input("注記（元の調査など）", max_chars=120, key="up_src_note")}
-        source = admin.upload_citation(up, given)
+        source = intake.upload_citation(up, given)
         if source is not None:
             st.caption(f"出典として表示：{escape_md(source.text())}")
-        label = st.text_input("実行者（取り込み履歴に残る名前）", value=admin.DEFAULT_LABEL, max_chars=40, key="up_label")
+        label = st.text_input("実行者（取り込み履歴に残る名前）", value=intake.DEFAULT_LABEL, max_chars=40, key="up_label")
         if st.button("公開する", type="primary", disabled=not up.publishable, key="up_publish"):
             name = escape_md(up.file_name)
             try:
                 with st.spinner("公開しています…"):
-                    result = admin.publish_upload(db.db_path(), up, label, source)
+                    result = intake.publish_upload(db.db_path(), up, label, source)
             except PublishError as exc:
                 st.error(f"公開できませんでした：{exc}")
             else:
@@ -178,7 +179,7 @@ st.header("取り込み履歴")
 st.caption("取り込み・公開・版の復元のすべて。取り消された取り込みも消さずに残しています。"
            "sha256 は元ファイルの指紋で、元ファイルはこの値の名前で保管しています。")
 hist = q.load_history(ctx.v)
-hist_table = admin.history_table(hist)
+hist_table = data_tables.history_table(hist)
 st.dataframe(hist_table, hide_index=True, width="stretch", key="history")
 st.download_button("取り込み履歴を CSV でダウンロード", lambda: csv_bytes(hist_table), file_name="load_history.csv",
                    mime="text/csv", key="history_csv", on_click="ignore")
@@ -188,7 +189,7 @@ if not with_issues.empty:
     pick = st.selectbox("警告の詳細を見る取り込み", [None, *labels], format_func=lambda s: labels.get(s, "選んでください"),
                         key="history_issues")
     if pick is not None:
-        st.dataframe(admin.load_issues_table(q.load_issues(ctx.v, pick)), hide_index=True, width="stretch")
+        st.dataframe(data_tables.load_issues_table(q.load_issues(ctx.v, pick)), hide_index=True, width="stretch")
 
 # -- 3. Compare two versions of one base date ------------------------------------------------
 st.header("版の比較（同じ調査基準日）")
@@ -204,7 +205,7 @@ else:
     c1, c2 = st.columns(2)
     old = c1.selectbox("前の版（この取り込みまで）", ids, index=len(ids) - 2, format_func=names.get, key="cmp_old")
     new = c2.selectbox("後の版（この取り込みまで）", ids, index=len(ids) - 1, format_func=names.get, key="cmp_new")
-    diff = admin.compare_table(q.compare_survey(ctx.v, date, old, new), ctx.view.n)
+    diff = data_tables.compare_table(q.compare_survey(ctx.v, date, old, new), ctx.view.n)
     if diff.empty:
         st.success("2つの版で DX担当職員数が変わった市区町村はありません。")
     else:
@@ -224,25 +225,25 @@ else:
 st.header("以前の版に戻す")
 st.caption("公開するたびに、その時点の倉庫全体を版として保存しています。戻すと、選んだ版の写しが新しい現在の版になり、"
            "戻す前の状態も版として残ります（何も削除しません）。")
-vers = q.versions(ctx.v)
+vers = uploads.versions(ctx.v)
 if vers.empty:
     st.info("保存された版はまだありません。次に公開したときから保存します。")
 else:
-    st.dataframe(admin.versions_table(vers), hide_index=True, width="stretch", key="versions")
-if not admin.is_admin():
-    st.caption("版を戻せるのは管理者だけです。" + ("上でログインしてください。" if admin.uploads_enabled() else
+    st.dataframe(data_tables.versions_table(vers), hide_index=True, width="stretch", key="versions")
+if not auth.is_admin():
+    st.caption("版を戻せるのは管理者だけです。" + ("上でログインしてください。" if auth.uploads_enabled() else
                                                "コマンドラインでは `python -m etl rollback --to <版ID>` で戻せます。"))
 else:
     targets = [vid for vid, cur, ok in zip(vers.version_id, vers.is_current, vers.readable, strict=True)
                if not cur and ok]
     c1, c2 = st.columns([3, 2])
     target = c1.selectbox("戻し先の版", [None, *targets], format_func=lambda t: t or "選んでください", key="rb_target")
-    rb_label = c2.text_input("実行者（履歴に残る名前）", value=admin.DEFAULT_LABEL, max_chars=40, key="rb_label")
+    rb_label = c2.text_input("実行者（履歴に残る名前）", value=intake.DEFAULT_LABEL, max_chars=40, key="rb_label")
     confirm = st.checkbox("選んだ版の状態を、新しい現在の版として公開します", key="rb_confirm")
     if st.button("この版に戻す", disabled=not (target and confirm), key="rb_go"):
         try:
             with st.spinner("戻しています…"):
-                res = admin.rollback_to(db.db_path(), target, rb_label)
+                res = intake.rollback_to(db.db_path(), target, rb_label)
         except (VersionError, PublishError) as exc:
             st.error(f"戻せませんでした：{exc}")
         else:
@@ -260,7 +261,7 @@ st.subheader("データの出典")
 st.caption("いま画面に出ている数値のもとになった取り込みごとの出典です（同じ種類の古い取り込みで置き換えられたものは含みません）。"
            "各図の下の「出典」も、ここと同じ登録内容から作っています。")
 src = q.sources(ctx.v)
-st.dataframe(admin.sources_table(src), hide_index=True, width="stretch", key="sources",
+st.dataframe(data_tables.sources_table(src), hide_index=True, width="stretch", key="sources",
              column_config={"出典": st.column_config.TextColumn(width="large"),
                             "クレジット表示": st.column_config.TextColumn(width="large")})
 st.caption("団体コード・名称・役場の位置：japancode パッケージ（MIT ライセンス）。"

@@ -3,7 +3,7 @@ flow. Each must be rejected (exit 1, a specific Japanese message, the warehouse 
 or loaded with a warning that is kept in reject_log, as tests/corpus/expected.csv says.
 
 The CLI runs are real child processes (`python -m etl load ...`), run a few at a time on private
-copies of one small warehouse; the upload flow is dashboard.admin.prepare_upload, the function
+copies of one small warehouse; the upload flow is dashboard.intake.prepare_upload, the function
 the データ page calls with the uploaded bytes.
 """
 
@@ -25,6 +25,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from etl import intake
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
@@ -251,26 +253,16 @@ def upload_db(small_warehouse, tmp_path_factory) -> Path:
     return copy_small(small_warehouse, tmp_path_factory.mktemp("corpus_upload"))
 
 
-def _prepare_upload():
-    admin = pytest.importorskip("dashboard.admin")
-    prepare = getattr(admin, "prepare_upload", None)
-    if prepare is None:
-        pytest.skip("dashboard.admin.prepare_upload(kind, file_name, data, *, db_path, base_date, prefecture) "
-                    "is not there yet")
-    return admin, prepare
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.file for c in CASES])
 def test_upload(case: Case, upload_db):
-    admin, prepare = _prepare_upload()
     before = sha(upload_db)
-    up = prepare(case.kind, case.file, case.path.read_bytes(), db_path=upload_db, **_options(case))
+    up = intake.prepare_upload(case.kind, case.file, case.path.read_bytes(), db_path=upload_db, **_options(case))
     try:
         if case.outcome == "rejected":
             assert not up.publishable
             reasons = [i.reason for i in up.report.errors]
             assert any(case.fragment in r for r in reasons), reasons
-            assert admin.publish_upload(upload_db, up).status == "rejected"
+            assert intake.publish_upload(upload_db, up).status == "rejected"
         else:
             assert up.publishable, [i.reason for i in up.report.errors]
             if case.outcome == "warning":
@@ -317,8 +309,7 @@ def test_50mb_file_is_refused_with_a_clear_message(make, fragment, small_warehou
     assert sha(db) == before
     print(f"\n50 MB ({make.__name__}): rejected by the CLI in {elapsed:.1f} s")
 
-    admin, prepare = _prepare_upload()
-    up = prepare("survey", src.name, src.read_bytes(), db_path=db)
+    up = intake.prepare_upload("survey", src.name, src.read_bytes(), db_path=db)
     try:
         assert not up.publishable
         assert any(fragment in i.reason for i in up.report.errors), up.report.errors

@@ -14,9 +14,10 @@ import duckdb
 import pytest
 import support
 
-from dashboard import admin
+from dashboard import auth, uploads
 from dashboard.formats import SAMPLE_NOTICE
 from dashboard.metrics import DEFINITIONS
+from etl import intake
 from etl.validate import MAX_FILE_BYTES, validate
 from etl.versions import list_versions
 from etl.warehouse import person_salt
@@ -40,14 +41,14 @@ def db(tmp_path) -> Path:
 
 @pytest.fixture
 def no_secret(monkeypatch):
-    monkeypatch.delenv(admin.SECRET_ENV, raising=False)
-    if admin.configured_secret() is not None:
+    monkeypatch.delenv(auth.SECRET_ENV, raising=False)
+    if auth.configured_secret() is not None:
         pytest.skip("an admin_secret is configured in a secrets.toml on this machine")
 
 
 @pytest.fixture
 def secret(monkeypatch):
-    monkeypatch.setenv(admin.SECRET_ENV, SECRET)
+    monkeypatch.setenv(auth.SECRET_ENV, SECRET)
     return SECRET
 
 
@@ -186,29 +187,29 @@ def test_secret_check_and_session_token():
     state: dict = {}
     import os
 
-    old = os.environ.get(admin.SECRET_ENV)
-    os.environ[admin.SECRET_ENV] = SECRET
+    old = os.environ.get(auth.SECRET_ENV)
+    os.environ[auth.SECRET_ENV] = SECRET
     try:
-        assert not admin.check_secret(SECRET + "x", state)
-        assert state["_admin_failures"] == 1 and not admin.is_admin(state)
-        assert admin.check_secret(SECRET, state)
-        assert admin.is_admin(state) and state["_admin_failures"] == 0
-        os.environ[admin.SECRET_ENV] = SECRET + "-rotated"  # a new secret signs every session out
-        assert not admin.is_admin(state)
+        assert not auth.check_secret(SECRET + "x", state)
+        assert state["_admin_failures"] == 1 and not auth.is_admin(state)
+        assert auth.check_secret(SECRET, state)
+        assert auth.is_admin(state) and state["_admin_failures"] == 0
+        os.environ[auth.SECRET_ENV] = SECRET + "-rotated"  # a new secret signs every session out
+        assert not auth.is_admin(state)
     finally:
         if old is None:
-            os.environ.pop(admin.SECRET_ENV, None)
+            os.environ.pop(auth.SECRET_ENV, None)
         else:
-            os.environ[admin.SECRET_ENV] = old
+            os.environ[auth.SECRET_ENV] = old
 
 
 def test_failure_delay_grows_per_session_and_process_and_is_capped():
-    assert admin.failure_delay(0, 0) == 0
-    per_session = [admin.failure_delay(n, 0) for n in range(1, 8)]
-    assert per_session == sorted(per_session) and per_session[0] >= 1 and per_session[-1] == admin.SESSION_DELAY_CAP
+    assert auth.failure_delay(0, 0) == 0
+    per_session = [auth.failure_delay(n, 0) for n in range(1, 8)]
+    assert per_session == sorted(per_session) and per_session[0] >= 1 and per_session[-1] == auth.SESSION_DELAY_CAP
     # a fresh session (1 failure of its own) still waits longer while others keep failing
-    assert admin.failure_delay(1, 20) > admin.failure_delay(1, 1)
-    assert admin.failure_delay(50, 10_000) == admin.TOTAL_DELAY_CAP
+    assert auth.failure_delay(1, 20) > auth.failure_delay(1, 1)
+    assert auth.failure_delay(50, 10_000) == auth.TOTAL_DELAY_CAP
 
 
 # -- upload flow: pure functions ---------------------------------------------------------
@@ -216,7 +217,7 @@ def test_failure_delay_grows_per_session_and_process_and_is_capped():
 def test_prepare_upload_is_the_cli_dry_run_under_the_original_name(db):
     data, values = good_survey(db)
     before = digest(db)
-    up = admin.prepare_upload("survey", "survey_2025-10-01_鳥取.csv", data, db_path=db)
+    up = intake.prepare_upload("survey", "survey_2025-10-01_鳥取.csv", data, db_path=db)
     try:
         assert up.publishable and up.report.ok
         assert up.path.name == "survey_2025-10-01_鳥取.csv" and up.report.file_name == up.path.name
@@ -224,7 +225,7 @@ def test_prepare_upload_is_the_cli_dry_run_under_the_original_name(db):
         cli = validate("survey", up.path, salt=person_salt(db))
         assert cli.issues == up.report.issues
         assert cli.tables["staff_survey"].equals(up.report.tables["staff_survey"])
-        preview = admin.preview_tables(up.report)["職員調査"]
+        preview = intake.preview_tables(up.report)["職員調査"]
         assert dict(zip(preview["団体コード"], preview["DX担当職員数"], strict=True)) == values
         assert preview["団体名"].notna().all()
     finally:
@@ -245,13 +246,13 @@ def test_one_flow_for_every_kind(db, shared_reference, kind, source, name, optio
     data = (folder / source).read_bytes()
     if kind in ("roster", "indicators"):  # a blank line more: a new file (sha256) with the same rows
         data += b"\r\n"
-    up = admin.prepare_upload(kind, name, data, db_path=db, **options)
+    up = intake.prepare_upload(kind, name, data, db_path=db, **options)
     try:
         assert up.report.ok, up.report.summary_lines()
         if kind == "roster":  # the name says nothing: the chosen prefecture is what makes it valid
             assert up.report.detail["都道府県"] == "鳥取県"
-        assert admin.preview_tables(up.report), "the rows that will load"
-        result = admin.publish_upload(db, up, "テスト")
+        assert intake.preview_tables(up.report), "the rows that will load"
+        result = intake.publish_upload(db, up, "テスト")
     finally:
         up.discard()
     assert result.status == status  # the same file (sha256) loaded twice changes nothing
@@ -269,11 +270,11 @@ def test_one_flow_for_every_kind(db, shared_reference, kind, source, name, optio
     ("survey", "survey.csv", b"", "ファイルが空です"),
 ])
 def test_mismatched_or_unusable_files_are_refused_with_a_clear_message(db, kind, name, payload, fragment):
-    up = admin.prepare_upload(kind, name, payload, db_path=db)
+    up = intake.prepare_upload(kind, name, payload, db_path=db)
     assert not up.publishable and up.path is None
     reasons = [i.reason for i in up.report.errors]
     assert any(fragment in r for r in reasons), reasons
-    assert admin.publish_upload(db, up).status == "rejected"
+    assert intake.publish_upload(db, up).status == "rejected"
 
 
 def test_a_word_document_renamed_to_xlsx_is_refused(db):
@@ -283,38 +284,38 @@ def test_a_word_document_renamed_to_xlsx_is_refused(db):
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("[Content_Types].xml", "<Types/>")
         z.writestr("word/document.xml", "<document/>")
-    up = admin.prepare_upload("survey", "survey_2025-10-01.xlsx", buf.getvalue(), db_path=db)
+    up = intake.prepare_upload("survey", "survey_2025-10-01.xlsx", buf.getvalue(), db_path=db)
     assert not up.publishable
     assert "Excel ブックではない ZIP 形式" in up.report.errors[0].reason
 
 
 def test_files_over_the_size_limit_are_refused_before_saving(db):
-    up = admin.prepare_upload("survey", "big.csv", b"a" * (MAX_FILE_BYTES + 1), db_path=db)
+    up = intake.prepare_upload("survey", "big.csv", b"a" * (MAX_FILE_BYTES + 1), db_path=db)
     assert not up.publishable and up.path is None
     assert "ファイルが大きすぎます" in up.report.errors[0].reason
     assert f"上限 {MAX_FILE_BYTES // 1024 // 1024} MB" in up.report.errors[0].reason
 
 
 def test_upload_names_lose_folders_and_control_characters():
-    assert admin.safe_file_name("../../etc/passwd.csv") == "passwd.csv"
-    assert admin.safe_file_name("C:\\Users\\担当\\調査_2025-10-01.csv") == "調査_2025-10-01.csv"
-    assert admin.safe_file_name("a\x00b\nc.csv") == "abc.csv"
-    assert admin.safe_file_name("...") == "upload"
-    assert len(admin.safe_file_name("長" * 300 + ".xlsx").encode()) <= 200
+    assert intake.safe_file_name("../../etc/passwd.csv") == "passwd.csv"
+    assert intake.safe_file_name("C:\\Users\\担当\\調査_2025-10-01.csv") == "調査_2025-10-01.csv"
+    assert intake.safe_file_name("a\x00b\nc.csv") == "abc.csv"
+    assert intake.safe_file_name("...") == "upload"
+    assert len(intake.safe_file_name("長" * 300 + ".xlsx").encode()) <= 200
 
 
 def test_bad_file_is_never_published_and_the_warehouse_stays_byte_identical(db):
     before, versions_before = digest(db), list_versions(db)
-    up = admin.prepare_upload("survey", "survey_2025-10-01.csv", bad_survey(db), db_path=db)
+    up = intake.prepare_upload("survey", "survey_2025-10-01.csv", bad_survey(db), db_path=db)
     assert not up.report.ok and up.path is not None and not up.publishable
-    issues = admin.issues_table(up.report)
+    issues = intake.issues_table(up.report)
     bad = issues[issues["値"] == "たくさん"].iloc[0]
     assert (bad["区分"], bad["行"], bad["列"]) == ("エラー", 5, "DX担当職員数") and bad["理由"]
     assert (issues["値"] == "999999").any()
-    report_csv = admin.issues_csv(up.report).decode("utf-8-sig")
+    report_csv = uploads.issues_csv(up.report).decode("utf-8-sig")
     assert report_csv.splitlines()[0] == "ファイル,区分,シート,行,列,値,理由"
     assert "たくさん" in report_csv and "999999" in report_csv
-    assert admin.publish_upload(db, up, "誰か").status == "rejected"
+    assert intake.publish_upload(db, up, "誰か").status == "rejected"
     assert digest(db) == before
     assert list_versions(db).equals(versions_before)
     up.discard()
@@ -323,9 +324,9 @@ def test_bad_file_is_never_published_and_the_warehouse_stays_byte_identical(db):
 def test_issue_csv_escapes_formulas_from_the_uploaded_file(db):
     rows = [(code, pref, name, 2) for code, pref, name in municipalities(db)]
     rows[0] = (rows[0][0], rows[0][1], rows[0][2], "=HYPERLINK(\"http://x\")")
-    up = admin.prepare_upload("survey", "survey_2025-10-01.csv", survey_bytes(rows), db_path=db)
+    up = intake.prepare_upload("survey", "survey_2025-10-01.csv", survey_bytes(rows), db_path=db)
     assert not up.report.ok
-    body = admin.issues_csv(up.report).decode("utf-8-sig")
+    body = uploads.issues_csv(up.report).decode("utf-8-sig")
     assert "'=HYPERLINK" in body and ",=HYPERLINK" not in body
     up.discard()
 
@@ -435,8 +436,8 @@ def test_compare_two_versions_of_one_base_date(db, secret):
             for i, (code, pref, name) in enumerate(municipalities(db))]
     second, new = survey_bytes(rows), {code: float(n) for code, _, _, n in rows}
     for name, data in (("survey_2025-10-01_a.csv", first), ("survey_2025-10-01_b.csv", second)):
-        up = admin.prepare_upload("survey", name, data, db_path=db)
-        assert admin.publish_upload(db, up, "テスト").status == "loaded"
+        up = intake.prepare_upload("survey", name, data, db_path=db)
+        assert intake.publish_upload(db, up, "テスト").status == "loaded"
         up.discard()
     at = support.app_test(db, page=PAGE)
     at.selectbox(key="cmp_date").set_value(NEW_DATE).run()
@@ -452,8 +453,8 @@ def test_compare_two_versions_of_one_base_date(db, secret):
 def test_rollback_from_the_page_restores_the_figures(db, secret):
     snapshot = sql(db, "SELECT * FROM staff_survey ORDER BY ALL")
     data, _ = good_survey(db)
-    up = admin.prepare_upload("survey", "survey_2025-04-01_鳥取.csv", data, db_path=db)
-    assert admin.publish_upload(db, up, "テスト").status == "loaded"
+    up = intake.prepare_upload("survey", "survey_2025-04-01_鳥取.csv", data, db_path=db)
+    assert intake.publish_upload(db, up, "テスト").status == "loaded"
     up.discard()
     assert sql(db, "SELECT * FROM staff_survey ORDER BY ALL") != snapshot
     before = list_versions(db)
@@ -491,7 +492,7 @@ def test_upload_and_publish_in_a_real_browser(db, tmp_path):
     data, values = good_survey(db, shift=1)
     upload = tmp_path / "survey_2025-04-01_tottori_revised.csv"  # the base date comes from the name
     upload.write_bytes(data)
-    env = {admin.SECRET_ENV: SECRET}
+    env = {auth.SECRET_ENV: SECRET}
     with support.streamlit_server(db, extra_env=env, log=tmp_path / "server.log") as url, sync_playwright() as p:
         browser = support.launch_chromium(p)
         try:
@@ -540,15 +541,15 @@ def test_an_unpublished_upload_is_deleted_after_15_minutes(db):
     import time
 
     data = (support.ROOT / "data" / "sample" / "roster" / "roster_31.csv").read_bytes() + b"\r\n"
-    up = admin.prepare_upload("roster", "名簿.csv", data, db_path=db, prefecture="31")
+    up = intake.prepare_upload("roster", "名簿.csv", data, db_path=db, prefecture="31")
     folder = Path(up.folder)
     assert up.publishable and folder.is_dir() and (folder / "名簿.csv").read_bytes() == data
     assert folder.stat().st_mode & 0o077 == 0, "the saved upload is private to the server's user"
-    assert admin.expire_uploads(now=time.monotonic() + admin.UPLOAD_TTL - 5) == 0 and folder.is_dir()
-    assert admin.expire_uploads(now=time.monotonic() + admin.UPLOAD_TTL) == 1
+    assert intake.expire_uploads(now=time.monotonic() + intake.UPLOAD_TTL - 5) == 0 and folder.is_dir()
+    assert intake.expire_uploads(now=time.monotonic() + intake.UPLOAD_TTL) == 1
     assert not folder.exists() and not up.publishable
     before = digest(db)
-    result = admin.publish_upload(db, up, "テスト")
+    result = intake.publish_upload(db, up, "テスト")
     assert result.status == "rejected" and "もう一度アップロードしてください" in result.reason
     assert digest(db) == before
     up.discard()  # discarding what is already gone is fine
@@ -557,10 +558,10 @@ def test_an_unpublished_upload_is_deleted_after_15_minutes(db):
 def test_the_reaper_deletes_expired_uploads_by_itself(db, monkeypatch):
     import time
 
-    monkeypatch.setattr(admin, "UPLOAD_TTL", 1.0)
-    monkeypatch.setattr(admin, "REAP_EVERY", 0.2)
+    monkeypatch.setattr(intake, "UPLOAD_TTL", 1.0)
+    monkeypatch.setattr(intake, "REAP_EVERY", 0.2)
     data, _ = good_survey(db)
-    up = admin.prepare_upload("survey", "survey_2025-10-01.csv", data, db_path=db)
+    up = intake.prepare_upload("survey", "survey_2025-10-01.csv", data, db_path=db)
     folder = Path(up.folder)
     deadline = time.monotonic() + 15
     while folder.exists() and time.monotonic() < deadline:
@@ -575,7 +576,7 @@ def test_the_page_revalidates_an_upload_whose_saved_copy_expired(db, secret):
     at.file_uploader[0].set_value(("鳥取県.csv", data, "text/csv"))
     at.run()
     first = at.session_state["_upload"]
-    admin.discard_folder(first.folder)  # what UPLOAD_TTL or the end of a session does
+    intake.discard_folder(first.folder)  # what UPLOAD_TTL or the end of a session does
     at.run()
     assert not at.exception
     again = at.session_state["_upload"]
@@ -587,8 +588,8 @@ def test_the_page_revalidates_an_upload_whose_saved_copy_expired(db, secret):
 
 def test_same_file_already_loaded_with_another_base_date_is_refused_before_publishing(db, secret):
     data, _ = good_survey(db)
-    up = admin.prepare_upload("survey", "survey.csv", data, db_path=db, base_date=NEW_DATE)
-    assert admin.publish_upload(db, up, "テスト").status == "loaded"
+    up = intake.prepare_upload("survey", "survey.csv", data, db_path=db, base_date=NEW_DATE)
+    assert intake.publish_upload(db, up, "テスト").status == "loaded"
     up.discard()
     before = digest(db)
     at = log_in(db)
@@ -604,7 +605,7 @@ def test_same_file_already_loaded_with_another_base_date_is_refused_before_publi
 
 
 def _upload_folders(tmp: Path) -> list[Path]:
-    return sorted(tmp.glob(admin.UPLOAD_PREFIX + "*"))
+    return sorted(tmp.glob(intake.UPLOAD_PREFIX + "*"))
 
 
 @pytest.mark.browser
@@ -621,7 +622,7 @@ def test_closing_the_page_deletes_the_upload_and_tables_offer_no_csv_download(db
     server_tmp.mkdir()
     roster = tmp_path / "roster_31.csv"  # names, e-mails and phones (synthetic) of the sample roster
     roster.write_bytes((support.ROOT / "data" / "sample" / "roster" / "roster_31.csv").read_bytes() + b"\r\n")
-    env = {admin.SECRET_ENV: SECRET, "TMPDIR": str(server_tmp)}
+    env = {auth.SECRET_ENV: SECRET, "TMPDIR": str(server_tmp)}
     with support.streamlit_server(db, extra_env=env, log=tmp_path / "server.log") as url, sync_playwright() as p:
         browser = support.launch_chromium(p)
         try:

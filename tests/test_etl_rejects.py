@@ -689,7 +689,7 @@ def test_an_unexpected_error_is_a_japanese_error_naming_the_file_and_is_logged(d
 def test_the_upload_catches_reader_errors_into_its_report(db, tmp_path):
     from corpus.make_corpus import encrypted_xlsx, malformed_sheet_xlsx
 
-    from dashboard.admin import prepare_upload
+    from etl.intake import prepare_upload
 
     for name, data, reason in (("k.xlsx", encrypted_xlsx(), "パスワード付き"),
                                ("k2.xlsx", malformed_sheet_xlsx(), "の中身（XML）が壊れています"),

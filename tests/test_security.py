@@ -17,7 +17,7 @@ import support
 from google.protobuf import text_format
 from helpers import roster_csv, run_etl
 
-from dashboard.exports import XLSX_MIME
+from dashboard.downloads import XLSX_MIME
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["pages/national.py", "pages/prefecture.py", "pages/talent.py", "pages/progress.py", "pages/data.py"]
@@ -157,7 +157,7 @@ def test_the_talent_page_does_show_the_canary_prefectures_people_anonymously(pii
 
 
 def test_no_pii_in_exports_of_the_page_tables(pii_pages, downloads):
-    from dashboard.exports import csv_bytes, xlsx_bytes
+    from dashboard.downloads import csv_bytes, xlsx_bytes
 
     frames = [f for at in pii_pages.values() for f in _frames(at)]
     assert len(frames) >= 5
@@ -347,12 +347,12 @@ def test_pages_hold_no_sql_and_read_no_files():
 # -- uploads need the admin secret -----------------------------------------------------------------
 
 def test_uploads_are_refused_without_a_secret(monkeypatch):
-    from dashboard import admin
+    from dashboard import auth
 
-    monkeypatch.delenv(admin.SECRET_ENV, raising=False)
+    monkeypatch.delenv(auth.SECRET_ENV, raising=False)
     at = support.app_test(support.sample_db(), page="pages/data.py")
     assert not at.exception
-    assert admin.configured_secret() is None
+    assert auth.configured_secret() is None
     assert len(at.file_uploader) == 0, "no upload widget at all"
     assert not [t for t in at.text_input if t.label == "管理者パスワード"], "and no password form"
     assert any("アップロードは無効です" in i.value for i in at.info)
@@ -360,10 +360,10 @@ def test_uploads_are_refused_without_a_secret(monkeypatch):
 
 def test_uploads_need_the_right_secret_even_when_one_is_configured(monkeypatch):
     """Control: with a secret configured, the widget appears only after logging in with it."""
-    from dashboard import admin
+    from dashboard import auth
 
     secret = "correct-horse-battery-staple"
-    monkeypatch.setenv(admin.SECRET_ENV, secret)
+    monkeypatch.setenv(auth.SECRET_ENV, secret)
     at = support.app_test(support.sample_db(), page="pages/data.py")
     assert len(at.file_uploader) == 0
     at.text_input(key="admin_secret_input").input(secret)

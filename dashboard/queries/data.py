@@ -1,16 +1,15 @@
-"""データ page: load history, sources, survey versions and their comparison, kept versions."""
+"""データ page: load history, sources, and the survey versions of one base date and their comparison
+(the kept warehouse versions are the write side's: dashboard.uploads.versions)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from dashboard.db import query
 from dashboard.queries import common
-from etl.versions import list_versions
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -74,11 +73,3 @@ def compare_survey(v: str, date: dt.date, old: int, new: int) -> pd.DataFrame:
         JOIN prefectures p ON p.prefecture_code = m.prefecture_code
         WHERE a.lg_code IS NULL OR b.lg_code IS NULL OR a.dx_staff IS DISTINCT FROM b.dx_staff
         ORDER BY lg_code""", {"date": date, "old": int(old), "new": int(new)})
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def versions(v: str) -> pd.DataFrame:
-    """The kept versions of this warehouse (etl.versions), newest first. A publish changes v,
-    so the list is read again after each publish or rollback."""
-    path = Path(v.rsplit(":", 3)[0])
-    return list_versions(path).iloc[::-1].reset_index(drop=True)

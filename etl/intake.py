@@ -1,159 +1,47 @@
-"""Admin access, the upload flow and the tables of the データ page.
+"""The write side of the データ page: an upload is checked, saved, validated (a dry run), previewed,
+published or thrown away, and the warehouse rolled back to a kept version. No Streamlit here: the
+page binds an upload to its browser session (dashboard.uploads) and calls these functions.
 
-Access: uploads are enabled only when an admin secret is configured, as `admin_secret` in
-.streamlit/secrets.toml or, failing that, in the environment variable DXGAP_ADMIN_SECRET.
-Secrets are compared in constant time; every failure is slowed down (per session, growing
-with each failure, and per process, growing with recent failures from any session) and the
-slowed failures are served one at a time, so opening new sessions does not speed guessing up.
-
-Upload: the bytes are checked (size, extension, content) and saved under their original file
-name in a private temporary folder, validated by the same etl.validate.validate as the CLI
-(a dry run), and published by etl.warehouse.load_file, the same atomic swap as the CLI.
-A saved upload that is not published (a roster holds names, e-mails and phones) is deleted when
-its session ends (a session-scoped resource released by Streamlit) or UPLOAD_TTL after it was
-saved, whichever comes first: a reaper thread runs while any upload is waiting.
+The bytes are checked (size, extension, content) and saved under their original file name in a
+private temporary folder, validated by the same etl.validate.validate as the CLI, and published by
+etl.warehouse.load_file, the same atomic swap as the CLI. A saved upload that is not published (a
+roster holds names, e-mails and phones) is deleted when its session ends (the page's binding calls
+discard_folder) or UPLOAD_TTL after it was saved, whichever comes first: a reaper thread runs while
+any upload is waiting.
 """
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import datetime as dt
 import hashlib
-import hmac
 import io
-import logging
 import os
 import re
-import secrets
 import shutil
 import tempfile
 import threading
 import time
 import unicodedata
 import zipfile
-from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import streamlit as st
 
-from dashboard.exports import csv_bytes
-from dashboard.formats import SAMPLE_NOTICE
-from dashboard.notes import KIND_FIGURE, citation_of
 from etl.citations import Citation, citation_for
 from etl.readers import UTF16_REASON, looks_utf16
-from etl.report import ERROR, KIND_LABELS, Issue, Report
+from etl.report import ERROR, ISSUE_LABELS, KIND_LABELS, Issue, Report
 from etl.resolve import resolver
 from etl.validate import EXTENSIONS, KINDS, MAX_FILE_BYTES, validate
-from etl.versions import RollbackResult, rollback
+from etl.versions import RollbackResult, list_versions, rollback
 from etl.warehouse import LoadResult, load_file, person_salt, same_file_loaded, sha256_file
 from etl.xlsx import ENCRYPTED_REASON, is_encrypted_office
 
-log = logging.getLogger("dashboard")
-
-SECRET_KEY = "admin_secret"
-SECRET_ENV = "DXGAP_ADMIN_SECRET"
-MIN_SECRET_CHARS = 12
-MAX_SECRET_CHARS = 256
 DEFAULT_LABEL = "管理者"
 
-# Failure delays, in seconds: per session 1, 2, 4, 8, 16; per process +0.5 for each failure in
-# the last 15 minutes; at most 30 in all.
-SESSION_DELAY_BASE, SESSION_DELAY_CAP = 1.0, 16.0
-GLOBAL_WINDOW, GLOBAL_STEP, GLOBAL_DELAY_CAP = 15 * 60, 0.5, 15.0
-TOTAL_DELAY_CAP = 30.0
 
-_PROCESS_KEY = secrets.token_bytes(32)  # session tokens die with the process
-_failures: collections.deque[float] = collections.deque(maxlen=10_000)
-_failures_lock = threading.Lock()
-_slow_lane = threading.Lock()  # failed attempts wait their delay one at a time
-
-_SS_TOKEN, _SS_FAILURES = "_admin_token", "_admin_failures"
-
-
-# -- access -----------------------------------------------------------------------------
-
-def configured_secret() -> str | None:
-    """The admin secret, or None when uploads are disabled (blank counts as not configured)."""
-    try:
-        value = st.secrets.get(SECRET_KEY)
-    except Exception:  # no secrets.toml at all is the normal read-only set-up
-        value = None
-    if not isinstance(value, str) or not value.strip():
-        value = os.environ.get(SECRET_ENV)
-    return value if value and value.strip() else None
-
-
-def uploads_enabled() -> bool:
-    return configured_secret() is not None
-
-
-def secret_is_weak() -> bool:
-    secret = configured_secret()
-    return secret is not None and len(secret) < MIN_SECRET_CHARS
-
-
-def failure_delay(session_failures: int, recent_failures: int) -> float:
-    """Seconds to hold a failed attempt: grows with this session's and the process's failures."""
-    if session_failures <= 0:
-        return 0.0
-    own = min(SESSION_DELAY_BASE * 2 ** (session_failures - 1), SESSION_DELAY_CAP)
-    shared = min(GLOBAL_STEP * max(recent_failures, 0), GLOBAL_DELAY_CAP)
-    return min(own + shared, TOTAL_DELAY_CAP)
-
-
-def _token(secret: str) -> str:
-    return hmac.new(_PROCESS_KEY, secret.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def _digest(text: str) -> bytes:
-    # Equal-length digests: compare_digest then leaks neither content nor length.
-    return hashlib.sha256(text.encode("utf-8")).digest()
-
-
-def _state(state: MutableMapping | None) -> MutableMapping:
-    return st.session_state if state is None else state
-
-
-def _recent_failures(now: float) -> int:
-    with _failures_lock:
-        while _failures and now - _failures[0] > GLOBAL_WINDOW:
-            _failures.popleft()
-        _failures.append(now)
-        return len(_failures)
-
-
-def check_secret(entered: str, state: MutableMapping | None = None) -> bool:
-    """True (and the session is admin) for the right secret; a wrong one waits, then False."""
-    ss = _state(state)
-    secret = configured_secret()
-    entered = entered or ""
-    if secret is not None and entered and hmac.compare_digest(_digest(entered), _digest(secret)):
-        ss[_SS_TOKEN] = _token(secret)
-        ss[_SS_FAILURES] = 0
-        return True
-    ss.pop(_SS_TOKEN, None)
-    ss[_SS_FAILURES] = int(ss.get(_SS_FAILURES, 0)) + 1
-    delay = failure_delay(ss[_SS_FAILURES], _recent_failures(time.monotonic()))
-    log.warning("admin secret refused (session failures %s, delay %.1fs)", ss[_SS_FAILURES], delay)
-    with _slow_lane:
-        time.sleep(delay)
-    return False
-
-
-def is_admin(state: MutableMapping | None = None) -> bool:
-    """The session gave the current secret (changing the secret signs every session out)."""
-    ss = _state(state)
-    secret = configured_secret()
-    token = ss.get(_SS_TOKEN)
-    return bool(secret and isinstance(token, str) and hmac.compare_digest(token, _token(secret)))
-
-
-def sign_out(state: MutableMapping | None = None) -> None:
-    _state(state).pop(_SS_TOKEN, None)
-
+# -- labels -------------------------------------------------------------------------
 
 def clean_label(text: str | None) -> str:
     """The admin label kept in load_log: one line, no control characters, at most 40 characters."""
@@ -166,7 +54,7 @@ def clean_text(text: str | None, limit: int = 120) -> str:
     return text.strip()[:limit]
 
 
-# -- upload -----------------------------------------------------------------------------
+# -- upload ---------------------------------------------------------------------------
 
 # Leading bytes of formats people upload by mistake. The weak ones (2 bytes) only count
 # together with NUL bytes, since a text file may start with those letters.
@@ -298,30 +186,6 @@ def _reap_while_pending() -> None:
                 return
 
 
-class _SessionUploads:
-    """The folders saved by one browser session (released when the session ends)."""
-
-    def __init__(self) -> None:
-        self.folders: set[str] = set()
-
-
-def _release_session(uploads: _SessionUploads) -> None:
-    for folder in list(uploads.folders):
-        discard_folder(folder)
-
-
-@st.cache_resource(scope="session", on_release=_release_session, show_spinner=False)
-def _session_uploads() -> _SessionUploads:
-    return _SessionUploads()
-
-
-def keep_for_session(upload: Upload) -> None:
-    """Called by the page: the upload's folder goes when this session ends (tab closed, signed
-    out of the network), even before UPLOAD_TTL."""
-    if upload.folder is not None:
-        _session_uploads().folders.add(upload.folder)
-
-
 @dataclass
 class Upload:
     """One uploaded file: what the dry run found, and the saved copy to publish."""
@@ -429,7 +293,6 @@ def rollback_to(db_path: Path, version_id: str, loaded_by: str = DEFAULT_LABEL) 
 
 # -- preview ----------------------------------------------------------------------------
 
-ISSUE_COLUMNS = {"severity": "区分", "sheet": "シート", "row": "行", "column": "列", "value": "値", "reason": "理由"}
 TABLE_LABELS = {
     "dx_indicators": "自治体DXの取組（市区町村）",
     "dx_indicators_prefecture": "自治体DXの取組（都道府県）",
@@ -473,15 +336,7 @@ def issues_table(report: Report) -> pd.DataFrame:
     df["row"] = df.row.astype("Int64")
     for col in ("sheet", "column", "value"):
         df[col] = df[col].fillna("")
-    return df.rename(columns=ISSUE_COLUMNS)
-
-
-def issues_csv(report: Report) -> bytes:
-    """The same columns as report.issues_csv(), but with formula-looking cells escaped: the
-    values come from the uploaded file and the CSV is opened in Excel."""
-    df = issues_table(report)
-    df.insert(0, "ファイル", report.file_name)
-    return csv_bytes(df)
+    return df.rename(columns=ISSUE_LABELS)
 
 
 def detail_table(upload: Upload) -> pd.DataFrame:
@@ -491,108 +346,9 @@ def detail_table(upload: Upload) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["項目", "内容"])
 
 
-# -- tables shown on the page -----------------------------------------------------------
+# -- kept versions --------------------------------------------------------------------------
 
-HISTORY_KIND_LABELS = {**KIND_LABELS, "rollback": "版の復元（ロールバック）"}
-STATUS_LABELS = {"loaded": "公開", "rolled_back": "取り消し済み（ロールバック）"}
-
-
-def history_table(df: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "番号": df.source_id,
-        "日時": df.loaded_at,
-        "種類": df.kind.map(lambda k: HISTORY_KIND_LABELS.get(k, k)),
-        "ファイル": df.file_name,
-        "実行者": df.loaded_by,
-        "状態": df.status.map(lambda s: STATUS_LABELS.get(s, s)),
-        "読み込んだ行": df.rows_read,
-        "取り込んだ行": df.rows_loaded,
-        "除外した行": df.rows_rejected,
-        "警告": df.warnings,
-        "内容": df.scope,
-        "sha256": df.sha256,
-    }).reset_index(drop=True)
-
-
-def load_issues_table(df: pd.DataFrame) -> pd.DataFrame:
-    """reject_log rows of one load, as the upload preview shows them."""
-    out = df.rename(columns={"row_number": "row", "column_name": "column"})
-    out["severity"] = out.severity.map({ERROR: "エラー", "warning": "警告"})
-    return out.rename(columns=ISSUE_COLUMNS)
-
-
-def compare_table(df: pd.DataFrame, n: int) -> pd.DataFrame:
-    """Changed municipalities: old, new, difference, and whether the shortage status flipped."""
-    def how(row) -> str:
-        if not row.in_old:
-            return "後の版で追加"
-        if not row.in_new:
-            return "後の版にない"
-        if pd.isna(row.old_staff) or pd.isna(row.new_staff):
-            return "未回答 → 回答" if pd.isna(row.old_staff) else "回答 → 未回答"
-        was, now = row.old_staff <= n, row.new_staff <= n
-        if was != now:
-            return f"不足（{n}人以下）になった" if now else f"不足（{n}人以下）でなくなった"
-        return "増加" if row.diff > 0 else "減少"
-
-    return pd.DataFrame({
-        "団体コード": df.lg_code,
-        "都道府県": df.pref_name,
-        "市区町村": df.name,
-        "前の版（人）": df.old_staff,
-        "後の版（人）": df.new_staff,
-        "差（人）": df["diff"],
-        "変化": [how(r) for r in df.itertuples()] if len(df) else [],
-    }).reset_index(drop=True)
-
-
-def versions_table(df: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "現在": df.is_current.map({True: "●", False: ""}),
-        "版 ID": df.version_id,
-        "公開日時": df.created_at,
-        "最後の取り込み": [f"#{int(s)} {HISTORY_KIND_LABELS.get(k, k)}「{f}」" if pd.notna(s) else "—"
-                      for s, k, f in zip(df.last_source_id, df.last_kind, df.last_file_name, strict=True)],
-        "実行者": df.last_loaded_by,
-        "公開中の取り込み数": df.loads,
-        "調査基準日": df.survey_dates,
-    }).reset_index(drop=True)
-
-
-NOT_LOADED = {
-    "survey": "未読み込み",
-    "indicators": "未読み込み（自治体DXの取組の指標は表示しません）",
-    "roster": "未読み込み（人材プールの指標は 0 人になります）",
-    "status": "未読み込み（体制構築の進捗は表示しません）",
-    "population": "未読み込み（人口1万人あたりの指標は表示しません）",
-    "boundaries": "未読み込み（市区町村は役場の位置の点で表示）",
-    "prefecture_boundaries": "未読み込み（都道府県は japanmap パッケージの輪郭で表示）",
-}
-SOURCE_ORDER = ("survey", "roster", "status", "indicators", "indicators_prefecture", "population", "boundaries",
-                "prefecture_boundaries")
-
-
-def sources_table(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per kind of figure and citation (df: common.current_sources): what it is, whether it
-    is real or synthetic, its source, credit line, licence, base dates and files."""
-    rows = []
-    for kind in SOURCE_ORDER:
-        part = df[df.kind == kind]
-        if part.empty:
-            if kind in NOT_LOADED:
-                rows.append((KIND_FIGURE[kind], NOT_LOADED[kind], "", "", "", "", "", ""))
-            continue
-        groups: dict[str, list] = {}
-        for r in part.itertuples():
-            groups.setdefault(citation_of(r).text(), []).append(r)
-        for text, loads in groups.items():
-            c = citation_of(loads[0])
-            dates = sorted({pd.Timestamp(r.base_date).date().isoformat() for r in loads if pd.notna(r.base_date)})
-            files = list(dict.fromkeys(r.file_name for r in sorted(loads, key=lambda r: -r.source_id)))
-            sample = any(r.is_sample for r in loads)
-            rows.append((KIND_FIGURE[kind], SAMPLE_NOTICE if sample else "実データ",
-                         text if c.title or c.publisher else "（出典の登録なし）", c.credit or "", c.licence or "",
-                         "、".join(dates), "、".join(files[:3]) + (f" ほか{len(files) - 3}件" if len(files) > 3 else ""),
-                         "、".join(str(r.source_id) for r in loads[:10]) + (" …" if len(loads) > 10 else "")))
-    return pd.DataFrame(rows, columns=["データ", "区分", "出典", "クレジット表示", "利用条件", "基準日", "ファイル（新しい順）",
-                                       "取り込み番号"])
+def versions(db_path: Path) -> pd.DataFrame:
+    """The kept versions of the warehouse at db_path, newest first (each kept file is opened to
+    describe it: callers cache the list per warehouse version, see dashboard.uploads.versions)."""
+    return list_versions(db_path).iloc[::-1].reset_index(drop=True)

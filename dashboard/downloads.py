@@ -1,4 +1,6 @@
-"""CSV and XLSX downloads: UTF-8 with BOM for Excel in Japan, formula injection escaped."""
+"""The files users download from the pages' tables: CSV and XLSX (UTF-8 with BOM for Excel in
+Japan, formula injection escaped), and the MIME types of every download (decks and pictures are
+made by the exports package, on click)."""
 
 from __future__ import annotations
 
@@ -6,10 +8,12 @@ import io
 
 import pandas as pd
 
-from dashboard.formats import SAMPLE_NOTICE
+from core.store import SAMPLE_NOTICE
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+PDF_MIME = "application/pdf"
 
 
 def escape_cell(value):
