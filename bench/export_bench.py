@@ -9,7 +9,7 @@ Plain Python (no pytest, no external timing tool), wall-clock time.perf_counter(
 - decks: deck.build_pptx of the national deck and of 北海道 (179 municipalities, the largest), in
   this process with the browser already started and the query caches cold, as a user's first
   click on the button;
-- all 47: the CLI in a child process, `python -m dashboard deck --all-prefectures`, so the time
+- all 47: the CLI in a child process, `python -m exports deck --all-prefectures`, so the time
   includes starting Python, the imports and the browser.
 
 Without --db a sample warehouse is built in a temporary folder. Prints a Markdown table and
@@ -62,9 +62,12 @@ def main() -> int:
     _quiet()
 
     from dashboard import db as dbmod
-    from dashboard import deck, png, slides
+    from dashboard import slides
+    from dashboard.capabilities import chromium_path
+    from dashboard.notes import footer_text
     from dashboard.queries import common
     from dashboard.state import ViewState
+    from exports import deck, png
 
     tmp = Path(tempfile.mkdtemp(prefix="dxgap-export-bench-"))
     db = args.db or build_sample(tmp)
@@ -76,7 +79,7 @@ def main() -> int:
 
     # PNG: the national map as the page's PNG button draws it.
     chart = slides.page_chart("national", "map", v, view, as_of, is_sample)
-    footer = png.footer_text(chart.caption, is_sample)
+    footer = footer_text(chart.caption, is_sample)
     t = time.perf_counter()
     first = png.render(chart.figure, footer=footer, title=chart.title)
     first_s = time.perf_counter() - t
@@ -85,7 +88,7 @@ def main() -> int:
         t = time.perf_counter()
         png.render(chart.figure, footer=footer, title=chart.title)
         times.append(time.perf_counter() - t)
-    png_cmd = "`png.render(page_chart('national','map'))` (`python -m dashboard png --page national --out map.png`)"
+    png_cmd = "`png.render(page_chart('national','map'))` (`python -m exports png --page national --out map.png`)"
     rows.append(("first PNG export (starts the browser)", fmt_s(first_s), "–", png_cmd))
     rows.append((f"2nd+ PNG export, median of {args.runs} (2560×1240 px, {len(first) // 1024} KB)",
                  fmt_s(statistics.median(times)), "≤ 0.5 s", png_cmd))
@@ -100,18 +103,18 @@ def main() -> int:
     data = deck.build_pptx(d)
     nat_s = time.perf_counter() - t
     rows.append((f"national deck ({len(d.slides)} slides, {len(data) // 1024} KB)", fmt_s(nat_s), "≤ 15 s",
-                 "`deck.build_pptx(slides.national_deck(...))` (`python -m dashboard deck`)"))
+                 "`deck.build_pptx(slides.national_deck(...))` (`python -m exports deck`)"))
     st.cache_data.clear()
     t = time.perf_counter()
     d = slides.prefecture_deck(v, view, "01", as_of, is_sample)
     data = deck.build_pptx(d)
     pref_s = time.perf_counter() - t
     rows.append((f"prefecture deck, 北海道 ({len(d.slides)} slides, {len(data) // 1024} KB)", fmt_s(pref_s), "≤ 10 s",
-                 "`deck.build_pptx(slides.prefecture_deck(..., '01', ...))` (`python -m dashboard deck --pref 01`)"))
+                 "`deck.build_pptx(slides.prefecture_deck(..., '01', ...))` (`python -m exports deck --pref 01`)"))
 
     if not args.skip_all:
         out_dir = tmp / "decks"
-        cmd = [sys.executable, "-m", "dashboard", "deck", "--all-prefectures", "--db", str(db),
+        cmd = [sys.executable, "-m", "exports", "deck", "--all-prefectures", "--db", str(db),
                "--date", date.isoformat(), "--n", "3", "--out-dir", str(out_dir)]
         t = time.perf_counter()
         proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
@@ -122,12 +125,12 @@ def main() -> int:
         size = sum(p.stat().st_size for p in made)
         rows.append((f"all 47 prefecture decks, one process ({len(made)} files, {size // 2**20} MB, exit {proc.returncode})",
                      fmt_s(all_s), "≤ 240 s",
-                     f"`python -m dashboard deck --all-prefectures --date {date} --n 3 --out-dir decks/`"))
+                     f"`python -m exports deck --all-prefectures --date {date} --n 3 --out-dir decks/`"))
         rows.append(("all 47: per deck", fmt_s(all_s / max(1, len(made))), "–", "(the above ÷ 47)"))
 
     load = os.getloadavg()
     header = (f"# Export benchmark\n\n{dt.datetime.now():%Y-%m-%d %H:%M}, Python {platform.python_version()}, "
-              f"{os.cpu_count()} CPUs, load average {load[0]:.1f} at the end, Chromium {png.chromium_path()}\n\n")
+              f"{os.cpu_count()} CPUs, load average {load[0]:.1f} at the end, Chromium {chromium_path()}\n\n")
     table = "| figure | measured | target | command |\n|---|---|---|---|\n"
     table += "".join(f"| {a} | {b} | {c} | {d} |\n" for a, b, c, d in rows)
     text = header + table

@@ -1,5 +1,6 @@
+"""`python -m dashboard deck|png`: an alias of `python -m exports` (the same main)."""
 import sys
 
-from dashboard.cli import main
+from exports.cli import main
 
 sys.exit(main())

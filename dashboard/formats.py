@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from core.store import SAMPLE_NOTICE  # noqa: F401 (the pages' and exports' name for it)
 from etl.dates import wareki
 
 

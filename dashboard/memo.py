@@ -4,7 +4,7 @@ Building a plotly figure validates every property (tens of milliseconds); a warm
 only send it. The inputs are hashed by Streamlit's cache (DataFrames by content), or a caller
 names a key that determines them (see built). Cached values are shared and never changed:
 st.plotly_chart serialises a copy, and the PNG export works on its own copy
-(dashboard.png.export_figure); pages treat cached tables as read-only.
+(exports.png.export_figure); pages treat cached tables as read-only.
 """
 
 from __future__ import annotations

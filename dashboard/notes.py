@@ -22,7 +22,8 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboard.formats import SAMPLE_NOTICE, date_label
+from core.store import SAMPLE_NOTICE
+from dashboard.formats import date_label
 from dashboard.queries import common
 from dashboard.queries import indicators as qi
 from etl.citations import Citation
@@ -163,3 +164,11 @@ def banner_text(v: str) -> str | None:
 
 def caption_md(text: str) -> str:
     return escape_md(text)
+
+
+def footer_text(caption: str | None, is_sample: bool) -> str:
+    """The footer a chart's picture carries: its 出典 caption, and the sample notice when it applies."""
+    text = caption or ""
+    if is_sample and SAMPLE_NOTICE not in text:
+        text = f"{text}／{SAMPLE_NOTICE}" if text else SAMPLE_NOTICE
+    return text

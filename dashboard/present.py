@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.store import SAMPLE_NOTICE
 from dashboard import slides as decks
 from dashboard.charts.slides import slide_style
 from dashboard.charts.style import PLOTLY_CONFIG
-from dashboard.formats import SAMPLE_NOTICE
 from dashboard.notes import caption_md, escape_md
 from dashboard.widgets import kpi
 

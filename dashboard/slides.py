@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.policy import DEADLINE_LABEL, MILESTONES, deadline_text
+from core.store import SAMPLE_NOTICE
 from dashboard import formats, geo, kpis, tables
 from dashboard.charts import national as national_charts
 from dashboard.charts import slides as charts
@@ -218,7 +219,7 @@ def _sources_slide(v: str, view: ViewState, as_of: dt.date, is_sample: bool, sco
         *(f"{k}：{text}" for k, text in DEFINITIONS.items()),
     ]
     if is_sample:
-        lines.insert(0, f"{formats.SAMPLE_NOTICE}：この資料の数値は公表値に合わせて作った架空のデータで、実在の自治体の状況ではありません。")
+        lines.insert(0, f"{SAMPLE_NOTICE}：この資料の数値は公表値に合わせて作った架空のデータで、実在の自治体の状況ではありません。")
     return Slide("sources", "出典と定義", "sources", view.date,
                  source_text(v, ("survey",), view.date), lines=tuple(lines))
 
@@ -361,7 +362,7 @@ def deck_for(v: str, view: ViewState, as_of: dt.date, is_sample: bool) -> Deck:
     return national_deck(v, view, as_of, is_sample)
 
 
-# -- One chart of a page, as the page and the CLI (python -m dashboard png) both draw it ------
+# -- One chart of a page, as the page and the CLI (python -m exports png) both draw it --------
 
 @dataclass(frozen=True)
 class PageChart:

@@ -1,13 +1,17 @@
-"""Small Streamlit helpers shared by pages (the only dashboard module besides frame that calls st.)."""
+"""Small Streamlit helpers shared by pages (the only dashboard module besides frame that calls st.).
+
+The PNG and PowerPoint buttons hand Streamlit a deferred callable that imports the exports package
+when clicked: a page rerun never loads kaleido or python-pptx."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import png
-from dashboard.charts.style import PLOTLY_CONFIG
-from dashboard.downloads import XLSX_MIME, csv_bytes, xlsx_bytes
-from dashboard.notes import SourceText, caption_md
+from dashboard import slides
+from dashboard.capabilities import pdf_available, png_available
+from dashboard.charts.style import PICTURE_WIDTH, PLOTLY_CONFIG
+from dashboard.downloads import PDF_MIME, PPTX_MIME, XLSX_MIME, csv_bytes, xlsx_bytes
+from dashboard.notes import SourceText, caption_md, footer_text
 
 
 def kpi(col, label: str, value: str, note: str | None = None, change: bool = False, help: str | None = None) -> None:
@@ -28,7 +32,7 @@ def source_caption(text: str) -> None:
 
 
 def chart(fig, key: str, caption: SourceText, png_name: str, *, title: str | None = None,
-          png_width: int = png.DEFAULT_WIDTH, png_height: int | None = None, **plotly_kwargs):
+          png_width: int = PICTURE_WIDTH, png_height: int | None = None, **plotly_kwargs):
     """A chart as every page shows it: the figure (offline config), its 出典・定義 caption, and a PNG
     download drawn only when clicked (footer: 出典, 基準日, and the sample notice when it applies).
 
@@ -39,14 +43,20 @@ def chart(fig, key: str, caption: SourceText, png_name: str, *, title: str | Non
     """
     event = st.plotly_chart(fig, config=PLOTLY_CONFIG, key=key, **plotly_kwargs)
     source_caption(caption)
-    ok, reason = png.available()
+    ok, reason = png_available()
     if not ok:
         st.caption(reason)
         return event
-    footer = png.footer_text(caption, caption.is_sample)
+    footer = footer_text(caption, caption.is_sample)
     name = png_name if png_name.endswith(".png") else f"{png_name}.png"
+
+    def make_png() -> bytes:
+        from exports import png  # on click only: kaleido
+
+        return png.render(fig, footer=footer, title=title, width=png_width, height=png_height)
+
     st.download_button(
-        "PNG", data=lambda: png.render(fig, footer=footer, title=title, width=png_width, height=png_height),
+        "PNG", data=make_png,
         file_name=name, mime="image/png", key=f"{key}_png", on_click="ignore", icon=":material/image:",
         help="この図を PNG 画像（出典・基準日つき）でダウンロードします。スライドに貼り付けられます。")
     return event
@@ -55,33 +65,41 @@ def chart(fig, key: str, caption: SourceText, png_name: str, *, title: str | Non
 def deck_buttons(ctx, pref: str | None = None, key: str = "deck") -> None:
     """PowerPoint (and, when LibreOffice is installed, PDF) download buttons for the national deck,
     or for one prefecture's deck when pref is given. The deck is built only when clicked."""
-    from dashboard import deck, slides
-
     view = ctx.view
     if pref:
         name = ctx.pref_name(pref)
         stem, label = slides.prefecture_stem(name, view), name
 
-        def make() -> bytes:
-            return deck.build_pptx(slides.prefecture_deck(ctx.v, view, pref, ctx.as_of, ctx.is_sample))
+        def model() -> slides.Deck:
+            return slides.prefecture_deck(ctx.v, view, pref, ctx.as_of, ctx.is_sample)
     else:
         stem, label = slides.national_stem(view), view.region or "全国"
 
-        def make() -> bytes:
-            return deck.build_pptx(slides.national_deck(ctx.v, view, ctx.as_of, ctx.is_sample))
+        def model() -> slides.Deck:
+            return slides.national_deck(ctx.v, view, ctx.as_of, ctx.is_sample)
 
-    ok, reason = png.available()
+    def make() -> bytes:
+        from exports import deck  # on click only: python-pptx and kaleido
+
+        return deck.build_pptx(model())
+
+    def make_pdf() -> bytes:
+        from exports import pdf  # on click only
+
+        return pdf.to_pdf(make())
+
+    ok, reason = png_available()
     if not ok:
         st.caption(reason.replace("PNG を作れません", "PowerPoint を作れません"))
         return
     left, right = st.columns(2)
-    left.download_button(f"{label}の PowerPoint", data=make, file_name=f"{stem}.pptx", mime=deck.PPTX_MIME,
+    left.download_button(f"{label}の PowerPoint", data=make, file_name=f"{stem}.pptx", mime=PPTX_MIME,
                          key=f"{key}_pptx", on_click="ignore", icon=":material/slideshow:", width="stretch",
                          help="16:9 のスライド（出典・基準日つき）。作成に数秒かかります。")
-    pdf_ok, pdf_reason = deck.pdf_available()
+    pdf_ok, pdf_reason = pdf_available()
     if pdf_ok:
-        right.download_button(f"{label}の PDF", data=lambda: deck.to_pdf(make()), file_name=f"{stem}.pdf",
-                              mime="application/pdf", key=f"{key}_pdf", on_click="ignore",
+        right.download_button(f"{label}の PDF", data=make_pdf, file_name=f"{stem}.pdf",
+                              mime=PDF_MIME, key=f"{key}_pdf", on_click="ignore",
                               icon=":material/picture_as_pdf:", width="stretch",
                               help="同じ資料を LibreOffice で PDF にします。作成に十数秒かかります。")
     else:

@@ -6,9 +6,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from core.store import SAMPLE_NOTICE
 from dashboard import auth, data_tables, db, uploads
 from dashboard.downloads import csv_bytes
-from dashboard.formats import SAMPLE_NOTICE, date_label
+from dashboard.formats import date_label
 from dashboard.frame import page_setup
 from dashboard.metrics import DEFINITIONS, metrics
 from dashboard.notes import escape_md, sample_kinds, source_text

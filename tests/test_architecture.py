@@ -4,7 +4,10 @@ side never imports the writer; pages and the dashboard never import the picture 
 from __future__ import annotations
 
 import ast
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -121,3 +124,87 @@ def test_the_marts_take_the_milestones_as_parameters():
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"\bmilestone\s*=\s*\d", text), path.name
         assert str(policy.DEADLINE.year) not in text, path.name
+
+
+# -- import directions ---------------------------------------------------------------------------
+
+def _imports(path: Path) -> Iterator[tuple[str, bool]]:
+    """(module imported, at module level?) for every import statement of a file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    top = {id(n) for n in tree.body}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from ((a.name, id(node) in top) for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module, id(node) in top
+
+
+def _read_side() -> list[Path]:
+    return [*sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "dashboard").rglob("*.py")), ROOT / "app.py"]
+
+
+def test_pages_and_dashboard_never_import_pptx_or_kaleido():
+    found = [f"{p.relative_to(ROOT)}: {m}" for p in _read_side() for m, _ in _imports(p)
+             if m.split(".")[0] in ("pptx", "kaleido")]
+    assert not found
+
+
+def test_the_read_side_imports_exports_only_inside_a_button_callable():
+    """pages → dashboard, and exports builds on dashboard: a module-level import the other way would
+    be a cycle (dashboard/__main__.py, the `python -m dashboard` alias, is the one exception)."""
+    alias = ROOT / "dashboard" / "__main__.py"
+    found = [f"{p.relative_to(ROOT)}: {m}" for p in _read_side() if p != alias
+             for m, top in _imports(p) if m.split(".")[0] == "exports" and top]
+    assert not found
+    lazy = [p.name for p in _read_side() for m, top in _imports(p) if m.split(".")[0] == "exports" and not top]
+    assert "widgets.py" in lazy  # the download buttons' callables
+
+
+def test_the_import_scan_sees_imports_at_any_depth():
+    bad = ROOT / "tests" / "artifacts" / "scan_probe.py"
+    bad.parent.mkdir(parents=True, exist_ok=True)
+    bad.write_text("import os\n\ndef f():\n    from pptx import Presentation\n    import kaleido.x\n", encoding="utf-8")
+    try:
+        assert list(_imports(bad)) == [("os", True), ("pptx", False), ("kaleido.x", False)]
+    finally:
+        bad.unlink()
+
+
+def _fresh_python(code: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+
+
+def test_the_read_side_does_not_import_the_writer():
+    run = _fresh_python("import sys, dashboard.db; "
+                        "assert not any(m.startswith('etl.warehouse') for m in sys.modules), 'etl.warehouse'")
+    assert run.returncode == 0, run.stderr
+    # control: the writer is what the check looks for
+    run = _fresh_python("import sys, etl.intake; assert not any(m.startswith('etl.warehouse') for m in sys.modules)")
+    assert run.returncode == 1 and "AssertionError" in run.stderr
+
+
+RUN_EVERY_PAGE = """
+import sys
+from streamlit.testing.v1 import AppTest
+
+pages = ["pages/national.py", "pages/prefecture.py", "pages/talent.py", "pages/progress.py", "pages/data.py"]
+at = AppTest.from_file("app.py", default_timeout=180)
+at.run()
+assert not at.exception, [e.value for e in at.exception]
+for page in pages[1:]:
+    at.switch_page(page).run()
+    assert not at.exception, (page, [e.value for e in at.exception])
+present = AppTest.from_file("app.py", default_timeout=180)
+present.query_params["present"] = "1"
+present.run()
+assert not present.exception and present.title, "presentation mode"
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("pptx", "kaleido"))
+print("LOADED", loaded)
+"""
+
+
+def test_a_rerun_of_every_page_never_imports_pptx_or_kaleido(sample_warehouse):
+    run = _fresh_python(RUN_EVERY_PAGE, DXGAP_DB=str(sample_warehouse))
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "LOADED []" in run.stdout, run.stdout

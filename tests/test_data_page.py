@@ -14,8 +14,8 @@ import duckdb
 import pytest
 import support
 
+from core.store import SAMPLE_NOTICE
 from dashboard import auth, uploads
-from dashboard.formats import SAMPLE_NOTICE
 from dashboard.metrics import DEFINITIONS
 from etl import intake
 from etl.validate import MAX_FILE_BYTES, validate

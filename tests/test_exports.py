@@ -1,4 +1,5 @@
-"""Exports: PowerPoint decks, PNG charts, the `python -m dashboard` CLI, PDF via LibreOffice, and
+"""Exports: PowerPoint decks, PNG charts, the `python -m exports` CLI (and its `python -m dashboard` alias), PDF
+via LibreOffice, and
 presentation mode (AppTest). Real warehouse, real kaleido/Chromium, real LibreOffice; no mocks."""
 
 from __future__ import annotations
@@ -39,13 +40,14 @@ def ctx(db):
 
     v = dbmod.version(db)
     yield v, ViewState(date=DATE, n=3), common.as_of_today(), common.is_sample(v)
-    from dashboard import png
+    from exports import png
 
     png.stop()  # the shared browser of this test process
 
 
 def _build(ctx, pref=None):
-    from dashboard import deck, slides
+    from dashboard import slides
+    from exports import deck
 
     v, view, as_of, is_sample = ctx
     d = slides.prefecture_deck(v, view, pref, as_of, is_sample) if pref else slides.national_deck(v, view, as_of, is_sample)
@@ -74,7 +76,7 @@ def texts(slide) -> list[str]:
 
 
 def runs(prs):
-    from dashboard.deck import all_runs
+    from exports.deck import all_runs
 
     return list(all_runs(prs))
 
@@ -162,7 +164,7 @@ def test_municipality_table_pages_hold_every_row_in_full(hokkaido, ctx, db):
 
 @needs_chromium
 def test_every_picture_is_a_valid_png_of_the_planned_size(national, hokkaido):
-    from dashboard.deck import PIC_H, PIC_SCALE, PIC_W
+    from exports.deck import PIC_H, PIC_SCALE, PIC_W
 
     count = 0
     for _, prs in (national, hokkaido):
@@ -182,7 +184,7 @@ def test_every_picture_is_a_valid_png_of_the_planned_size(national, hokkaido):
 
 @needs_chromium
 def test_every_text_run_has_the_east_asian_font(national, hokkaido):
-    from dashboard.deck import EA_FONT
+    from exports.deck import EA_FONT
 
     for _, prs in (national, hokkaido):
         all_runs = runs(prs)
@@ -234,11 +236,13 @@ def test_pool_column_counts_what_the_coverage_figure_counts(ctx, db):
 
 @needs_chromium
 def test_png_has_the_expected_size_and_is_not_blank(ctx):
-    from dashboard import png, slides
+    from dashboard import slides
+    from dashboard.notes import footer_text
+    from exports import png
 
     v, view, as_of, is_sample = ctx
     chart = slides.page_chart("national", "map", v, view, as_of, is_sample)
-    footer = png.footer_text(chart.caption, is_sample)
+    footer = footer_text(chart.caption, is_sample)
     colour = Image.open(io.BytesIO(png.render(chart.figure, footer=footer, title=chart.title,
                                               width=800, height=450, scale=2))).convert("RGB")
     with_footer = colour.convert("L")
@@ -261,7 +265,7 @@ def test_png_has_the_expected_size_and_is_not_blank(ctx):
 def test_exports_reuse_one_browser_started_lazily(ctx):
     import plotly.graph_objects as go
 
-    from dashboard import png
+    from exports import png
 
     fig = go.Figure(go.Bar(x=["北海道", "沖縄県"], y=[1, 2]))
     png.stop()
@@ -277,24 +281,25 @@ def test_exports_reuse_one_browser_started_lazily(ctx):
 def test_png_footer_has_source_base_date_and_notice_and_escapes_markup():
     import plotly.graph_objects as go
 
-    from dashboard import png
+    from dashboard.notes import footer_text
+    from exports import png
 
     fig = go.Figure(go.Bar(x=[1, 2], y=["a", "b"], orientation="h"))
-    footer = png.footer_text("出典：職員調査「<b>evil</b>.csv」／基準日：令和5年4月1日（2023-04-01）", True)
+    footer = footer_text("出典：職員調査「<b>evil</b>.csv」／基準日：令和5年4月1日（2023-04-01）", True)
     spec = png.export_figure(fig, footer=footer, title="<i>題</i>", width=640, height=360)
     note = spec.layout.annotations[-1].text
     assert "出典：" in note and "基準日：令和5年4月1日" in note and SAMPLE_NOTICE in note
     assert "<b>" not in note and "&lt;b&gt;evil&lt;/b&gt;" in note
     assert spec.layout.title.text == "&lt;i&gt;題&lt;/i&gt;"
-    assert png.footer_text("出典：x", False) == "出典：x"
+    assert footer_text("出典：x", False) == "出典：x"
 
 
 # -- CLI --------------------------------------------------------------------------------------
 
-def cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+def cli(*args: str, cwd: Path, env: dict | None = None, module: str = "exports") -> subprocess.CompletedProcess:
     """The CLI in a child process, run from cwd (so default output paths land there)."""
     env = {**os.environ, "PYTHONPATH": str(support.ROOT), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=cwd, capture_output=True, text=True,
                           env=env, timeout=600)
 
 
@@ -340,6 +345,14 @@ def test_cli_exit_codes(db, tmp_path, args, code, message):
     assert not list(tmp_path.iterdir())  # nothing written
 
 
+def test_python_m_dashboard_is_an_alias_of_the_same_main(db, tmp_path):
+    for module in ("exports", "dashboard"):
+        proc = cli("deck", "--pref", "99", "--db", str(db), cwd=tmp_path, module=module)
+        assert proc.returncode == 1 and "都道府県「99」が見つかりません" in proc.stderr, (module, proc.stderr)
+        proc = cli("png", "--chart", "pie", "--out", "x.png", cwd=tmp_path, module=module)
+        assert proc.returncode == 2 and "usage: python -m exports" in proc.stderr, (module, proc.stderr)
+
+
 @needs_chromium
 def test_cli_pdf_unavailable_says_why_and_keeps_the_pptx(db, tmp_path):
     out = tmp_path / "鳥取.pptx"
@@ -358,12 +371,14 @@ def test_cli_pdf_unavailable_says_why_and_keeps_the_pptx(db, tmp_path):
                            "libreoffice-impress-nogui and poppler-utils")
 def test_pdf_renders_the_japanese_title(ctx, tmp_path):
     """One small deck (鳥取県) through LibreOffice; its first page rasterised by pdftoppm."""
-    from dashboard import deck, slides
+    from dashboard import slides
+    from exports import deck
+    from exports.pdf import to_pdf
 
     v, view, as_of, is_sample = ctx
     d = slides.prefecture_deck(v, view, "31", as_of, is_sample)
     pdf = tmp_path / "deck.pdf"
-    pdf.write_bytes(deck.to_pdf(deck.build_pptx(d)))
+    pdf.write_bytes(to_pdf(deck.build_pptx(d)))
     text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "鳥取県のDX人材ギャップ" in text.replace(" ", "")  # real text with its Unicode mapping
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
@@ -384,13 +399,14 @@ def test_pdf_renders_the_japanese_title(ctx, tmp_path):
 
 
 def test_pdf_unavailable_is_explained_in_japanese(monkeypatch, tmp_path):
-    from dashboard import deck
+    from dashboard.capabilities import pdf_available
+    from exports import pdf
 
     monkeypatch.setenv("DXGAP_SOFFICE", str(tmp_path / "missing-soffice"))
-    ok, reason = deck.pdf_available()
+    ok, reason = pdf_available()
     assert not ok and "LibreOffice" in reason and "PDF は作れません" in reason
-    with pytest.raises(deck.PdfUnavailable, match="LibreOffice"):
-        deck.to_pdf(b"not used")
+    with pytest.raises(pdf.PdfUnavailable, match="LibreOffice"):
+        pdf.to_pdf(b"not used")
 
 
 # -- Presentation mode (AppTest; the real browser is in test_present_browser.py) ---------------

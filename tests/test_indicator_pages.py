@@ -12,8 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from streamlit.runtime.state.common import user_key_from_element_id
 
-from core.store import SCHEMA_VERSION
-from dashboard.formats import SAMPLE_NOTICE
+from core.store import SAMPLE_NOTICE, SCHEMA_VERSION
 from tests import support
 
 DA = "デジタル庁『自治体DXの取組に関するダッシュボード』（2024-07-12更新、総務省 令和5年度 行政情報化推進状況調査、基準日 2023-04-01）"
@@ -103,8 +102,9 @@ def test_shortage_map_keeps_the_sample_notice_and_names_its_synthetic_source(db)
 
 
 def test_png_footer_follows_the_chart_not_the_page(db):
-    from dashboard import png, slides
+    from dashboard import slides
     from dashboard.db import version
+    from dashboard.notes import footer_text
     from dashboard.state import ViewState
 
     support.app_test(db, params={"date": "2023-04-01"})  # points the dashboard at db (DXGAP_DB)
@@ -112,8 +112,8 @@ def test_png_footer_follows_the_chart_not_the_page(db):
     real = slides.page_chart("national", "map", v, ViewState(date=dt.date(2023, 4, 1), metric="org_wide_share"),
                              dt.date.today(), True)
     synthetic = slides.page_chart("national", "map", v, ViewState(date=dt.date(2023, 4, 1)), dt.date.today(), True)
-    assert not real.caption.is_sample and SAMPLE_NOTICE not in png.footer_text(real.caption, real.caption.is_sample)
-    assert synthetic.caption.is_sample and SAMPLE_NOTICE in png.footer_text(synthetic.caption, synthetic.caption.is_sample)
+    assert not real.caption.is_sample and SAMPLE_NOTICE not in footer_text(real.caption, real.caption.is_sample)
+    assert synthetic.caption.is_sample and SAMPLE_NOTICE in footer_text(synthetic.caption, synthetic.caption.is_sample)
 
 
 def test_indicator_section_table_and_downloads_are_real_only(db, monkeypatch):

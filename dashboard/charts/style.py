@@ -12,6 +12,8 @@ DIVERGING = "RdBu_r"
 # plotly's geo traces fetch <topojsonURL>world_110m.json even with the basemap hidden;
 # the app serves a stub there (static/), so maps draw with no internet.
 TOPOJSON_URL = "/app/static/"
+# Pictures (PNG downloads, slides): the CSS size they are drawn at, and the pixel scale.
+PICTURE_WIDTH, PICTURE_HEIGHT, PICTURE_SCALE = 1280, 720, 2
 PLOTLY_CONFIG = {"topojsonURL": TOPOJSON_URL, "displaylogo": False, "locale": "ja",
                  "toImageButtonOptions": {"format": "png", "scale": 2}}
 

@@ -1,12 +1,13 @@
-"""python -m dashboard: the dashboard's exports from the command line, for batch preparation.
+"""python -m exports: the dashboard's pictures and decks from the command line, for batch preparation.
 
-    python -m dashboard deck [--pref 01 | --all-prefectures] [--date YYYY-MM-DD] [--n 3]
-                             [--region 地方] [--metric KEY] [--out FILE | --out-dir DIR] [--pdf] [--db PATH]
-    python -m dashboard png --page national --chart map --metric shortage_share --out map.png
+    python -m exports deck [--pref 01 | --all-prefectures] [--date YYYY-MM-DD] [--n 3]
+                           [--region 地方] [--metric KEY] [--out FILE | --out-dir DIR] [--pdf] [--db PATH]
+    python -m exports png --page national --chart map --metric shortage_share --out map.png
 
-The same slide, deck and figure code as the buttons in the app. All decks of one run share one
-browser (kaleido) for their pictures. Exit codes as the ETL CLI: 0 done, 1 input or data problem
-(no warehouse, unknown prefecture or base date, no browser or LibreOffice), 2 usage error.
+(`python -m dashboard deck|png` is an alias of the same main.) The same slide, deck and figure code
+as the buttons in the app. All decks of one run share one browser (kaleido) for their pictures.
+Exit codes as the ETL CLI: 0 done, 1 input or data problem (no warehouse, unknown prefecture or base
+date, no browser or LibreOffice), 2 usage error.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import time
 from pathlib import Path
 
 from core.policy import PREFECTURES
+from core.store import DB_ENV, DEFAULT_DB
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -41,12 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     from dashboard.state import MAX_N
     from etl.reference import REGION_ORDER
 
-    default_db = Path(os.environ.get("DXGAP_DB", "data/warehouse.duckdb"))
-    p = _Parser(prog="python -m dashboard", description="ダッシュボードの図・発表資料をコマンドラインで作る")
+    default_db = Path(os.environ.get(DB_ENV, DEFAULT_DB))
+    p = _Parser(prog="python -m exports", description="ダッシュボードの図・発表資料をコマンドラインで作る")
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(s):
-        s.add_argument("--db", type=Path, default=default_db, help="倉庫（既定: $DXGAP_DB か data/warehouse.duckdb）")
+        s.add_argument("--db", type=Path, default=default_db, help=f"倉庫（既定: ${DB_ENV} か data/warehouse.duckdb）")
         s.add_argument("--date", type=dt.date.fromisoformat, help="調査基準日 YYYY-MM-DD（既定: 最新）")
         s.add_argument("--n", type=int, default=3, choices=range(MAX_N + 1), metavar="0-10",
                        help="不足の基準: DX担当職員がこの人数以下（既定: 3）")
@@ -150,20 +152,22 @@ def _run(args) -> int:
 
 
 def _need_browser() -> None:
-    from dashboard import png
+    from dashboard.capabilities import png_available
 
-    ok, reason = png.available()
+    ok, reason = png_available()
     if not ok:
         raise DataProblem(reason)
 
 
 def _png(args, v, view, as_of, is_sample) -> int:
-    from dashboard import png, slides
+    from dashboard import slides
+    from dashboard.notes import footer_text
+    from exports import png
 
     pref = _pref_code(v, args.pref) if args.page == "prefecture" else None
     _need_browser()
     c = slides.page_chart(args.page, args.chart, v, view, as_of, is_sample, pref=pref)
-    data = png.render(c.figure, footer=png.footer_text(c.caption, c.caption.is_sample), title=c.title,
+    data = png.render(c.figure, footer=footer_text(c.caption, c.caption.is_sample), title=c.title,
                       width=args.width, height=args.height, scale=args.scale)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)
@@ -172,8 +176,10 @@ def _png(args, v, view, as_of, is_sample) -> int:
 
 
 def _decks(args, v, view, as_of, is_sample) -> int:
-    from dashboard import deck, slides
+    from dashboard import slides
+    from dashboard.capabilities import pdf_available
     from dashboard.queries import common
+    from exports import deck, pdf
 
     if args.all_prefectures:
         codes: list[str | None] = list(common.prefectures(v).prefecture_code)
@@ -183,7 +189,7 @@ def _decks(args, v, view, as_of, is_sample) -> int:
     _need_browser()
     want_pdf, pdf_reason = args.pdf, ""
     if want_pdf:
-        want_pdf, pdf_reason = deck.pdf_available()
+        want_pdf, pdf_reason = pdf_available()
         if not want_pdf:  # said before the long run, not after it
             print(pdf_reason, file=sys.stderr)
     pdf_failed = args.pdf and not want_pdf
@@ -198,9 +204,9 @@ def _decks(args, v, view, as_of, is_sample) -> int:
         line = f"{out}（{len(d.slides)} 枚、{time.perf_counter() - t:.1f} 秒）"
         if want_pdf:
             try:
-                out.with_suffix(".pdf").write_bytes(deck.to_pdf(data))
+                out.with_suffix(".pdf").write_bytes(pdf.to_pdf(data))
                 line += f" ＋ {out.with_suffix('.pdf').name}"
-            except deck.PdfUnavailable as exc:
+            except pdf.PdfUnavailable as exc:
                 pdf_failed = True
                 line += f"（{exc}）"
         print(line)

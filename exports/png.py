@@ -2,14 +2,13 @@
 
 One kaleido browser is started lazily, once per process, and reused by every export (the first
 export pays 1.5–5 s to start it, later ones ~0.1–0.3 s); it is stopped at exit. The PNG carries a
-footer with 出典, 基準日 and, for sample data, 「サンプル（架空）データ」.
+footer with 出典, 基準日 and, for sample data, 「サンプル（架空）データ」 (dashboard.notes.footer_text).
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
-import os
 import re
 import threading
 from pathlib import Path
@@ -18,14 +17,14 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from dashboard import geo
-from dashboard.charts.style import FONT, set_offline_topojson
-from dashboard.formats import SAMPLE_NOTICE
+from dashboard.capabilities import chromium_path, png_available
+from dashboard.charts.style import FONT, PICTURE_HEIGHT, PICTURE_SCALE, PICTURE_WIDTH, set_offline_topojson
 
 ROOT = Path(__file__).resolve().parent.parent
 # The folder holding the stub world_110m.json: plotly's geo traces fetch it even with the
 # basemap hidden, and offline a CDN fetch would leave the map blank.
 TOPOJSON_DIR = ROOT / "static"
-DEFAULT_WIDTH, DEFAULT_HEIGHT, DEFAULT_SCALE = 1280, 720, 2
+DEFAULT_WIDTH, DEFAULT_HEIGHT, DEFAULT_SCALE = PICTURE_WIDTH, PICTURE_HEIGHT, PICTURE_SCALE
 FOOTER_FONT_PX = 12
 FOOTER_LINE_PX = 17
 _CARTESIAN = {"bar", "scatter", "histogram", "box", "heatmap"}
@@ -36,19 +35,6 @@ _browser = None  # the _Browser of this process, started by the first export
 
 class PngUnavailable(RuntimeError):
     """No browser to draw with; the message is Japanese and user-facing."""
-
-
-def chromium_path() -> Path:
-    return Path(os.environ.get("DXGAP_CHROMIUM") or os.environ.get("BROWSER_PATH") or "/usr/bin/chromium")
-
-
-def available() -> tuple[bool, str]:
-    """(True, "") or (False, a Japanese reason)."""
-    path = chromium_path()
-    if not path.exists():
-        return False, (f"PNG を作れません：画像を描くためのブラウザ（{path}）がこのサーバーにありません。"
-                       "管理者が `make test` か `apt-get install chromium fonts-noto-cjk` で入れてください。")
-    return True, ""
 
 
 RELOAD_EVERY = 25  # renders per tab between page reloads
@@ -120,7 +106,7 @@ def _shared_browser() -> _Browser:
     global _browser
     with _lock:
         if _browser is None:
-            ok, reason = available()
+            ok, reason = png_available()
             if not ok:
                 raise PngUnavailable(reason)
             set_offline_topojson(TOPOJSON_DIR.as_uri() + "/")
@@ -158,13 +144,6 @@ def wrap(text: str, width_chars: int) -> list[str]:
     if current:
         lines.append(current)
     return lines
-
-
-def footer_text(caption: str | None, is_sample: bool) -> str:
-    text = caption or ""
-    if is_sample and SAMPLE_NOTICE not in text:
-        text = f"{text}／{SAMPLE_NOTICE}" if text else SAMPLE_NOTICE
-    return text
 
 
 def export_figure(fig: go.Figure, *, footer: str | None = None, title: str | None = None,

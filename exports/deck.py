@@ -1,19 +1,14 @@
-"""PowerPoint (16:9) of a slide deck, and an optional PDF of it via LibreOffice.
+"""PowerPoint (16:9) of a slide deck (the model: dashboard.slides); exports.pdf makes its PDF.
 
 Every text run carries the East Asian typeface (a:ea), so Japanese text renders in the same
 font in PowerPoint, LibreOffice and Keynote whatever the theme says. Charts are PNG pictures
-from dashboard.png; KPIs and the municipality table are native text so they stay editable.
+from exports.png; KPIs and the municipality table are native text so they stay editable.
 """
 
 from __future__ import annotations
 
 import io
-import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
 from pptx import Presentation
 from pptx.dml.color import RGBColor
@@ -23,10 +18,10 @@ from pptx.oxml.ns import qn
 from pptx.oxml.xmlchemy import OxmlElement
 from pptx.util import Emu, Inches, Pt
 
-from dashboard import png
+from core.store import SAMPLE_NOTICE
 from dashboard.charts.slides import slide_style
-from dashboard.formats import SAMPLE_NOTICE
 from dashboard.slides import Deck, Slide, slide_is_sample
+from exports import png
 
 EA_FONT = "Noto Sans CJK JP"
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
@@ -41,12 +36,6 @@ BLUE, DARK, GREY, VERMILION, LIGHT = (RGBColor(0x00, 0x72, 0xB2), RGBColor(0x22,
                                       RGBColor(0x55, 0x55, 0x55), RGBColor(0xD5, 0x5E, 0x00),
                                       RGBColor(0xF2, 0xF4, 0xF7))
 SAMPLE_LINE = f"{SAMPLE_NOTICE}：実在の自治体の状況ではありません"
-PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-
-
-class PdfUnavailable(RuntimeError):
-    """The PDF cannot be made here; the message is Japanese and user-facing."""
-
 
 # -- Text with the East Asian font on every run --------------------------------------------
 
@@ -241,45 +230,3 @@ def build_pptx(deck: Deck, progress: Callable[[int, int], None] | None = None) -
     buf = io.BytesIO()
     prs.save(buf)
     return buf.getvalue()
-
-
-# -- PDF via LibreOffice -------------------------------------------------------------------
-
-def soffice_path() -> str | None:
-    """LibreOffice's soffice: $DXGAP_SOFFICE when set (None if that file is missing), else on PATH."""
-    configured = os.environ.get("DXGAP_SOFFICE")
-    if configured:
-        return configured if Path(configured).exists() else None
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
-def pdf_available() -> tuple[bool, str]:
-    """(True, "") or (False, why not, in Japanese)."""
-    if soffice_path() is None:
-        return False, ("PDF は作れません：このサーバーに LibreOffice（soffice）が入っていないためです。"
-                       "PowerPoint 版をダウンロードして PDF に保存するか、管理者に "
-                       "`apt-get install libreoffice-impress-nogui` を依頼してください。")
-    return True, ""
-
-
-def to_pdf(pptx: bytes, timeout: float = 180) -> bytes:
-    """Convert .pptx bytes to PDF with LibreOffice headless; PdfUnavailable when it cannot."""
-    ok, reason = pdf_available()
-    if not ok:
-        raise PdfUnavailable(reason)
-    with tempfile.TemporaryDirectory(prefix="dxgap-pdf-") as tmp:
-        src = Path(tmp) / "deck.pptx"
-        src.write_bytes(pptx)
-        # A private profile: two conversions at once would otherwise fight over ~/.config/libreoffice.
-        profile = (Path(tmp) / "profile").as_uri()
-        cmd = [soffice_path(), f"-env:UserInstallation={profile}", "--headless", "--norestore",
-               "--convert-to", "pdf", "--outdir", tmp, str(src)]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)  # noqa: S603 (fixed argv)
-        except subprocess.TimeoutExpired:
-            raise PdfUnavailable(f"PDF は作れませんでした：LibreOffice の変換が {timeout:.0f} 秒で終わりませんでした。") from None
-        out = Path(tmp) / "deck.pdf"
-        if proc.returncode != 0 or not out.exists():
-            detail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["出力がありません"]
-            raise PdfUnavailable(f"PDF は作れませんでした：LibreOffice の変換に失敗しました（{detail[0]}）。")
-        return out.read_bytes()
