@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from etl.codes import normalize_text
-from etl.readers import BINARY_MAGIC, decode_text
+from etl.readers import BINARY_MAGIC, decode_text, read_or_reject
 from etl.report import FileRejected, Report
 from etl.resolve import Resolver
 from etl.values import cell_text
@@ -86,10 +86,8 @@ def validate_indicators(path: Path, resolver: Resolver, base_date: dt.date | Non
     says which); without one, DEFAULT_BASE_DATE is used and the report warns."""
     report = Report("indicators", path.name)
     today = today or dt.date.today()
-    try:
-        rows = _rows(path, report)
-    except FileRejected as exc:
-        report.issues.append(exc.issue)
+    rows = read_or_reject(report, _rows, path, report)
+    if rows is None:
         return report
     numbered = [(i, r) for i, r in enumerate(rows, start=1) if any(normalize_text(c) for c in r)]
     if not numbered:

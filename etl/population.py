@@ -15,8 +15,8 @@ import pandas as pd
 
 from etl import columns
 from etl.codes import check_digit, normalize_text, with_check_digit
-from etl.readers import read_tables
-from etl.report import FileRejected, Report
+from etl.readers import read_or_reject, read_tables, take_table
+from etl.report import Report
 from etl.resolve import Resolver
 from etl.values import ValueProblem, cell_text, parse_count
 
@@ -28,16 +28,14 @@ MAX_POPULATION = 4_000_000
 
 def validate_population(path: Path, resolver: Resolver) -> Report:
     report = Report("population", path.name)
-    try:
-        tables = read_tables(path, columns.scorer(columns.POPULATION))
-    except FileRejected as exc:
-        report.issues.append(exc.issue)
+    tables = read_or_reject(report, read_tables, path, columns.scorer(columns.POPULATION))
+    if tables is None:
         return report
     out: dict[str, float | None] = {}
     zeros: list[dict] = []  # where a 0 was written: an error once other values show it is not a blank
     for table in tables:
         sheet = table.sheet
-        report.rows_read += len(table.rows)
+        take_table(report, table)  # the e-Stat table has many columns: the others are not worth a warning
         found, _ = columns.match_columns(table.columns, columns.POPULATION)
         if "area_code" not in found or "population" not in found:
             report.error("必須の列「area_code」「population」（地域コード・人口）が見つかりません", sheet=sheet)

@@ -15,15 +15,18 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import charset_normalizer
 
 from etl import xlsx
 from etl.codes import normalize_text
-from etl.report import WARNING, FileRejected, Issue
+from etl.report import WARNING, FileRejected, Issue, Report
+
+T = TypeVar("T")
 
 HEADER_SCAN_ROWS = 20
 MAX_HEADER_ROWS = 3  # a parent, its sub-labels, and a row of units such as （人）
@@ -100,6 +103,26 @@ def _note(reason: str, **where) -> None:
     notes = _notes.get()
     if notes is not None:
         notes.append(Issue(WARNING, reason, **where))
+
+
+# -- how every validator starts ----------------------------------------------------------------
+
+def read_or_reject(report: Report, read: Callable[..., T], *args) -> T | None:
+    """read(*args) (e.g. read_tables(path, score)); a file that cannot be read at all becomes the
+    report's one error, and None tells the validator to return the report as it is."""
+    try:
+        return read(*args)
+    except FileRejected as exc:
+        report.issues.append(exc.issue)
+        return None
+
+
+def take_table(report: Report, table: Table, unknown: Iterable[int] = ()) -> None:
+    """A table the validator reads: its rows count as read, and each column no field matched
+    (unknown: their indexes) is skipped with a warning naming the sheet and the column."""
+    report.rows_read += len(table.rows)
+    for j in unknown:
+        report.warn("不明な列のため読み飛ばしました", sheet=table.sheet, column=str(table.columns[j]))
 
 
 def read_tables(path: Path, score: Callable[[list[str]], int], min_score: int = 2) -> list[Table]:

@@ -31,8 +31,8 @@ from core.policy import (
 from etl import columns
 from etl.codes import normalize_text
 from etl.dates import DateError, parse_date
-from etl.readers import read_tables
-from etl.report import FileRejected, Report
+from etl.readers import read_or_reject, read_tables, take_table
+from etl.report import Report
 from etl.resolve import ResolveError, Resolver
 from etl.values import ValueProblem, cell_text, parse_flag
 
@@ -100,10 +100,8 @@ def validate_roster(path: Path, resolver: Resolver, salt: str, prefecture: str |
                     today: dt.date | None = None) -> Report:
     report = Report("roster", path.name)
     today = today or dt.date.today()
-    try:
-        tables = read_tables(path, columns.scorer(columns.ROSTER))
-    except FileRejected as exc:
-        report.issues.append(exc.issue)
+    tables = read_or_reject(report, read_tables, path, columns.scorer(columns.ROSTER))
+    if tables is None:
         return report
     roster, assign = [], []
     people = _People()
@@ -163,10 +161,8 @@ def _one_prefecture(roster: list[dict], resolver: Resolver, report: Report) -> N
 
 def _validate_table(table, path, resolver, salt, prefecture, today, report, roster, assign, people):
     sheet = table.sheet
-    report.rows_read += len(table.rows)
     found, unknown = columns.match_columns(table.columns, columns.ROSTER)
-    for j in unknown:
-        report.warn("不明な列のため読み飛ばしました", sheet=sheet, column=table.columns[j])
+    take_table(report, table, unknown)
     for field, label in (("role", "役割"), ("start_date", "開始日")):
         if field not in found:
             report.error(f"必須の列「{label}」が見つかりません", sheet=sheet)

@@ -12,8 +12,8 @@ from core.policy import MILESTONES, MODELS
 from etl import columns
 from etl.codes import normalize_text
 from etl.dates import DateError, parse_date
-from etl.readers import read_tables
-from etl.report import FileRejected, Report
+from etl.readers import read_or_reject, read_tables, take_table
+from etl.report import Report
 from etl.resolve import ResolveError, Resolver
 from etl.values import cell_text
 
@@ -42,18 +42,14 @@ def parse_milestone(value: object) -> int:
 def validate_status(path: Path, resolver: Resolver, today: dt.date | None = None) -> Report:
     report = Report("status", path.name)
     today = today or dt.date.today()
-    try:
-        tables = read_tables(path, columns.scorer(columns.STATUS))
-    except FileRejected as exc:
-        report.issues.append(exc.issue)
+    tables = read_or_reject(report, read_tables, path, columns.scorer(columns.STATUS))
+    if tables is None:
         return report
     rows: list[dict] = []
     for table in tables:
         sheet = table.sheet
-        report.rows_read += len(table.rows)
         found, unknown = columns.match_columns(table.columns, columns.STATUS)
-        for j in unknown:
-            report.warn("不明な列のため読み飛ばしました", sheet=sheet, column=table.columns[j])
+        take_table(report, table, unknown)
         missing = [lab for f, lab in (("milestone", "マイルストーン"), ("achieved_on", "達成日")) if f not in found]
         if "prefecture_code" not in found and "prefecture" not in found:
             missing.insert(0, "都道府県")

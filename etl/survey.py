@@ -12,8 +12,8 @@ import pandas as pd
 from etl import columns
 from etl.codes import normalize_text
 from etl.dates import DateError, base_date_in, parse_date
-from etl.readers import Table, read_tables
-from etl.report import FileRejected, Report
+from etl.readers import Table, read_or_reject, read_tables, take_table
+from etl.report import Report
 from etl.resolve import ResolveError, Resolver
 from etl.values import ValueProblem, cell_text, parse_count, parse_flag
 
@@ -65,10 +65,8 @@ def validate_survey(path: Path, resolver: Resolver, base_date: dt.date | None = 
                     today: dt.date | None = None) -> Report:
     report = Report("survey", path.name)
     today = today or dt.date.today()
-    try:
-        tables = read_tables(path, columns.survey_score)
-    except FileRejected as exc:
-        report.issues.append(exc.issue)
+    tables = read_or_reject(report, read_tables, path, columns.survey_score)
+    if tables is None:
         return report
     chosen = _choose_sheets(tables, base_date, report)
     frames = []
@@ -161,10 +159,8 @@ PREFECTURE_NAME = re.compile(r"北海道|東京都|(京都|大阪)府|\S{2,3}県
 def _validate_table(cand, path, resolver, base_date, today, report) -> pd.DataFrame | None:
     table, cols = cand.table, cand.cols
     sheet = table.sheet
-    report.rows_read += len(table.rows)
+    take_table(report, table, cols.unknown)
     found = cols.found
-    for j in cols.unknown:
-        report.warn("不明な列のため読み飛ばしました", sheet=sheet, column=str(table.columns[j]))
     for reason in cols.errors:
         report.error(reason, sheet=sheet)
     if cols.errors:
