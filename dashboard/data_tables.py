@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from core.policy import DEFAULT_N
 from core.store import SAMPLE_NOTICE
+from dashboard.metrics import DEFINITIONS, metrics
 from dashboard.notes import KIND_FIGURE, citation_of
 from etl.report import ERROR, ISSUE_LABELS, KIND_LABELS
 
@@ -28,6 +30,11 @@ def history_table(df: pd.DataFrame) -> pd.DataFrame:
         "内容": df.scope,
         "sha256": df.sha256,
     }).reset_index(drop=True)
+
+
+def loads_with_issues(history: pd.DataFrame) -> pd.DataFrame:
+    """The loads (history_table's input) that recorded warnings or rejected rows."""
+    return history[(history.warnings.fillna(0) > 0) | (history.rows_rejected.fillna(0) > 0)]
 
 
 def load_issues_table(df: pd.DataFrame) -> pd.DataFrame:
@@ -75,6 +82,12 @@ def versions_table(df: pd.DataFrame) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
+def rollback_targets(versions: pd.DataFrame) -> list[str]:
+    """The kept versions a rollback can go to: readable, and not the current state."""
+    return [vid for vid, cur, ok in zip(versions.version_id, versions.is_current, versions.readable, strict=True)
+            if not cur and ok]
+
+
 NOT_LOADED = {
     "survey": "未読み込み",
     "indicators": "未読み込み（自治体DXの取組の指標は表示しません）",
@@ -112,3 +125,15 @@ def sources_table(df: pd.DataFrame) -> pd.DataFrame:
                          "、".join(str(r.source_id) for r in loads[:10]) + (" …" if len(loads) > 10 else "")))
     return pd.DataFrame(rows, columns=["データ", "区分", "出典", "クレジット表示", "利用条件", "基準日", "ファイル（新しい順）",
                                        "取り込み番号"])
+
+
+def definitions_table() -> pd.DataFrame:
+    """Every term's definition (dashboard.metrics.DEFINITIONS); constants, so st.table may render it."""
+    return pd.DataFrame(list(DEFINITIONS.items()), columns=["用語", "定義"]).set_index("用語")
+
+
+def metrics_table(has_population: bool, has_indicators: bool) -> pd.DataFrame:
+    """Every map and table metric the warehouse offers, with its definition at the default threshold."""
+    head = f"地図・表の指標（基準{DEFAULT_N}人の例）"
+    return pd.DataFrame([(m.label, m.definition) for m in metrics(DEFAULT_N, has_population, has_indicators)],
+                        columns=[head, "定義"]).set_index(head)

@@ -5,8 +5,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.policy import ACCELERATOR_TARGET, DEADLINE, DEADLINE_LABEL, DISPATCH, POOL, PREFECTURES, SYSTEM
-from dashboard import formats
+import pandas as pd
+
+from core.policy import (
+    ACCELERATOR_TARGET,
+    DEADLINE,
+    DEADLINE_LABEL,
+    DISPATCH,
+    MILESTONES,
+    POOL,
+    PREFECTURES,
+    SYSTEM,
+)
+from dashboard import formats, tables
+from dashboard.metrics import NOT_COMPUTED, metric
+from dashboard.notes import escape_md
+from dashboard.queries.indicators import need_counts
 
 
 @dataclass(frozen=True)
@@ -94,4 +108,85 @@ def progress(nat: dict, status, as_of) -> tuple[Kpi, ...]:
     return (
         *(Kpi(f"{label}（{m}）", f"{count} / {total}", f"あと {total - count} 都道府県") for m, label, count in counts),
         Kpi(DEADLINE_LABEL, DEADLINE.isoformat(), f"期限まで あと {days:,} 日" if days >= 0 else f"期限から {-days:,} 日経過"),
+    )
+
+
+# -- 最も支援が必要な市区町村 (the cross view) ------------------------------------------------------
+
+def need(munis, n: int) -> tuple[Kpi, ...]:
+    """The cross view's three KPIs for a set of queries.indicators.most_in_need rows."""
+    c = need_counts(munis, n)
+    return (
+        Kpi("最も支援が必要な市区町村", f"{formats.count(c['need'])} 団体",
+            f"判定できた {formats.count(c['judged'])} 団体の {formats.share(c['need_share'])}"),
+        Kpi(f"{n}人以下かつ外部人材活用なし", f"{formats.count(c['few_no_ext'])} 団体", "外部人材活用が未実施（調査無しを除く）"),
+        Kpi(f"{n}人以下かつ全庁的な体制なし", f"{formats.count(c['few_no_org'])} 団体", "全庁的な体制構築が未実施（調査無しを除く）"),
+    )
+
+
+def need_in_prefecture(here, everyone, n: int, pref_name: str) -> Kpi:
+    """One prefecture's count of municipalities most in need, its share beside the nation's."""
+    c, nation = need_counts(here, n), need_counts(everyone, n)
+    return Kpi(f"{pref_name}で最も支援が必要", f"{formats.count(c['need'])} 団体",
+               f"判定できた {formats.count(c['judged'])} 団体の {formats.share(c['need_share'])}"
+               f"（全国 {formats.share(nation['need_share'])}）")
+
+
+# -- 都道府県 ------------------------------------------------------------------------------------
+
+def prefecture(row: dict, nat: dict, status: dict | None, n: int, pref_name: str,
+               has_population: bool) -> tuple[tuple[Kpi, ...], tuple[Kpi, ...], tuple[Kpi, ...]]:
+    """The prefecture page's KPIs beside the nation's, in three rows: the shortage counts; the pool,
+    its coverage and the regional set-up; the staff per 10,000 residents (only with population).
+    row: a summary.by_prefecture row; status: queries.prefecture.reached_milestone."""
+    def vs_nation(label: str, key: str) -> Kpi:  # count and share, the national share beside it
+        return Kpi(label, f"{formats.count(row[key])} 団体",
+                   f"{formats.share(row[key + '_share'])}（全国 {formats.share(nat[key + '_share'])}）",
+                   help=f"全国 {formats.count(nat[key])} 団体 / 回答 {formats.count(nat['surveyed'])} 団体。"
+                        f"{pref_name}は回答 {formats.count(row['surveyed'])} 団体")
+
+    counts = (vs_nation(f"{n}人以下の市区町村", "shortage"), vs_nation("1人以下の市区町村", "severe"),
+              vs_nation("0人の市区町村", "zero"))
+    pool = (
+        Kpi("人材プール（在籍）", f"{formats.count(row['pool_talent'])} 人", f"全国 {formats.count(nat['pool_talent'])} 人"),
+        Kpi("プールのカバー率", formats.share(row["coverage"]), f"全国 {formats.share(nat['coverage'])}",
+            help=f"人材が1人以上割り当てられた不足自治体 ÷ 不足自治体：{formats.count(row['shortage_covered'])} / "
+                 f"{formats.count(row['shortage'])} 団体（全国 {formats.count(nat['shortage_covered'])} / "
+                 f"{formats.count(nat['shortage'])} 団体）"),
+        # Milestone names and models come from the status file: escaped, as metric text is Markdown.
+        Kpi("地域DX推進体制（到達した段階）", escape_md(status["name"]) if status else "未着手",
+            (f"{status['achieved_on']}・{escape_md(status['model'] or 'モデル未定')}" if status else "到達した段階なし")
+            + f"／全国 構築済み {nat['systems_built']}/{nat['prefectures']}",
+            help=f"到達した最も新しい段階、その到達日と体制のモデル。全国は{MILESTONES[SYSTEM]}まで到達した都道府県の数"),
+    )
+    per_capita: tuple[Kpi, ...] = ()
+    if has_population:
+        here, nation = tables.per_capita(pd.Series([row["staff_per_10k"], nat["staff_per_10k"]]))
+        per_capita = (Kpi("人口1万人あたり職員数", f"{here} 人" if here != NOT_COMPUTED else NOT_COMPUTED,
+                          f"全国 {nation}" + (" 人" if nation != NOT_COMPUTED else ""),
+                          help=metric("staff_per_10k").definition),)
+    return counts, pool, per_capita
+
+
+def prefecture_slide(row: dict, nat: dict, n: int, ms, as_of) -> tuple[Kpi, ...]:
+    """The prefecture deck's KPI slide (row: a summary.by_prefecture row; ms: its milestones)."""
+    reached = ms[pd.to_datetime(ms.achieved_on) <= pd.Timestamp(as_of)]
+    if reached.empty:
+        status, detail = "未着手", "マイルストーン未到達"
+    else:
+        top = reached.iloc[-1]
+        status = f"段階 {int(top.milestone)} / {max(MILESTONES)}"
+        detail = f"{top.milestone_name}（{pd.Timestamp(top.achieved_on):%Y-%m-%d}）"
+    return (
+        Kpi(f"{n}人以下の市区町村", f"{formats.count(row['shortage'])} / {formats.count(row['surveyed'])} 団体",
+            f"{formats.share(row['shortage_share'])}（全国 {formats.share(nat['shortage_share'])}）"),
+        Kpi("1人以下の市区町村", f"{formats.count(row['severe'])} 団体",
+            f"{formats.share(row['severe_share'])}（全国 {formats.share(nat['severe_share'])}）"),
+        Kpi("0人の市区町村", f"{formats.count(row['zero'])} 団体",
+            f"{formats.share(row['zero_share'])}（全国 {formats.share(nat['zero_share'])}）"),
+        Kpi("DX担当職員数の中央値", f"{formats.number(row['median_staff'])} 人",
+            f"全国 {formats.number(nat['median_staff'])} 人"),
+        Kpi("人材プール（在籍）", f"{formats.count(row['pool_talent'])} 人",
+            f"不足自治体のカバー率 {formats.share(row['coverage'])}（全国 {formats.share(nat['coverage'])}）"),
+        Kpi("地域DX推進体制", status, detail),
     )

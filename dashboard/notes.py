@@ -24,6 +24,7 @@ import streamlit as st
 
 from core.store import SAMPLE_NOTICE
 from dashboard.formats import date_label
+from dashboard.metrics import PUBLISHED_FIGURE
 from dashboard.queries import common
 from dashboard.queries import indicators as qi
 from etl.citations import Citation
@@ -155,8 +156,8 @@ def banner_text(v: str) -> str | None:
     synthetic, real = sample_kinds(v)
     if not synthetic:
         return None
-    text = (f"{SAMPLE_NOTICE}を含みます。架空の数値：{'・'.join(synthetic)}（公表値 ─ 2023年4月1日時点で"
-            "1,741団体中850団体が3人以下 ─ に合わせて作った架空のデータで、実際の自治体の状況ではありません）。")
+    text = (f"{SAMPLE_NOTICE}を含みます。架空の数値：{'・'.join(synthetic)}（公表値 ─ {PUBLISHED_FIGURE}"
+            " ─ に合わせて作った架空のデータで、実際の自治体の状況ではありません）。")
     if real:
         text += f"実データ：{'・'.join(real)}（各図の出典を参照）。"
     return text

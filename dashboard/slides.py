@@ -17,12 +17,12 @@ import plotly.graph_objects as go
 
 from core.policy import DEADLINE_LABEL, MILESTONES, deadline_text
 from core.store import SAMPLE_NOTICE
-from dashboard import formats, geo, kpis, tables
+from dashboard import geo, kpis, scope, tables
 from dashboard.charts import national as national_charts
 from dashboard.charts import slides as charts
 from dashboard.formats import date_label
 from dashboard.kpis import Kpi
-from dashboard.metrics import DEFINITIONS, NOT_COMPUTED, Metric, metric
+from dashboard.metrics import DEFINITIONS, NOT_COMPUTED, Metric, metric, note
 from dashboard.notes import SourceText, source_text
 from dashboard.queries import common, summary
 from dashboard.queries import national as national_q
@@ -112,8 +112,7 @@ def metric_source(v: str, m: Metric, date: dt.date, *, on_map: bool = False) -> 
 # -- Figures shared by the pages, the CLI, presentation mode and the deck -----------------
 
 def _shown(v: str, view: ViewState, as_of: dt.date) -> pd.DataFrame:
-    df = summary.by_prefecture(v, view.date, view.n, as_of)
-    return df if view.region is None else df[df.region == view.region]
+    return scope.in_region(summary.by_prefecture(v, view.date, view.n, as_of), view.region)
 
 
 def national_map(v: str, view: ViewState, as_of: dt.date) -> go.Figure:
@@ -133,8 +132,8 @@ def municipality_map(v: str, view: ViewState, pref: str | None = None) -> tuple[
     munis = national_q.municipalities_at(v, view.date, view.n)
     if pref:
         munis = munis[munis.prefecture_code == pref]
-    elif view.region:
-        munis = munis[munis.region == view.region]
+    else:
+        munis = scope.in_region(munis, view.region)
     shapes = geo.municipality_shapes(v, pref) if common.has_municipal_boundaries(v) and not munis.empty else None
     if shapes:
         return national_charts.municipality_choropleth(munis, shapes.subset(munis.lg_code), view.n), False
@@ -207,7 +206,7 @@ def _pref_row(v: str, view: ViewState, pref: str, as_of: dt.date) -> dict:
 
 # -- Decks ---------------------------------------------------------------------------------
 
-def _sources_slide(v: str, view: ViewState, as_of: dt.date, is_sample: bool, scope: str) -> Slide:
+def _sources_slide(v: str, view: ViewState, as_of: dt.date, is_sample: bool, where: str) -> Slide:
     kinds = ["survey", "roster", "status", "indicators"]
     if common.has_municipal_boundaries(v):
         kinds.append("boundaries")
@@ -215,7 +214,7 @@ def _sources_slide(v: str, view: ViewState, as_of: dt.date, is_sample: bool, sco
         kinds.append("population")
     lines = [
         source_text(v, tuple(kinds), view.date, None),
-        f"対象：{scope}。不足の基準：DX担当職員{view.n}人以下。人材プール・アクセラレータ・体制構築の進捗は {as_of} 時点。",
+        f"対象：{where}。不足の基準：DX担当職員{view.n}人以下。人材プール・アクセラレータ・体制構築の進捗は {as_of} 時点。",
         *(f"{k}：{text}" for k, text in DEFINITIONS.items()),
     ]
     if is_sample:
@@ -226,7 +225,7 @@ def _sources_slide(v: str, view: ViewState, as_of: dt.date, is_sample: bool, sco
 
 def national_stem(view: ViewState) -> str:
     """The deck's file name without extension (also what the download buttons offer)."""
-    return f"DX人材ギャップ_{view.region or '全国'}_{view.date.isoformat()}_{view.n}人以下"
+    return f"DX人材ギャップ_{scope.label(view.region)}_{view.date.isoformat()}_{view.n}人以下"
 
 
 def prefecture_stem(name: str, view: ViewState) -> str:
@@ -236,20 +235,20 @@ def prefecture_stem(name: str, view: ViewState) -> str:
 def national_deck(v: str, view: ViewState, as_of: dt.date, is_sample: bool) -> Deck:
     n, date = view.n, view.date
     m = metric(view.metric, n)
-    scope = view.region or "全国"
+    where = scope.label(view.region)
     nat = summary.national(v, date, n, as_of)
-    kpi_def = f"不足＝DX担当職員{n}人以下、割合の分母は回答した市区町村。体制・アクセラレータは {as_of} 時点"
+    kpi_def = note("national_kpis", n=n, as_of=as_of)
 
     def src(kinds, definition=None):
         return source_text(v, kinds, date, definition)
 
     rank_q, _ = RANK_QUESTIONS[m.key]
     slides = [
-        Slide("title", f"市区町村のDX人材ギャップ（{scope}）", "title", date, src(("survey",)),
+        Slide("title", f"市区町村のDX人材ギャップ（{where}）", "title", date, src(("survey",)),
               subtitle=f"調査基準日 {date_label(date)}／不足の基準：DX担当職員{n}人以下"),
         Slide("kpis", f"DX担当職員が{n}人以下の市区町村はいくつあるか", "kpis", date,
               src(("survey", "status", "roster"), kpi_def), kpis=kpis.national(nat, n)),
-        Slide("map", MAP_QUESTIONS[m.key].format(n=n) + ("" if scope == "全国" else f"（{scope}）"), "chart", date,
+        Slide("map", MAP_QUESTIONS[m.key].format(n=n) + ("" if where == "全国" else f"（{where}）"), "chart", date,
               metric_source(v, m, date, on_map=True), figure=lambda: national_map(v, view, as_of)),
         Slide("ranked", rank_q.format(n=n), "chart", date, metric_source(v, m, date),
               figure=lambda: national_ranked_columns(v, view, as_of)),
@@ -262,33 +261,10 @@ def national_deck(v: str, view: ViewState, as_of: dt.date, is_sample: bool) -> D
         Slide("progress", f"{DEADLINE_LABEL}までに全都道府県で地域DX推進体制が整うか", "chart", date,
               src(("status",), f"{DEFINITIONS['進捗']}{as_of} 時点"),
               figure=lambda: progress_burnup(v, view, as_of)),
-        _sources_slide(v, view, as_of, is_sample, scope),
+        _sources_slide(v, view, as_of, is_sample, where),
     ]
-    return Deck(f"市区町村のDX人材ギャップ（{scope}）", f"調査基準日 {date_label(date)}", national_stem(view),
+    return Deck(f"市区町村のDX人材ギャップ（{where}）", f"調査基準日 {date_label(date)}", national_stem(view),
                 is_sample, slides)
-
-
-def prefecture_kpis(row: dict, nat: dict, n: int, ms: pd.DataFrame, as_of: dt.date) -> tuple[Kpi, ...]:
-    reached = ms[pd.to_datetime(ms.achieved_on) <= pd.Timestamp(as_of)]
-    if reached.empty:
-        status, note = "未着手", "マイルストーン未到達"
-    else:
-        top = reached.iloc[-1]
-        status = f"段階 {int(top.milestone)} / {max(MILESTONES)}"
-        note = f"{top.milestone_name}（{pd.Timestamp(top.achieved_on):%Y-%m-%d}）"
-    return (
-        Kpi(f"{n}人以下の市区町村", f"{formats.count(row['shortage'])} / {formats.count(row['surveyed'])} 団体",
-            f"{formats.share(row['shortage_share'])}（全国 {formats.share(nat['shortage_share'])}）"),
-        Kpi("1人以下の市区町村", f"{formats.count(row['severe'])} 団体",
-            f"{formats.share(row['severe_share'])}（全国 {formats.share(nat['severe_share'])}）"),
-        Kpi("0人の市区町村", f"{formats.count(row['zero'])} 団体",
-            f"{formats.share(row['zero_share'])}（全国 {formats.share(nat['zero_share'])}）"),
-        Kpi("DX担当職員数の中央値", f"{formats.number(row['median_staff'])} 人",
-            f"全国 {formats.number(nat['median_staff'])} 人"),
-        Kpi("人材プール（在籍）", f"{formats.count(row['pool_talent'])} 人",
-            f"不足自治体のカバー率 {formats.share(row['coverage'])}（全国 {formats.share(nat['coverage'])}）"),
-        Kpi("地域DX推進体制", status, note),
-    )
 
 
 def table_pages(rows: pd.DataFrame, date: dt.date, prev: dt.date | None) -> list[pd.DataFrame]:
@@ -331,7 +307,7 @@ def prefecture_deck(v: str, view: ViewState, pref: str, as_of: dt.date, is_sampl
               subtitle=f"調査基準日 {date_label(date)}／不足の基準：DX担当職員{n}人以下"),
         Slide("kpis", f"{name}の不足は全国と比べてどうか", "kpis", date,
               src(("survey", "roster", "status"), f"不足＝DX担当職員{n}人以下。人材・体制は {as_of} 時点"),
-              kpis=prefecture_kpis(row, nat, n, ms, as_of)),
+              kpis=kpis.prefecture_slide(row, nat, n, ms, as_of)),
         Slide("map", f"{name}でDX担当職員{n}人以下の市区町村はどこか", "chart", date,
               src(("survey", "boundaries"),
                   "色はDX担当職員数の区分。未回答は灰色" + ("。境界が未読み込みのため役場の位置を点で表示" if map_fig_points else "")),
@@ -389,7 +365,7 @@ def page_chart(page: str, which: str, v: str, view: ViewState, as_of: dt.date, i
                          f"national_map_{view.metric}_{view.date}.png")
     if page == "national" and which == "municipalities":
         fig, _ = municipality_map(v, view)
-        return PageChart(fig, f"市区町村別のDX担当職員数（{view.region or '全国'}）",
+        return PageChart(fig, f"市区町村別のDX担当職員数（{scope.label(view.region)}）",
                          source_text(v, ("survey", "boundaries"), view.date,
                                      "色はDX担当職員数の区分。未回答は灰色で、0人とはみなしません"),
                          f"national_municipalities_{view.date}.png")

@@ -258,9 +258,15 @@ def lag_status(achieved, deadline, as_of) -> tuple[str, int | None]:
     return f"未達（期限まで あと{(deadline - as_of).days:,}日）", None
 
 
+def lag_cutoff(deadline, as_of):
+    """A prefecture is late when it has not reached a milestone by the deadline once it has passed,
+    or by today (as_of) before then."""
+    return min(deadline, as_of)
+
+
 def lagging_table(pref: pd.DataFrame, deadline, as_of, n: int) -> pd.DataFrame:
     """Prefectures without milestone 2 or 3 by the deadline (or by as_of before it), with shortage figures."""
-    cutoff = min(deadline, as_of)
+    cutoff = lag_cutoff(deadline, as_of)
     rows = []
     for r in pref.itertuples():
         dates = {}

@@ -20,11 +20,21 @@ def kpi(col, label: str, value: str, note: str | None = None, change: bool = Fal
                delta_arrow="auto" if change else "off", help=help, border=True)
 
 
+def show_kpi(col, card) -> None:
+    """One KPI card (dashboard.kpis) in a column."""
+    kpi(col, card.label, card.value, card.note or None, change=card.change, help=card.help)
+
+
 def kpi_cards(cards, per_row: int = 3) -> None:
-    """KPI cards (dashboard.kpis) in rows of per_row columns."""
+    """KPI cards (dashboard.kpis) in rows of per_row equal columns."""
     for start in range(0, len(cards), per_row):
-        for col, k in zip(st.columns(per_row), cards[start:start + per_row], strict=False):
-            kpi(col, k.label, k.value, k.note or None, change=k.change, help=k.help)
+        kpi_row(cards[start:start + per_row], [1] * per_row)
+
+
+def kpi_row(cards, widths: list[float]) -> None:
+    """KPI cards in one row of columns of these relative widths."""
+    for col, card in zip(st.columns(widths), cards, strict=False):
+        show_kpi(col, card)
 
 
 def source_caption(text: str) -> None:

@@ -35,7 +35,9 @@ from etl.report import ERROR, ISSUE_LABELS, KIND_LABELS, Issue, Report
 from etl.resolve import resolver
 from etl.validate import EXTENSIONS, KINDS, MAX_FILE_BYTES, validate
 from etl.versions import RollbackResult, list_versions, rollback
+from etl.versions import VersionError as VersionError  # a rollback that cannot be done (Japanese message)
 from etl.warehouse import LoadResult, load_file, person_salt, same_file_loaded, sha256_file
+from etl.warehouse import PublishError as PublishError  # a publish that failed, nothing changed (Japanese)
 from etl.xlsx import ENCRYPTED_REASON, is_encrypted_office
 
 DEFAULT_LABEL = "管理者"

@@ -3,7 +3,6 @@ roll back for an admin (only when an admin secret is configured)."""
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
 from core.store import SAMPLE_NOTICE
@@ -11,19 +10,16 @@ from dashboard import auth, data_tables, db, uploads
 from dashboard.downloads import csv_bytes
 from dashboard.formats import date_label
 from dashboard.frame import page_setup
-from dashboard.metrics import DEFINITIONS, metrics
+from dashboard.metrics import PUBLISHED_FIGURE, note
 from dashboard.notes import escape_md, sample_kinds, source_text
 from dashboard.queries import data as q
 from dashboard.widgets import kpi, source_caption
 from etl import intake
 from etl.report import KIND_LABELS
-from etl.validate import EXTENSIONS, KINDS, MAX_FILE_BYTES
-from etl.versions import VersionError
-from etl.warehouse import PublishError
 
 ctx = page_setup()
 ss = st.session_state
-MB = MAX_FILE_BYTES // 1024 // 1024
+MB = intake.MAX_FILE_BYTES // 1024 // 1024
 
 
 def flash(kind: str, text: str) -> None:
@@ -86,7 +82,7 @@ else:
                "エラーが1件でもあるファイルは公開できません。公開は一度に全部入れ替えるため、ほかの利用者の画面は"
                "壊れず、次の操作から新しいデータを表示します。")
     c1, c2 = st.columns(2)
-    kind = c1.selectbox("ファイルの種類", KINDS, format_func=lambda k: KIND_LABELS[k], key="up_kind")
+    kind = c1.selectbox("ファイルの種類", intake.KINDS, format_func=lambda k: KIND_LABELS[k], key="up_kind")
     base_date = prefecture = None
     if kind == "survey":
         base_date = c2.date_input("調査基準日（空欄ならファイルの表題・シート名・ファイル名から読み取ります）", value=None,
@@ -99,7 +95,7 @@ else:
         names = dict(zip(ctx.prefectures.prefecture_code, ctx.prefectures.name, strict=True))
         prefecture = c2.selectbox("都道府県（空欄ならファイルの内容・ファイル名から判断します）", ["", *names],
                                   format_func=lambda c: names.get(c, "指定しない"), key="up_pref") or None
-    exts = "、".join(EXTENSIONS[kind])
+    exts = "、".join(intake.EXTENSIONS[kind])
     uploaded = st.file_uploader(f"{KIND_LABELS[kind]}のファイル（{exts}、{MB} MB まで）",
                                 key=f"up_file_{ss.get('_up_nonce', 0)}")
     if uploaded is None:
@@ -158,7 +154,7 @@ else:
             try:
                 with st.spinner("公開しています…"):
                     result = intake.publish_upload(db.db_path(), up, label, source)
-            except PublishError as exc:
+            except intake.PublishError as exc:
                 st.error(f"公開できませんでした：{exc}")
             else:
                 if result.status == "loaded":
@@ -184,7 +180,7 @@ hist_table = data_tables.history_table(hist)
 st.dataframe(hist_table, hide_index=True, width="stretch", key="history")
 st.download_button("取り込み履歴を CSV でダウンロード", lambda: csv_bytes(hist_table), file_name="load_history.csv",
                    mime="text/csv", key="history_csv", on_click="ignore")
-with_issues = hist[(hist.warnings.fillna(0) > 0) | (hist.rows_rejected.fillna(0) > 0)]
+with_issues = data_tables.loads_with_issues(hist)
 if not with_issues.empty:
     labels = {int(r.source_id): f"#{r.source_id} {r.file_name}（警告 {r.warnings}）" for r in with_issues.itertuples()}
     pick = st.selectbox("警告の詳細を見る取り込み", [None, *labels], format_func=lambda s: labels.get(s, "選んでください"),
@@ -220,7 +216,7 @@ else:
                            file_name=f"compare_{date}_{old}_{new}.csv", mime="text/csv", key="compare_csv",
                            on_click="ignore")
     source_caption(source_text(ctx.v, ("survey",), date,
-                               f"版＝その取り込みまでに読み込んだ、市区町村ごとの最新の値。変化の「不足」は{ctx.view.n}人以下"))
+                               note("versions", n=ctx.view.n)))
 
 # -- 4. Kept versions and rollback ----------------------------------------------------------
 st.header("以前の版に戻す")
@@ -235,8 +231,7 @@ if not auth.is_admin():
     st.caption("版を戻せるのは管理者だけです。" + ("上でログインしてください。" if auth.uploads_enabled() else
                                                "コマンドラインでは `python -m etl rollback --to <版ID>` で戻せます。"))
 else:
-    targets = [vid for vid, cur, ok in zip(vers.version_id, vers.is_current, vers.readable, strict=True)
-               if not cur and ok]
+    targets = data_tables.rollback_targets(vers)
     c1, c2 = st.columns([3, 2])
     target = c1.selectbox("戻し先の版", [None, *targets], format_func=lambda t: t or "選んでください", key="rb_target")
     rb_label = c2.text_input("実行者（履歴に残る名前）", value=intake.DEFAULT_LABEL, max_chars=40, key="rb_label")
@@ -245,7 +240,7 @@ else:
         try:
             with st.spinner("戻しています…"):
                 res = intake.rollback_to(db.db_path(), target, rb_label)
-        except (VersionError, PublishError) as exc:
+        except (intake.VersionError, intake.PublishError) as exc:
             st.error(f"戻せませんでした：{exc}")
         else:
             if res.status == "restored":
@@ -269,14 +264,12 @@ st.caption("団体コード・名称・役場の位置：japancode パッケー�
            "都道府県の輪郭（境界を読み込むまでの既定）：japanmap パッケージ（Apache-2.0 ライセンス）。")
 synthetic, real = sample_kinds(ctx.v)
 if synthetic:
-    st.warning(f"{SAMPLE_NOTICE}：{'・'.join(synthetic)}は、公表値（2023年4月1日時点で1,741団体中850団体が3人以下など）に"
+    st.warning(f"{SAMPLE_NOTICE}：{'・'.join(synthetic)}は、公表値（{PUBLISHED_FIGURE}など）に"
                "合わせて作った架空のデータです。実在の自治体の状況ではありません。"
                + (f"{'・'.join(real)}は実データです（出典は上の表）。" if real else ""), icon="⚠️")
 
 st.subheader("指標の定義")
 # st.table wraps long text; these are constants (st.table renders Markdown, so never user text here)
-st.table(pd.DataFrame(list(DEFINITIONS.items()), columns=["用語", "定義"]).set_index("用語"))
-st.table(pd.DataFrame([(m.label, m.definition) for m in metrics(3, ctx.has_population, ctx.has_indicators)],
-                      columns=["地図・表の指標（基準3人の例）", "定義"]).set_index("地図・表の指標（基準3人の例）"))
-source_caption(source_text(ctx.v, (*KINDS, "prefecture_boundaries"), None,
-                           "不足自治体＝DX担当職員が基準（既定3人）以下。未回答は0人とみなさない"))
+st.table(data_tables.definitions_table())
+st.table(data_tables.metrics_table(ctx.has_population, ctx.has_indicators))
+source_caption(source_text(ctx.v, (*intake.KINDS, "prefecture_boundaries"), None, note("sources")))

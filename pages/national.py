@@ -2,17 +2,17 @@
 
 import streamlit as st
 
-from dashboard import formats, geo, kpis, slides
+from dashboard import formats, geo, kpis, scope, slides
 from dashboard.charts import need as need_charts
 from dashboard.frame import page_setup, set_pref
 from dashboard.memo import built
-from dashboard.metrics import DEFINITIONS, INDICATOR_METRICS, metric
+from dashboard.metrics import DEFINITIONS, INDICATOR_METRICS, metric, need_condition, note, shortage_rule
 from dashboard.notes import caption_md, source_text
 from dashboard.queries import indicators as qi
 from dashboard.queries import summary
 from dashboard.queries.common import has_municipal_boundaries
 from dashboard.tables import indicator_table, national_table, need_prefecture_table, need_table
-from dashboard.widgets import chart, deck_buttons, kpi, kpi_cards, source_caption, table_downloads
+from dashboard.widgets import chart, deck_buttons, kpi_cards, source_caption, table_downloads
 
 ctx = page_setup()
 view = ctx.view
@@ -23,14 +23,13 @@ st.caption(f"DX担当職員が{view.n}人以下の市区町村はどこに多い
 
 nat = summary.national(ctx.v, view.date, view.n, ctx.as_of)
 by_pref = summary.by_prefecture(ctx.v, view.date, view.n, ctx.as_of)
-shown = by_pref if view.region is None else by_pref[by_pref.region == view.region]
+shown = scope.in_region(by_pref, view.region)
 ind_date = qi.indicator_date_for(ctx.v, view.date)  # the Digital Agency table shown with this base date
 
 # -- KPIs ---------------------------------------------------------------------------------
 kpi_cards(kpis.national(nat, view.n), per_row=3)
-st.caption(caption_md(source_text(
-    ctx.v, ("survey", "status", "roster"), view.date,
-    f"不足＝DX担当職員{view.n}人以下、割合の分母は回答した市区町村。体制・アクセラレータは {ctx.as_of} 時点")))
+st.caption(caption_md(source_text(ctx.v, ("survey", "status", "roster"), view.date,
+                                  note("national_kpis", n=view.n, as_of=ctx.as_of))))
 
 
 def indicator_date_note(key: str) -> None:
@@ -87,8 +86,8 @@ st.subheader("都道府県別の表")
 table = national_table(shown, view.n, ctx.has_population)
 st.dataframe(table, hide_index=True, width="stretch")
 table_src = source_text(ctx.v, ("survey", "roster", "status", "indicators"), view.date, m.definition)
-notes = {"調査基準日": formats.date_label(view.date), "不足の基準": f"DX担当職員{view.n}人以下",
-         "地方": view.region or "全国",
+notes = {"調査基準日": formats.date_label(view.date), "不足の基準": shortage_rule(view.n),
+         "地方": scope.label(view.region),
          "自治体DXの取組の基準日": formats.date_label(ind_date) if ind_date else "なし",
          "出典": table_src}
 table_downloads(f"national_{view.date}", {"都道府県別": table}, notes, table_src.is_sample, key="dl_national")
@@ -109,7 +108,7 @@ if ctx.has_indicators:
             st.dataframe(ind_table, hide_index=True, width="stretch", key="indicator_table")
         ind_src = slides.metric_source(ctx.v, metric(ind_key), view.date)
         table_downloads(f"national_{ind_key}_{ind_date}", {metric(ind_key).label[:31]: ind_table},
-                        {"基準日": formats.date_label(ind_date), "地方": view.region or "全国",
+                        {"基準日": formats.date_label(ind_date), "地方": scope.label(view.region),
                          "定義": metric(ind_key).definition, "出典": ind_src},
                         ind_src.is_sample, key="dl_indicator")
 
@@ -119,28 +118,18 @@ if ctx.has_indicators:
     if ind_date is None:
         st.info(f"{formats.date_label(view.date)}以前の自治体DXの取組の表がないため、この一覧は作れません。")
     else:
-        need = qi.most_in_need(ctx.v, view.date, view.n, ind_date)
-        if view.region:
-            need = need[need.region == view.region]
+        need = scope.in_region(qi.most_in_need(ctx.v, view.date, view.n, ind_date), view.region)
         need_pref = qi.need_by_prefecture(need, shown)
         st.caption(f"職員数は調査基準日 {formats.date_label(view.date)}、外部人材活用・全庁的な体制構築はデジタル庁の表の"
                    f"基準日 {formats.date_label(ind_date)} の値です。{DEFINITIONS['最も支援が必要な市区町村']}")
-        need_src = source_text(ctx.v, ("survey", "indicators"), view.date,
-                               f"DX担当職員{view.n}人以下、かつ外部人材活用・全庁的な体制構築がともに未実施。"
-                               "未回答・調査無しは含めない")
-        k, counts = st.columns(3), qi.need_counts(need, view.n)
-        kpi(k[0], "最も支援が必要な市区町村", f"{formats.count(counts['need'])} 団体",
-            f"判定できた {formats.count(counts['judged'])} 団体の {formats.share(counts['need_share'])}")
-        kpi(k[1], f"{view.n}人以下かつ外部人材活用なし", f"{formats.count(counts['few_no_ext'])} 団体",
-            "外部人材活用が未実施（調査無しを除く）")
-        kpi(k[2], f"{view.n}人以下かつ全庁的な体制なし", f"{formats.count(counts['few_no_org'])} 団体",
-            "全庁的な体制構築が未実施（調査無しを除く）")
+        need_src = source_text(ctx.v, ("survey", "indicators"), view.date, note("need", n=view.n))
+        kpi_cards(kpis.need(need, view.n), per_row=3)
         source_caption(need_src)
         tab_count, tab_list, tab_map = st.tabs(["都道府県別の数", "一覧", "地図"], key="need_tab", on_change="rerun")
         with tab_count:
             chart(built(need_charts.need_bars, need_pref, key=(ctx.v, view, ind_date, "need_bars")), "need_bars",
                   need_src, f"national_need_by_prefecture_{view.date}_n{view.n}",
-                  title=f"最も支援が必要な市区町村の数（{view.region or '全国'}）")
+                  title=f"最も支援が必要な市区町村の数（{scope.label(view.region)}）")
         with tab_list:
             need_rows = need_table(need, view.n)
             st.dataframe(need_rows, hide_index=True, width="stretch", key="need_list",
@@ -148,7 +137,7 @@ if ctx.has_indicators:
             st.caption(f"{len(need_rows):,} 団体")
             need_notes = {"調査基準日（職員数）": formats.date_label(view.date),
                           "自治体DXの取組の基準日": formats.date_label(ind_date),
-                          "条件": DEFINITIONS["最も支援が必要な市区町村"].replace("基準人数", f"{view.n}人"),
+                          "条件": need_condition(view.n),
                           "出典": need_src}
             table_downloads(f"national_need_{view.date}_n{view.n}",
                             {"最も支援が必要": need_rows, "都道府県別": need_prefecture_table(need_pref)},
@@ -159,10 +148,9 @@ if ctx.has_indicators:
                 shapes = geo.municipality_shapes(ctx.v) if has_municipal_boundaries(ctx.v) else None
                 ref = shapes.subset(need.lg_code) if shapes else None
                 chart(built(need_charts.need_map, need, ref, view.n, key=(ctx.v, view, ind_date, "need_map")),
-                      "need_map", source_text(ctx.v, ("survey", "indicators", "boundaries"), view.date,
-                                              "朱色＝最も支援が必要な市区町村。灰色は該当しない、または判定できない"),
+                      "need_map", source_text(ctx.v, ("survey", "indicators", "boundaries"), view.date, note("need_map")),
                       f"national_need_map_{view.date}_n{view.n}",
-                      title=f"最も支援が必要な市区町村（{view.region or '全国'}）")
+                      title=f"最も支援が必要な市区町村（{scope.label(view.region)}）")
 
 # -- Slides for a council ---------------------------------------------------------------------
 st.subheader("発表資料（PowerPoint）")

@@ -3,19 +3,18 @@
 import pandas as pd
 import streamlit as st
 
-from core.policy import MILESTONES, SYSTEM
-from dashboard import formats, geo, tables
+from dashboard import formats, geo, kpis, tables
 from dashboard.charts import need as need_charts
 from dashboard.charts import prefecture as charts
 from dashboard.frame import page_setup, set_pref
 from dashboard.memo import built
-from dashboard.metrics import DEFINITIONS, NOT_COMPUTED, metric
+from dashboard.metrics import DEFINITIONS, need_condition, note, shortage_rule
 from dashboard.notes import escape_md, source_text
 from dashboard.queries import indicators as qi
 from dashboard.queries import national as qn
 from dashboard.queries import prefecture as q
 from dashboard.queries import summary
-from dashboard.widgets import chart, deck_buttons, kpi, source_caption, table_downloads
+from dashboard.widgets import chart, deck_buttons, kpi, kpi_cards, kpi_row, show_kpi, source_caption, table_downloads
 from etl.reference import REGION_ORDER
 
 ctx = page_setup()
@@ -74,38 +73,12 @@ st.caption(f"調査基準日 {formats.date_label(view.date)}"
 nat = summary.national(ctx.v, view.date, view.n, ctx.as_of)
 row = summary.by_prefecture(ctx.v, view.date, view.n, ctx.as_of).set_index("prefecture_code").loc[pref].to_dict()
 status = q.reached_milestone(q.system_status(ctx.v, pref), ctx.as_of)
-k1, k2 = st.columns(3), st.columns([1, 1, 2])  # the system status needs the room
-
-
-def _vs_nation(col, label: str, key: str) -> None:
-    """A count KPI: the prefecture's count and share, the national share beside it (count in help)."""
-    kpi(col, label, f"{formats.count(row[key])} 団体",
-        f"{formats.share(row[key + '_share'])}（全国 {formats.share(nat[key + '_share'])}）",
-        help=f"全国 {formats.count(nat[key])} 団体 / 回答 {formats.count(nat['surveyed'])} 団体。"
-             f"{pref_name}は回答 {formats.count(row['surveyed'])} 団体")
-
-
-_vs_nation(k1[0], f"{view.n}人以下の市区町村", "shortage")
-_vs_nation(k1[1], "1人以下の市区町村", "severe")
-_vs_nation(k1[2], "0人の市区町村", "zero")
-kpi(k2[0], "人材プール（在籍）", f"{formats.count(row['pool_talent'])} 人", f"全国 {formats.count(nat['pool_talent'])} 人")
-kpi(k2[1], "プールのカバー率", formats.share(row["coverage"]), f"全国 {formats.share(nat['coverage'])}",
-    help=f"人材が1人以上割り当てられた不足自治体 ÷ 不足自治体：{formats.count(row['shortage_covered'])} / "
-         f"{formats.count(row['shortage'])} 団体（全国 {formats.count(nat['shortage_covered'])} / "
-         f"{formats.count(nat['shortage'])} 団体）")
-# Milestone names and models come from the status file: escaped, as metric text is Markdown.
-kpi(k2[2], "地域DX推進体制（到達した段階）", escape_md(status["name"]) if status else "未着手",
-    (f"{status['achieved_on']}・{escape_md(status['model'] or 'モデル未定')}" if status else "到達した段階なし")
-    + f"／全国 構築済み {nat['systems_built']}/{nat['prefectures']}",
-    help=f"到達した最も新しい段階、その到達日と体制のモデル。全国は{MILESTONES[SYSTEM]}まで到達した都道府県の数")
-if ctx.has_population:
-    kp = st.columns(3)
-    capita = tables.per_capita(pd.Series([row["staff_per_10k"], nat["staff_per_10k"]]))
-    kpi(kp[0], "人口1万人あたり職員数", f"{capita[0]} 人" if capita[0] != NOT_COMPUTED else NOT_COMPUTED,
-        f"全国 {capita[1]}" + (" 人" if capita[1] != NOT_COMPUTED else ""), help=metric("staff_per_10k").definition)
+counts, pool, per_capita = kpis.prefecture(row, nat, status, view.n, pref_name, ctx.has_population)
+kpi_cards(counts, per_row=3)
+kpi_row(pool, widths=[1, 1, 2])  # the system status needs the room
+kpi_cards(per_capita, per_row=3)
 source_caption(source_text(ctx.v, ("survey", "roster", "status"), view.date,
-                           f"不足＝DX担当職員{view.n}人以下、割合の分母は回答した市区町村。"
-                           f"カバー率＝人材が割り当てられた不足自治体÷不足自治体（{ctx.as_of} 時点）"))
+                           note("prefecture_kpis", n=view.n, as_of=ctx.as_of)))
 
 munis = q.municipalities(ctx.v, pref, view.date, prev, view.n, ctx.as_of)
 # Everything this page draws follows from these (see memo.built): figures are not rebuilt on reruns.
@@ -129,8 +102,7 @@ if not far.empty:
     map_notes.append(escape_md(f"最初の表示範囲の外：{'、'.join(far.name)}（地図をドラッグ・縮小すると表示されます）"))
 st.caption("  \n".join(map_notes))
 chart(built(charts.municipality_map, munis, history, view.n, shapes, key=fig_key), map_key,
-      source_text(ctx.v, ("survey", "roster", "boundaries"), view.date,
-                  "色はDX担当職員数の区分、数字・点の大きさは職員数。未回答は灰色で、0人とはみなしません"),
+      source_text(ctx.v, ("survey", "roster", "boundaries"), view.date, note("prefecture_map")),
       f"prefecture_{pref}_map_{view.date}", title=f"{pref_name}の市区町村（DX担当職員数）",
       on_select=lambda: _on_map(map_key), selection_mode="points")
 
@@ -140,9 +112,7 @@ roles = q.roles_of(munis)
 s1, s2 = st.columns([3, 1], vertical_alignment="bottom")
 needle = s1.text_input("市区町村名・ふりがなで検索", key="pp_search", placeholder="例：さっぽろ、札幌")
 only = s2.toggle("要対応 ⚠ だけ表示", key="pp_only_uncovered")
-shown = q.search(munis, needle)
-if only:
-    shown = shown[shown.uncovered]
+shown = q.search(munis, needle, uncovered_only=only)
 table = tables.prefecture_table(shown, roles, view.date, prev, view.n, ctx.has_population)
 staff_cols = [c for c in table.columns if c.startswith(("DX担当職員", "前回"))]
 table_key = f"pp_table_{pref}"
@@ -156,8 +126,7 @@ st.dataframe(table, hide_index=True, width="stretch", key=table_key, selection_m
 st.caption(f"{len(shown)} / {len(munis)} 団体を表示。要対応 ⚠ は{view.n}人以下で支援人材の割当がない市区町村。"
            "— は未回答または該当なし。行を選ぶと下に詳細を表示します。列名をクリックすると並べ替えられます。")
 source_caption(source_text(ctx.v, ("survey", "roster", "population"), view.date,
-                           f"支援人材＝{ctx.as_of} に割当期間中の人材（役割別、重複なし）。"
-                           "県内順位＝職員数の多い順（回答した市区町村のうち）"))
+                           note("prefecture_table", as_of=ctx.as_of)))
 
 # -- Detail --------------------------------------------------------------------------------
 st.subheader("市区町村の詳細")
@@ -168,12 +137,10 @@ if lg:
     d1, d2 = st.columns([2, 1])
     with d1:
         chart(built(charts.staff_history, history[history.lg_code == lg], view.n, m["name"], key=(*fig_key, lg)), "pp_history",
-              source_text(ctx.v, ("survey",), None, f"{m['name']}の各調査基準日のDX担当職員数。"
-                          "線が切れている基準日は未回答"),
+              source_text(ctx.v, ("survey",), None, note("staff_history", name=m["name"])),
               f"prefecture_{pref}_history_{lg}", title=f"{m['name']}のDX担当職員数の推移")
-    surveyed = int(munis.dx_staff.notna().sum())
     kpi(d2, "県内順位（職員数の多い順）",
-        "未回答" if pd.isna(m["rank"]) else f"{int(m['rank'])} 位 / {surveyed} 団体")
+        "未回答" if pd.isna(m["rank"]) else f"{int(m['rank'])} 位 / {row['surveyed']} 団体")
     kpi(d2, f"DX担当職員（{view.date}）", "未回答" if m.isna()["dx_staff"] else f"{m['dx_staff']:g} 人",
         m["tier"])
     kpi(d2, "支援人材（割当中）", tables.people_text(m["talent"]),
@@ -184,8 +151,7 @@ if lg:
         st.text("割り当てられた人材はいません。")
     else:
         st.dataframe(tables.assignment_table(assigned, ctx.as_of), hide_index=True, width="stretch", key="pp_assigned")
-    source_caption(source_text(ctx.v, ("roster",), None, f"人材名簿の割当。{ctx.as_of} に割当期間中なら「割当中」。"
-                               "氏名など個人を特定できる情報は持っていません"))
+    source_caption(source_text(ctx.v, ("roster",), None, note("assignments", as_of=ctx.as_of)))
 
 # -- Trend and comparison ------------------------------------------------------------------
 st.subheader("推移と比較")
@@ -193,15 +159,13 @@ c1, c2 = st.columns(2)
 with c1:
     trend = q.shortage_trend(ctx.v, pref, ctx.dates, view.n, ctx.as_of)
     chart(built(charts.shortage_trend, trend, pref_name, view.n, key=fig_key), "pp_trend",
-          source_text(ctx.v, ("survey",), None,
-                      f"{view.n}人以下の市区町村 ÷ その基準日に回答した市区町村（全基準日）"),
+          source_text(ctx.v, ("survey",), None, note("shortage_trend", n=view.n)),
           f"prefecture_{pref}_trend_n{view.n}",
           title=f"{pref_name}の不足自治体（{view.n}人以下）の割合の推移")
 with c2:
     everyone = qn.municipalities_at(ctx.v, view.date, view.n)
     chart(built(charts.staff_distribution, munis.dx_staff, everyone.dx_staff, pref_name, view.n, key=fig_key), "pp_dist",
-          source_text(ctx.v, ("survey",), view.date,
-                      "回答した市区町村の職員数の分布（各グループ内の割合）。未回答は含めません"),
+          source_text(ctx.v, ("survey",), view.date, note("distribution")),
           f"prefecture_{pref}_distribution_{view.date}",
           title=f"{pref_name}と全国のDX担当職員数の分布")
 
@@ -210,8 +174,7 @@ peers = q.peers(ctx.v, pref, view.date, view.n, ctx.as_of)
 p1, p2 = st.columns([3, 2])
 with p1:  # the caption covers the table beside the chart too
     chart(built(charts.peer_comparison, peers, view.n, key=fig_key), "pp_peers",
-          source_text(ctx.v, ("survey", "roster"), view.date,
-                      q.SIMILARITY_DEFINITION + "。カバー率＝人材が割り当てられた不足自治体÷不足自治体"),
+          source_text(ctx.v, ("survey", "roster"), view.date, note("peers", similarity=q.SIMILARITY_DEFINITION)),
           f"prefecture_{pref}_peers_{view.date}", title=f"{pref_name}と似た都道府県との比較")
 p2.dataframe(tables.prefecture_peer_table(peers), hide_index=True, width="stretch", key="pp_peer_table", placeholder="—")
 
@@ -226,14 +189,9 @@ if ctx.has_indicators:
         need = everyone_need[everyone_need.prefecture_code == pref]
         st.caption(f"職員数は調査基準日 {formats.date_label(view.date)}、外部人材活用・全庁的な体制構築はデジタル庁の表の"
                    f"基準日 {formats.date_label(ind_date)} の値です。{DEFINITIONS['最も支援が必要な市区町村']}")
-        need_src = source_text(ctx.v, ("survey", "indicators", "boundaries"), view.date,
-                               f"DX担当職員{view.n}人以下、かつ外部人材活用・全庁的な体制構築がともに未実施。"
-                               "未回答・調査無しは含めない")
+        need_src = source_text(ctx.v, ("survey", "indicators", "boundaries"), view.date, note("need", n=view.n))
         n1, n2 = st.columns([1, 2])
-        here, nation = qi.need_counts(need, view.n), qi.need_counts(everyone_need, view.n)
-        kpi(n1, f"{pref_name}で最も支援が必要", f"{formats.count(here['need'])} 団体",
-            f"判定できた {formats.count(here['judged'])} 団体の {formats.share(here['need_share'])}"
-            f"（全国 {formats.share(nation['need_share'])}）")
+        show_kpi(n1, kpis.need_in_prefecture(need, everyone_need, view.n, pref_name))
         need_rows = tables.need_table(need, view.n)
         with n2:
             st.dataframe(need_rows, hide_index=True, width="stretch", key="pp_need_list", placeholder="—",
@@ -244,7 +202,7 @@ if ctx.has_indicators:
         table_downloads(f"prefecture_{pref}_need_{view.date}_n{view.n}", {"最も支援が必要": need_rows},
                         {"都道府県": pref_name, "調査基準日（職員数）": formats.date_label(view.date),
                          "自治体DXの取組の基準日": formats.date_label(ind_date),
-                         "条件": DEFINITIONS["最も支援が必要な市区町村"].replace("基準人数", f"{view.n}人"), "出典": need_src},
+                         "条件": need_condition(view.n), "出典": need_src},
                         need_src.is_sample, key="dl_pp_need", csv_label="一覧を CSV でダウンロード",
                         xlsx_label="一覧を Excel でダウンロード")
 
@@ -253,12 +211,11 @@ st.subheader("ダウンロード")
 full = tables.prefecture_table(munis, roles, view.date, prev, view.n, ctx.has_population)
 notes = {"都道府県": pref_name, "調査基準日": formats.date_label(view.date),
          "前回の基準日": formats.date_label(prev) if prev else "なし",
-         "不足の基準": f"DX担当職員{view.n}人以下", "人材の集計日": str(ctx.as_of),
+         "不足の基準": shortage_rule(view.n), "人材の集計日": str(ctx.as_of),
          "出典": source_text(ctx.v, ("survey", "roster", "status", "population", "boundaries"), view.date),
-         "定義": "不足自治体の割合＝不足自治体÷回答した市区町村。カバー率＝人材が割り当てられた不足自治体÷不足自治体。"
-                 "未回答は0人とみなさない"}
-kpis = tables.prefecture_kpi_table(row, nat, status, view.n, ctx.as_of, ctx.has_population)
-table_downloads(f"prefecture_{pref}_{view.date}", {"市区町村": full, "都道府県の指標": kpis}, notes, notes["出典"].is_sample,
+         "定義": note("prefecture_download")}
+kpi_table = tables.prefecture_kpi_table(row, nat, status, view.n, ctx.as_of, ctx.has_population)
+table_downloads(f"prefecture_{pref}_{view.date}", {"市区町村": full, "都道府県の指標": kpi_table}, notes, notes["出典"].is_sample,
                 key="dl_prefecture", csv_label="CSV をダウンロード（市区町村）",
                 xlsx_label="Excel をダウンロード（市区町村・指標・注記）")
 source_caption(source_text(ctx.v, ("survey", "roster", "status"), view.date, None))

@@ -3,10 +3,11 @@
 import streamlit as st
 
 from core.policy import ACCELERATOR_TARGET, EMPLOYMENT_FORMS, ROLES
-from dashboard import formats, geo, kpis
+from dashboard import formats, geo, kpis, scope
 from dashboard.charts import talent as charts
 from dashboard.frame import page_setup
 from dashboard.memo import built
+from dashboard.metrics import COVERAGE, note, shortage_rule
 from dashboard.notes import escape_md, source_text
 from dashboard.queries import summary
 from dashboard.queries import talent as q
@@ -30,7 +31,7 @@ st.caption(f"都道府県の人材プールは、DX担当職員が{view.n}人以
            f" ─ 調査基準日 {formats.date_label(view.date)}")
 
 # -- What to show: the pool's date (separate from the survey base date) and the prefectures -------
-region_prefs = ctx.prefectures if view.region is None else ctx.prefectures[ctx.prefectures.region == view.region]
+region_prefs = scope.in_region(ctx.prefectures, view.region)
 names = dict(zip(region_prefs.prefecture_code, region_prefs.name, strict=True))
 first = q.roster_start(ctx.v)
 c1, c2 = st.columns([1, 3])
@@ -38,49 +39,44 @@ pool_on = c1.date_input("人材プールの時点", value=ctx.as_of, max_value=c
                         min_value=min(first, ctx.as_of) if first else None, key="talent_pool_on",
                         help="在籍人数・カバー率はこの日に在籍・支援していた人材で数えます（既定は今日）")
 picked = c2.multiselect(
-    f"都道府県（空欄なら{view.region or '全国'}のすべて）", list(names), format_func=names.get,
+    f"都道府県（空欄なら{scope.label(view.region)}のすべて）", list(names), format_func=names.get,
     default=[view.pref] if view.pref in names else [], key=f"talent_prefs_{view.region or 'all'}",
-    placeholder=f"{view.region or '全国'}のすべて")
+    placeholder=f"{scope.label(view.region)}のすべて")
 codes = picked or list(names)
-scope_label = "、".join(names[c] for c in picked) if picked else (view.region or "全国")
+scope_label = scope.label(view.region, [names[c] for c in picked])
 
 by_pref = summary.by_prefecture(ctx.v, view.date, view.n, pool_on)
 shown = by_pref[by_pref.prefecture_code.isin(codes)]
 mix = q.pool_mix(ctx.v, pool_on)
 munis = q.municipality_support(ctx.v, view.date, view.n, pool_on)
 munis = munis[munis.prefecture_code.isin(codes)]
-pool_when = f"人材は {pool_on.isoformat()} 時点で在籍（開始日以後かつ終了日以前）"
+pool_when = note("pool_on", pool_on=pool_on.isoformat())
 # Everything this page draws follows from these (see memo.built): figures are not rebuilt on reruns.
 fig_key = (ctx.v, view, ctx.as_of, pool_on, tuple(codes))
 
 # -- KPIs ----------------------------------------------------------------------------------------
 kpi_cards(kpis.talent(shown, view.n, scope_label, pool_on, nationwide=codes == list(ctx.prefectures.prefecture_code)),
           per_row=4)
-source_caption(source_text(ctx.v, ("survey", "roster"), view.date,
-                           f"不足＝DX担当職員{view.n}人以下。{pool_when}"))
+source_caption(source_text(ctx.v, ("survey", "roster"), view.date, note("talent_kpis", n=view.n, pool_when=pool_when)))
 
 # -- Supply and need -------------------------------------------------------------------------------
 st.subheader("人材の供給と不足自治体（都道府県別）")
 wide = built(role_counts, mix, roles, key=fig_key)
 table = built(supply_need_table, shown, wide, view.n, key=fig_key)
 chart(built(charts.supply_need, shown, wide, view.n, key=fig_key), "supply_need",
-      source_text(ctx.v, ("survey", "roster"), view.date,
-                  f"棒＝在籍人材（役割別、人）、◆＝DX担当職員{view.n}人以下の市区町村数（団体）。{pool_when}"),
+      source_text(ctx.v, ("survey", "roster"), view.date, note("supply_need", n=view.n, pool_when=pool_when)),
       f"talent_supply_need_{view.date}_{pool_on}",
       title=f"人材の供給と不足自治体（{scope_label}）")
 st.dataframe(table, hide_index=True, width="stretch")
-notes = {"調査基準日": formats.date_label(view.date), "不足の基準": f"DX担当職員{view.n}人以下",
-         "人材プールの時点": pool_on.isoformat(), "対象": scope_label,
-         "カバー率": "人材が1人以上割り当てられた不足自治体数 ÷ 不足自治体数",
+notes = {"調査基準日": formats.date_label(view.date), "不足の基準": shortage_rule(view.n),
+         "人材プールの時点": pool_on.isoformat(), "対象": scope_label, "カバー率": COVERAGE,
          "出典": source_text(ctx.v, ("survey", "roster"), None)}
 table_downloads(f"talent_pool_{pool_on}", {"供給と不足": table}, notes, notes["出典"].is_sample, key="dl_supply")
 
 # -- Coverage --------------------------------------------------------------------------------------
 st.subheader("人材プールのカバー率")
 chart(built(charts.coverage_map, shown, geo.prefecture_shapes(ctx.v).ref, key=fig_key), "coverage_map",
-      source_text(ctx.v, ("survey", "roster"), view.date,
-                  f"カバー率＝人材が1人以上割り当てられた不足自治体数 ÷ 不足自治体数（{view.n}人以下）。"
-                  f"白（灰色の縁）は不足自治体のない都道府県。{pool_when}"),
+      source_text(ctx.v, ("survey", "roster"), view.date, note("coverage_map", n=view.n, pool_when=pool_when)),
       f"talent_coverage_map_{view.date}_{pool_on}", title=f"人材プールのカバー率（{scope_label}）")
 
 uncovered = built(uncovered_table, munis, key=fig_key)
@@ -93,8 +89,7 @@ support = built(municipality_support_table, munis, key=fig_key)
 table_downloads(f"uncovered_{view.date}_{pool_on}", {"支援のない不足自治体": uncovered, "支援先（人数）": support},
                 notes, notes["出典"].is_sample, key="dl_uncovered", csv_label="一覧を CSV でダウンロード",
                 xlsx_label="一覧を Excel でダウンロード")
-source_caption(source_text(ctx.v, ("survey", "roster"), view.date,
-                           f"DX担当職員{view.n}人以下で、{pool_on} 時点に支援する人材の割当がない市区町村"))
+source_caption(source_text(ctx.v, ("survey", "roster"), view.date, note("uncovered", n=view.n, pool_on=pool_on)))
 
 with st.expander(f"支援を受けている市区町村と人数（{len(support):,} 団体）"):
     st.dataframe(support, hide_index=True, width="stretch", height=320)
@@ -110,7 +105,7 @@ for tab, by, cats, colors, key in ((tab_role, "role", roles, charts.ROLE_COLORS,
         counts = built(mix_counts, mix, cats, by, codes, label, key=(*fig_key, by))
         what = "役割（スキル標準）" if by == "role" else "雇用形態"
         chart(built(charts.mix_bars, counts, colors, key=(*fig_key, by)), key,
-              source_text(ctx.v, ("roster",), None, f"在籍人材の{what}別の構成比。{pool_when}"),
+              source_text(ctx.v, ("roster",), None, note("mix", what=what, pool_when=pool_when)),
               f"talent_{key}_{pool_on}", title=f"人材の構成：{what}（{scope_label}）")
         with st.expander("表で見る"):
             st.dataframe(built(mix_table, counts, key=(*fig_key, by)), hide_index=True, width="stretch")
@@ -118,17 +113,13 @@ for tab, by, cats, colors, key in ((tab_role, "role", roles, charts.ROLE_COLORS,
 # -- Accelerators and the pool over time (quarter-ends up to today) ----------------------------
 trend = q.pool_over_time(ctx.v, ctx.as_of)
 st.subheader("自治体DXアクセラレータ（全国）")
-acc = trend.groupby("on", as_index=False).accelerators.sum()
-chart(built(charts.accelerators, acc, ACCELERATOR_TARGET, key=fig_key), "accelerators",
-      source_text(ctx.v, ("roster",), None,
-                  f"各四半期末（最後の点は {ctx.as_of} 時点）に在任のアクセラレータ数。目標は全国で"
-                  f"{ACCELERATOR_TARGET}人"),
+chart(built(charts.accelerators, q.accelerators_by_date(trend), ACCELERATOR_TARGET, key=fig_key), "accelerators",
+      source_text(ctx.v, ("roster",), None, note("accelerators", as_of=ctx.as_of, target=ACCELERATOR_TARGET)),
       f"talent_accelerators_{ctx.as_of}", title="自治体DXアクセラレータ（全国）")
 
 st.subheader(f"人材プールの推移（{scope_label}）")
 chart(built(charts.pool_trend, trend[trend.prefecture_code.isin(codes)], roles, ctx.as_of, key=fig_key), "pool_trend",
-      source_text(ctx.v, ("roster",), None,
-                  "各四半期末に在籍していた人材数（開始日以後かつ終了日以前）。役割別に積み上げ"),
+      source_text(ctx.v, ("roster",), None, note("pool_trend")),
       f"talent_pool_trend_{ctx.as_of}", title=f"人材プールの推移（{scope_label}）")
 
 # -- One prefecture's talent, anonymously ----------------------------------------------------------

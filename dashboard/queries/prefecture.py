@@ -218,8 +218,11 @@ def _peer_rows(v: str, date: dt.date, n: int, as_of: dt.date) -> pd.DataFrame:
     return rows
 
 
-def search(df: pd.DataFrame, text: str) -> pd.DataFrame:
-    """Rows whose name or kana contains text (全角/半角 and カタカナ/ひらがな are treated alike)."""
+def search(df: pd.DataFrame, text: str, uncovered_only: bool = False) -> pd.DataFrame:
+    """Rows whose name or kana contains text (全角/半角 and カタカナ/ひらがな are treated alike);
+    uncovered_only: only the 要対応 ones (short of staff, no talent assigned)."""
+    if uncovered_only:
+        df = df[df.uncovered]
     needle = _fold(text)
     if not needle:
         return df

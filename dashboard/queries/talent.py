@@ -71,6 +71,11 @@ def pool_over_time(v: str, as_of: dt.date) -> pd.DataFrame:
     return df
 
 
+def accelerators_by_date(trend: pd.DataFrame) -> pd.DataFrame:
+    """The nation's accelerators at each date of a pool_over_time frame (on, accelerators)."""
+    return trend.groupby("on", as_index=False).accelerators.sum()
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def municipality_support(v: str, date: dt.date, n: float, as_of: dt.date) -> pd.DataFrame:
     """Every municipality: staff on the base date, shortage flag, and talent assigned on as_of.
