@@ -1,4 +1,6 @@
-# Two commands do all the set-up: `make run` (the app on the sample warehouse) and `make test`.
+# Two commands do all the set-up: `make run` (the app on the sample warehouse) and `make test`
+# (lint, then the whole suite). `make check` is the fast tier: lint and the tests that need neither a
+# browser nor a real server.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -6,7 +8,7 @@ DB     ?= data/warehouse.duckdb
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := chromium fonts-noto-cjk libreoffice-impress-nogui poppler-utils nginx
 
-.PHONY: run test install install-dev system-deps warehouse lint bench stress serve-replicas clean
+.PHONY: run test check install install-dev system-deps warehouse lint bench stress serve-replicas clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,7 +49,12 @@ serve-replicas: warehouse system-deps
 	$(BIN)/python -m deploy.replicas --replicas $(R) --port $(PORT) --db $(DB)
 
 test: install-dev system-deps
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+check: install-dev system-deps
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not browser and not server and not stress"
 
 # Every benchmark, then docs/benchmarks.md (machine, date, each figure with its target and command).
 bench: install-dev system-deps

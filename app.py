@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 import streamlit as st
+
+from dashboard.frame import run_page
 
 st.set_page_config(page_title="DX人材ギャップ・ダッシュボード", page_icon="🗾", layout="wide")
 
@@ -18,10 +18,5 @@ PAGES = [
 
 # Each page starts with dashboard.frame.page_setup(): the shared sidebar, the sample banner
 # and the URL state (see that function for why the page draws them).
-page = st.navigation(PAGES)
-try:
-    page.run()
-except Exception:  # a page bug must not show a traceback to users; the server log keeps it
-    logging.getLogger("dashboard").exception("page %s failed", page.url_path)
-    st.error("この画面の表示中に問題が起きました。条件を変えるか、時間をおいて再度お試しください。"
-             "解決しない場合は管理者に連絡してください。")
+# A page bug shows users a friendly error (the log keeps it); under AppTest it fails the test.
+run_page(st.navigation(PAGES))

@@ -4,7 +4,7 @@
 
 Server-side rerun times (the targets) are measured on real Streamlit servers, as a browser
 triggers them: a websocket client sends the rerun message and waits for the server's
-script_finished (bench/server_rerun.py). The trivial one-line page and a 60-line reference page
+script_finished (testing/rerun.py). The trivial one-line page and a 60-line reference page
 run on servers of their own with the same .streamlit/config.toml; each measured rerun alternates
 with one of the trivial page, after a pause, so the ratio compares like with like. The same is
 repeated with Streamlit's default post-run garbage collection, for context. Script-only times
@@ -37,7 +37,7 @@ import logging  # noqa: E402
 
 logging.getLogger("streamlit").setLevel(logging.ERROR)
 
-from tests import support  # noqa: E402
+import testing  # noqa: E402
 
 TRIVIAL = 'import streamlit as st\nst.write("hello")\n'
 # title: (page file, url path, query parameters)
@@ -71,7 +71,7 @@ def server_reruns(db: Path, runs: int, flags: tuple[str, ...] = ()) -> dict[str,
     trivial page, bytes of the last rerun)} for the trivial page, a 60-line reference page, each
     page and the prefecture switch. Each measured rerun alternates with one of the trivial page
     (a session on each server) and its ratio uses the trivial samples taken alongside it."""
-    from bench import server_rerun
+    from testing import rerun as server_rerun
 
     def interleaved(trivial_ws, ws, queries: list[str], page: str = "") -> tuple[float, float, int]:
         mine, theirs, size = [], [], 0
@@ -91,9 +91,9 @@ def server_reruns(db: Path, runs: int, flags: tuple[str, ...] = ()) -> dict[str,
     trivial_all: list[float] = []
     out = {}
     with one_file_app(TRIVIAL) as trivial, one_file_app(REFERENCE) as reference, \
-            support.streamlit_server(db, script=trivial, flags=flags) as trivial_url, \
-            support.streamlit_server(db, script=reference, flags=flags) as reference_url, \
-            support.streamlit_server(db, flags=flags) as url, server_rerun.Session(trivial_url) as trivial_ws:
+            testing.streamlit_server(db, script=trivial, flags=flags) as trivial_url, \
+            testing.streamlit_server(db, script=reference, flags=flags) as reference_url, \
+            testing.streamlit_server(db, flags=flags) as url, server_rerun.Session(trivial_url) as trivial_ws:
         warm(trivial_ws)
         with server_rerun.Session(reference_url) as ws:
             warm(ws)
@@ -133,7 +133,7 @@ def trivial_rerun(runs: int) -> float:
 def page_reruns(db: Path, runs: int) -> dict[str, float]:
     out = {}
     for title, (page, _, params) in PAGES.items():
-        at = support.app_test(db, page=page, params=params)
+        at = testing.app_test(db, page=page, params=params)
         if at.exception:
             out[title] = float("nan")
             continue
@@ -143,7 +143,7 @@ def page_reruns(db: Path, runs: int) -> dict[str, float]:
 
 def prefecture_switch(db: Path, runs: int) -> float:
     """Switching the chosen prefecture (a new pref= in the URL): a rerun with cold caches for it."""
-    at = support.app_test(db, page="pages/prefecture.py", params={"pref": "01"})
+    at = testing.app_test(db, page="pages/prefecture.py", params={"pref": "01"})
     times = []
     for code in SWITCH_CODES:
         at.query_params["pref"] = code
@@ -193,14 +193,14 @@ def browser_time(db: Path, visits: int = 5) -> tuple[float, int] | None:
     """Median seconds from navigation to the 47 drawn prefectures, warm (server caches and the
     browser's HTTP cache), offline: only the loopback resolves. Also the number of requests that
     tried to leave the machine (they fail; expected 0)."""
-    if not support.chromium_available():
+    if not Path(testing.CHROMIUM).exists():  # a benchmark runs without a browser: no browser figure
         return None
     from urllib.parse import urlparse
 
     from playwright.sync_api import sync_playwright
 
-    with support.streamlit_server(db) as url, sync_playwright() as p:
-        browser = support.launch_chromium(p, offline=True)
+    with testing.streamlit_server(db) as url, sync_playwright() as p:
+        browser = testing.launch_chromium(p, offline=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         host = urlparse(url).netloc
         external = []
@@ -221,7 +221,7 @@ def with_boundaries(db: Path) -> Path | None:
     topo = ref / "da_municipality_area.topojson"
     if not topo.exists():
         return None
-    target = support.copy_db(db, Path(tempfile.mkdtemp(prefix="dxgap-bench-")))
+    target = testing.copy_db(db, Path(tempfile.mkdtemp(prefix="dxgap-bench-")))
     subprocess.run([sys.executable, "-m", "etl", "load", "boundaries", str(topo), "--db", str(target)],
                    cwd=ROOT, check=True, capture_output=True)
     return target
@@ -233,7 +233,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--no-browser", action="store_true")
     args = ap.parse_args()
-    db = args.db or support.sample_db()
+    db = args.db or testing.sample_db()
     cmd = "python bench/app_bench.py"
     rows = []
     for flags, config in (((), "app config"), (("--runner.postScriptGC", "true"), "Streamlit's default post-run GC")):

@@ -21,6 +21,8 @@ from etl.reference import REGION_ORDER
 
 log = logging.getLogger("dashboard")
 ALL_REGIONS = "全国"
+PAGE_ERROR = ("この画面の表示中に問題が起きました。条件を変えるか、時間をおいて再度お試しください。"
+              "解決しない場合は管理者に連絡してください。")
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,21 @@ def _leave_legacy_pages_mode() -> None:
     if PagesManager.uses_pages_directory and not config.get_option("global.appTest"):
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def run_page(page) -> None:
+    """Run the page st.navigation chose. A page bug must not show users a traceback: they get
+    PAGE_ERROR and the server log keeps the exception. Under AppTest the exception is raised, so a
+    crashing page fails its test (at.exception) instead of passing as a friendly message."""
+    from streamlit import config
+
+    try:
+        page.run()
+    except Exception:
+        if config.get_option("global.appTest"):
+            raise
+        log.exception("page %s failed", getattr(page, "url_path", page))
+        st.error(PAGE_ERROR)
 
 
 def page_setup() -> Context:

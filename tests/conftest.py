@@ -1,4 +1,5 @@
-"""Fixtures shared by every test file. Keep this small: file builders live in tests/helpers.py."""
+"""Fixtures shared by every test file. Helpers (files, warehouses, the app, the browser) live in the
+testing/ package at the repository root, which the benchmarks use too: `import testing`."""
 
 from __future__ import annotations
 
@@ -8,13 +9,11 @@ from pathlib import Path
 
 import pytest
 
-TESTS = Path(__file__).resolve().parent
-REPO = TESTS.parent
-for p in (str(REPO), str(TESTS)):  # `import etl` and `import helpers` however pytest is started
-    if p not in sys.path:
-        sys.path.insert(0, p)
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # `import etl`, `import testing` however pytest is started
+    sys.path.insert(0, str(REPO))
 
-from helpers import run_etl  # noqa: E402
+import testing  # noqa: E402
 
 
 def find_shared_reference() -> Path | None:
@@ -26,7 +25,8 @@ def find_shared_reference() -> Path | None:
 
 @pytest.fixture(scope="session")
 def shared_reference() -> Path:
-    """Folder with da_*_area.topojson and census2020_population_prelim.csv; skips when absent."""
+    """Folder with da_*_area.topojson and census2020_population_prelim.csv; skips when absent. Only
+    the tests that read these files ask for it (CI always has them)."""
     path = find_shared_reference()
     if path is None:
         tried = os.environ.get("DXGAP_SHARED_REFERENCE") or REPO.parent / "shared" / "reference"
@@ -37,28 +37,38 @@ def shared_reference() -> Path:
 
 
 @pytest.fixture(scope="session")
-def sample_warehouse(tmp_path_factory) -> Path:
-    """The sample warehouse, built ONCE per session by the real CLI. Treat it as read-only:
-    copy it (helpers.copy_warehouse) before loading anything into it."""
-    db = tmp_path_factory.mktemp("sample_warehouse") / "warehouse.duckdb"
-    run = run_etl("build", "--db", db)
-    assert run.code == 0, run.text[-3000:]
-    return db
+def sample_warehouse() -> Path:
+    """The sample warehouse, built once per test process by the real CLI (testing.sample_db). Treat it
+    as read-only: copy it (testing.copy_db) before loading anything into it."""
+    return testing.sample_db()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server():
-    """The app on the sample warehouse: one real server per test module (browser tests)."""
-    from tests import support  # the same module object as the tests' own import
-
-    with support.streamlit_server(support.sample_db()) as url:
+    """The app on the sample warehouse: one real server for every test that only reads it."""
+    with testing.streamlit_server(testing.sample_db()) as url:
         yield url
 
 
-@pytest.fixture()
-def page(server):
-    """A fresh offline Chromium page for one test (see support.browser_page)."""
-    from tests import support
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium under Playwright, one for the whole run (each test opens its own context)."""
+    with testing.chromium_browser() as browser:
+        yield browser
 
-    with support.browser_page(server) as pg:
+
+@pytest.fixture()
+def page(server, chromium):
+    """A fresh offline page for one test: a new browser context (a new user) on the shared server."""
+    with testing.new_page(chromium, server) as pg:
         yield pg
+
+
+def pytest_collection_modifyitems(items):
+    """A test on a real server is a `server` test, one in Chromium a `browser` test (see pyproject.toml:
+    `make check` leaves both out)."""
+    for item in items:
+        if "server" in item.fixturenames:
+            item.add_marker(pytest.mark.server)
+        if "chromium" in item.fixturenames:
+            item.add_marker(pytest.mark.browser)

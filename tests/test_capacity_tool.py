@@ -1,4 +1,4 @@
-"""The capacity benchmark's tooling (bench/capacity_bench.py) on a real server, small and short:
+"""The capacity benchmark's tooling (testing/capacity.py, driven by bench/capacity.py) on a real server, small and short:
 its users' URLs are real views of the app, and one step measures reruns, a publish, CPU and RSS."""
 
 from __future__ import annotations
@@ -7,18 +7,20 @@ import datetime as dt
 import random
 from urllib.parse import parse_qsl
 
-from bench import capacity_bench
+import pytest
+
+import testing
 from dashboard.metrics import METRIC_KEYS
 from dashboard.state import parse_params
 from etl.reference import REGION_ORDER
-from tests import support
+from testing import capacity
 
 
 def test_every_view_a_simulated_user_opens_is_a_valid_url_of_the_app():
-    dates = capacity_bench.base_dates(support.sample_db())
+    dates = capacity.base_dates(testing.sample_db())
     parsed_dates = [dt.date.fromisoformat(d) for d in dates]
     prefs = {f"{i:02d}" for i in range(1, 48)}
-    user, pages, actions = capacity_bench.User(random.Random(3), dates), set(), set()
+    user, pages, actions = capacity.User(random.Random(3), dates), set(), set()
     for _ in range(300):
         actions.add(user.next())
         pages.add(user.page)
@@ -30,12 +32,13 @@ def test_every_view_a_simulated_user_opens_is_a_valid_url_of_the_app():
     assert actions == {"page view", "prefecture switch", "filter change"}
 
 
+@pytest.mark.server
 def test_one_short_step_measures_reruns_a_publish_cpu_and_memory():
-    step = capacity_bench.run_step(support.sample_db(), n=3, duration=8, think=(1.0, 2.0), publishes=1)
+    step = capacity.run_step(testing.sample_db(), n=3, duration=8, think=(1.0, 2.0), publishes=1)
     assert step.errors == [], step.errors
     assert step.publishes_ok == step.publishes == 1
     assert step.reruns >= 6  # 3 sessions, a rerun every 1–2 s for 8 s
-    assert 0 < step.p50 <= step.p95 <= step.worst < capacity_bench.RERUN_TIMEOUT
+    assert 0 < step.p50 <= step.p95 <= step.worst < capacity.RERUN_TIMEOUT
     assert step.cores > 0 and step.rss_idle > 50 * 2**20 and step.rss_end > 0
-    assert step.passed == (step.p95 <= capacity_bench.P95_TARGET)
+    assert step.passed == (step.p95 <= capacity.P95_TARGET)
     assert "N=3:" in step.row()

@@ -1,6 +1,6 @@
 """Concurrent users while the warehouse is republished.
 
-The real server (tests/support.streamlit_server, log captured) serves N headless Chromium pages
+The real server (tests/testing.streamlit_server, log captured) serves N headless Chromium pages
 (one browser, one page each in a shared context, driven by asyncio). Each page keeps opening
 /prefecture?pref=XX for random prefectures and waits for the drawn chart, for T seconds, while
 another process publishes the warehouse K times (`python -m etl load survey` of alternating
@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import support
-from test_faults import run_load, survey_file
+
+import testing
 
 ROOT = Path(__file__).resolve().parent.parent
+PUBLISH_DATE = "2024-10-01"  # the base date the concurrent publishes load
 OUT = ROOT / "bench" / "out"
 PREFS = [f"{i:02d}" for i in range(1, 48)]
 SEED = 8
@@ -112,8 +113,9 @@ async def _user(context, url: str, i: int, seconds: float, run: Run, visits: int
 def _publisher(db: Path, folder: Path, times: int, seconds: float, run: Run, t0: float) -> None:
     for k in range(times):
         time.sleep(max(0.0, t0 + seconds * (k + 1) / (times + 1) - time.monotonic()))
-        proc = run_load(survey_file(folder, k % 2, 1000 + k), db)
-        run.publishes.append((time.monotonic() - t0, proc.returncode, proc.stdout + proc.stderr))
+        src = testing.prefecture_survey(folder, f"survey_{k % 2}_{1000 + k:03d}.csv", 3 * (k % 2), 1000 + k)
+        proc = testing.run_etl("load", "survey", src, "--db", db, "--base-date", PUBLISH_DATE)
+        run.publishes.append((time.monotonic() - t0, proc.code, proc.text))
 
 
 async def _drive(url: str, db: Path, folder: Path, users: int, seconds: float, publishes: int,
@@ -122,7 +124,7 @@ async def _drive(url: str, db: Path, folder: Path, users: int, seconds: float, p
 
     run = Run()
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=support.CHROMIUM, args=support.CHROMIUM_ARGS)
+        browser = await p.chromium.launch(executable_path=testing.CHROMIUM, args=testing.CHROMIUM_ARGS)
         # One context: the pages share the browser's HTTP cache (as a returning user's browser has the
         # app's scripts cached); each page is still its own Streamlit session.
         context = await browser.new_context(viewport={"width": 1280, "height": 900})
@@ -151,13 +153,11 @@ async def _drive(url: str, db: Path, folder: Path, users: int, seconds: float, p
 
 
 def concurrent_users(tmp_path: Path, users: int, seconds: float, publishes: int, baseline: int = 0) -> tuple[Run, str]:
-    if not support.chromium_available():
-        pytest.skip(f"Chromium not found at {support.CHROMIUM}")
-    db = support.copy_db(support.sample_db(), tmp_path / "wh")
+    db = testing.copy_db(testing.sample_db(), tmp_path / "wh")
     inputs = tmp_path / "inputs"
     inputs.mkdir()
     log = tmp_path / "server.log"
-    with support.streamlit_server(db, log=log) as url:
+    with testing.streamlit_server(db, log=log) as url:
         run = asyncio.run(_drive(url, db, inputs, users, seconds, publishes, baseline))
     server_log = log.read_text(encoding="utf-8", errors="replace")
 

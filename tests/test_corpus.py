@@ -2,30 +2,30 @@
 flow. Each must be rejected (exit 1, a specific Japanese message, the warehouse byte-identical)
 or loaded with a warning that is kept in reject_log, as tests/corpus/expected.csv says.
 
-The CLI runs are real child processes (`python -m etl load ...`), run a few at a time on private
-copies of one small warehouse; the upload flow is dashboard.intake.prepare_upload, the function
-the データ page calls with the uploaded bytes.
+The CLI runs are `python -m etl load ...` on private copies of one small warehouse, forked two at a
+time from one process that imported the CLI once (testing.cli_runner; a test compares it with real
+child processes); the upload flow is etl.intake.prepare_upload, the function the データ page calls
+with the uploaded bytes.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import importlib.util
+import json
 import os
 import shlex
-import shutil
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
 
+import testing
 from etl import intake
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,26 +77,8 @@ def load_manifest() -> list[Case]:
 CASES = load_manifest()
 
 
-def sha(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def env() -> dict[str, str]:
-    out = {k: v for k, v in os.environ.items() if k != "DXGAP_PERSON_SALT"}
-    out["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), out.get("PYTHONPATH")]))
-    return out
-
-
-def cli(*args: object, timeout: float = CLI_TIMEOUT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "etl", *map(str, args)], cwd=ROOT, env=env(),
-                          capture_output=True, text=True, timeout=timeout, check=False)
-
-
 def copy_small(src: Path, dest_dir: Path) -> Path:
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(src, dest_dir / "warehouse.duckdb")
-    shutil.copyfile(src.parent / ".salt", dest_dir / ".salt")
-    return dest_dir / "warehouse.duckdb"
+    return testing.copy_db(src, dest_dir)
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +87,7 @@ def small_warehouse(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("corpus_base")
     src = d / "survey_2022-04-01.csv"
     src.write_bytes("団体コード,都道府県名,団体名,DX担当職員数\r\n012025,北海道,函館市,2\r\n".encode())
-    run = cli("load", "survey", src, "--db", d / "warehouse.duckdb")
-    assert run.returncode == 0, run.stdout + run.stderr
+    testing.run_etl("load", "survey", src, "--db", d / "warehouse.duckdb", check=True)
     return d / "warehouse.duckdb"
 
 
@@ -122,28 +103,49 @@ class CliResult:
     raw_after: list[str]
 
 
+def _raw(db: Path) -> list[str]:
+    raw = db.parent / "raw"
+    return sorted(p.name for p in raw.glob("*")) if raw.exists() else []
+
+
 @pytest.fixture(scope="module")
 def cli_results(small_warehouse, tmp_path_factory) -> dict[str, CliResult]:
-    """Every corpus file loaded by the real CLI into its own copy of the small warehouse,
-    a few child processes at a time (each spends most of its time importing)."""
+    """Every corpus file loaded by `python -m etl load` into its own copy of the small warehouse.
+    testing.cli_runner imports the CLI once and forks a child per file (the same main, exit code,
+    stdout and stderr as a `python -m etl` process; killed after REJECT_TIMEOUT when the file must
+    be rejected), two at a time."""
     root = tmp_path_factory.mktemp("corpus_runs")
-
-    def one(i_case: tuple[int, Case]) -> tuple[str, CliResult]:
-        i, case = i_case
+    jobs, before = [], {}
+    for i, case in enumerate(CASES):
         db = copy_small(small_warehouse, root / f"{i:02d}")
-        raw = db.parent / "raw"
-        raw_before = sorted(p.name for p in raw.glob("*")) if raw.exists() else []
-        before = sha(db)
-        try:
-            run = cli("load", case.kind, case.path, "--db", db, *case.args,
-                      timeout=REJECT_TIMEOUT if case.outcome == "rejected" else CLI_TIMEOUT)
-        except subprocess.TimeoutExpired as exc:
-            run = subprocess.CompletedProcess(exc.cmd, -9, "", f"timed out after {exc.timeout} s")
-        raw_after = sorted(p.name for p in raw.glob("*")) if raw.exists() else []
-        return case.file, CliResult(run.returncode, run.stdout, run.stderr, db, before, sha(db), raw_before, raw_after)
+        before[case.file] = (db, testing.sha256(db), _raw(db))
+        jobs.append({"id": case.file, "args": ["load", case.kind, case.path, "--db", db, *case.args],
+                     "stdout": db.parent / "stdout.txt", "stderr": db.parent / "stderr.txt",
+                     "timeout": REJECT_TIMEOUT if case.outcome == "rejected" else CLI_TIMEOUT})
+    spec = json.dumps({"parallel": max(2, os.cpu_count() or 2), "jobs": jobs}, default=str)
+    proc = subprocess.run([sys.executable, "-m", "testing.cli_runner"], input=spec, cwd=ROOT, env=testing.etl_env(),
+                          capture_output=True, text=True, timeout=CLI_TIMEOUT * 4, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    codes = {r["id"]: r["code"] for r in map(json.loads, proc.stdout.splitlines())}
+    assert set(codes) == {c.file for c in CASES}
+    out = {}
+    for job in jobs:
+        db, sha_before, raw_before = before[job["id"]]
+        out[job["id"]] = CliResult(codes[job["id"]], Path(job["stdout"]).read_text(encoding="utf-8"),
+                                   Path(job["stderr"]).read_text(encoding="utf-8"), db, sha_before,
+                                   testing.sha256(db), raw_before, _raw(db))
+    return out
 
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        return dict(pool.map(one, enumerate(CASES)))
+
+def test_the_forked_cli_runner_matches_a_python_m_etl_process(cli_results, small_warehouse, tmp_path):
+    """The fast runner is the real CLI: for a rejected, a warned and a loaded file, a `python -m etl`
+    child process gives the same exit code, stdout and stderr."""
+    for name in ("survey_negative_count.csv", "survey_extra_unknown_column.csv", "survey_fullwidth_digits_and_units.csv"):
+        case = next(c for c in CASES if c.file == name)
+        db = copy_small(small_warehouse, tmp_path / name)
+        run = testing.run_etl("load", case.kind, case.path, "--db", db, *case.args)
+        forked = cli_results[name]
+        assert (run.code, run.out, run.err) == (forked.code, forked.out, forked.err), name
 
 
 # -- the corpus itself --------------------------------------------------------------------
@@ -183,7 +185,7 @@ def test_already_loaded_cases_hold_the_file_the_small_warehouse_loaded(small_war
         loaded = con.execute("SELECT sha256 FROM load_log").fetchall()
     cases = [c for c in CASES if c.file.startswith("survey_already_loaded_")]
     assert len(cases) >= 3
-    assert {sha(c.path) for c in cases} == {loaded[0][0]} and len(loaded) == 1
+    assert {testing.sha256(c.path) for c in cases} == {loaded[0][0]} and len(loaded) == 1
 
 
 def test_retired_code_is_a_real_merged_municipality_not_a_current_one():
@@ -255,7 +257,7 @@ def upload_db(small_warehouse, tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.file for c in CASES])
 def test_upload(case: Case, upload_db):
-    before = sha(upload_db)
+    before = testing.sha256(upload_db)
     up = intake.prepare_upload(case.kind, case.file, case.path.read_bytes(), db_path=upload_db, **_options(case))
     try:
         if case.outcome == "rejected":
@@ -272,7 +274,7 @@ def test_upload(case: Case, upload_db):
             assert not [p for p in ROSTER_PII if p in shown]
     finally:
         up.discard()
-    assert sha(upload_db) == before, "validating an upload never touches the warehouse"
+    assert testing.sha256(upload_db) == before, "validating an upload never touches the warehouse"
 
 
 # -- a 50 MB file ---------------------------------------------------------------------------
@@ -300,13 +302,13 @@ def test_50mb_file_is_refused_with_a_clear_message(make, fragment, small_warehou
     src = make(tmp_path / "survey_2023-04-01_50MB.csv")
     assert src.stat().st_size >= FIFTY_MB
     db = copy_small(small_warehouse, tmp_path / "wh")
-    before = sha(db)
+    before = testing.sha256(db)
     started = time.monotonic()
-    run = cli("load", "survey", src, "--db", db, timeout=180)  # the timeout is the "reasonable time"
+    run = testing.run_etl("load", "survey", src, "--db", db, timeout=180)  # the timeout is the "reasonable time"
     elapsed = time.monotonic() - started
-    assert run.returncode == 1, run.stdout + run.stderr
-    assert fragment in run.stderr and "Traceback" not in run.stderr, run.stderr
-    assert sha(db) == before
+    assert run.code == 1, run.text
+    assert fragment in run.err and "Traceback" not in run.err, run.err
+    assert testing.sha256(db) == before
     print(f"\n50 MB ({make.__name__}): rejected by the CLI in {elapsed:.1f} s")
 
     up = intake.prepare_upload("survey", src.name, src.read_bytes(), db_path=db)

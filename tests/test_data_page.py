@@ -12,8 +12,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import support
 
+import testing
 from core.store import SAMPLE_NOTICE
 from dashboard import auth, uploads
 from dashboard.metrics import DEFINITIONS
@@ -36,7 +36,7 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
 
 @pytest.fixture
 def db(tmp_path) -> Path:
-    return support.copy_db(support.sample_db(), tmp_path / "wh")
+    return testing.copy_db(testing.sample_db(), tmp_path / "wh")
 
 
 @pytest.fixture
@@ -104,7 +104,7 @@ def frame_with(at, column: str):
 
 
 def log_in(db: Path):
-    at = support.app_test(db, page=PAGE)
+    at = testing.app_test(db, page=PAGE)
     at.text_input(key="admin_secret_input").input(SECRET)
     at.button(key="admin_login_submit").click().run()
     assert not at.exception
@@ -115,7 +115,7 @@ def log_in(db: Path):
 # -- access ------------------------------------------------------------------------------
 
 def test_without_secret_the_page_is_read_only(db, no_secret):
-    at = support.app_test(db, page=PAGE)
+    at = testing.app_test(db, page=PAGE)
     assert not at.exception
     assert len(at.file_uploader) == 0
     assert not [t for t in at.text_input if t.label == "管理者パスワード"]
@@ -150,14 +150,14 @@ def test_without_secret_the_page_is_read_only(db, no_secret):
 
 
 def test_licence_credits_shown_once_population_and_boundaries_are_loaded(no_secret, shared_reference, tmp_path):
-    db = support.copy_db(support.sample_only_db(), tmp_path / "only")  # data/sample alone
-    at = support.app_test(db, page=PAGE)
+    db = testing.copy_db(testing.sample_only_db(), tmp_path / "only")  # data/sample alone
+    at = testing.app_test(db, page=PAGE)
     sources = frame_with(at, "クレジット表示").set_index("データ")
     assert sources.loc["人口", "区分"].startswith("未読み込み") and sources.loc["市区町村の境界", "区分"].startswith("未読み込み")
     assert POP_CREDIT not in texts(at) and BOUNDARY_CREDIT not in str(sources.to_dict())
-    support.run_etl("load", "population", str(shared_reference / "census2020_population_prelim.csv"), "--db", str(db))
-    support.run_etl("load", "boundaries", str(shared_reference / "da_prefecture_area.topojson"), "--db", str(db))
-    at = support.app_test(db, page=PAGE)
+    testing.run_etl("load", "population", shared_reference / "census2020_population_prelim.csv", "--db", db, check=True)
+    testing.run_etl("load", "boundaries", shared_reference / "da_prefecture_area.topojson", "--db", db, check=True)
+    at = testing.app_test(db, page=PAGE)
     assert not at.exception
     sources = frame_with(at, "クレジット表示").set_index("データ")
     assert sources.loc["人口", "クレジット表示"] == POP_CREDIT
@@ -166,7 +166,7 @@ def test_licence_credits_shown_once_population_and_boundaries_are_loaded(no_secr
 
 
 def test_wrong_secret_gets_nothing(db, secret):
-    at = support.app_test(db, page=PAGE)
+    at = testing.app_test(db, page=PAGE)
     assert len(at.file_uploader) == 0
     at.text_input(key="admin_secret_input").input("not-the-secret")
     at.button(key="admin_login_submit").click().run()
@@ -242,7 +242,7 @@ def test_prepare_upload_is_the_cli_dry_run_under_the_original_name(db):
     ("indicators", "da_dashboard_20240712/都道府県のDX進捗状況_都道府県比較.csv", "指標.csv", {}, "loaded"),
 ])
 def test_one_flow_for_every_kind(db, shared_reference, kind, source, name, options, status):
-    folder = shared_reference if kind in ("population", "boundaries", "indicators") else support.ROOT / "data" / "sample"
+    folder = shared_reference if kind in ("population", "boundaries", "indicators") else testing.ROOT / "data" / "sample"
     data = (folder / source).read_bytes()
     if kind in ("roster", "indicators"):  # a blank line more: a new file (sha256) with the same rows
         data += b"\r\n"
@@ -360,7 +360,7 @@ def test_good_file_previewed_and_published_from_the_page(db, secret):
     assert (db.parent / "raw" / f"{last[2]}.csv").read_bytes() == data
     assert sql(db, "SELECT value FROM meta WHERE key = 'version_id'")[0][0] in set(list_versions(db).version_id)
 
-    fresh = support.app_test(db, page=PAGE)  # another session sees the new load
+    fresh = testing.app_test(db, page=PAGE)  # another session sees the new load
     hist = frame_with(fresh, "sha256")
     assert hist.iloc[0]["ファイル"] == "鳥取県_DX担当職員.csv" and hist.iloc[0]["実行者"] == "鳥取県DX推進課"
 
@@ -380,13 +380,13 @@ def test_an_uploads_source_is_typed_on_the_page_and_shown_under_the_charts(db, s
     assert not at.exception
     assert sql(db, "SELECT source_publisher, source_title, is_sample FROM load_log ORDER BY source_id DESC LIMIT 1") == [
         ("鳥取県", "市町村DX担当職員調査<b>令和7年度</b>", False)]  # one line; shown as escaped text
-    national = support.app_test(db, params={"date": NEW_DATE.isoformat()})
+    national = testing.app_test(db, params={"date": NEW_DATE.isoformat()})
     captions = [c.value for c in national.caption]
     assert any("鳥取県『市町村DX担当職員調査\\<b\\>令和7年度\\</b\\>』" in c for c in captions)
 
 
 def test_roster_upload_takes_the_chosen_prefecture(db, secret):
-    data = (support.ROOT / "data" / "sample" / "roster" / "roster_31.csv").read_bytes() + b"\r\n"
+    data = (testing.ROOT / "data" / "sample" / "roster" / "roster_31.csv").read_bytes() + b"\r\n"
     at = log_in(db)
     at.selectbox(key="up_kind").set_value("roster").run()
     assert not [d for d in at.date_input if d.key == "up_base_date"]
@@ -439,7 +439,7 @@ def test_compare_two_versions_of_one_base_date(db, secret):
         up = intake.prepare_upload("survey", name, data, db_path=db)
         assert intake.publish_upload(db, up, "テスト").status == "loaded"
         up.discard()
-    at = support.app_test(db, page=PAGE)
+    at = testing.app_test(db, page=PAGE)
     at.selectbox(key="cmp_date").set_value(NEW_DATE).run()
     assert not at.exception
     diff = frame_with(at, "差（人）")
@@ -477,62 +477,51 @@ def test_rollback_from_the_page_restores_the_figures(db, secret):
 def open_data_page(page, url: str) -> None:
     """Through the app's own navigation, as a user does."""
     page.goto(url)
-    support.wait_idle(page)
+    testing.wait_idle(page)
     page.get_by_role("link", name="データ").click()
     page.get_by_role("heading", name="データの更新（管理者）").wait_for(timeout=60_000)
-    support.wait_idle(page)
+    testing.wait_idle(page)
 
 
-@pytest.mark.browser
-def test_upload_and_publish_in_a_real_browser(db, tmp_path):
-    if not support.chromium_available():
-        pytest.skip("Chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
+def test_upload_and_publish_in_a_real_browser(db, tmp_path, chromium):
     data, values = good_survey(db, shift=1)
     upload = tmp_path / "survey_2025-04-01_tottori_revised.csv"  # the base date comes from the name
     upload.write_bytes(data)
     env = {auth.SECRET_ENV: SECRET}
-    with support.streamlit_server(db, extra_env=env, log=tmp_path / "server.log") as url, sync_playwright() as p:
-        browser = support.launch_chromium(p)
-        try:
-            viewer = browser.new_page(viewport={"width": 1400, "height": 1000})
-            support.block_external(viewer, url)
-            open_data_page(viewer, url)
-            viewer.get_by_text("この基準日のデータは1つのファイルからしか取り込まれていない").wait_for()
+    with testing.streamlit_server(db, extra_env=env, log=tmp_path / "server.log") as url, \
+            testing.new_page(chromium, url, locale=None) as viewer, testing.new_page(chromium, url, locale=None) as page:
+        open_data_page(viewer, url)
+        viewer.get_by_text("この基準日のデータは1つのファイルからしか取り込まれていない").wait_for()
 
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            blocked = support.block_external(page, url)
-            open_data_page(page, url)
-            page.get_by_label("管理者パスワード").fill("wrong-secret")
-            page.get_by_role("button", name="ログイン").click()
-            page.get_by_text("パスワードが違います").wait_for(timeout=60_000)
-            assert page.locator("[data-testid=stFileUploaderDropzoneInput]").count() == 0
-            page.get_by_label("管理者パスワード").fill(SECRET)
-            page.get_by_role("button", name="ログイン").click()
-            page.get_by_text("管理者としてログインしています").wait_for(timeout=60_000)
-            support.wait_idle(page)
+        blocked = page.blocked
+        open_data_page(page, url)
+        page.get_by_label("管理者パスワード").fill("wrong-secret")
+        page.get_by_role("button", name="ログイン").click()
+        page.get_by_text("パスワードが違います").wait_for(timeout=60_000)
+        assert page.locator("[data-testid=stFileUploaderDropzoneInput]").count() == 0
+        page.get_by_label("管理者パスワード").fill(SECRET)
+        page.get_by_role("button", name="ログイン").click()
+        page.get_by_text("管理者としてログインしています").wait_for(timeout=60_000)
+        testing.wait_idle(page)
 
-            page.set_input_files("[data-testid=stFileUploaderDropzoneInput]", str(upload))
-            page.get_by_text("エラーはありません。19 行を取り込めます").wait_for(timeout=60_000)
-            support.wait_idle(page)
-            support.screenshot(page, "data_preview")
-            page.get_by_role("button", name="公開する").click()
-            page.get_by_text("を公開しました").wait_for(timeout=60_000)
-            support.wait_idle(page)
-            support.screenshot(page, "data_published")
-            now = survey_on(db, dt.date(2025, 4, 1))
-            assert {code: now[code] for code in values} == values
-            assert sql(db, "SELECT file_name FROM load_log ORDER BY source_id DESC LIMIT 1") == [(upload.name,)]
+        page.set_input_files("[data-testid=stFileUploaderDropzoneInput]", str(upload))
+        page.get_by_text("エラーはありません。19 行を取り込めます").wait_for(timeout=60_000)
+        testing.wait_idle(page)
+        testing.screenshot(page, "data_preview")
+        page.get_by_role("button", name="公開する").click()
+        page.get_by_text("を公開しました").wait_for(timeout=60_000)
+        testing.wait_idle(page)
+        testing.screenshot(page, "data_published")
+        now = survey_on(db, dt.date(2025, 4, 1))
+        assert {code: now[code] for code in values} == values
+        assert sql(db, "SELECT file_name FROM load_log ORDER BY source_id DESC LIMIT 1") == [(upload.name,)]
 
-            # the other session keeps working and shows the new data on its next interaction
-            viewer.get_by_test_id("stNumberInputStepUp").first.click()
-            support.wait_idle(viewer)
-            viewer.get_by_text("変わった市区町村").first.wait_for(timeout=60_000)
-            support.screenshot(viewer, "data_other_session")
-            assert blocked == []
-        finally:
-            browser.close()
+        # the other session keeps working and shows the new data on its next interaction
+        viewer.get_by_test_id("stNumberInputStepUp").first.click()
+        testing.wait_idle(viewer)
+        viewer.get_by_text("変わった市区町村").first.wait_for(timeout=60_000)
+        testing.screenshot(viewer, "data_other_session")
+        assert blocked == []
 
 
 # == issue 13, class 12: unpublished uploads are deleted; no toolbar download =================
@@ -540,7 +529,7 @@ def test_upload_and_publish_in_a_real_browser(db, tmp_path):
 def test_an_unpublished_upload_is_deleted_after_15_minutes(db):
     import time
 
-    data = (support.ROOT / "data" / "sample" / "roster" / "roster_31.csv").read_bytes() + b"\r\n"
+    data = (testing.ROOT / "data" / "sample" / "roster" / "roster_31.csv").read_bytes() + b"\r\n"
     up = intake.prepare_upload("roster", "名簿.csv", data, db_path=db, prefecture="31")
     folder = Path(up.folder)
     assert up.publishable and folder.is_dir() and (folder / "名簿.csv").read_bytes() == data
@@ -608,54 +597,44 @@ def _upload_folders(tmp: Path) -> list[Path]:
     return sorted(tmp.glob(intake.UPLOAD_PREFIX + "*"))
 
 
-@pytest.mark.browser
-def test_closing_the_page_deletes_the_upload_and_tables_offer_no_csv_download(db, tmp_path):
+def test_closing_the_page_deletes_the_upload_and_tables_offer_no_csv_download(db, tmp_path, chromium):
     """A real server and Chromium: the toolbar of the upload's tables has no "Download as CSV"
     (client.disableDataExport), and closing the tab (the session ends) deletes the saved roster."""
-    if not support.chromium_available():
-        pytest.skip("Chromium is not installed")
     import time
-
-    from playwright.sync_api import sync_playwright
 
     server_tmp = tmp_path / "server_tmp"
     server_tmp.mkdir()
     roster = tmp_path / "roster_31.csv"  # names, e-mails and phones (synthetic) of the sample roster
-    roster.write_bytes((support.ROOT / "data" / "sample" / "roster" / "roster_31.csv").read_bytes() + b"\r\n")
+    roster.write_bytes((testing.ROOT / "data" / "sample" / "roster" / "roster_31.csv").read_bytes() + b"\r\n")
     env = {auth.SECRET_ENV: SECRET, "TMPDIR": str(server_tmp)}
-    with support.streamlit_server(db, extra_env=env, log=tmp_path / "server.log") as url, sync_playwright() as p:
-        browser = support.launch_chromium(p)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            support.block_external(page, url)
-            open_data_page(page, url)
-            page.get_by_label("管理者パスワード").fill(SECRET)
-            page.get_by_role("button", name="ログイン").click()
-            page.get_by_text("管理者としてログインしています").wait_for(timeout=60_000)
-            support.wait_idle(page)
-            page.get_by_label("ファイルの種類").click()
-            page.get_by_role("option", name="人材名簿").click()
-            support.wait_idle(page)
-            page.set_input_files("[data-testid=stFileUploaderDropzoneInput]", str(roster))
-            page.get_by_text("エラーはありません").wait_for(timeout=60_000)
-            support.wait_idle(page)
-            assert len(_upload_folders(server_tmp)) == 1, "validated, saved, not published"
+    with testing.streamlit_server(db, extra_env=env, log=tmp_path / "server.log") as url, \
+            testing.new_page(chromium, url, locale=None) as page:
+        open_data_page(page, url)
+        page.get_by_label("管理者パスワード").fill(SECRET)
+        page.get_by_role("button", name="ログイン").click()
+        page.get_by_text("管理者としてログインしています").wait_for(timeout=60_000)
+        testing.wait_idle(page)
+        page.get_by_label("ファイルの種類").click()
+        page.get_by_role("option", name="人材名簿").click()
+        testing.wait_idle(page)
+        page.set_input_files("[data-testid=stFileUploaderDropzoneInput]", str(roster))
+        page.get_by_text("エラーはありません").wait_for(timeout=60_000)
+        testing.wait_idle(page)
+        assert len(_upload_folders(server_tmp)) == 1, "validated, saved, not published"
 
-            preview = page.locator("[data-testid=stDataFrame]").filter(has_text="人材ID（仮名）").first
-            preview.hover()
-            toolbar = page.locator("[data-testid=stElementToolbar]").filter(has=page.get_by_role("button",
-                                                                                                  name="Search"))
-            toolbar.first.wait_for(timeout=30_000)
-            support.screenshot(page, "data_upload_toolbar")
-            assert page.get_by_role("button", name="Download as CSV").count() == 0
-            # the app's own download (formula-escaped) stays: here the warning of the file-name prefecture
-            assert page.get_by_role("button", name="エラー・警告を CSV でダウンロード").count() == 1
+        preview = page.locator("[data-testid=stDataFrame]").filter(has_text="人材ID（仮名）").first
+        preview.hover()
+        toolbar = page.locator("[data-testid=stElementToolbar]").filter(has=page.get_by_role("button",
+                                                                                              name="Search"))
+        toolbar.first.wait_for(timeout=30_000)
+        testing.screenshot(page, "data_upload_toolbar")
+        assert page.get_by_role("button", name="Download as CSV").count() == 0
+        # the app's own download (formula-escaped) stays: here the warning of the file-name prefecture
+        assert page.get_by_role("button", name="エラー・警告を CSV でダウンロード").count() == 1
 
-            page.close()  # the session ends
-            deadline = time.monotonic() + 30
-            while _upload_folders(server_tmp) and time.monotonic() < deadline:
-                time.sleep(0.2)
-            assert _upload_folders(server_tmp) == [], "the unpublished upload goes with its session"
-        finally:
-            browser.close()
+        page.close()  # the session ends
+        deadline = time.monotonic() + 30
+        while _upload_folders(server_tmp) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _upload_folders(server_tmp) == [], "the unpublished upload goes with its session"
     assert "Traceback" not in (tmp_path / "server.log").read_text()

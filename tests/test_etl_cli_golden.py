@@ -11,7 +11,8 @@ import datetime as dt
 import re
 
 import pytest
-from helpers import (
+
+from testing import (
     TEST_SALT,
     etl_main,
     query,

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import (
+
+from testing import (
     ROSTER_HEADER,
     SheetSpec,
-    as_excel_saved,
-    copy_warehouse,
+    copy_db,
     etl_main,
     patch_xlsx,
     query,
@@ -27,6 +27,7 @@ from helpers import (
     write_csv,
     write_xlsx,
 )
+from tests.corpus.make_corpus import saved_results
 
 BASE = ["--base-date", "2023-04-01"]
 SAPPORO = ["011002", "北海道", "札幌市", "5"]
@@ -45,7 +46,7 @@ def base_warehouse(tmp_path_factory):
 
 @pytest.fixture
 def db(base_warehouse, tmp_path):
-    return copy_warehouse(base_warehouse, tmp_path / "wh")
+    return copy_db(base_warehouse, tmp_path / "wh")
 
 
 def assert_rejected(db, kind, path, *fragments, extra=()):
@@ -373,12 +374,12 @@ def test_formula_without_a_saved_result_is_refused_naming_the_cell(db, tmp_path)
 
 def test_formula_in_a_book_saved_to_recalculate_on_open_is_refused(db, tmp_path):
     src = write_xlsx(tmp_path / "f.xlsx", FORMULA_GRID, sheet="個別資料")
-    patch_xlsx(src, as_excel_saved({"C4": "4"}, recalc=True))
+    patch_xlsx(src, saved_results({"C4": "4"}, recalc=True))
     assert_rejected(db, "survey", src, "セル C4 は数式（=D4+E4）ですが、ファイルが「開くときに再計算する」設定で保存されていて")
 
 
 def test_formula_with_a_saved_result_loads_that_result_with_a_warning(db, tmp_path):
-    src = patch_xlsx(write_xlsx(tmp_path / "f.xlsx", FORMULA_GRID, sheet="個別資料"), as_excel_saved({"C4": "4"}))
+    src = patch_xlsx(write_xlsx(tmp_path / "f.xlsx", FORMULA_GRID, sheet="個別資料"), saved_results({"C4": "4"}))
     assert_loaded_with_warning(db, "survey", src, "セル C4 は数式（=D4+E4）です。保存されている計算結果「4」を使いました")
     assert query(db, "SELECT lg_code, dx_staff, dedicated, concurrent FROM staff_survey "
                      "WHERE base_date = '2023-04-01' ORDER BY 1") == [("011002", 12.0, 8.0, 4.0), ("012025", 4.0, 1.0, 3.0)]
@@ -481,14 +482,14 @@ def _child_load(db, src, timeout=30):
     import subprocess
     import sys
 
-    from helpers import REPO, etl_env
+    from testing import ROOT, etl_env
 
     # VmHWM is the peak of this process's own memory; ru_maxrss would include the forked pytest's.
     code = ("import re, sys; from etl.cli import main; rc = main(sys.argv[1:]); "
             "hwm = re.search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read())[1]; "
             "print('MAXRSS', hwm, file=sys.stderr); sys.exit(rc)")
     proc = subprocess.run([sys.executable, "-c", code, "load", "survey", str(src), "--db", str(db), *BASE],
-                          cwd=REPO, env=etl_env(), capture_output=True, text=True, timeout=timeout, check=False)
+                          cwd=ROOT, env=etl_env(), capture_output=True, text=True, timeout=timeout, check=False)
     rss_kib = int(proc.stderr.strip().splitlines()[-1].split()[1])
     return proc, rss_kib
 
@@ -657,7 +658,7 @@ def test_malformed_sheet_xml_gets_a_japanese_reason(db, tmp_path):
 
 
 def test_password_protected_workbook_says_so(db, tmp_path):
-    from corpus.make_corpus import encrypted_xlsx
+    from tests.corpus.make_corpus import encrypted_xlsx
 
     for name in ("kobetsu.xlsx", "kobetsu.csv"):
         (tmp_path / name).write_bytes(encrypted_xlsx())
@@ -687,9 +688,8 @@ def test_an_unexpected_error_is_a_japanese_error_naming_the_file_and_is_logged(d
 
 
 def test_the_upload_catches_reader_errors_into_its_report(db, tmp_path):
-    from corpus.make_corpus import encrypted_xlsx, malformed_sheet_xlsx
-
     from etl.intake import prepare_upload
+    from tests.corpus.make_corpus import encrypted_xlsx, malformed_sheet_xlsx
 
     for name, data, reason in (("k.xlsx", encrypted_xlsx(), "パスワード付き"),
                                ("k2.xlsx", malformed_sheet_xlsx(), "の中身（XML）が壊れています"),
@@ -772,11 +772,11 @@ def test_two_simultaneous_loads_of_one_file_publish_once(db, tmp_path):
     import subprocess
     import sys
 
-    from helpers import REPO, etl_env
+    from testing import ROOT, etl_env
 
     src = survey_csv(tmp_path / "same.csv", [SAPPORO, ["012033", "北海道", "小樽市", "3"]])
     procs = [subprocess.Popen([sys.executable, "-m", "etl", "load", "survey", str(src), "--db", str(db), *BASE],
-                              cwd=REPO, env=etl_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              cwd=ROOT, env=etl_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(3)]
     outs = [(p.wait(120), *p.communicate()) for p in procs]
     assert [code for code, _, _ in outs] == [0, 0, 0], outs

@@ -19,16 +19,16 @@ from PIL import Image, ImageStat
 from pptx import Presentation
 from pptx.oxml.ns import qn
 
-from tests import support
+import testing
 
 DATE = dt.date(2023, 4, 1)
 SAMPLE_NOTICE = "サンプル（架空）データ"
-needs_chromium = pytest.mark.skipif(not support.chromium_available(), reason="Debian chromium not installed")
+needs_chromium = pytest.mark.browser  # kaleido draws with Debian's Chromium (required: `make test` installs it)
 
 
 @pytest.fixture(scope="module")
 def db() -> Path:
-    return support.sample_db()
+    return testing.sample_db()
 
 
 @pytest.fixture(scope="module")
@@ -298,7 +298,7 @@ def test_png_footer_has_source_base_date_and_notice_and_escapes_markup():
 
 def cli(*args: str, cwd: Path, env: dict | None = None, module: str = "exports") -> subprocess.CompletedProcess:
     """The CLI in a child process, run from cwd (so default output paths land there)."""
-    env = {**os.environ, "PYTHONPATH": str(support.ROOT), **(env or {})}
+    env = {**os.environ, "PYTHONPATH": str(testing.ROOT), **(env or {})}
     return subprocess.run([sys.executable, "-m", module, *args], cwd=cwd, capture_output=True, text=True,
                           env=env, timeout=600)
 
@@ -366,11 +366,10 @@ def test_cli_pdf_unavailable_says_why_and_keeps_the_pptx(db, tmp_path):
 # -- PDF through LibreOffice ------------------------------------------------------------------
 
 @needs_chromium
-@pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftoppm")),
-                    reason="LibreOffice (soffice) or poppler (pdftoppm) not installed: `make test` installs "
-                           "libreoffice-impress-nogui and poppler-utils")
 def test_pdf_renders_the_japanese_title(ctx, tmp_path):
-    """One small deck (鳥取県) through LibreOffice; its first page rasterised by pdftoppm."""
+    """One small deck (鳥取県) through LibreOffice; its first page rasterised by pdftoppm (both required:
+    `make test` installs libreoffice-impress-nogui and poppler-utils)."""
+    assert shutil.which("soffice") and shutil.which("pdftoppm"), "make system-deps installs LibreOffice and poppler"
     from dashboard import slides
     from exports import deck
     from exports.pdf import to_pdf
@@ -385,8 +384,8 @@ def test_pdf_renders_the_japanese_title(ctx, tmp_path):
     assert "NotoSansCJK" in fonts  # the East Asian font was used, not a fallback without kana
     subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-r", "50", "-png", str(pdf), str(tmp_path / "page")], check=True)
     page = Image.open(next(tmp_path.glob("page*.png"))).convert("L")
-    support.ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.save(support.ARTIFACTS / "deck_pdf_page1.png")
+    testing.ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.save(testing.ARTIFACTS / "deck_pdf_page1.png")
     w, h = page.size  # 13.333 × 7.5 in at 50 dpi
     title = page.crop((int(w * 0.1), int(h * 2.3 / 7.5), int(w * 0.9), int(h * 3.5 / 7.5)))
     empty = page.crop((int(w * 0.1), int(h * 5.4 / 7.5), int(w * 0.9), int(h * 6.4 / 7.5)))
@@ -420,7 +419,7 @@ def headers(at) -> list[str]:
 
 
 def test_present_mode_steps_through_the_national_deck_keeping_filters(db):
-    at = support.app_test(db, params={"date": "2022-04-01", "n": "2", "present": "1"})
+    at = testing.app_test(db, params={"date": "2022-04-01", "n": "2", "present": "1"})
     assert not at.exception
     assert at.title[0].value.replace("\\", "") == "市区町村のDX人材ギャップ（全国）"
     assert len(at.sidebar.selectbox) == 0  # no filter widgets while presenting
@@ -439,7 +438,7 @@ def test_present_mode_steps_through_the_national_deck_keeping_filters(db):
 
 
 def test_present_mode_prefecture_deck_and_slide_beyond_the_end(db):
-    at = support.app_test(db, params={"pref": "31", "present": "1", "slide": "99", "date": "2023-04-01"})
+    at = testing.app_test(db, params={"pref": "31", "present": "1", "slide": "99", "date": "2023-04-01"})
     assert not at.exception
     assert headers(at)[0] == "出典と定義"  # clamped to the last slide
     assert flat(at.query_params)["slide"] == str(len(_build_titles(db, "31")))
@@ -458,7 +457,7 @@ def _build_titles(db, pref):
 
 
 def test_sidebar_toggle_enters_presentation_mode(db):
-    at = support.app_test(db, params={"date": "2023-04-01", "n": "3"})
+    at = testing.app_test(db, params={"date": "2023-04-01", "n": "3"})
     at.toggle(key="w_present").set_value(True).run()
     assert flat(at.query_params).get("present") == "1"
     assert at.title[0].value.replace("\\", "") == "市区町村のDX人材ギャップ（全国）"
@@ -466,7 +465,7 @@ def test_sidebar_toggle_enters_presentation_mode(db):
 
 @needs_chromium
 def test_national_page_offers_png_and_deck_downloads(db):
-    at = support.app_test(db, params={"date": "2023-04-01", "n": "3"})
+    at = testing.app_test(db, params={"date": "2023-04-01", "n": "3"})
     from streamlit.runtime.state.common import user_key_from_element_id
 
     labels = [b.proto.label for b in at.get("download_button")]

@@ -10,10 +10,7 @@ load fail with exit 1 and a clear Japanese message, and leaves the warehouse byt
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import hashlib
-import io
 import os
 import random
 import shutil
@@ -25,9 +22,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import support
 
-from etl import reference
+import testing
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -40,38 +36,23 @@ SURVEY_COLUMNS = "base_date, lg_code, dx_staff, dedicated, concurrent, external_
 
 # -- helpers ----------------------------------------------------------------------------------
 
-def env() -> dict[str, str]:
-    out = {k: v for k, v in os.environ.items() if k != "DXGAP_PERSON_SALT"}
-    out["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), out.get("PYTHONPATH")]))
-    return out
+def load_args(path: Path, db: Path) -> list[object]:
+    return ["load", "survey", path, "--db", db, "--base-date", DATE.isoformat()]
 
 
 def load_cmd(path: Path, db: Path) -> list[str]:
-    return [sys.executable, "-m", "etl", "load", "survey", str(path), "--db", str(db), "--base-date", DATE.isoformat()]
+    """The load as a child process to kill (testing.run_etl waits for it)."""
+    return [sys.executable, "-m", "etl", *map(str, load_args(path, db))]
 
 
-def run_load(path: Path, db: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(load_cmd(path, db), cwd=ROOT, env=env(), capture_output=True, text=True, timeout=300,
-                          check=False)
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+def run_load(path: Path, db: Path) -> testing.Run:
+    return testing.run_etl(*load_args(path, db))
 
 
 def survey_file(folder: Path, parity: int, serial: int) -> Path:
-    """All 19 municipalities of 鳥取県 with counts (i + 3·parity) % 7. Blank lines at the end
-    (serial of them, skipped by the reader) give each file its own sha256, same figures."""
-    munis = reference.municipalities()
-    munis = munis[munis.prefecture_code == PREF]
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(["団体コード", "都道府県名", "団体名", "DX担当職員数"])
-    w.writerows((code, "鳥取県", name, (i + 3 * parity) % 7) for i, (code, name) in enumerate(zip(munis.lg_code,
-                                                                                             munis.name, strict=True)))
-    path = folder / f"survey_{parity}_{serial:03d}.csv"
-    path.write_bytes((buf.getvalue() + "\r\n" * serial).encode("utf-8"))
-    return path
+    """All 19 municipalities of 鳥取県 with counts (i + 3·parity) % 7; serial blank lines at the end
+    give each file its own sha256, same figures."""
+    return testing.prefecture_survey(folder, f"survey_{parity}_{serial:03d}.csv", 3 * parity, serial, PREF)
 
 
 def figures(db: Path) -> dict[str, list[tuple]]:
@@ -103,13 +84,13 @@ def expected(tmp_path_factory) -> dict:
     scratch = tmp_path_factory.mktemp("faults_expected")
     out: dict = {"durations": []}
     for parity in (0, 1):
-        db = support.copy_db(support.sample_db(), scratch / f"wh{parity}")
+        db = testing.copy_db(testing.sample_db(), scratch / f"wh{parity}")
         started = time.monotonic()
         run = run_load(survey_file(scratch, parity, 0), db)
         out["durations"].append(time.monotonic() - started)
-        assert run.returncode == 0, run.stdout + run.stderr
+        assert run.code == 0, run.out + run.err
         out[parity] = figures(db)
-    out["before"] = figures(support.sample_db())
+    out["before"] = figures(testing.sample_db())
     assert out[0]["staff_survey"] != out[1]["staff_survey"] != out["before"]["staff_survey"]
     out["duration"] = statistics.median(out["durations"])
     return out
@@ -118,18 +99,18 @@ def expected(tmp_path_factory) -> dict:
 # -- SIGKILL at random points -----------------------------------------------------------------
 
 def kill_runs(kills: int, expected: dict, folder: Path) -> dict[str, int]:
-    db = support.copy_db(support.sample_db(), folder / "wh")
+    db = testing.copy_db(testing.sample_db(), folder / "wh")
     inputs = folder / "inputs"
     inputs.mkdir()
     rng = random.Random(SEED)
     phases = {"before publish": 0, "during publish": 0, "after the swap": 0, "finished": 0}
     for i in range(1, kills + 1):
-        before_sha, before_fig, before_log = sha(db), figures(db), loaded_shas(db)
+        before_sha, before_fig, before_log = testing.sha256(db), figures(db), loaded_shas(db)
         temps_before = set(stale_temps(db))
         parity = i % 2
         src = survey_file(inputs, parity, i)
-        src_sha = sha(src)
-        proc = subprocess.Popen(load_cmd(src, db), cwd=ROOT, env=env(), stdout=subprocess.DEVNULL,
+        src_sha = testing.sha256(src)
+        proc = subprocess.Popen(load_cmd(src, db), cwd=ROOT, env=testing.etl_env(), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0, expected["duration"]))
         if proc.poll() is None:
@@ -142,7 +123,7 @@ def kill_runs(kills: int, expected: dict, folder: Path) -> dict[str, int]:
             phases["finished" if code == 0 else "after the swap"] += 1
         else:
             assert code != 0, f"kill {i}: the load finished but is not in load_log"
-            assert sha(db) == before_sha, f"kill {i}: the warehouse changed although the load is not in load_log"
+            assert testing.sha256(db) == before_sha, f"kill {i}: the warehouse changed although the load is not in load_log"
             assert figures(db) == before_fig
             temps = set(stale_temps(db))  # new temp files, or old ones cleaned: it reached the publish
             phases["during publish" if temps != temps_before else "before publish"] += 1
@@ -150,8 +131,8 @@ def kill_runs(kills: int, expected: dict, folder: Path) -> dict[str, int]:
     # The next load, left alone, succeeds and leaves no temp file of any killed run behind.
     last = (kills + 1) % 2
     run = run_load(survey_file(inputs, last, kills + 1), db)
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert "取り込みました" in run.stdout
+    assert run.code == 0, run.out + run.err
+    assert "取り込みました" in run.out
     assert figures(db) == expected[last]
     assert not [p for p in stale_temps(db) if p.name.startswith(f".{db.name}.")], stale_temps(db)
     from etl.versions import list_versions
@@ -189,9 +170,9 @@ def test_sigkill_during_load_full(expected, tmp_path):
 
 def test_kill_in_the_middle_of_publishing_leaves_a_temp_file_the_next_load_removes(expected, tmp_path):
     """Deterministic: wait until the publish copy exists, then SIGKILL."""
-    db = support.copy_db(support.sample_db(), tmp_path / "wh")
-    before = sha(db)
-    proc = subprocess.Popen(load_cmd(survey_file(tmp_path, 0, 1), db), cwd=ROOT, env=env(),
+    db = testing.copy_db(testing.sample_db(), tmp_path / "wh")
+    before = testing.sha256(db)
+    proc = subprocess.Popen(load_cmd(survey_file(tmp_path, 0, 1), db), cwd=ROOT, env=testing.etl_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not list(db.parent.glob(f".{db.name}.*.tmp")):
@@ -202,10 +183,10 @@ def test_kill_in_the_middle_of_publishing_leaves_a_temp_file_the_next_load_remov
     proc.wait()
     left = list(db.parent.glob(f".{db.name}.*.tmp"))
     assert left, "the killed run left its publish copy"
-    assert sha(db) == before and figures(db) == expected["before"]
+    assert testing.sha256(db) == before and figures(db) == expected["before"]
 
     run = run_load(survey_file(tmp_path, 1, 2), db)
-    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.code == 0, run.out + run.err
     assert figures(db) == expected[1]
     assert not [p for p in left if p.exists()], "the next publish removes the dead run's temp file"
 
@@ -226,7 +207,7 @@ def _mount_tmpfs(target: Path, kib: int) -> None:
 def test_full_disk_fails_cleanly_and_changes_nothing(room, tmp_path):
     """room: free space after the warehouse, as a share of its size. 0.4: the copy cannot be
     made; 1.6: the copy fits, the kept versions (another copy or two) do not."""
-    src = support.sample_db()
+    src = testing.sample_db()
     size = src.stat().st_size
     disk = tmp_path / "disk"
     _mount_tmpfs(disk, int(size * (1 + room)) // 1024 + 64)
@@ -234,13 +215,13 @@ def test_full_disk_fails_cleanly_and_changes_nothing(room, tmp_path):
         db = disk / "warehouse.duckdb"
         shutil.copyfile(src, db)
         shutil.copyfile(src.parent / ".salt", disk / ".salt")
-        before = sha(db)
+        before = testing.sha256(db)
         free_before = shutil.disk_usage(disk).free
         run = run_load(survey_file(tmp_path, 0, 1), db)
-        assert run.returncode == 1, run.stdout + run.stderr
-        assert "ディスクの空き容量が足りないため公開を中止しました" in run.stderr, run.stderr
-        assert "倉庫は変更していません" in run.stderr and "Traceback" not in run.stderr
-        assert sha(db) == before, "the warehouse is byte-identical"
+        assert run.code == 1, run.out + run.err
+        assert "ディスクの空き容量が足りないため公開を中止しました" in run.err, run.err
+        assert "倉庫は変更していません" in run.err and "Traceback" not in run.err
+        assert testing.sha256(db) == before, "the warehouse is byte-identical"
         assert figures(db)["staff_survey"], "and still opens"
         assert not stale_temps(db), "the partial copies are removed"
         assert shutil.disk_usage(disk).free >= free_before - 64 * 1024, "the space is given back"

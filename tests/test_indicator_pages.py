@@ -12,8 +12,8 @@ import pytest
 from openpyxl import load_workbook
 from streamlit.runtime.state.common import user_key_from_element_id
 
+import testing
 from core.store import SAMPLE_NOTICE, SCHEMA_VERSION
-from tests import support
 
 DA = "デジタル庁『自治体DXの取組に関するダッシュボード』（2024-07-12更新、総務省 令和5年度 行政情報化推進状況調査、基準日 2023-04-01）"
 DA_MD = DA.replace("-", "\\-")  # as the caption's Markdown carries it
@@ -22,7 +22,7 @@ INDICATOR_OF = {"ext_talent_share": "外部人材活用", "cio_aide_share": "CIO
 
 @pytest.fixture(scope="module")
 def db():
-    return support.sample_db()
+    return testing.sample_db()
 
 
 def sql(db, text, params=None):
@@ -60,7 +60,7 @@ def test_new_metrics_are_in_the_url_contract():
 
 @pytest.mark.parametrize("key", list(INDICATOR_OF))
 def test_indicator_metric_map_is_real_data_with_the_agencys_source(db, key):
-    at = support.app_test(db, params={"date": "2023-04-01", "metric": key})
+    at = testing.app_test(db, params={"date": "2023-04-01", "metric": key})
     assert not at.exception
     assert at.query_params["metric"] == [key] or at.query_params["metric"] == key
     caption = caption_after(at, "pref_map")
@@ -95,7 +95,7 @@ def support_decode(values):
 
 
 def test_shortage_map_keeps_the_sample_notice_and_names_its_synthetic_source(db):
-    at = support.app_test(db, params={"date": "2023-04-01"})
+    at = testing.app_test(db, params={"date": "2023-04-01"})
     caption = caption_after(at, "pref_map")
     assert SAMPLE_NOTICE in caption and "職員数＝サンプル（架空）データ" in caption
     assert "国土交通省『国土数値情報（行政区域データ）』" in caption  # the real outlines are credited too
@@ -107,7 +107,7 @@ def test_png_footer_follows_the_chart_not_the_page(db):
     from dashboard.notes import footer_text
     from dashboard.state import ViewState
 
-    support.app_test(db, params={"date": "2023-04-01"})  # points the dashboard at db (DXGAP_DB)
+    testing.app_test(db, params={"date": "2023-04-01"})  # points the dashboard at db (DXGAP_DB)
     v = version()
     real = slides.page_chart("national", "map", v, ViewState(date=dt.date(2023, 4, 1), metric="org_wide_share"),
                              dt.date.today(), True)
@@ -117,8 +117,8 @@ def test_png_footer_follows_the_chart_not_the_page(db):
 
 
 def test_indicator_section_table_and_downloads_are_real_only(db, monkeypatch):
-    files = support.record_media(monkeypatch)
-    at = support.app_test(db, params={"date": "2025-04-01"})
+    files = testing.record_media(monkeypatch)
+    at = testing.app_test(db, params={"date": "2025-04-01"})
     assert not at.exception
     # the survey base date has no table of its own: the latest one before it, named with its date
     assert any("この指標はデジタル庁の表の基準日 令和5年4月1日（2023-04-01） の値です" in c.value for c in at.caption)
@@ -142,7 +142,7 @@ def served_with(files, name: str) -> str:
 
 
 def test_before_the_first_indicator_table_the_page_says_so(db):
-    at = support.app_test(db, params={"date": "2021-04-01", "metric": "ext_talent_share"})
+    at = testing.app_test(db, params={"date": "2021-04-01", "metric": "ext_talent_share"})
     assert not at.exception
     infos = [i.value for i in at.info]
     assert any("令和3年4月1日（2021-04-01）以前の自治体DXの取組の表（デジタル庁）がないため" in i for i in infos)
@@ -151,7 +151,7 @@ def test_before_the_first_indicator_table_the_page_says_so(db):
 
 
 def test_cross_view_counts_equal_the_warehouse(db):
-    at = support.app_test(db, params={"date": "2023-04-01", "n": "3"})
+    at = testing.app_test(db, params={"date": "2023-04-01", "n": "3"})
     kpis = {m.label: m.value for m in at.metric}
     rows = sql(db, """
         SELECT m.prefecture_code, s.lg_code FROM staff_survey s JOIN municipalities m USING (lg_code)
@@ -172,7 +172,7 @@ def test_cross_view_counts_equal_the_warehouse(db):
 
 
 def test_prefecture_page_cross_view_and_its_map_layer(db):
-    at = support.app_test(db, page="pages/prefecture.py", params={"date": "2023-04-01", "pref": "17", "n": "3"})
+    at = testing.app_test(db, page="pages/prefecture.py", params={"date": "2023-04-01", "pref": "17", "n": "3"})
     assert not at.exception
     codes = [c for (c,) in sql(db, """
         SELECT s.lg_code FROM staff_survey s JOIN municipalities m USING (lg_code)
@@ -195,7 +195,7 @@ def test_prefecture_page_cross_view_and_its_map_layer(db):
 
 
 def test_banner_names_the_synthetic_and_the_real_figures(db):
-    at = support.app_test(db, params={"date": "2023-04-01"})
+    at = testing.app_test(db, params={"date": "2023-04-01"})
     banner = at.warning[0].value
     assert "架空の数値：職員数・人材プール・体制構築の進捗" in banner
     assert "実データ：自治体DXの取組（デジタル庁）・人口（国勢調査）・地図の境界（国土数値情報）" in banner
@@ -203,12 +203,12 @@ def test_banner_names_the_synthetic_and_the_real_figures(db):
 
 def test_no_banner_when_nothing_is_synthetic(tmp_path):
     db = tmp_path / "real" / "warehouse.duckdb"
-    support.run_etl("build", "--db", str(db), "--inputs", str(support.ROOT / "data" / "public"))
+    testing.run_etl("build", "--db", db, "--inputs", testing.ROOT / "data" / "public", check=True)
     survey = tmp_path / "survey_2023-04-01.csv"
     survey.write_bytes("団体コード,団体名,DX担当職員数\r\n011002,札幌市,5\r\n".encode())
-    support.run_etl("load", "survey", str(survey), "--db", str(db), "--publisher", "総務省",
-                    "--source", "地方公共団体における行政情報化の推進状況調査")
-    at = support.app_test(db, params={"date": "2023-04-01"})
+    testing.run_etl("load", "survey", str(survey), "--db", str(db), "--publisher", "総務省",
+                    "--source", "地方公共団体における行政情報化の推進状況調査", check=True)
+    at = testing.app_test(db, params={"date": "2023-04-01"})
     assert not at.exception
     assert not at.warning  # no banner: every figure is real
     assert SAMPLE_NOTICE not in caption_after(at, "pref_map")
@@ -220,7 +220,7 @@ def test_deck_slides_carry_the_notice_only_where_figures_are_synthetic(db):
     from dashboard.db import version
     from dashboard.state import ViewState
 
-    support.app_test(db, params={"date": "2023-04-01"})
+    testing.app_test(db, params={"date": "2023-04-01"})
     view = ViewState(date=dt.date(2023, 4, 1), metric="cio_aide_share")
     deck = slides.national_deck(version(), view, dt.date.today(), True)
     marked = {s.key: slides.slide_is_sample(s, deck.is_sample) for s in deck.slides}
@@ -232,20 +232,20 @@ def test_deck_slides_carry_the_notice_only_where_figures_are_synthetic(db):
 
 
 def test_presentation_mode_shows_the_notice_per_slide(db):
-    real = support.app_test(db, params={"date": "2023-04-01", "metric": "ext_talent_share", "present": "1",
+    real = testing.app_test(db, params={"date": "2023-04-01", "metric": "ext_talent_share", "present": "1",
                                         "slide": "3"})
     assert not real.exception
     assert not [m for m in real.markdown if SAMPLE_NOTICE in m.value]
     assert any(DA_MD in c.value for c in real.caption)
-    synthetic = support.app_test(db, params={"date": "2023-04-01", "present": "1", "slide": "3"})
+    synthetic = testing.app_test(db, params={"date": "2023-04-01", "present": "1", "slide": "3"})
     assert [m for m in synthetic.markdown if SAMPLE_NOTICE in m.value]
 
 
 def test_an_older_warehouse_is_refused_with_how_to_upgrade_it(db, tmp_path):
-    old = support.copy_db(db, tmp_path / "old")
+    old = testing.copy_db(db, tmp_path / "old")
     with duckdb.connect(str(old)) as con:
         con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
-    at = support.app_test(old)
+    at = testing.app_test(old)
     assert not at.exception
     assert any(f"形式が古いため（schema_version=1、必要な形式 {SCHEMA_VERSION}）" in e.value and "--if-missing" in e.value
                for e in at.error)

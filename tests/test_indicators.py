@@ -8,12 +8,12 @@ import json
 import shutil
 
 import pytest
-from helpers import REPO, etl_main, query, run_etl, write_csv
 
 from core.store import SCHEMA_VERSION, UPGRADABLE_SCHEMAS
+from testing import ROOT, etl_main, query, run_etl, write_csv
 
 D = dt.date
-PUBLIC = REPO / "data" / "public"
+PUBLIC = ROOT / "data" / "public"
 MUNI_CSV = "da_dashboard_20240712/市区町村毎のDX進捗状況_市区町村比較.csv"
 PREF_CSV = "da_dashboard_20240712/都道府県のDX進捗状況_都道府県比較.csv"
 # Published 実施 counts on 2023-04-01 (../shared/reference/SOURCES.md).
@@ -252,7 +252,7 @@ def test_build_refuses_a_public_file_that_differs_from_its_manifest(tmp_path):
 
 def test_build_of_the_sample_alone_still_works(tmp_path):
     db = tmp_path / "warehouse.duckdb"
-    run = etl_main("build", "--db", db, "--inputs", REPO / "data" / "sample")
+    run = etl_main("build", "--db", db, "--inputs", ROOT / "data" / "sample")
     assert run.code == 0, run.text
     assert query(db, "SELECT bool_and(is_sample), count(*) FROM load_log") == [(True, 53)]
     assert query(db, "SELECT count(*) FROM dx_indicators") == [(0,)]

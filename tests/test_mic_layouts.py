@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from helpers import SheetSpec, etl_main, query, run_etl, write_book
+from testing import SheetSpec, etl_main, query, run_etl, write_book
 
 D = dt.date
 SURVEY_SQL = "SELECT * FROM staff_survey ORDER BY base_date, lg_code"

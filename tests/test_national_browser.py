@@ -4,15 +4,14 @@ import re
 
 import pytest
 
-from tests import support
+import testing
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not support.chromium_available(), reason="Debian chromium not installed")]
+pytestmark = [pytest.mark.browser]
 
 
 def test_map_draws_offline_with_japanese_text(server, page):
     page.goto(server + "/?date=2023-04-01&n=3")
-    support.wait_idle(page)
+    testing.wait_idle(page)
     page.wait_for_selector(".choroplethlocation", timeout=30_000)
     assert page.locator(".st-key-pref_map .choroplethlocation").count() == 47
     assert page.get_by_text("全国マップ", exact=True).first.is_visible()
@@ -20,28 +19,28 @@ def test_map_draws_offline_with_japanese_text(server, page):
     # Japanese glyphs come from an installed CJK font, not a web font fetched at run time.
     assert page.evaluate("document.fonts.check('16px \"Noto Sans CJK JP\"', '全国')")
     assert not [u for u in page.blocked if "world_110m" in u or "cdn" in u], page.blocked
-    support.screenshot(page, "national")
+    testing.screenshot(page, "national")
 
 
 def test_click_on_a_prefecture_opens_its_page(server, page):
-    support.click_hokkaido_on_the_national_map(page, server)
+    testing.click_hokkaido_on_the_national_map(page, server)
     assert "date=2023-04-01" in page.url
-    support.screenshot(page, "national_click_to_prefecture")
+    testing.screenshot(page, "national_click_to_prefecture")
 
 
 def test_widget_change_writes_the_url(server, page):
     page.goto(server + "/?date=2022-04-01&n=2")
-    support.wait_idle(page)
+    testing.wait_idle(page)
     page.locator("[data-testid=stSidebar] button[data-testid=stNumberInputStepUp]").click()
     page.wait_for_url(re.compile(r".*n=3.*"), timeout=30_000)
-    support.wait_idle(page)
+    testing.wait_idle(page)
     assert "date=2022-04-01" in page.url
     assert page.get_by_text("3人以下の市区町村").first.is_visible()
 
 
 def test_municipality_tab_draws_every_municipality(server, page):
     page.goto(server + "/?date=2023-04-01&n=3")
-    support.wait_idle(page)
+    testing.wait_idle(page)
     page.wait_for_selector(".choroplethlocation", timeout=30_000)
     page.get_by_role("tab", name="市区町村別").click()
     # The default build loads the real boundaries (data/public): one polygon per municipality.
@@ -52,14 +51,14 @@ def test_municipality_tab_draws_every_municipality(server, page):
     # the municipality map has its PNG download inside the open tab
     png = page.locator(".st-key-muni_map_png").get_by_role("button", name="PNG", exact=True).filter(visible=True)
     assert png.count() == 1
-    support.screenshot(page, "national_municipalities")
+    testing.screenshot(page, "national_municipalities")
 
 
 def test_indicator_map_shows_the_digital_agency_source_and_no_sample_notice(server, page):
     """The real-data map (外部人材活用の割合, from the Digital Agency table) names its source under
     it and carries no sample notice; the synthetic figures above it still do."""
     page.goto(server + "/?date=2023-04-01&metric=ext_talent_share")
-    support.wait_idle(page)
+    testing.wait_idle(page)
     page.wait_for_selector(".st-key-pref_map .choroplethlocation", timeout=30_000)
     assert page.locator(".st-key-pref_map .choroplethlocation").count() == 47
     heading = page.get_by_role("heading", name="外部人材活用の割合（都道府県別）")
@@ -83,7 +82,7 @@ def test_indicator_map_shows_the_digital_agency_source_and_no_sample_notice(serv
     assert not [u for u in page.blocked if "world_110m" in u or "cdn" in u], page.blocked
     page.mouse.move(5, 5)  # hide the hover label
     caption.scroll_into_view_if_needed()  # the map with its 出典 caption below it
-    support.screenshot(page, "national_indicator_map")
+    testing.screenshot(page, "national_indicator_map")
 
 
 def test_cross_view_lists_maps_and_downloads_the_municipalities_most_in_need(server, page, tmp_path):
@@ -92,13 +91,13 @@ def test_cross_view_lists_maps_and_downloads_the_municipalities_most_in_need(ser
     import duckdb
 
     page.goto(server + "/?date=2025-04-01&n=3")
-    support.wait_idle(page)
+    testing.wait_idle(page)
     heading = page.get_by_role("heading", name="最も支援が必要な市区町村（職員3人以下・外部人材活用なし・全庁的な体制なし）")
     heading.wait_for(timeout=30_000)
     heading.scroll_into_view_if_needed()
     assert page.get_by_text("職員数は調査基準日 令和7年4月1日（2025-04-01）、外部人材活用・全庁的な体制構築はデジタル庁の表の"
                             "基準日 令和5年4月1日（2023-04-01） の値です").first.is_visible()
-    with duckdb.connect(str(support.sample_db()), read_only=True) as con:
+    with duckdb.connect(str(testing.sample_db()), read_only=True) as con:
         [(expected,)] = con.execute("""
             SELECT count(*) FROM staff_survey s
             JOIN dx_indicators e ON e.lg_code = s.lg_code AND e.indicator = '外部人材活用' AND e.base_date = '2023-04-01'
@@ -110,7 +109,7 @@ def test_cross_view_lists_maps_and_downloads_the_municipalities_most_in_need(ser
     page.wait_for_function(
         "document.querySelectorAll('.st-key-need_map .choroplethlocation').length >= 1741", timeout=60_000)
     page.locator(".st-key-need_map").scroll_into_view_if_needed()
-    support.screenshot(page, "national_most_in_need_map")
+    testing.screenshot(page, "national_most_in_need_map")
     page.get_by_role("tab", name="一覧").click()
     with page.expect_download(timeout=30_000) as info:
         page.get_by_role("button", name="一覧を CSV でダウンロード").click()

@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from google.protobuf.json_format import MessageToDict
 
-from tests import support
+import testing
 
 PREF = "13"
 # Distinctive values: a hit can only come from this fixture.
@@ -39,7 +39,7 @@ ERROR_TEXT = "この画面の表示中に問題が起きました"
 def warehouse(tmp_path_factory) -> Path:
     """A copy of the sample with 東京都's roster replaced by the fixture (loaded by the real CLI)."""
     tmp = tmp_path_factory.mktemp("pii")
-    db = support.copy_db(support.sample_db(), tmp / "wh")
+    db = testing.copy_db(testing.sample_db(), tmp / "wh")
     with duckdb.connect(str(db), read_only=True) as con:
         wards = [r[0] for r in con.execute("SELECT lg_code FROM municipalities WHERE prefecture_code = ? "
                                            "ORDER BY lg_code LIMIT 3", [PREF]).fetchall()]
@@ -52,7 +52,7 @@ def warehouse(tmp_path_factory) -> Path:
                     "アクセラレータ", "支援先市町村"])
         for i, (ref, name, mail, phone, role, form, acc) in enumerate(PEOPLE):
             w.writerow([ref, name, mail, phone, role, form, "2024/04/01", "", acc, targets[i]])
-    support.run_etl("load", "roster", str(path), "--db", str(db), "--prefecture", PREF)
+    testing.run_etl("load", "roster", path, "--db", db, "--prefecture", PREF, check=True)
     return db
 
 
@@ -75,8 +75,8 @@ def test_the_fixture_was_loaded_and_the_warehouse_holds_no_personal_data(warehou
 
 @pytest.fixture
 def media(monkeypatch) -> dict:
-    """Every file handed to Streamlit's media store during the test, by file id (support.record_media)."""
-    return support.record_media(monkeypatch)
+    """Every file handed to Streamlit's media store during the test, by file id (testing.record_media)."""
+    return testing.record_media(monkeypatch)
 
 
 def button_files(at, media: dict) -> list[tuple[str, bytes | str, str | None, str | None]]:
@@ -141,7 +141,7 @@ VIEWS = [
 
 @pytest.mark.parametrize("page,params,changes", VIEWS, ids=[f"{v[0]}-{i}" for i, v in enumerate(VIEWS)])
 def test_no_personal_data_on_any_page_or_download(warehouse, media, page, params, changes):
-    at = support.app_test(warehouse, page=page, params=params)
+    at = testing.app_test(warehouse, page=page, params=params)
     for kind, key, value in changes:
         getattr(at, kind)(key=key).set_value(value)
         at.run()
@@ -158,7 +158,7 @@ def test_no_personal_data_on_any_page_or_download(warehouse, media, page, params
 
 def test_the_talent_page_shows_the_fixture_as_role_and_anonymous_id_only(warehouse):
     """The fixture people are on the page (so the check above is not vacuous), as id and role only."""
-    at = support.app_test(warehouse, page="pages/talent.py", params={"date": "2025-04-01", "n": "3", "pref": PREF})
+    at = testing.app_test(warehouse, page="pages/talent.py", params={"date": "2025-04-01", "n": "3", "pref": PREF})
     people = next(d.value for d in at.dataframe if "匿名ID" in d.value.columns)
     assert list(people.columns) == ["匿名ID", "役割"]
     assert len(people) == len(PEOPLE)

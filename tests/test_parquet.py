@@ -11,10 +11,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from helpers import run_etl, sha256
 
+import testing
 from etl import catalog
-from tests import support
+from testing import run_etl, sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLE_SCHEMA_TYPES = {"string", "number", "integer", "boolean", "object", "array", "date", "time", "datetime",
@@ -24,7 +24,7 @@ TABLE_SCHEMA_TYPES = {"string", "number", "integer", "boolean", "object", "array
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory) -> tuple[Path, Path]:
     """(warehouse, export folder) of the sample warehouse, through the real CLI."""
-    db = support.sample_db()
+    db = testing.sample_db()
     folder = tmp_path_factory.mktemp("parquet") / "open data"  # a space: paths are quoted, not pasted
     run = run_etl("export", "--parquet", folder, "--db", db)
     assert run.code == 0, run.text
@@ -60,7 +60,7 @@ def readme_tables() -> dict[str, list[str]]:
 # -- the registry -------------------------------------------------------------------------------
 
 def test_every_public_table_and_column_has_a_japanese_description():
-    with duckdb.connect(str(support.sample_db()), read_only=True) as con:
+    with duckdb.connect(str(testing.sample_db()), read_only=True) as con:
         assert catalog.missing_descriptions(con) == []
         for table in catalog.public_tables(con):
             described = catalog.TABLES[table].columns
@@ -69,7 +69,7 @@ def test_every_public_table_and_column_has_a_japanese_description():
 
 
 def test_a_new_public_table_is_exported_and_flagged_until_described(tmp_path):
-    db = support.copy_db(support.sample_db(), tmp_path / "wh")
+    db = testing.copy_db(testing.sample_db(), tmp_path / "wh")
     with duckdb.connect(str(db)) as con:
         con.execute("CREATE TABLE dx_extra AS SELECT 1 AS x")
         con.execute("CREATE TABLE stg_hidden AS SELECT 1 AS x")
@@ -85,7 +85,7 @@ def test_a_new_public_table_is_exported_and_flagged_until_described(tmp_path):
 
 def test_readme_lists_every_public_table_with_the_registrys_columns():
     readme = readme_tables()
-    for table, cols in public(support.sample_db()).items():
+    for table, cols in public(testing.sample_db()).items():
         assert table in readme, f"README: no row for {table}"
         assert readme[table] == [c for c, _ in cols], f"README row of {table}"
         assert readme[table] == list(catalog.TABLES[table].columns)
@@ -171,7 +171,7 @@ def test_rebuilt_warehouse_has_the_same_tables_types_and_rows(exported, rebuilt)
 ])
 def test_the_app_on_the_rebuilt_warehouse_shows_the_same_kpis(exported, rebuilt, page, params):
     def kpis(db):
-        at = support.app_test(db, page=page, params=params)
+        at = testing.app_test(db, page=page, params=params)
         assert not at.exception
         return [(m.label, m.value, m.delta) for m in at.metric], [a.value for a in at.warning]
 
@@ -181,7 +181,7 @@ def test_the_app_on_the_rebuilt_warehouse_shows_the_same_kpis(exported, rebuilt,
 
 
 def test_import_refuses_a_warehouse_built_by_the_etl(exported, tmp_path):
-    db = support.copy_db(exported[0], tmp_path)
+    db = testing.copy_db(exported[0], tmp_path)
     before = sha256(db)
     run = run_etl("import", "--parquet", exported[1], "--db", db)
     assert run.code == 1 and "ETL で作った倉庫" in run.err and "上書きしません" in run.err
@@ -189,7 +189,7 @@ def test_import_refuses_a_warehouse_built_by_the_etl(exported, tmp_path):
 
 
 def test_loads_into_a_rebuilt_warehouse_are_refused(rebuilt, tmp_path):
-    target = support.copy_db(rebuilt, tmp_path)
+    target = testing.copy_db(rebuilt, tmp_path)
     before = sha256(target)
     run = run_etl("load", "survey", ROOT / "data" / "sample" / "survey_2025-04-01.csv", "--db", target)
     assert run.code == 1 and "Parquet から作った閲覧用の倉庫" in run.err, run.text

@@ -10,7 +10,8 @@ import csv
 import io
 
 import pytest
-from helpers import ROSTER_HEADER, SAMPLE_DIR, TEST_SALT, copy_warehouse, query, roster_csv, run_etl
+
+from testing import ROSTER_HEADER, SAMPLE_DIR, TEST_SALT, copy_db, query, roster_csv, run_etl
 
 PII_COLUMNS = ("氏名", "メールアドレス", "電話番号")
 
@@ -95,7 +96,7 @@ def occurrences(haystack, needles):
 @pytest.fixture(scope="module")
 def pii_warehouse(sample_warehouse, tmp_path_factory):
     d = tmp_path_factory.mktemp("pii")
-    db = copy_warehouse(sample_warehouse, d / "db")
+    db = copy_db(sample_warehouse, d / "db")
     src = roster_csv(d / "roster_40.csv", FIXTURE_ROWS, header=FIXTURE_HEADER)
     run = run_etl("load", "roster", src, "--db", db, salt=TEST_SALT)
     assert run.code == 0, run.text

@@ -9,21 +9,20 @@ import re
 import duckdb
 import pytest
 
-from tests import support
+import testing
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not support.chromium_available(), reason="Debian chromium not installed")]
+pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture(scope="module")
 def db():
-    return support.sample_db()
+    return testing.sample_db()
 
 
 @pytest.fixture(scope="module")
 def server(db, tmp_path_factory):
     log = tmp_path_factory.mktemp("prefecture_browser") / "server.log"
-    with support.streamlit_server(db, log=log) as url:
+    with testing.streamlit_server(db, log=log) as url:
         yield url
 
 
@@ -44,15 +43,15 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
     from playwright.sync_api import expect
 
     page.goto(server + "/prefecture?pref=01&date=2023-04-01")
-    support.wait_idle(page)
+    testing.wait_idle(page)
     page.get_by_role("heading", name="北海道の市区町村").wait_for(timeout=30_000)
 
     choose(page, "地方", "近畿")
     page.wait_for_url(re.compile(r".*pref=24.*"), timeout=30_000)
-    support.wait_idle(page)
+    testing.wait_idle(page)
     choose(page, "都道府県", "奈良県")
     page.wait_for_url(re.compile(r".*pref=29.*"), timeout=30_000)
-    support.wait_idle(page)
+    testing.wait_idle(page)
     page.get_by_role("heading", name="奈良県の市区町村").wait_for(timeout=30_000)
     assert "date=2023-04-01" in page.url
 
@@ -63,7 +62,7 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
     page.locator("[data-testid=stDataFrame]").first.wait_for(timeout=30_000)
     assert page.get_by_text("39 / 39 団体を表示").first.is_visible()
     assert not [u for u in page.blocked if "world_110m" in u or "cdn" in u], page.blocked
-    support.screenshot(page, "prefecture_nara")
+    testing.screenshot(page, "prefecture_nara")
 
     # Selecting a table row opens that municipality's detail (the third row in code order).
     with duckdb.connect(str(db), read_only=True) as con:
@@ -78,9 +77,9 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
         has=page.get_by_text("市区町村", exact=True)).first.locator("input")
     expected = f"{names[third]}（{third}）"
     expect(detail).to_have_value(expected, timeout=30_000)
-    support.wait_idle(page)
+    testing.wait_idle(page)
     assert page.get_by_text("県内順位（職員数の多い順）").first.is_visible()
-    support.screenshot(page, "prefecture_nara_detail_from_table")
+    testing.screenshot(page, "prefecture_nara_detail_from_table")
 
     # Clicking a municipality on the map opens its detail too.
     shape = page.locator(".st-key-pp_map_29 .choroplethlocation").nth(0)
@@ -88,7 +87,7 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
     box = shape.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(detail).not_to_have_value(expected, timeout=30_000)
-    support.wait_idle(page)
+    testing.wait_idle(page)
     picked = detail.input_value()
     assert picked in {f"{name}（{code}）" for code, name in names.items()}
 
@@ -125,19 +124,19 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
 
 
 def test_arriving_by_a_click_on_the_national_map(server, page):
-    support.click_hokkaido_on_the_national_map(page, server)
+    testing.click_hokkaido_on_the_national_map(page, server)
     page.get_by_role("heading", name="北海道の市区町村").wait_for(timeout=30_000)
     page.wait_for_selector(".st-key-pp_map_01 .choroplethlocation", timeout=30_000)
     assert page.locator(".st-key-pp_map_01 .choroplethlocation").count() == 179
     assert page.get_by_text("179 / 179 団体を表示").first.is_visible()
-    support.screenshot(page, "prefecture_from_national_map")
+    testing.screenshot(page, "prefecture_from_national_map")
 
 
 def test_every_chart_has_a_png_button_and_the_map_png_downloads(server, page):
     from PIL import Image, ImageStat
 
     page.goto(server + "/prefecture?pref=29&date=2023-04-01")
-    support.wait_idle(page)
+    testing.wait_idle(page)
     page.get_by_role("heading", name="奈良県の市区町村").wait_for(timeout=30_000)
     page.wait_for_selector(".st-key-pp_map_29 .choroplethlocation", timeout=30_000)
     main = page.locator("[data-testid=stMain]")
@@ -147,7 +146,7 @@ def test_every_chart_has_a_png_button_and_the_map_png_downloads(server, page):
         # (Streamlit draws a hidden twin of a button with help; the role query skips it.)
         assert main.locator(f".st-key-{key}_png").get_by_role("button", name="PNG").count() == 1, key
     assert main.get_by_role("button", name="奈良県の PowerPoint").count() == 1
-    support.screenshot(page, "prefecture_png_buttons")
+    testing.screenshot(page, "prefecture_png_buttons")
 
     button = main.locator(".st-key-pp_map_29_png").get_by_role("button", name="PNG")
     button.scroll_into_view_if_needed()

@@ -8,7 +8,7 @@ import json
 import duckdb
 import pytest
 
-from tests import support
+import testing
 
 PAGE = "pages/prefecture.py"
 CODES = [f"{i:02d}" for i in range(1, 48)]
@@ -18,7 +18,7 @@ DATE, PREV, N = "2023-04-01", "2022-04-01", 3
 
 @pytest.fixture(scope="module")
 def db():
-    return support.sample_db()
+    return testing.sample_db()
 
 
 def sql(db, query, params=()):
@@ -34,7 +34,7 @@ def muni_counts(db):
 @pytest.fixture(scope="module")
 def shared_at(db):
     """One AppTest for the 47-prefecture sweep: the prefecture changes through the URL and reruns."""
-    return support.app_test(db, page=PAGE, params={"date": DATE, "n": str(N), "pref": "01"})
+    return testing.app_test(db, page=PAGE, params={"date": DATE, "n": str(N), "pref": "01"})
 
 
 def muni_table(at):
@@ -88,7 +88,7 @@ def test_known_counts_are_the_warehouse_counts(muni_counts):
 @pytest.mark.parametrize("code,date,n", [("01", "2023-04-01", 3), ("13", "2025-04-01", 2), ("47", "2021-04-01", 5)])
 def test_kpis_match_direct_sql(db, code, date, n):
     today = dt.date.today()
-    at = support.app_test(db, page=PAGE, params={"date": date, "n": str(n), "pref": code})
+    at = testing.app_test(db, page=PAGE, params={"date": date, "n": str(n), "pref": code})
     assert not at.exception
     kpis = metrics(at)
 
@@ -144,16 +144,16 @@ def test_kpis_match_direct_sql(db, code, date, n):
 
 def test_kpis_agree_with_the_national_page(db):
     """The same summary query feeds both pages: 47 prefecture KPIs sum to the national KPI."""
-    national = metrics(support.app_test(db, params={"date": DATE, "n": str(N)}))
+    national = metrics(testing.app_test(db, params={"date": DATE, "n": str(N)}))
     assert national[f"{N}人以下の市区町村"][0] == "850 団体"
-    at = support.app_test(db, page=PAGE, params={"date": DATE, "n": str(N), "pref": "01"})
+    at = testing.app_test(db, page=PAGE, params={"date": DATE, "n": str(N), "pref": "01"})
     assert metrics(at)[f"{N}人以下の市区町村"][1].endswith("（全国 48.8%）")
     assert help_of(at, f"{N}人以下の市区町村").startswith("全国 850 団体 / 回答 1,741 団体")
 
 
 def test_table_rows_equal_sql(db):
     today = dt.date.today()
-    at = support.app_test(db, page=PAGE, params={"date": DATE, "n": str(N), "pref": "01"})
+    at = testing.app_test(db, page=PAGE, params={"date": DATE, "n": str(N), "pref": "01"})
     table = muni_table(at).set_index("団体コード")
     staff = dict(sql(db, "SELECT s.lg_code, s.dx_staff FROM staff_survey s JOIN municipalities m USING (lg_code) "
                          "WHERE m.prefecture_code = '01' AND s.base_date = ?", [DATE]))
@@ -188,9 +188,9 @@ def test_table_rows_equal_sql(db):
 
 
 def test_default_prefecture_follows_the_region(db):
-    at = support.app_test(db, page=PAGE, params={"date": DATE})
+    at = testing.app_test(db, page=PAGE, params={"date": DATE})
     assert at.title[0].value == "北海道の市区町村"
-    at = support.app_test(db, page=PAGE, params={"date": DATE, "region": "近畿"})
+    at = testing.app_test(db, page=PAGE, params={"date": DATE, "region": "近畿"})
     first, name = sql(db, "SELECT prefecture_code, name FROM prefectures WHERE region = '近畿' "
                           "ORDER BY prefecture_code LIMIT 1")[0]
     assert at.title[0].value == f"{name}の市区町村"
@@ -199,7 +199,7 @@ def test_default_prefecture_follows_the_region(db):
 
 
 def test_selectors_change_the_prefecture_and_the_url(db):
-    at = support.app_test(db, page=PAGE, params={"date": DATE, "pref": "01"})
+    at = testing.app_test(db, page=PAGE, params={"date": DATE, "pref": "01"})
     at.selectbox(key="pp_region").select("九州・沖縄").run()
     assert at.title[0].value == "福岡県の市区町村"
     assert flat(at.query_params)["pref"] == "40"
@@ -214,7 +214,7 @@ def test_selectors_change_the_prefecture_and_the_url(db):
 
 
 def test_arriving_from_the_national_page(db):
-    at = support.app_test(db, params={"date": DATE, "n": str(N)})
+    at = testing.app_test(db, params={"date": DATE, "n": str(N)})
     at.selectbox(key="open_pref").select("27").run()
     assert not at.exception
     assert at.title[0].value == "大阪府の市区町村"
@@ -226,13 +226,13 @@ def test_arriving_from_the_national_page(db):
 @pytest.mark.parametrize("text,expected", [("さっぽろ", {"011002"}), ("サッポロ", {"011002"}),
                                            ("札幌", {"011002"}), ("ｻｯﾎﾟﾛ", {"011002"})])
 def test_search_by_name_or_kana(db, text, expected):
-    at = support.app_test(db, page=PAGE, params={"date": DATE, "pref": "01"})
+    at = testing.app_test(db, page=PAGE, params={"date": DATE, "pref": "01"})
     at.text_input(key="pp_search").input(text).run()
     assert set(muni_table(at)["団体コード"]) == expected
 
 
 def test_search_keeps_every_kana_match(db):
-    at = support.app_test(db, page=PAGE, params={"date": DATE, "pref": "01"})
+    at = testing.app_test(db, page=PAGE, params={"date": DATE, "pref": "01"})
     at.text_input(key="pp_search").input("かわ").run()
     expected = {r[0] for r in sql(db, "SELECT lg_code FROM municipalities WHERE prefecture_code = '01' "
                                       "AND (name_kana LIKE '%かわ%' OR name LIKE '%かわ%')")}
@@ -242,7 +242,7 @@ def test_search_keeps_every_kana_match(db):
 
 def test_detail_of_one_municipality(db):
     today = dt.date.today()
-    at = support.app_test(db, page=PAGE, params={"date": DATE, "n": str(N), "pref": "01"})
+    at = testing.app_test(db, page=PAGE, params={"date": DATE, "n": str(N), "pref": "01"})
     # The municipality with the most assignments, so the assignment table has rows.
     code, _ = sql(db, """
         SELECT a.lg_code, count(*) FROM talent_assignment a JOIN municipalities m USING (lg_code)
@@ -293,8 +293,8 @@ def decode(values):
 
 
 def test_map_without_boundaries_is_points_for_every_municipality():
-    db = support.sample_only_db()  # data/sample alone: no boundaries loaded
-    at = support.app_test(db, page=PAGE, params={"date": DATE, "pref": "13"})
+    db = testing.sample_only_db()  # data/sample alone: no boundaries loaded
+    at = testing.app_test(db, page=PAGE, params={"date": DATE, "pref": "13"})
     spec, _ = geo_traces(at)
     points = [t for t in spec["data"] if t["type"] == "scattergeo" and t.get("mode") == "markers"]
     codes = [c for t in points for c in decode(t["customdata"])]
@@ -313,7 +313,7 @@ def test_map_without_boundaries_is_points_for_every_municipality():
 
 
 def test_map_of_a_compact_prefecture_fits_all_of_it(db):
-    at = support.app_test(db, page=PAGE, params={"date": DATE, "pref": "29"})
+    at = testing.app_test(db, page=PAGE, params={"date": DATE, "pref": "29"})
     spec, _ = geo_traces(at)
     assert spec["layout"]["geo"]["fitbounds"] == "locations"
     assert not any("表示範囲の外" in c.value for c in at.caption)
@@ -321,7 +321,7 @@ def test_map_of_a_compact_prefecture_fits_all_of_it(db):
 
 def test_only_uncovered_toggle(db):
     today = dt.date.today()
-    at = support.app_test(db, page=PAGE, params={"date": DATE, "n": str(N), "pref": "01"})
+    at = testing.app_test(db, page=PAGE, params={"date": DATE, "n": str(N), "pref": "01"})
     at.toggle(key="pp_only_uncovered").set_value(True).run()
     table = muni_table(at)
     uncovered = {r[0] for r in sql(db, """
@@ -335,10 +335,10 @@ def test_only_uncovered_toggle(db):
 
 def test_hokkaido_polygons_fit_the_payload_budget(db, shared_reference, tmp_path):
     """Real municipal boundaries, loaded by the ETL CLI: 179 polygons, figure JSON ≤ 1 MB."""
-    geo_db = support.copy_db(db, tmp_path / "geo")
-    support.run_etl("load", "boundaries", str(shared_reference / "da_municipality_area.topojson"),
-                    "--db", str(geo_db))
-    at = support.app_test(geo_db, page=PAGE, params={"date": DATE, "pref": "01"})
+    geo_db = testing.copy_db(db, tmp_path / "geo")
+    testing.run_etl("load", "boundaries", shared_reference / "da_municipality_area.topojson", "--db", geo_db,
+                    check=True)
+    at = testing.app_test(geo_db, page=PAGE, params={"date": DATE, "pref": "01"})
     assert not at.exception
     spec, size = geo_traces(at)
     polygons = [t for t in spec["data"] if t["type"] == "choropleth"]
@@ -346,14 +346,14 @@ def test_hokkaido_polygons_fit_the_payload_budget(db, shared_reference, tmp_path
     assert size <= 1_000_000, size
 
 
-@pytest.mark.skipif(not support.chromium_available(), reason="Debian chromium not installed")
+@pytest.mark.browser
 def test_every_chart_has_a_png_download_and_the_deck_is_this_prefectures(db):
     from streamlit.runtime.state.common import user_key_from_element_id
 
     def keys(at, kind):
         return [user_key_from_element_id(e.proto.id) for e in at.get(kind)]
 
-    at = support.app_test(db, page=PAGE, params={"date": DATE, "pref": "13"})
+    at = testing.app_test(db, page=PAGE, params={"date": DATE, "pref": "13"})
     code = sql(db, "SELECT min(lg_code) FROM municipalities WHERE prefecture_code = '13'")[0][0]
     at.selectbox(key="pp_muni").select(code).run()
     charts = keys(at, "plotly_chart")
@@ -362,7 +362,7 @@ def test_every_chart_has_a_png_download_and_the_deck_is_this_prefectures(db):
     assert {k for k, label in buttons.items() if label == "PNG"} == {f"{k}_png" for k in charts}
     assert buttons["deck_pref_pptx"] == "東京都の PowerPoint"
     # Without pref= in the URL the page shows 北海道, and so does its deck (not the national one).
-    at = support.app_test(db, page=PAGE, params={"date": DATE})
+    at = testing.app_test(db, page=PAGE, params={"date": DATE})
     assert {user_key_from_element_id(b.proto.id): b.proto.label
             for b in at.get("download_button")}["deck_pref_pptx"] == "北海道の PowerPoint"
 

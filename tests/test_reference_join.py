@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 import shapely
-from helpers import copy_warehouse, query, run_etl
+
+from testing import copy_db, query, run_etl
 
 CENSUS_TOTAL = 126_226_568  # the 全国 row of the census file = sum of the 1,741 municipalities
 
 
 @pytest.fixture(scope="module")
 def reference_warehouse(shared_reference, sample_warehouse, tmp_path_factory):
-    db = copy_warehouse(sample_warehouse, tmp_path_factory.mktemp("reference_join"))
+    db = copy_db(sample_warehouse, tmp_path_factory.mktemp("reference_join"))
     for kind, name in (("boundaries", "da_municipality_area.topojson"),
                        ("boundaries", "da_prefecture_area.topojson"),
                        ("population", "census2020_population_prelim.csv")):

@@ -10,15 +10,14 @@ import time
 import urllib.request
 
 import pytest
-from test_faults import run_load, survey_file
 from websockets.exceptions import ConnectionClosed
 
-from bench import server_rerun
+import testing
 from deploy import replicas
-from tests import support
+from testing import rerun as server_rerun
 
-pytestmark = pytest.mark.skipif(replicas.nginx_binary() is None,
-                                reason="nginx not installed (make system-deps installs the Debian package)")
+# nginx is required as Chromium is: `make test` installs the Debian package (make system-deps).
+pytestmark = pytest.mark.server
 DATA_PAGE = "data"  # its load history names every loaded file
 
 
@@ -37,7 +36,7 @@ def stream_lines(access_log) -> list[str]:
 
 
 def test_a_new_browser_is_given_a_replica_and_keeps_it(tmp_path):
-    db = support.copy_db(support.sample_db(), tmp_path / "wh")
+    db = testing.copy_db(testing.sample_db(), tmp_path / "wh")
     with replicas.serve(db, replicas=2, run_dir=tmp_path / "run", access_log=True) as cluster:
         given = {server_rerun.page_cookie(cluster.url) for _ in range(40)}
         assert given == {cookie("r1"), cookie("r2")}  # random, both used
@@ -60,18 +59,18 @@ def test_a_new_browser_is_given_a_replica_and_keeps_it(tmp_path):
 
 
 def test_a_publish_is_seen_by_sessions_on_every_replica(tmp_path):
-    db = support.copy_db(support.sample_db(), tmp_path / "wh")
+    db = testing.copy_db(testing.sample_db(), tmp_path / "wh")
     inputs = tmp_path / "inputs"
     inputs.mkdir()
-    new_file = survey_file(inputs, 0, 1)
+    new_file = testing.prefecture_survey(inputs, "survey_0_001.csv", 0, 1)
     with replicas.serve(db, replicas=2, run_dir=tmp_path / "run") as cluster:
         sessions = {name: server_rerun.Session(cluster.url, cookie=cookie(name)) for name in ("r1", "r2")}
         try:
             for ws in sessions.values():
                 before = page_text(ws)
                 assert b"mic_kobetsu_R5.xlsx" in before and new_file.name.encode() not in before
-            proc = run_load(new_file, db)
-            assert proc.returncode == 0, proc.stdout + proc.stderr
+            proc = testing.run_etl("load", "survey", new_file, "--db", db, "--base-date", "2024-10-01")
+            assert proc.code == 0, proc.text
             for name, ws in sessions.items():  # the next interaction of the same, still open session
                 assert new_file.name.encode() in page_text(ws), f"replica {name} still shows the old warehouse"
         finally:
@@ -82,7 +81,7 @@ def test_a_publish_is_seen_by_sessions_on_every_replica(tmp_path):
 
 
 def test_killing_one_replica_loses_only_its_sessions_which_reconnect_to_the_other(tmp_path):
-    db = support.copy_db(support.sample_db(), tmp_path / "wh")
+    db = testing.copy_db(testing.sample_db(), tmp_path / "wh")
     with replicas.serve(db, replicas=2, run_dir=tmp_path / "run", fail_timeout=30) as cluster:
         sessions = [(name, server_rerun.Session(cluster.url, cookie=cookie(name))) for name in ("r1", "r2") * 3]
         try:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import support
 
+import testing
 from etl.validate import validate
 from etl.versions import current_version_id, list_versions, rollback, version_path, versions_dir
 from etl.warehouse import load_file, person_salt, publish
@@ -28,7 +28,7 @@ MIN_READS = 200
 
 @pytest.fixture
 def db(tmp_path) -> Path:
-    return support.copy_db(support.sample_db(), tmp_path / "wh")
+    return testing.copy_db(testing.sample_db(), tmp_path / "wh")
 
 
 def sql(db: Path, text: str, params: list | None = None) -> list[tuple]:
@@ -128,29 +128,29 @@ def test_a_failed_publish_leaves_no_version_and_no_change(db):
 
 def test_cli_versions_and_rollback(db, tmp_path):
     load(db, survey_file(db, tmp_path, "survey_a.csv", shift=1))
-    listed = support.run_etl("versions", "--db", str(db))
+    listed = testing.run_etl("versions", "--db", db, check=True)
     ids = list_versions(db).version_id.tolist()
-    assert all(i in listed.stdout for i in ids) and "*" in listed.stdout
+    assert all(i in listed.out for i in ids) and "*" in listed.out
 
-    done = support.run_etl("rollback", "--to", ids[0], "--db", str(db), "--loaded-by", "運用担当")
-    assert done.returncode == 0 and "に戻しました" in done.stdout
+    done = testing.run_etl("rollback", "--to", ids[0], "--db", db, "--loaded-by", "運用担当", check=True)
+    assert done.code == 0 and "に戻しました" in done.out
     assert sql(db, "SELECT kind, loaded_by FROM load_log ORDER BY source_id DESC LIMIT 1") == [("rollback", "運用担当")]
-    same = support.run_etl("rollback", "--to", ids[0], "--db", str(db))
-    assert same.returncode == 0 and "何も変更していません" in same.stdout
+    same = testing.run_etl("rollback", "--to", ids[0], "--db", db, check=True)
+    assert same.code == 0 and "何も変更していません" in same.out
 
     for bad in ("20990101-000000.000-s1", "../../warehouse"):
-        proc = support.run_etl("rollback", "--to", bad, "--db", str(db), check=False)
-        assert proc.returncode == 2 and "使い方の誤り" in proc.stderr
-    missing = support.run_etl("versions", "--db", str(tmp_path / "none" / "warehouse.duckdb"), check=False)
-    assert missing.returncode == 2
-    usage = support.run_etl("rollback", "--db", str(db), check=False)  # --to is required
-    assert usage.returncode == 2
+        proc = testing.run_etl("rollback", "--to", bad, "--db", str(db))
+        assert proc.code == 2 and "使い方の誤り" in proc.err
+    missing = testing.run_etl("versions", "--db", str(tmp_path / "none" / "warehouse.duckdb"))
+    assert missing.code == 2
+    usage = testing.run_etl("rollback", "--db", str(db))  # --to is required
+    assert usage.code == 2
 
     # a lost warehouse file is restored from its kept versions
     expected = snapshot(db)
     db.unlink()
-    restored = support.run_etl("rollback", "--to", ids[-1], "--db", str(db))
-    assert restored.returncode == 0
+    restored = testing.run_etl("rollback", "--to", ids[-1], "--db", db, check=True)
+    assert restored.code == 0
     assert snapshot(db)["staff_survey"] != expected["staff_survey"]  # ids[-1] = the state with survey_a
     assert sql(db, "SELECT count(*) FROM staff_survey WHERE base_date = ?", [DATE]) == [(19,)]
 

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 import shapely
-from helpers import REPO, SAMPLE_DIR, etl_env, query, sha256
 
 from core.store import SCHEMA_VERSION
+from testing import ROOT, SAMPLE_DIR, etl_env, query, sha256
 
 D = dt.date
 ON = "DATE '2023-04-01'"
@@ -112,7 +112,7 @@ def test_fallback_prefecture_outlines_are_clockwise():
 
 def test_generator_reproduces_the_committed_sample_byte_for_byte(tmp_path):
     out = tmp_path / "sample"
-    proc = subprocess.run([sys.executable, "data/generate_sample.py", "--out", str(out)], cwd=REPO,
+    proc = subprocess.run([sys.executable, "data/generate_sample.py", "--out", str(out)], cwd=ROOT,
                           env=etl_env(), capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     generated = {p.relative_to(out).as_posix(): sha256(p) for p in out.rglob("*") if p.is_file()}

@@ -11,12 +11,12 @@ import os
 import plotly.graph_objects as go
 import pytest
 
-from tests import support
+import testing
 
 
 @pytest.fixture(scope="module")
 def v() -> str:
-    db = support.sample_db()
+    db = testing.sample_db()
     os.environ["DXGAP_DB"] = str(db)
     from dashboard import db as dbmod
 

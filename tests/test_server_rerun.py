@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from bench import server_rerun
+from testing import rerun as server_rerun
 
 PAGES = [("", "date=2023-04-01&n=3"), ("prefecture", "pref=01&date=2023-04-01&n=3"), ("talent", ""),
          ("progress", ""), ("data", "")]
@@ -30,7 +30,7 @@ def test_every_page_reruns_on_the_real_server_without_an_exception(server, page,
     assert kinds == [e.WhichOneof("type") for e in first], "a warm rerun draws the same page"
     assert "alert" in kinds  # the sample banner
     assert len(kinds) > 20
-    # The timing helper used by bench/app_bench.py runs on the same protocol.
+    # The timing helper bench/app_bench.py uses runs on the same protocol.
     with server_rerun.Session(server) as ws:
         seconds, size = server_rerun.rerun(ws, query, page)
     assert seconds > 0 and size > 1000

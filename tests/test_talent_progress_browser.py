@@ -8,16 +8,15 @@ import datetime as dt
 import duckdb
 import pytest
 
-from tests import support
+import testing
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not support.chromium_available(), reason="Debian chromium not installed")]
+pytestmark = [pytest.mark.browser]
 PARAMS = "?date=2025-04-01&n=3"
 
 
 def open_page(page, url: str, charts: int) -> None:
     page.goto(url)
-    support.wait_idle(page)
+    testing.wait_idle(page)
     # Every chart (those in a hidden tab too) gets its plotly container and SVG.
     page.wait_for_function("n => [...document.querySelectorAll('.plot-container')]"
                            ".filter(c => c.querySelector('svg.main-svg')).length >= n", arg=charts, timeout=60_000)
@@ -31,7 +30,7 @@ def test_talent_page_draws_its_charts_and_map_offline(server, page):
     assert page.locator("g.barlayer .point").count() > 47  # stacked role bars
     assert not [u for u in page.blocked if "world_110m" in u or "cdn" in u], page.blocked
     assert page.get_by_text("サンプル（架空）データ").first.is_visible()
-    support.screenshot(page, "talent")
+    testing.screenshot(page, "talent")
 
 
 def test_uncovered_list_download_matches_the_warehouse(server, page):
@@ -42,7 +41,7 @@ def test_uncovered_list_download_matches_the_warehouse(server, page):
     rows = [line for line in text.splitlines() if line and not line.startswith("#")]
     assert rows[0].startswith("団体コード,都道府県,市区町村")
     today = dt.date.today()
-    with duckdb.connect(str(support.sample_db()), read_only=True) as con:
+    with duckdb.connect(str(testing.sample_db()), read_only=True) as con:
         expected = [r[0] for r in con.execute("""
             SELECT lg_code FROM staff_survey WHERE base_date = DATE '2025-04-01' AND dx_staff <= 3
               AND lg_code NOT IN (SELECT lg_code FROM talent_assignment
@@ -61,7 +60,7 @@ def test_progress_page_draws_burnup_matrix_and_models(server, page):
     assert "北海道" in svg_text and "沖縄県" in svg_text  # the 47-row matrix
     assert page.locator("g.heatmaplayer").count() >= 1
     assert page.locator("g.boxlayer .trace").count() >= 4  # one box per model
-    support.screenshot(page, "progress")
+    testing.screenshot(page, "progress")
 
 
 def test_progress_order_radio_sorts_the_matrix(server, page):
@@ -73,12 +72,12 @@ def test_progress_order_radio_sorts_the_matrix(server, page):
     page.wait_for_function(
         "[...document.querySelectorAll('[data-testid=stPlotlyChart]')].some(c => c.textContent.includes('認識共有')"
         " && [...c.querySelectorAll('g.yaxislayer-above text')].pop().textContent !== '北海道')", timeout=60_000)
-    support.wait_idle(page)
-    with duckdb.connect(str(support.sample_db()), read_only=True) as con:
+    testing.wait_idle(page)
+    with duckdb.connect(str(testing.sample_db()), read_only=True) as con:
         # The furthest milestone reached by anyone, and the prefecture that reached it first.
         first = con.execute("""
             SELECT p.name FROM dx_system_status d JOIN prefectures p USING (prefecture_code)
             WHERE d.achieved_on <= current_date
             ORDER BY d.milestone DESC, d.achieved_on, d.prefecture_code LIMIT 1""").fetchall()[0][0]
     assert matrix.locator("g.yaxislayer-above text").all_text_contents()[-1] == first
-    support.screenshot(page, "progress_sorted")
+    testing.screenshot(page, "progress_sorted")

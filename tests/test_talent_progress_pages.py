@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from streamlit.runtime.state.common import user_key_from_element_id
 
+import testing
 from core.policy import DEADLINE, MILESTONES
 from dashboard.queries.talent import quarter_ends
 from dashboard.tables import SMALL_CELL_TEXT, lagging_table, suppress_small
-from tests import support
 
 TALENT, PROGRESS = "pages/talent.py", "pages/progress.py"
 ROLES = ["プロデューサー", "プロジェクトマネージャー", "サービスデザイナー", "エンジニア"]
@@ -26,7 +26,7 @@ ERROR_TEXT = "この画面の表示中に問題が起きました"
 
 @pytest.fixture(scope="module")
 def db():
-    return support.sample_db()
+    return testing.sample_db()
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def sql(db, text, params=None) -> list[tuple]:
 
 
 def run(db, page, params=None):
-    at = support.app_test(db, page=page, params=params or {"date": LATEST, "n": "3"})
+    at = testing.app_test(db, page=page, params=params or {"date": LATEST, "n": "3"})
     assert not at.exception, [e.value for e in at.exception]
     assert not [e.value for e in at.error if ERROR_TEXT in e.value], "the page raised (see the log)"
     return at
@@ -86,10 +86,9 @@ def test_page_renders_its_charts_and_sections(db, page, charts, heads):
     captions = [c.value for c in at.caption if c.value.startswith("出典")]
     assert len(captions) >= len(charts)
     assert all("サンプル（架空）データ" in c for c in captions)
-    # ... and a PNG download of its own (drawn when the export browser is installed).
-    if support.chromium_available():
-        pngs = {user_key_from_element_id(b.proto.id) for b in at.get("download_button") if b.proto.label == "PNG"}
-        assert pngs == {f"{k}_png" for k in charts}
+    # ... and a PNG download of its own (Chromium is required: `make test` installs it).
+    pngs = {user_key_from_element_id(b.proto.id) for b in at.get("download_button") if b.proto.label == "PNG"}
+    assert pngs == {f"{k}_png" for k in charts}
 
 
 @pytest.mark.parametrize("page", [TALENT, PROGRESS])
@@ -386,9 +385,9 @@ def test_pages_render_with_no_roster_and_no_status(tmp_path):
     """A warehouse with only a survey: both pages still render, with zero pools and no progress."""
     inputs = tmp_path / "in"
     inputs.mkdir()
-    (inputs / "survey_2025-04-01.csv").write_bytes((support.ROOT / "data/sample/survey_2025-04-01.csv").read_bytes())
+    (inputs / "survey_2025-04-01.csv").write_bytes((testing.ROOT / "data/sample/survey_2025-04-01.csv").read_bytes())
     db = tmp_path / "wh" / "warehouse.duckdb"
-    support.run_etl("build", "--db", str(db), "--inputs", str(inputs))
+    testing.run_etl("build", "--db", db, "--inputs", inputs, check=True)
     talent = run(db, TALENT)
     assert metrics(talent)["人材プール（全国）"][0] == "0 人"
     assert metrics(talent)["支援のない不足自治体"][0] == f"{sql(db, 'SELECT count(*) FROM staff_survey WHERE dx_staff <= 3')[0][0]:,} 団体"

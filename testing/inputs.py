@@ -1,77 +1,19 @@
-"""Shared test helpers: run the ETL CLI, write tiny input files, read a warehouse.
-
-Fixture files are written with the standard csv module and openpyxl into a test's tmp_path,
-so every test states its input in full next to the rows it expects.
-"""
+"""Tiny input files written in full by the tests that read them: CSVs as Excel writes them and
+workbooks with openpyxl, each into a test's tmp_path."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import hashlib
 import io
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-from tests import support
-
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE_DIR = REPO / "data" / "sample"
-TEST_SALT = "test-salt-do-not-use-in-production"
 
 SURVEY_HEADER = ["団体コード", "都道府県名", "団体名", "DX担当職員数", "専任", "兼任", "外部人材", "CIO補佐官等"]
 ROSTER_HEADER = ["人材番号", "氏名", "メールアドレス", "電話番号", "役割", "雇用形態", "開始日", "終了日",
                  "アクセラレータ", "支援先市町村"]
 STATUS_HEADER = ["都道府県コード", "都道府県名", "マイルストーン", "達成日", "モデル", "備考"]
 
-
-# -- running the CLI ------------------------------------------------------------------------
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def text(self) -> str:
-        return self.out + self.err
-
-
-def etl_env(**extra: str) -> dict[str, str]:
-    """The environment for a CLI child: this repo importable, no salt unless asked for."""
-    env = {k: v for k, v in os.environ.items() if k != "DXGAP_PERSON_SALT"}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    env.update(extra)
-    return env
-
-
-def run_etl(*args: object, salt: str | None = None, timeout: float = 120) -> Run:
-    """`python -m etl ARGS` in a child process, exactly as a user runs it."""
-    env = etl_env(**({"DXGAP_PERSON_SALT": salt} if salt else {}))
-    proc = subprocess.run([sys.executable, "-m", "etl", *map(str, args)], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=timeout, check=False)
-    return Run(proc.returncode, proc.stdout, proc.stderr)
-
-
-def etl_main(*args: object) -> Run:
-    """etl.cli.main in this process (what `python -m etl` calls): same exit codes, ~10× faster."""
-    from etl.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main([str(a) for a in args])
-        except SystemExit as exc:  # argparse usage errors
-            code = exc.code if isinstance(exc.code, int) else 2
-    return Run(code, out.getvalue(), err.getvalue())
-
-
-# -- writing fixture files ------------------------------------------------------------------
 
 def write_csv(path: Path, header: Sequence[object] | None, rows: Iterable[Sequence[object]],
               encoding: str = "utf-8") -> Path:
@@ -118,24 +60,6 @@ def roster_csv(path: Path, rows: Iterable[Sequence[object]], encoding: str = "cp
 def status_csv(path: Path, rows: Iterable[Sequence[object]], encoding: str = "utf-8-sig",
                header: Sequence[object] = STATUS_HEADER) -> Path:
     return write_csv(path, header, rows, encoding)
-
-
-# -- reading a warehouse --------------------------------------------------------------------
-
-def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    import duckdb
-
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(sql, params).fetchall()
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def copy_warehouse(src: Path, dest_dir: Path) -> Path:
-    """A private copy of a warehouse file (the .salt beside it too), safe to load into."""
-    return support.copy_db(src, dest_dir)
 
 
 # -- workbooks laid out like the MIC 個別資料 (issue 12, issue 13) ----------------------------
@@ -185,10 +109,20 @@ def patch_xlsx(path: Path, edits: dict[str, Callable[[bytes], bytes]]) -> Path:
     return Path(path)
 
 
-def as_excel_saved(results: dict[str, str], recalc: bool = False) -> dict[str, Callable[[bytes], bytes]]:
-    """Edits (for patch_xlsx) that make an openpyxl file look saved by Excel: each formula cell of
-    the first sheet gets its result (cell → text), and unless recalc the workbook no longer asks
-    to recalculate on open. The corpus builds its files with the same function."""
-    from corpus.make_corpus import saved_results
+def prefecture_survey(folder: Path, name: str, shift: int, blank_lines: int, pref: str = "31") -> Path:
+    """A survey CSV of every municipality of one prefecture (鳥取県 by default: 19 of them), with counts
+    (i + shift) % 7. Blank lines at the end (skipped by the reader) give each file its own sha256:
+    a new load, a real publish, with the same figures for the same shift."""
+    from etl import reference
 
-    return saved_results(results, recalc=recalc)
+    munis = reference.municipalities()
+    munis = munis[munis.prefecture_code == pref]
+    pref_name = reference.prefectures().set_index("prefecture_code").name[pref]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(["団体コード", "都道府県名", "団体名", "DX担当職員数"])
+    w.writerows((code, pref_name, muni, (i + shift) % 7)
+                for i, (code, muni) in enumerate(zip(munis.lg_code, munis.name, strict=True)))
+    path = Path(folder) / name
+    path.write_bytes((buf.getvalue() + "\r\n" * blank_lines).encode("utf-8"))
+    return path
