@@ -27,7 +27,7 @@ from dashboard.formats import date_label
 from dashboard.metrics import PUBLISHED_FIGURE
 from dashboard.queries import common
 from dashboard.queries import indicators as qi
-from etl.citations import Citation
+from etl.citations import ORIGINS, Citation
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 # What each kind of source is, as the figure it gives (the banner and multi-source notes name it).
@@ -130,13 +130,11 @@ def source_text(v: str, kinds: tuple[str, ...], date: dt.date | None = None,
     return SourceText(text, sample)
 
 
-# The banner's words for each kind: what the figure is, and for real data whose it is.
-BANNER_FIGURE = {
-    "survey": "職員数", "roster": "人材プール", "status": "体制構築の進捗",
-    "indicators": "自治体DXの取組（デジタル庁）", "indicators_prefecture": "自治体DXの取組（デジタル庁）",
-    "population": "人口（国勢調査）", "boundaries": "地図の境界（国土数値情報）",
-    "prefecture_boundaries": "地図の境界（国土数値情報）",
-}
+# The banner's words for each kind: what the figure is, and for real data whose it is (ORIGINS).
+_BANNER_WHAT = {"survey": "職員数", "roster": "人材プール", "status": "体制構築の進捗",
+                "indicators": "自治体DXの取組", "indicators_prefecture": "自治体DXの取組", "population": "人口",
+                "boundaries": "地図の境界", "prefecture_boundaries": "地図の境界"}
+BANNER_FIGURE = {kind: f"{what}（{ORIGINS[kind]}）" if kind in ORIGINS else what for kind, what in _BANNER_WHAT.items()}
 
 
 def sample_kinds(v: str) -> tuple[list[str], list[str]]:

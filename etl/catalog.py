@@ -24,19 +24,6 @@ GEOMETRY_NOTE = ("WKB（Well-Known Binary）の地理形状。経度・緯度（
 
 
 @dataclass(frozen=True)
-class Licence:
-    name: str  # SPDX id where there is one
-    title: str
-    path: str = ""
-
-
-@dataclass(frozen=True)
-class Source:
-    title: str
-    licences: tuple[Licence, ...] = ()
-
-
-@dataclass(frozen=True)
 class Table:
     title: str
     description: str
@@ -45,25 +32,6 @@ class Table:
     primary_key: tuple[str, ...] = ()
     reference: bool = False  # also built from the installed reference packages
 
-
-GOV_TERMS = Licence("政府標準利用規約（第2.0版）", "政府標準利用規約（第2.0版、CC BY 4.0 互換）",
-                    "https://www.digital.go.jp/resources/open_data/public_data_license_v1.0")
-CC_BY = Licence("CC-BY-4.0", "Creative Commons Attribution 4.0", "https://creativecommons.org/licenses/by/4.0/")
-
-# Credit lines per load kind (README "Data sources and credits"). A synthetic file is credited as such.
-SOURCES: dict[str, Source] = {
-    "reference": Source("団体コード・名称・代表点: japancode、都道府県の輪郭と地方区分: japanmap",
-                        (Licence("MIT", "japancode: MIT License", "https://github.com/ozekik/japancode"),
-                         Licence("Apache-2.0", "japanmap: Apache License 2.0", "https://github.com/SaitoTsutomu/japanmap"))),
-    "survey": Source("総務省「地方公共団体における行政情報化の推進状況調査」個別資料（DX・情報政策担当職員数）", (GOV_TERMS,)),
-    "roster": Source("各都道府県の人材プール名簿（氏名・連絡先は取り込み時に破棄、仮名IDのみ）"),
-    "status": Source("各都道府県の地域DX推進体制の構築状況"),
-    "population": Source("出典：総務省統計局 令和2年国勢調査 人口速報集計", (GOV_TERMS,)),
-    "boundaries": Source("出典：国土数値情報（行政区域データ）（国土交通省）を加工して作成（デジタル庁 policy-dashboard-assets）",
-                         (CC_BY,)),
-    "indicators": Source("出典：デジタル庁『自治体DXの取組に関するダッシュボード』を加工して作成", (GOV_TERMS,)),
-}
-SAMPLE_SOURCE = Source(f"{SAMPLE_NOTICE}: data/sample の決定的な生成スクリプトによる合成データ。実在の数値ではありません")
 
 _SOURCE_ID = "取り込み番号（load_log.source_id）"
 

@@ -1,4 +1,7 @@
-"""Where a load's figures come from: publisher, title, update date, the survey behind it, credit.
+"""Where the figures come from: the one home of citations, credit lines and licences (the shipped
+public files' own are in data/public/manifest.json, which this module reads).
+
+A load's citation: publisher, title, update date, the survey behind it, credit.
 
 Every load gets a citation, stored on its load_log row (source_publisher, source_title,
 source_updated, source_note, source_credit, source_licence), so the dashboard names real
@@ -53,8 +56,47 @@ class Citation:
         return replace(self, **{k: v for k, v in given.items() if v not in (None, "")})
 
 
+@dataclass(frozen=True)
+class Licence:
+    name: str  # SPDX id where there is one
+    title: str
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Credit:
+    """A credit line and the licences it is under (the sources of the open-data package)."""
+
+    title: str
+    licences: tuple[Licence, ...] = ()
+
+
+GOV_TERMS = Licence("政府標準利用規約（第2.0版）", "政府標準利用規約（第2.0版、CC BY 4.0 互換）",
+                    "https://www.digital.go.jp/resources/open_data/public_data_license_v1.0")
+CC_BY = Licence("CC-BY-4.0", "Creative Commons Attribution 4.0", "https://creativecommons.org/licenses/by/4.0/")
+MIT = Licence("MIT", "japancode: MIT License", "https://github.com/ozekik/japancode")
+APACHE = Licence("Apache-2.0", "japanmap: Apache License 2.0", "https://github.com/SaitoTsutomu/japanmap")
+MANIFEST_LICENCES = {"CC BY 4.0": CC_BY, "政府標準利用規約（CC BY 4.0 互換）": GOV_TERMS}  # as the manifest writes them
+
+# The installed packages the reference tables come from: what each gives, the package, its licence.
+REFERENCE_PACKAGES = (("団体コード・名称・役場の位置", "japancode", MIT),
+                      ("都道府県の輪郭（境界を読み込むまでの既定）", "japanmap", APACHE))
+REFERENCE_CREDIT = Credit("、".join(f"{what}: {package}" for what, package, _ in REFERENCE_PACKAGES),
+                          tuple(licence for _, _, licence in REFERENCE_PACKAGES))
+
 # Synthetic files: the citation says so, and where they come from.
 SAMPLE_CITATION = Citation(title=SAMPLE_NOTICE, note="data/generate_sample.py で生成")
+
+SAMPLE_CREDIT = Credit(f"{SAMPLE_NOTICE}: data/sample の決定的な生成スクリプトによる合成データ。実在の数値ではありません")
+# The credit line of a kind no shipped public file covers (the others' are in the manifest).
+KIND_CREDITS = {
+    "survey": Credit("総務省「地方公共団体における行政情報化の推進状況調査」個別資料（DX・情報政策担当職員数）", (GOV_TERMS,)),
+    "roster": Credit("各都道府県の人材プール名簿（氏名・連絡先は取り込み時に破棄、仮名IDのみ）"),
+    "status": Credit("各都道府県の地域DX推進体制の構築状況"),
+}
+# Whose the real figures of a kind are, in a word (the banner: 「人口（国勢調査）」).
+ORIGINS = {"indicators": "デジタル庁", "indicators_prefecture": "デジタル庁", "population": "国勢調査",
+           "boundaries": "国土数値情報", "prefecture_boundaries": "国土数値情報"}
 
 KIND_DEFAULTS = {  # a user's file with no --publisher/--source: what the kind is defined as
     "survey": Citation("総務省", "地方公共団体における行政情報化の推進状況調査（個別資料）"),
@@ -145,3 +187,19 @@ def citation_for(kind: str, path: Path, *, sha256: str | None = None, is_sample:
     else:
         base = KIND_DEFAULTS.get(kind, Citation())
     return base.merged(**given)
+
+
+def reference_credit_text() -> str:
+    """The reference packages' credit as the データ page says it."""
+    return "".join(f"{what}：{package} パッケージ（{licence.name} ライセンス）。"
+                   for what, package, licence in REFERENCE_PACKAGES)
+
+
+def kind_credit(kind: str) -> Credit:
+    """The credit line and licences of a kind of figure: the shipped public files' of that kind
+    (data/public/manifest.json), else the kind's own (KIND_CREDITS)."""
+    public = [f.citation for f in read_manifest() if f.kind == kind and f.citation.credit]
+    if public:
+        licences = [MANIFEST_LICENCES[c.licence] for c in public if c.licence in MANIFEST_LICENCES]
+        return Credit("、".join(dict.fromkeys(c.credit for c in public)), tuple(dict.fromkeys(licences)))
+    return KIND_CREDITS.get(kind, Credit(kind))

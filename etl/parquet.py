@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from core import atomic
 from core.store import SAMPLE_NOTICE
-from etl import catalog
+from etl import catalog, citations
 from etl.warehouse import _writer_lock, define_macros, sha256_file
 
 PACKAGE = "datapackage.json"
@@ -78,18 +78,18 @@ def _kinds(con: duckdb.DuckDBPyConnection) -> dict[str, bool]:
     return {k: bool(s) for k, s in rows}
 
 
-def _provenance(table: str, kinds: dict[str, bool], is_sample: bool) -> tuple[bool, list[catalog.Source]]:
+def _provenance(table: str, kinds: dict[str, bool], is_sample: bool) -> tuple[bool, list[citations.Credit]]:
     """(is_sample, sources) of one table from the loaded kinds that feed it (every kind for the
     logs). A table not in the registry takes the warehouse's is_sample."""
     spec = catalog.TABLES.get(table)
     feeds = [k for k in (spec.kinds if spec and spec.kinds else kinds) if k in kinds]
-    sources = [catalog.SOURCES["reference"]] if spec is None or spec.reference else []
-    sources += [catalog.SAMPLE_SOURCE if kinds[k] else catalog.SOURCES.get(k, catalog.Source(k)) for k in feeds]
+    sources = [citations.REFERENCE_CREDIT] if spec is None or spec.reference else []
+    sources += [citations.SAMPLE_CREDIT if kinds[k] else citations.kind_credit(k) for k in feeds]
     sample = any(kinds[k] for k in feeds) if spec else is_sample
     return sample, list(dict.fromkeys(sources))
 
 
-def _licences(sources: list[catalog.Source]) -> list[dict]:
+def _licences(sources: list[citations.Credit]) -> list[dict]:
     return [{"name": lic.name, "title": lic.title, **({"path": lic.path} if lic.path else {})}
             for lic in dict.fromkeys(lic for s in sources for lic in s.licences)]
 

@@ -15,6 +15,7 @@ from dashboard.notes import escape_md, sample_kinds, source_text
 from dashboard.queries import data as q
 from dashboard.widgets import kpi, source_caption
 from etl import intake
+from etl.citations import reference_credit_text
 from etl.report import KIND_LABELS
 
 ctx = page_setup()
@@ -260,8 +261,7 @@ src = q.sources(ctx.v)
 st.dataframe(data_tables.sources_table(src), hide_index=True, width="stretch", key="sources",
              column_config={"出典": st.column_config.TextColumn(width="large"),
                             "クレジット表示": st.column_config.TextColumn(width="large")})
-st.caption("団体コード・名称・役場の位置：japancode パッケージ（MIT ライセンス）。"
-           "都道府県の輪郭（境界を読み込むまでの既定）：japanmap パッケージ（Apache-2.0 ライセンス）。")
+st.caption(reference_credit_text())
 synthetic, real = sample_kinds(ctx.v)
 if synthetic:
     st.warning(f"{SAMPLE_NOTICE}：{'・'.join(synthetic)}は、公表値（{PUBLISHED_FIGURE}など）に"

@@ -12,24 +12,23 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def app_test(db: Path, page: str | None = None, params: dict[str, str] | None = None, timeout: float = 120):
-    """Run app.py in AppTest against db (optionally on a page file such as 'pages/prefecture.py').
+    """app.py (the national page), or one page file such as 'pages/prefecture.py', under AppTest
+    against db, with these URL parameters.
 
-    A page that raises fails the run visibly: app.py shows users a friendly message, but under
-    AppTest the exception reaches at.exception (dashboard.frame.run_page)."""
-    import streamlit as st
+    A page file runs on its own, as AppTest reruns a page after st.navigation has chosen it (pages
+    draw the shared frame themselves: dashboard.frame.page_setup), so the national page is not drawn
+    first for nothing. The query and figure caches are shared across runs, as across sessions on a
+    server: they are keyed on the warehouse version (a publish is a new file) and the view.
+    A page that raises fails the run visibly (at.exception): app.py shows users a friendly message
+    instead, but not under AppTest (dashboard.frame.run_page)."""
     from streamlit.testing.v1 import AppTest
 
     os.environ["DXGAP_DB"] = str(db)
-    st.cache_data.clear()  # caches are shared across AppTests in one process
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    direct = page is not None and page != "pages/national.py"
+    at = AppTest.from_file(str(ROOT / (page if direct else "app.py")), default_timeout=timeout)
     for k, v in (params or {}).items():
         at.query_params[k] = v
     at.run()
-    if page and page != "pages/national.py":
-        # Registered pages are known after the first run. Note: AppTest then reruns the page
-        # file alone (not app.py); pages draw the shared frame themselves (frame.page_setup).
-        at.switch_page(page).run()
     return at
 
 

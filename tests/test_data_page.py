@@ -529,6 +529,7 @@ def test_upload_and_publish_in_a_real_browser(db, tmp_path, chromium):
 def test_an_unpublished_upload_is_deleted_after_15_minutes(db):
     import time
 
+    intake.expire_uploads(now=time.monotonic() + 2 * intake.UPLOAD_TTL)  # uploads earlier tests left waiting
     data = (testing.ROOT / "data" / "sample" / "roster" / "roster_31.csv").read_bytes() + b"\r\n"
     up = intake.prepare_upload("roster", "名簿.csv", data, db_path=db, prefecture="31")
     folder = Path(up.folder)

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 import testing
 
@@ -104,7 +105,7 @@ def test_cross_view_lists_maps_and_downloads_the_municipalities_most_in_need(ser
             JOIN dx_indicators o ON o.lg_code = s.lg_code AND o.indicator = '全庁的な体制構築' AND o.base_date = '2023-04-01'
             WHERE s.base_date = '2025-04-01' AND s.dx_staff <= 3 AND NOT e.done AND NOT o.done""").fetchall()
     assert expected > 0
-    assert page.get_by_text(f"{expected:,} 団体").first.is_visible()
+    expect(page.get_by_text(f"{expected:,} 団体").first).to_be_visible(timeout=30_000)  # waits for the render
     page.get_by_role("tab", name="地図").click()
     page.wait_for_function(
         "document.querySelectorAll('.st-key-need_map .choroplethlocation').length >= 1741", timeout=60_000)
