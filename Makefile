@@ -1,6 +1,6 @@
 # Two commands do all the set-up: `make run` (the app on the sample warehouse) and `make test`
-# (lint, then the whole suite). `make check` is the fast tier: lint and the tests that need neither a
-# browser nor a real server.
+# (lint, then the whole suite). `make check` is the fast tier (under 2 minutes): lint and the tests
+# that need no browser and no real server and are not marked slow.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -54,7 +54,7 @@ test: install-dev system-deps
 
 check: install-dev system-deps
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -m "not browser and not server and not stress"
+	$(BIN)/python -m pytest -m "not browser and not server and not slow and not stress"
 
 # Every benchmark, then docs/benchmarks.md (machine, date, each figure with its target and command).
 bench: install-dev system-deps

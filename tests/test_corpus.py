@@ -28,6 +28,8 @@ import pytest
 import testing
 from etl import intake
 
+pytestmark = pytest.mark.slow  # AppTest pages, CLI runs or fault injection: left out of `make check`
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
 MANIFEST = CORPUS / "expected.csv"

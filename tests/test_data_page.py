@@ -22,6 +22,8 @@ from etl.validate import MAX_FILE_BYTES, validate
 from etl.versions import list_versions
 from etl.warehouse import person_salt
 
+pytestmark = pytest.mark.slow  # AppTest pages, CLI runs or fault injection: left out of `make check`
+
 SECRET = "test-admin-secret-0123456789"
 PAGE = "pages/data.py"
 NEW_DATE = dt.date(2025, 10, 1)

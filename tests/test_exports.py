@@ -21,6 +21,8 @@ from pptx.oxml.ns import qn
 
 import testing
 
+pytestmark = pytest.mark.slow  # AppTest pages, CLI runs or fault injection: left out of `make check`
+
 DATE = dt.date(2023, 4, 1)
 SAMPLE_NOTICE = "サンプル（架空）データ"
 needs_chromium = pytest.mark.browser  # kaleido draws with Debian's Chromium (required: `make test` installs it)

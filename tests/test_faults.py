@@ -25,6 +25,8 @@ import pytest
 
 import testing
 
+pytestmark = pytest.mark.slow  # AppTest pages, CLI runs or fault injection: left out of `make check`
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 DATE = dt.date(2024, 10, 1)

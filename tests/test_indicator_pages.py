@@ -15,6 +15,8 @@ from streamlit.runtime.state.common import user_key_from_element_id
 import testing
 from core.store import SAMPLE_NOTICE, SCHEMA_VERSION
 
+pytestmark = pytest.mark.slow  # AppTest pages, CLI runs or fault injection: left out of `make check`
+
 DA = "デジタル庁『自治体DXの取組に関するダッシュボード』（2024-07-12更新、総務省 令和5年度 行政情報化推進状況調査、基準日 2023-04-01）"
 DA_MD = DA.replace("-", "\\-")  # as the caption's Markdown carries it
 INDICATOR_OF = {"ext_talent_share": "外部人材活用", "cio_aide_share": "CIO補佐官等の任命", "org_wide_share": "全庁的な体制構築"}

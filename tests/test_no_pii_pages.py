@@ -19,6 +19,8 @@ from google.protobuf.json_format import MessageToDict
 
 import testing
 
+pytestmark = pytest.mark.slow  # AppTest pages, CLI runs or fault injection: left out of `make check`
+
 PREF = "13"
 # Distinctive values: a hit can only come from this fixture.
 PEOPLE = [

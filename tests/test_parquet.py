@@ -16,6 +16,8 @@ import testing
 from etl import catalog
 from testing import run_etl, sha256
 
+pytestmark = pytest.mark.slow  # AppTest pages, CLI runs or fault injection: left out of `make check`
+
 ROOT = Path(__file__).resolve().parent.parent
 TABLE_SCHEMA_TYPES = {"string", "number", "integer", "boolean", "object", "array", "date", "time", "datetime",
                       "year", "yearmonth", "duration", "geopoint", "geojson", "any"}

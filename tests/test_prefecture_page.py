@@ -10,6 +10,8 @@ import pytest
 
 import testing
 
+pytestmark = pytest.mark.slow  # AppTest pages, CLI runs or fault injection: left out of `make check`
+
 PAGE = "pages/prefecture.py"
 CODES = [f"{i:02d}" for i in range(1, 48)]
 KNOWN_COUNTS = {"01": 179, "13": 62, "29": 39, "47": 41}  # 北海道, 東京都, 奈良県, 沖縄県

@@ -19,6 +19,8 @@ from etl.validate import validate
 from etl.versions import current_version_id, list_versions, rollback, version_path, versions_dir
 from etl.warehouse import load_file, person_salt, publish
 
+pytestmark = pytest.mark.slow  # AppTest pages, CLI runs or fault injection: left out of `make check`
+
 DATE = dt.date(2025, 10, 1)
 MART_TABLES = ("staff_survey", "talent_roster", "talent_assignment", "dx_system_status", "municipalities",
                "prefectures")

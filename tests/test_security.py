@@ -19,6 +19,8 @@ import testing
 from dashboard.downloads import XLSX_MIME
 from testing import roster_csv, run_etl
 
+pytestmark = pytest.mark.slow  # AppTest pages, CLI runs or fault injection: left out of `make check`
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["pages/national.py", "pages/prefecture.py", "pages/talent.py", "pages/progress.py", "pages/data.py"]
 PREF = "31"

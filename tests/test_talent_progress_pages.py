@@ -18,6 +18,8 @@ from core.policy import DEADLINE, MILESTONES
 from dashboard.queries.talent import quarter_ends
 from dashboard.tables import SMALL_CELL_TEXT, lagging_table, suppress_small
 
+pytestmark = pytest.mark.slow  # AppTest pages, CLI runs or fault injection: left out of `make check`
+
 TALENT, PROGRESS = "pages/talent.py", "pages/progress.py"
 ROLES = ["プロデューサー", "プロジェクトマネージャー", "サービスデザイナー", "エンジニア"]
 LATEST = "2025-04-01"
