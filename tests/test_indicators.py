@@ -49,9 +49,9 @@ def check_real_table(db) -> None:
 
 
 @pytest.mark.parametrize("source", ["shared_reference", "data/public"])
-def test_the_real_table_loads_through_the_cli_with_the_published_counts(source, shared_reference, tmp_path):
-    path = (shared_reference / MUNI_CSV if source == "shared_reference"
-            else PUBLIC / "da_dx_progress_municipalities_20240712.csv")
+def test_the_real_table_loads_through_the_cli_with_the_published_counts(source, request, tmp_path):
+    path = (request.getfixturevalue("shared_reference") / MUNI_CSV if source == "shared_reference"
+            else PUBLIC / "da_dx_progress_municipalities_20240712.csv")  # data/public: shipped, never skipped
     db = tmp_path / "warehouse.duckdb"
     run = run_etl("load", "indicators", path, "--db", db)
     assert run.code == 0, run.text
