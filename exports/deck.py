@@ -175,7 +175,7 @@ def _table_slide(s, slide: Slide) -> None:
     row_h = Inches(0.31)  # one line of 14 pt with the cell margins
     shape = s.shapes.add_table(rows, cols, MARGIN, CONTENT_TOP, CONTENT_W, row_h * rows)
     table = shape.table
-    widths = [1.2, 2.0, 1.35, 2.3, 1.75, 2.0, 1.73]  # inches, = CONTENT_W; each header and tier on one line at 14 pt
+    widths = [1.2, 2.0, 0.9, 2.75, 1.75, 2.0, 1.73]  # inches, = CONTENT_W; each header and tier on one line at 14 pt (bold)
     for j, w in enumerate(widths[:cols]):
         table.columns[j].width = Inches(w)
     right = {j for j, c in enumerate(df.columns) if c.startswith(NUMERIC_COLUMNS)}

@@ -608,6 +608,12 @@ def test_pdf_keeps_japanese_and_latin_text_whole(ctx, tmp_path):
     assert {m for m in re.findall(r"\d{4}-\d{2}-\d{2}", text)} == written  # every date whole
     assert not re.search(r"\d{4}-\d{2}-?\n|\d{4}-\d{4}", text)  # none broken at a line end
     assert "\u2060" not in "".join(r.text for r in runs(Presentation(io.BytesIO(pptx))))  # the .pptx stays clean
+    # Every page as a picture, to look at: 14 pt text, the table's order and alignment, the notes-free slides.
+    for old_page in testing.ARTIFACTS.glob("deck_pdf_tottori-*.png"):
+        old_page.unlink()
+    testing.ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "72", "-png", str(pdf), str(testing.ARTIFACTS / "deck_pdf_tottori")], check=True)
+    assert len(list(testing.ARTIFACTS.glob("deck_pdf_tottori-*.png"))) == len(d.slides)
 
 
 def test_pdf_unavailable_is_explained_in_japanese(monkeypatch, tmp_path):
