@@ -13,11 +13,10 @@ from core.policy import (
     DEADLINE_LABEL,
     DISPATCH,
     MILESTONES,
-    POOL,
-    PREFECTURES,
     SYSTEM,
 )
-from dashboard import formats, tables
+from dashboard import formats, goal, tables
+from dashboard.goal import Goal
 from dashboard.metrics import NOT_COMPUTED, metric
 from dashboard.notes import escape_md
 from dashboard.queries.indicators import need_counts
@@ -49,9 +48,33 @@ def national(nat: dict, n: int) -> tuple[Kpi, ...]:
         Kpi(f"前回（{prev}）からの変化" if prev else "前回からの変化",
             formats.signed(nat["shortage_change"], unit=" 団体") if prev else "—",
             f"{formats.points(nat['shortage_share_change'])}（割合）" if prev else "前回の調査なし", change=bool(prev)),
-        Kpi("地域DX推進体制を構築した都道府県", f"{nat['systems_built']} / {PREFECTURES}",
-            f"人材プール機能を確保 {nat['pools_built']} / {PREFECTURES}"),
+        system_goal(nat["goal"]),
         accelerators(nat["accelerators"]),
+    )
+
+
+def system_goal(g: Goal) -> Kpi:
+    """The regional set-ups built, against all prefectures: as of the deadline once it has passed
+    (with what happened since), else as of today with the countdown (dashboard.goal)."""
+    s, p = g.system, g.pool
+    if g.passed:
+        since = f"・期限後 +{len(s.since)}" if s.since else ""
+        return Kpi(f"地域DX推進体制（{DEADLINE_LABEL}時点）", f"{s.at_deadline} / {s.total}",
+                   f"未達 {s.unmet_at_deadline}{since}／人材プール機能 {p.at_deadline} / {p.total}",
+                   help=" ".join(goal.lines(g)))
+    return Kpi("地域DX推進体制を構築した都道府県", f"{s.now} / {s.total}",
+               f"あと {s.unmet_now} 都道府県／人材プール機能 {p.now} / {p.total}", help=goal.headline(g))
+
+
+def headline(nat: dict, n: int) -> tuple[Kpi, ...]:
+    """The national deck's title slide: the shortage, its severe part, the FY2025 goal and the pools' reach."""
+    return (
+        Kpi(f"DX担当職員{n}人以下", f"{formats.count(nat['shortage'])} 団体",
+            f"回答 {formats.count(nat['surveyed'])} 団体の {formats.share(nat['shortage_share'])}"),
+        Kpi("1人以下", f"{formats.count(nat['severe'])} 団体", formats.share(nat["severe_share"])),
+        system_goal(nat["goal"]),
+        Kpi("人材プールのカバー率", formats.share(nat["coverage"]),
+            f"支援あり {formats.count(nat['shortage_covered'])} / 不足 {formats.count(nat['shortage'])} 団体"),
     )
 
 
@@ -99,16 +122,21 @@ def reached(status, milestone: int, as_of) -> int:
 
 
 def progress(nat: dict, status, as_of) -> tuple[Kpi, ...]:
-    """The progress page's four KPIs: set-ups built, pools secured, dispatching begun (of all
-    prefectures), and the days left to the deadline."""
+    """The progress page's four KPIs: set-ups built and pools secured (of all prefectures), dispatching
+    begun, and the deadline. Before the deadline they count down (「あと N 都道府県」); once it has
+    passed they state the result as of the deadline and what happened since (dashboard.goal)."""
+    g: Goal = nat["goal"]
     total = nat["prefectures"]
-    counts = ((SYSTEM, "地域DX推進体制を構築", nat["systems_built"]), (POOL, "人材プール機能を確保", nat["pools_built"]),
-              (DISPATCH, "人材派遣を開始", reached(status, DISPATCH, as_of)))
     days = days_to_deadline(as_of)
-    return (
-        *(Kpi(f"{label}（{m}）", f"{count} / {total}", f"あと {total - count} 都道府県") for m, label, count in counts),
-        Kpi(DEADLINE_LABEL, DEADLINE.isoformat(), f"期限まで あと {days:,} 日" if days >= 0 else f"期限から {-days:,} 日経過"),
-    )
+    dispatch = Kpi(f"人材派遣を開始（{DISPATCH}）", f"{reached(status, DISPATCH, as_of)} / {total}", f"{as_of} 時点")
+    if g.passed:
+        parts = tuple(Kpi(f"{p.name}（{DEADLINE_LABEL}時点）", f"{p.at_deadline} / {p.total}",
+                          f"未達 {p.unmet_at_deadline}・期限後に{p.verb} {len(p.since)}（{as_of} 時点 {p.now} / {p.total}）")
+                      for p in g.parts)
+        return (*parts, dispatch, Kpi(DEADLINE_LABEL, DEADLINE.isoformat(), f"期限から {-days:,} 日経過"))
+    parts = tuple(Kpi(f"{p.name}を{p.verb}（{p.milestone}）", f"{p.now} / {p.total}", f"あと {p.unmet_now} 都道府県")
+                  for p in g.parts)
+    return (*parts, dispatch, Kpi(DEADLINE_LABEL, DEADLINE.isoformat(), f"期限まで あと {days:,} 日"))
 
 
 # -- 最も支援が必要な市区町村 (the cross view) ------------------------------------------------------
@@ -166,6 +194,32 @@ def prefecture(row: dict, nat: dict, status: dict | None, n: int, pref_name: str
                           f"全国 {nation}" + (" 人" if nation != NOT_COMPUTED else ""),
                           help=metric("staff_per_10k").definition),)
     return counts, pool, per_capita
+
+
+def prefecture_goal(row: dict, as_of) -> Kpi:
+    """One prefecture's regional set-up against the FY2025 goal (row: a summary.by_prefecture row):
+    whether it was built by the deadline once that has passed, else the countdown."""
+    system_on = None if pd.isna(row.get("system_on")) else pd.Timestamp(row["system_on"]).date()
+    pool = f"人材プール機能 {goal.part_status(row.get('pool_on'), as_of)}"
+    if as_of > DEADLINE:
+        built = system_on is not None and system_on <= DEADLINE
+        return Kpi(f"地域DX推進体制（{DEADLINE_LABEL}時点）", "構築済み" if built else "未達",
+                   f"{goal.part_status(system_on, as_of)}／{pool}")
+    built = system_on is not None and system_on <= as_of
+    return Kpi("地域DX推進体制", "構築済み" if built else "未構築", f"{goal.part_status(system_on, as_of)}／{pool}")
+
+
+def prefecture_headline(row: dict, nat: dict, n: int, as_of) -> tuple[Kpi, ...]:
+    """The prefecture deck's title slide: its shortage beside the nation's, the goal and the pool's reach."""
+    return (
+        Kpi(f"DX担当職員{n}人以下", f"{formats.count(row['shortage'])} / {formats.count(row['surveyed'])} 団体",
+            f"{formats.share(row['shortage_share'])}（全国 {formats.share(nat['shortage_share'])}）"),
+        Kpi("1人以下", f"{formats.count(row['severe'])} 団体",
+            f"{formats.share(row['severe_share'])}（全国 {formats.share(nat['severe_share'])}）"),
+        prefecture_goal(row, as_of),
+        Kpi("人材プールのカバー率", formats.share(row["coverage"]),
+            f"支援あり {formats.count(row['shortage_covered'])} / 不足 {formats.count(row['shortage'])} 団体"),
+    )
 
 
 def prefecture_slide(row: dict, nat: dict, n: int, ms, as_of) -> tuple[Kpi, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.policy import PREFECTURES, deadline_text
+from core.policy import DEFAULT_N, POOL, PREFECTURES, SYSTEM, deadline_text, milestone_label
 
 NOT_COMPUTED = "未算出"  # a per-capita figure where the population file does not cover the prefecture
 
@@ -97,6 +97,24 @@ DEFINITIONS = {
 }
 
 
+def deck_definitions(n: int, shown: Metric | None = None) -> dict[str, str]:
+    """The definitions a deck prints on its 出典と定義 slide: the terms its slides use, in the words
+    of a printed page (a deck has no screen, so nothing like 「画面で変更可」); shown adds the
+    metric of its map and ranking when that is not one of them."""
+    out = {
+        "不足自治体": f"DX担当職員数が{n}人以下の市区町村（この資料の基準）。国の方針資料は{DEFAULT_N}人以下を基準とする。",
+        "深刻": DEFINITIONS["深刻"],
+        "ゼロ": DEFINITIONS["ゼロ"],
+        "不足自治体の割合": "不足自治体数 ÷ その基準日に回答した市区町村数。未回答の市区町村は0人とみなさず、分母にも含めない。",
+        "プールのカバー率": DEFINITIONS["プールのカバー率"],
+        "進捗": f"「{milestone_label(SYSTEM)}」「{milestone_label(POOL)}」に到達した都道府県の数（{PREFECTURES}のうち）。"
+              f"期限は{deadline_text()}。",
+    }
+    if shown is not None and shown.key not in ("shortage_share", "severe_share"):
+        out[shown.label] = shown.definition.replace("人口を読み込んだときだけ表示します。", "")
+    return out
+
+
 def shortage_rule(n: int) -> str:
     """The threshold of a view in words: 「DX担当職員3人以下」."""
     return f"DX担当職員{n}人以下"
@@ -140,7 +158,8 @@ NOTES = {
     "burnup": "各日までに「{system}」「{pool}」に到達した都道府県数（{as_of} 時点）。破線は期限の{deadline}",
     "matrix": "各セルは到達した日（{as_of} までのもの）。空欄は未到達",
     "lagging": "期限（{deadline}）を過ぎていれば期限までに、過ぎていなければ今日までに未到達の都道府県。"
-               "遅れ＝期限からの日数。不足＝DX担当職員{n}人以下",
+               "遅れ（日）＝都道府県ごとに、期限から到達した日まで（未達なら今日まで）の日数（二つの段階の遅いほう）。"
+               "不足＝DX担当職員{n}人以下",
     "models": "モデルは体制構築の進捗ファイルの分類。カバー率＝人材が1人以上割り当てられた不足自治体 ÷ "
               "不足自治体（{n}人以下、人材は {as_of} 時点）。点は各都道府県",
     # データ

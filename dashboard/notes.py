@@ -130,6 +130,26 @@ def source_text(v: str, kinds: tuple[str, ...], date: dt.date | None = None,
     return SourceText(text, sample)
 
 
+def dated_source_text(v: str, kind: str, dates, definition: str | None = None) -> SourceText:
+    """出典 of a figure drawn over several base dates (a trend): the citation of every base date, each
+    said once with the base dates it covers, e.g. 「出典：職員数＝A（基準日 2021-04-01、2022-04-01）、
+    B（基準日 2023-04-01）」, and the sample notice when any of them is synthetic."""
+    cited: dict[str, list[dt.date]] = {}
+    sample = False
+    for d in dates:
+        found = kind_citation(v, kind, d)
+        if found:
+            cited.setdefault(found[0], []).append(d)
+            sample = sample or found[1]
+    parts = [f"{text}（基準日 {'、'.join(d.isoformat() for d in ds)}）" for text, ds in cited.items()]
+    text = f"出典：{KIND_FIGURE.get(kind, kind)}＝" + "、".join(parts) if parts else "出典：（読み込まれたデータなし）"
+    if definition:
+        text += f"／定義：{definition}"
+    if sample and SAMPLE_NOTICE not in text:
+        text += f"／{SAMPLE_NOTICE}"
+    return SourceText(text, sample)
+
+
 # The banner's words for each kind: what the figure is, and for real data whose it is (ORIGINS).
 _BANNER_WHAT = {"survey": "職員数", "roster": "人材プール", "status": "体制構築の進捗",
                 "indicators": "自治体DXの取組", "indicators_prefecture": "自治体DXの取組", "population": "人口",

@@ -1,9 +1,9 @@
 """Slide decks: what presentation mode shows and what the PowerPoint export writes.
 
 A Slide is the question it answers (its title), what answers it (a figure builder, KPIs, a
-table page or text lines), the base date and the 出典 text. Two decks: the nation and one
-prefecture. The figure functions here are also what the pages and the CLI draw, so a chart
-on screen, in a PNG and on a slide is the same chart.
+table page or text lines), the base date, the 出典 text and the figure's definition (both in its
+speaker notes). Two decks: the nation and one prefecture. The figure functions here are also what
+the pages and the CLI draw, so a chart on screen, in a PNG and on a slide is the same chart.
 """
 
 from __future__ import annotations
@@ -15,21 +15,21 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.policy import DEADLINE_LABEL, MILESTONES, deadline_text
+from core.policy import DEADLINE, DEADLINE_LABEL, MILESTONES, deadline_text
 from core.store import SAMPLE_NOTICE
-from dashboard import geo, kpis, scope, tables
+from dashboard import geo, goal, kpis, scope, tables
 from dashboard.charts import national as national_charts
 from dashboard.charts import slides as charts
 from dashboard.formats import date_label
 from dashboard.kpis import Kpi
-from dashboard.metrics import DEFINITIONS, NOT_COMPUTED, Metric, metric, note
-from dashboard.notes import SourceText, source_text
+from dashboard.metrics import DEFINITIONS, NOT_COMPUTED, Metric, deck_definitions, metric, note
+from dashboard.notes import SourceText, dated_source_text, source_text
 from dashboard.queries import common, summary
 from dashboard.queries import national as national_q
 from dashboard.queries import slides as q
 from dashboard.state import ViewState
 
-ROWS_PER_PAGE = 18  # municipality table rows per slide: fits 16:9 at a readable size, no row cut off
+ROWS_PER_PAGE = 15  # municipality table rows per slide: fits 16:9 at 14 pt (and on screen at 1280×720), no row cut off
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,35 @@ class Slide:
     title: str  # the question the slide answers
     kind: str  # title | kpis | chart | table | sources
     date: dt.date
-    source: SourceText  # 出典・基準日 (and the sample notice when this slide's figures are synthetic)
+    source: SourceText  # 出典・基準日 (and the sample notice when this slide's figures are synthetic): the footer
     figure: Callable[[], go.Figure] | None = None
     kpis: tuple[Kpi, ...] = ()
     table: pd.DataFrame | None = None
     lines: tuple[str, ...] = ()
     subtitle: str = ""
+    definition: str = ""  # what the figure shows and how it is counted (speaker notes, a PNG's footer)
+    lead: tuple[str, ...] = ()  # the answer in words, shown above the figure (e.g. the FY2025 result)
+    question: str = ""  # for the speaker notes when the title is not the question (the title slide)
+    details: tuple[str, ...] = ()  # more of the answer, for the speaker notes only (e.g. who, and when)
+
+    @property
+    def caption(self) -> SourceText:
+        """出典 with the definition, as a chart's PNG footer has it."""
+        if not self.definition:
+            return self.source
+        notice = f"／{SAMPLE_NOTICE}"  # source_text ends with it; the definition goes before it, as there
+        base = self.source.removesuffix(notice)
+        text = f"{base}／定義：{self.definition}" + (notice if base != self.source else "")
+        return SourceText(text, self.source.is_sample)
+
+    @property
+    def notes(self) -> str:
+        """The speaker notes: the question, the answer in words, the figure's definition, the source."""
+        lines = [f"問い：{self.question or self.title}", *self.lead, *self.details]
+        if self.definition:
+            lines.append(f"定義：{self.definition}")
+        lines.append(self.source)
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -103,10 +126,11 @@ def metric_kinds(m: Metric) -> tuple[str, ...]:
     return ("survey",)
 
 
-def metric_source(v: str, m: Metric, date: dt.date, *, on_map: bool = False) -> SourceText:
-    """The 出典 of a prefecture map (on_map: with its outlines) or ranking of metric m."""
+def metric_source(v: str, m: Metric, date: dt.date, *, on_map: bool = False, defined: bool = True) -> SourceText:
+    """The 出典 of a prefecture map (on_map: with its outlines) or ranking of metric m, with the
+    metric's definition unless defined=False (a slide keeps it in its notes)."""
     kinds = metric_kinds(m) + (("prefecture_boundaries",) if on_map else ())
-    return source_text(v, kinds, date, m.definition)
+    return source_text(v, kinds, date, m.definition if defined else None)
 
 
 # -- Figures shared by the pages, the CLI, presentation mode and the deck -----------------
@@ -212,15 +236,16 @@ def _sources_slide(v: str, view: ViewState, as_of: dt.date, is_sample: bool, whe
         kinds.append("boundaries")
     if common.has_population(v):
         kinds.append("population")
+    m = metric(view.metric, view.n)
     lines = [
         source_text(v, tuple(kinds), view.date, None),
         f"対象：{where}。不足の基準：DX担当職員{view.n}人以下。人材プール・アクセラレータ・体制構築の進捗は {as_of} 時点。",
-        *(f"{k}：{text}" for k, text in DEFINITIONS.items()),
+        *(f"{k}：{text}" for k, text in deck_definitions(view.n, m).items()),
     ]
     if is_sample:
         lines.insert(0, f"{SAMPLE_NOTICE}：この資料の数値は公表値に合わせて作った架空のデータで、実在の自治体の状況ではありません。")
-    return Slide("sources", "出典と定義", "sources", view.date,
-                 source_text(v, ("survey",), view.date), lines=tuple(lines))
+    return Slide("sources", "出典と定義", "sources", view.date, source_text(v, ("survey",), view.date),
+                 lines=tuple(lines), question="この資料の数値はどこから来て、どう数えたか")
 
 
 def national_stem(view: ViewState) -> str:
@@ -232,35 +257,45 @@ def prefecture_stem(name: str, view: ViewState) -> str:
     return f"DX人材ギャップ_{name}_{view.date.isoformat()}_{view.n}人以下"
 
 
+def _deck_question(passed: bool, where: str) -> str:
+    goal_question = f"{DEADLINE_LABEL}の目標は達成されたか" if passed else f"{DEADLINE_LABEL}の目標に間に合うか"
+    return f"{where}の市区町村でDX担当職員はどこで足りないか、人材プールはどこまで支えているか、{goal_question}"
+
+
 def national_deck(v: str, view: ViewState, as_of: dt.date, is_sample: bool) -> Deck:
     n, date = view.n, view.date
     m = metric(view.metric, n)
     where = scope.label(view.region)
     nat = summary.national(v, date, n, as_of)
-    kpi_def = note("national_kpis", n=n, as_of=as_of)
+    g = nat["goal"]
 
-    def src(kinds, definition=None):
-        return source_text(v, kinds, date, definition)
+    def src(kinds):
+        return source_text(v, kinds, date)
 
     rank_q, _ = RANK_QUESTIONS[m.key]
+    shortage = metric("shortage_share", n).definition
     slides = [
-        Slide("title", f"市区町村のDX人材ギャップ（{where}）", "title", date, src(("survey",)),
-              subtitle=f"調査基準日 {date_label(date)}／不足の基準：DX担当職員{n}人以下"),
+        Slide("title", f"市区町村のDX人材ギャップ（{where}）", "title", date, src(("survey", "status", "roster")),
+              subtitle=f"調査基準日 {date_label(date)}／不足の基準：DX担当職員{n}人以下",
+              kpis=kpis.headline(nat, n), question=_deck_question(g.passed, where),
+              definition=f"{shortage}人材プール・体制構築は {as_of} 時点"),
         Slide("kpis", f"DX担当職員が{n}人以下の市区町村はいくつあるか", "kpis", date,
-              src(("survey", "status", "roster"), kpi_def), kpis=kpis.national(nat, n)),
+              src(("survey", "status", "roster")), kpis=kpis.national(nat, n),
+              definition=note("national_kpis", n=n, as_of=as_of)),
         Slide("map", MAP_QUESTIONS[m.key].format(n=n) + ("" if where == "全国" else f"（{where}）"), "chart", date,
-              metric_source(v, m, date, on_map=True), figure=lambda: national_map(v, view, as_of)),
-        Slide("ranked", rank_q.format(n=n), "chart", date, metric_source(v, m, date),
-              figure=lambda: national_ranked_columns(v, view, as_of)),
+              metric_source(v, m, date, on_map=True, defined=False), figure=lambda: national_map(v, view, as_of),
+              definition=m.definition),
+        Slide("ranked", rank_q.format(n=n), "chart", date, metric_source(v, m, date, defined=False),
+              figure=lambda: national_ranked_columns(v, view, as_of), definition=m.definition),
         Slide("trend", f"不足自治体（{n}人以下）の割合は調査のたびにどう変わったか", "chart", date,
-              src(("survey",), metric("shortage_share", n).definition),
-              figure=lambda: national_trend(v, view, as_of)),
+              dated_source_text(v, "survey", common.base_dates(v)), figure=lambda: national_trend(v, view, as_of),
+              definition=f"{shortage}各調査基準日の値"),
         Slide("coverage", "人材プールは不足自治体をどこまでカバーしているか", "chart", date,
-              src(("survey", "roster"), f"{DEFINITIONS['プールのカバー率']}人材は {as_of} 時点"),
-              figure=lambda: coverage_by_prefecture(v, view, as_of)),
-        Slide("progress", f"{DEADLINE_LABEL}までに全都道府県で地域DX推進体制が整うか", "chart", date,
-              src(("status",), f"{DEFINITIONS['進捗']}{as_of} 時点"),
-              figure=lambda: progress_burnup(v, view, as_of)),
+              src(("survey", "roster")), figure=lambda: coverage_by_prefecture(v, view, as_of),
+              definition=f"{DEFINITIONS['プールのカバー率']}人材は {as_of} 時点"),
+        Slide("progress", goal.question(g), "chart", date, src(("status",)),
+              figure=lambda: progress_burnup(v, view, as_of), lead=goal.lines(g), details=goal.since_details(g),
+              definition=f"{DEFINITIONS['進捗']}{as_of} 時点"),
         _sources_slide(v, view, as_of, is_sample, where),
     ]
     return Deck(f"市区町村のDX人材ギャップ（{where}）", f"調査基準日 {date_label(date)}", national_stem(view),
@@ -268,10 +303,12 @@ def national_deck(v: str, view: ViewState, as_of: dt.date, is_sample: bool) -> D
 
 
 def table_pages(rows: pd.DataFrame, date: dt.date, prev: dt.date | None) -> list[pd.DataFrame]:
-    """The municipality table as users read it, split into pages of ROWS_PER_PAGE rows."""
+    """The municipality table as users read it, most severe first (fewest DX staff; 未回答 last),
+    split into pages of ROWS_PER_PAGE rows."""
     def staff(x):
         return "未回答" if pd.isna(x) else f"{x:g}"
 
+    rows = rows.sort_values(["dx_staff", "lg_code"], na_position="last", kind="stable")
     table = pd.DataFrame({
         "団体コード": rows.lg_code,
         "市区町村": rows.name,
@@ -286,6 +323,10 @@ def table_pages(rows: pd.DataFrame, date: dt.date, prev: dt.date | None) -> list
         or [table]
 
 
+# The table slides' numeric columns (right-aligned on screen and in PowerPoint).
+NUMERIC_COLUMNS = ("DX担当職員", "前回", "支援中の人材")
+
+
 def prefecture_deck(v: str, view: ViewState, pref: str, as_of: dt.date, is_sample: bool) -> Deck:
     n, date = view.n, view.date
     name = common.prefectures(v).set_index("prefecture_code").name[pref]
@@ -297,34 +338,38 @@ def prefecture_deck(v: str, view: ViewState, pref: str, as_of: dt.date, is_sampl
     pages = table_pages(rows, date, prev)
     view = view.with_(pref=pref)
 
-    def src(kinds, definition=None):
-        return source_text(v, kinds, date, definition)
+    def src(kinds):
+        return source_text(v, kinds, date)
 
     short_def = metric("shortage_share", n).definition
     map_fig_points = not common.has_municipal_boundaries(v)
+    table_def = (f"DX担当職員の少ない順（未回答は最後）。区分はDX担当職員数の区分（不足＝{n}人以下）。"
+                 f"支援中の人材は {as_of} 時点の割り当て（1〜2人は「3人未満」）")
     slides = [
-        Slide("title", f"{name}のDX人材ギャップ", "title", date, src(("survey",)),
-              subtitle=f"調査基準日 {date_label(date)}／不足の基準：DX担当職員{n}人以下"),
-        Slide("kpis", f"{name}の不足は全国と比べてどうか", "kpis", date,
-              src(("survey", "roster", "status"), f"不足＝DX担当職員{n}人以下。人材・体制は {as_of} 時点"),
-              kpis=kpis.prefecture_slide(row, nat, n, ms, as_of)),
-        Slide("map", f"{name}でDX担当職員{n}人以下の市区町村はどこか", "chart", date,
-              src(("survey", "boundaries"),
-                  "色はDX担当職員数の区分。未回答は灰色" + ("。境界が未読み込みのため役場の位置を点で表示" if map_fig_points else "")),
-              figure=lambda: municipality_map(v, view, pref)[0]),
+        Slide("title", f"{name}のDX人材ギャップ", "title", date, src(("survey", "status", "roster")),
+              subtitle=f"調査基準日 {date_label(date)}／不足の基準：DX担当職員{n}人以下",
+              kpis=kpis.prefecture_headline(row, nat, n, as_of), question=_deck_question(as_of > DEADLINE, name),
+              definition=f"{short_def}人材プール・体制構築は {as_of} 時点"),
+        Slide("kpis", f"{name}の不足は全国と比べてどうか", "kpis", date, src(("survey", "roster", "status")),
+              kpis=kpis.prefecture_slide(row, nat, n, ms, as_of),
+              definition=f"不足＝DX担当職員{n}人以下。人材・体制は {as_of} 時点"),
+        Slide("map", f"{name}でDX担当職員{n}人以下の市区町村はどこか", "chart", date, src(("survey", "boundaries")),
+              figure=lambda: municipality_map(v, view, pref)[0],
+              definition="色はDX担当職員数の区分。未回答は灰色" + ("。境界が未読み込みのため役場の位置を点で表示" if map_fig_points else "")),
     ]
     for i, page in enumerate(pages, start=1):
         slides.append(Slide(f"table-{i}", f"{name}の市区町村別 DX担当職員数（{i}/{len(pages)}）", "table", date,
-                            src(("survey", "roster"), f"支援中の人材は {as_of} 時点の割り当て"), table=page))
+                            src(("survey", "roster")), table=page, definition=table_def))
     slides += [
         Slide("trend", f"{name}の不足自治体の割合は全国と比べてどう変わったか", "chart", date,
-              src(("survey",), short_def), figure=lambda: prefecture_trend(v, view, pref, as_of)),
+              dated_source_text(v, "survey", common.base_dates(v)),
+              figure=lambda: prefecture_trend(v, view, pref, as_of), definition=f"{short_def}各調査基準日の値"),
         Slide("coverage", f"{name}の人材プールは不足自治体をどこまで支えているか", "chart", date,
-              src(("survey", "roster"), f"{DEFINITIONS['プールのカバー率']}人材は {as_of} 時点"),
-              figure=lambda: prefecture_coverage(v, view, pref, as_of)),
-        Slide("progress", f"{name}の地域DX推進体制はどこまで進んだか", "chart", date,
-              src(("status",), f"マイルストーン0〜4の到達日。期限は{deadline_text()}。{as_of} 時点"),
-              figure=lambda: prefecture_progress(v, pref, as_of)),
+              src(("survey", "roster")), figure=lambda: prefecture_coverage(v, view, pref, as_of),
+              definition=f"{DEFINITIONS['プールのカバー率']}人材は {as_of} 時点"),
+        Slide("progress", f"{name}の地域DX推進体制はどこまで進んだか", "chart", date, src(("status",)),
+              figure=lambda: prefecture_progress(v, pref, as_of), lead=goal.prefecture_lines(row, as_of),
+              definition=f"マイルストーン0〜4の到達日。期限は{deadline_text()}。{as_of} 時点"),
         _sources_slide(v, view, as_of, is_sample, name),
     ]
     return Deck(f"{name}のDX人材ギャップ", f"調査基準日 {date_label(date)}", prefecture_stem(name, view),
@@ -382,4 +427,4 @@ def page_chart(page: str, which: str, v: str, view: ViewState, as_of: dt.date, i
     else:
         deck = national_deck(v, view, as_of, is_sample)
     slide = next(s for s in deck.slides if s.key == which)
-    return PageChart(slide.figure(), slide.title, slide.source, f"{page}_{pref + '_' if pref else ''}{which}_{view.date}.png")
+    return PageChart(slide.figure(), slide.title, slide.caption, f"{page}_{pref + '_' if pref else ''}{which}_{view.date}.png")

@@ -1,8 +1,15 @@
 """PowerPoint (16:9) of a slide deck (the model: dashboard.slides); exports.pdf makes its PDF.
 
 Every text run carries the East Asian typeface (a:ea), so Japanese text renders in the same
-font in PowerPoint, LibreOffice and Keynote whatever the theme says. Charts are PNG pictures
-from exports.png; KPIs and the municipality table are native text so they stay editable.
+font in PowerPoint, LibreOffice and Keynote whatever the theme says, and every paragraph the East
+Asian line-break rules (a:pPr eaLnBrk="1", latinLnBrk="0": no Latin word or number broken at a line
+end; hangingPunct). Charts are PNG pictures from exports.png; KPIs and the municipality table are
+native text so they stay editable. Each slide's speaker notes hold its question, its answer in
+words, the figure's definition and its 出典.
+
+Readable from the back of a room: no run under READABLE_PT (14 pt), and the chart pictures are
+drawn at the CSS size they take on a slide shown at 1280×720, so their smallest text
+(charts.slides.MIN_FONT_PX) is 14 pt there too.
 """
 
 from __future__ import annotations
@@ -19,18 +26,22 @@ from pptx.oxml.xmlchemy import OxmlElement
 from pptx.util import Emu, Inches, Pt
 
 from core.store import SAMPLE_NOTICE
-from dashboard.charts.slides import slide_style
-from dashboard.slides import Deck, Slide, slide_is_sample
+from dashboard.charts.slides import READABLE_PT, slide_style
+from dashboard.slides import NUMERIC_COLUMNS, Deck, Slide, slide_is_sample
 from exports import png
 
 EA_FONT = "Noto Sans CJK JP"
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.5)
-CONTENT_TOP, CONTENT_H = Inches(1.25), Inches(5.3)
+CONTENT_TOP, CONTENT_H = Inches(1.22), Inches(5.1)
 CONTENT_W = SLIDE_W - 2 * MARGIN
-# Chart pictures: drawn at this CSS size and scale, then placed over the content area.
-PIC_W = 1280
-PIC_H = round(PIC_W * CONTENT_H / CONTENT_W)
+FOOTER_TOP = Inches(6.42)  # 出典 in up to four lines of 14 pt, above the slide's bottom edge
+LEAD_LINE = Inches(0.36)  # one line of a slide's lead (the answer in words), above its chart
+# Chart pictures: drawn at the CSS size they take on a slide shown 1280 px wide (96 px an inch
+# there), at twice the pixels for sharpness, then placed over the content area.
+SCREEN_DPI = 1280 / 13.333
+PIC_W = round(CONTENT_W / Inches(1) * SCREEN_DPI)
+PIC_H = round(CONTENT_H / Inches(1) * SCREEN_DPI)
 PIC_SCALE = 2
 BLUE, DARK, GREY, VERMILION, LIGHT = (RGBColor(0x00, 0x72, 0xB2), RGBColor(0x22, 0x22, 0x22),
                                       RGBColor(0x55, 0x55, 0x55), RGBColor(0xD5, 0x5E, 0x00),
@@ -97,39 +108,47 @@ def _frame(s, slide: Slide, number: int, total: int, is_sample: bool) -> None:
     """Title (the question), footer (出典・基準日), page number and the sample notice (on a slide
     whose figures are synthetic; the title and sources slides follow the deck)."""
     if slide_is_sample(slide, is_sample):
-        _box(s, MARGIN, Inches(0.08), CONTENT_W, Inches(0.32), SAMPLE_LINE, 12, bold=True, color=VERMILION)
+        _box(s, MARGIN, Inches(0.06), CONTENT_W, Inches(0.36), SAMPLE_LINE, READABLE_PT, bold=True, color=VERMILION)
     # The question goes in the slide's title placeholder: PowerPoint's outline, accessibility
     # checker and screen readers read it as the slide title.
     title = s.shapes.title
     if slide.kind == "title":
-        title.left, title.top, title.width, title.height = MARGIN, Inches(2.2), CONTENT_W, Inches(1.4)
+        title.left, title.top, title.width, title.height = MARGIN, Inches(0.75), CONTENT_W, Inches(1.2)
         title.text_frame.text = ""
         _text(title.text_frame, slide.title, 40, bold=True, color=BLUE, align=PP_ALIGN.CENTER)
     else:
-        title.left, title.top, title.width, title.height = MARGIN, Inches(0.42), CONTENT_W, Inches(0.8)
+        title.left, title.top, title.width, title.height = MARGIN, Inches(0.42), CONTENT_W, Inches(0.78)
         title.text_frame.text = ""
         _text(title.text_frame, slide.title, 26, bold=True, color=DARK)
     title.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
-    _box(s, MARGIN, Inches(6.62), CONTENT_W - Inches(0.8), Inches(0.8), slide.source, 10, color=GREY)
-    _box(s, SLIDE_W - MARGIN - Inches(0.7), Inches(6.95), Inches(0.7), Inches(0.35), f"{number}/{total}", 11,
-         color=GREY, align=PP_ALIGN.RIGHT)
+    _box(s, MARGIN, FOOTER_TOP, CONTENT_W - Inches(0.9), SLIDE_H - FOOTER_TOP - Inches(0.05), slide.source,
+         READABLE_PT, color=GREY)
+    _box(s, SLIDE_W - MARGIN - Inches(0.85), Inches(7.0), Inches(0.85), Inches(0.4), f"{number}/{total}",
+         READABLE_PT, color=GREY, align=PP_ALIGN.RIGHT)
 
 
 def _title_slide(s, deck: Deck, slide: Slide) -> None:
-    _box(s, MARGIN, Inches(3.7), CONTENT_W, Inches(0.9), slide.subtitle, 22, align=PP_ALIGN.CENTER)
+    """The deck's title, its base date and threshold, and its headline KPIs filling the slide."""
+    _box(s, MARGIN, Inches(2.0), CONTENT_W, Inches(0.6), slide.subtitle, 22, align=PP_ALIGN.CENTER)
     if deck.is_sample:
-        _box(s, MARGIN, Inches(4.7), CONTENT_W, Inches(0.6), f"この資料は{SAMPLE_NOTICE}で作成しています", 20,
+        _box(s, MARGIN, Inches(2.65), CONTENT_W, Inches(0.5), f"この資料は{SAMPLE_NOTICE}で作成しています", 20,
              bold=True, color=VERMILION, align=PP_ALIGN.CENTER)
+    _cards(s, slide.kpis, cols=2, top=Inches(3.3), h=Inches(1.45), gap=Inches(0.2))
 
 
 def _kpi_slide(s, slide: Slide) -> None:
-    cols, gap = 3, Inches(0.3)
+    _cards(s, slide.kpis, cols=3, top=CONTENT_TOP + Inches(0.15), h=Inches(2.3))
+
+
+CARD_GAP = Inches(0.3)
+
+
+def _cards(s, kpis, cols: int, top, h, gap=CARD_GAP) -> None:
     w = (CONTENT_W - gap * (cols - 1)) // cols
-    h = Inches(2.3)
-    for i, k in enumerate(slide.kpis):
+    for i, k in enumerate(kpis):
         left = MARGIN + (w + gap) * (i % cols)
-        top = CONTENT_TOP + Inches(0.2) + (h + gap) * (i // cols)
-        card = s.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, left, top, w, h)
+        top_i = top + (h + gap) * (i // cols)
+        card = s.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, left, top_i, w, h)
         card.fill.solid()
         card.fill.fore_color.rgb = LIGHT
         card.line.color.rgb = RGBColor(0xC8, 0xCD, 0xD5)
@@ -138,7 +157,7 @@ def _kpi_slide(s, slide: Slide) -> None:
         frame.vertical_anchor = MSO_ANCHOR.MIDDLE
         frame.margin_left = frame.margin_right = Inches(0.2)
         _text(frame, [k.label], 16, color=GREY, space_after=6)
-        for text, size, bold, color in ((k.value, 32, True, DARK), (k.note, 14, False, GREY)):
+        for text, size, bold, color in ((k.value, 32, True, DARK), (k.note, READABLE_PT, False, GREY)):
             if not text:
                 continue
             p = frame.add_paragraph()
@@ -153,13 +172,13 @@ def _table_slide(s, slide: Slide) -> None:
     style, so only the text is set per cell: python-pptx is slow per property on 1,000+ cells."""
     df = slide.table
     rows, cols = len(df) + 1, len(df.columns)
-    row_h = Inches(0.27)
+    row_h = Inches(0.31)  # one line of 14 pt with the cell margins
     shape = s.shapes.add_table(rows, cols, MARGIN, CONTENT_TOP, CONTENT_W, row_h * rows)
     table = shape.table
-    widths = [1.2, 2.3, 1.5, 2.4, 2.1, 1.5, 1.33]  # inches, = CONTENT_W
+    widths = [1.2, 2.0, 0.9, 2.75, 1.75, 2.0, 1.73]  # inches, = CONTENT_W; each header and tier on one line at 14 pt (bold)
     for j, w in enumerate(widths[:cols]):
         table.columns[j].width = Inches(w)
-    right = {j for j, c in enumerate(df.columns) if c.startswith(("DX担当職員", "前回", "支援中"))}
+    right = {j for j, c in enumerate(df.columns) if c.startswith(NUMERIC_COLUMNS)}
     values = [list(map(str, df.columns)), *([str(x) for x in r] for r in df.itertuples(index=False))]
     margin = str(Inches(0.02))
     for i, (row, texts) in enumerate(zip(table.rows, values, strict=True)):
@@ -171,7 +190,7 @@ def _table_slide(s, slide: Slide) -> None:
             p = cell.text_frame.paragraphs[0]
             if j in right:
                 p.alignment = PP_ALIGN.RIGHT
-            _plain_run(p, text, 12, bold=i == 0)
+            _plain_run(p, text, READABLE_PT, bold=i == 0)
 
 
 def _plain_run(p, text: str, size: int, bold: bool = False) -> None:
@@ -189,18 +208,50 @@ def _plain_run(p, text: str, size: int, bold: bool = False) -> None:
 
 
 def _sources_slide(s, slide: Slide) -> None:
-    _box(s, MARGIN, CONTENT_TOP, CONTENT_W, CONTENT_H, list(slide.lines), 13, space_after=6)
+    _box(s, MARGIN, CONTENT_TOP, CONTENT_W, CONTENT_H, list(slide.lines), READABLE_PT, space_after=4)
 
 
-def chart_png(slide: Slide) -> bytes:
+def chart_png(slide: Slide, height: int = PIC_H) -> bytes:
     """The slide's chart as a picture, drawn by the shared kaleido browser."""
-    fig = slide_style(slide.figure(), height=PIC_H)
-    return png.render(fig, width=PIC_W, height=PIC_H, scale=PIC_SCALE)
+    fig = slide_style(slide.figure(), height=height)
+    return png.render(fig, width=PIC_W, height=height, scale=PIC_SCALE)
 
 
 def _chart_slide(s, slide: Slide) -> None:
-    pic = chart_png(slide)
-    s.shapes.add_picture(io.BytesIO(pic), MARGIN, CONTENT_TOP, width=CONTENT_W, height=CONTENT_H)
+    """The chart, under the slide's lead (its answer in words: the first line bold) when it has one."""
+    lead_h = LEAD_LINE * len(slide.lead)
+    if slide.lead:
+        box = _box(s, MARGIN, CONTENT_TOP, CONTENT_W, lead_h, list(slide.lead), 16, color=DARK)
+        first = box.text_frame.paragraphs[0].runs[0]
+        first.font.size, first.font.bold = Pt(20), True
+    h = CONTENT_H - lead_h
+    pic = chart_png(slide, round(h / Inches(1) * SCREEN_DPI))
+    s.shapes.add_picture(io.BytesIO(pic), MARGIN, CONTENT_TOP + lead_h, width=CONTENT_W, height=h)
+
+
+def _notes(s, slide: Slide) -> None:
+    """The speaker notes: question, answer, definition, source (dashboard.slides.Slide.notes)."""
+    frame = s.notes_slide.notes_text_frame
+    frame.text = ""
+    _text(frame, slide.notes.split("\n"), 12)
+
+
+def east_asian_breaks(p) -> None:
+    """East Asian line breaking on a paragraph (a:pPr): kinsoku rules on, no Latin word or number
+    broken at a line end, hanging punctuation."""
+    ppr = p._p.get_or_add_pPr()
+    ppr.set("eaLnBrk", "1")
+    ppr.set("latinLnBrk", "0")
+    ppr.set("hangingPunct", "1")
+
+
+def _paragraphs(shape):
+    if shape.has_text_frame:
+        yield from shape.text_frame.paragraphs
+    if getattr(shape, "has_table", False) and shape.has_table:
+        for row in shape.table.rows:
+            for cell in row.cells:
+                yield from cell.text_frame.paragraphs
 
 
 _BODIES = {"kpis": _kpi_slide, "table": _table_slide, "sources": _sources_slide, "chart": _chart_slide}
@@ -222,11 +273,16 @@ def build_pptx(deck: Deck, progress: Callable[[int, int], None] | None = None) -
             _title_slide(s, deck, slide)
         else:
             _BODIES[slide.kind](s, slide)
+        _notes(s, slide)
         if progress:
             progress(number, total)
     for run in all_runs(prs):  # belt and braces: every run, whatever made it
         if run._r.rPr is None or run._r.rPr.find(qn("a:ea")) is None:
             set_ea(run)
+    for slide in prs.slides:
+        for shape in [*slide.shapes, *slide.notes_slide.shapes]:
+            for p in _paragraphs(shape):
+                east_asian_breaks(p)
     buf = io.BytesIO()
     prs.save(buf)
     return buf.getvalue()

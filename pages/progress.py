@@ -4,12 +4,12 @@ import streamlit as st
 
 from core import policy
 from core.policy import DEADLINE, DEADLINE_LABEL, MILESTONES, MODELS, POOL, SYSTEM
-from dashboard import formats, kpis, scope
+from dashboard import formats, goal, kpis, scope
 from dashboard.charts import progress as charts
 from dashboard.frame import page_setup
 from dashboard.memo import built
 from dashboard.metrics import note, shortage_rule
-from dashboard.notes import source_text
+from dashboard.notes import escape_md, source_text
 from dashboard.queries import progress as q
 from dashboard.queries import summary
 from dashboard.tables import lag_cutoff, lagging_table, milestone_matrix_table, milestone_wide, model_table
@@ -21,9 +21,16 @@ as_of, deadline = ctx.as_of, DEADLINE
 deadline_text = policy.deadline_text()
 
 st.title("体制構築の進捗")
+nat = summary.national(ctx.v, view.date, view.n, as_of)
+# The result first once the deadline has passed (counted as of the deadline), then what has happened
+# since; before it, the countdown (dashboard.goal, for any as-of date).
+result = goal.lines(nat["goal"])
+st.subheader(escape_md(result[0]))
+st.markdown("\n\n".join(escape_md(line) for line in result[1:]))
+if details := goal.since_details(nat["goal"]):
+    st.markdown("\n".join(f"- {escape_md(line)}" for line in details))
 st.caption(f"地域DX推進体制と人材プール機能の構築状況 ─ {as_of.isoformat()} 時点、期限は{deadline_text}")
 
-nat = summary.national(ctx.v, view.date, view.n, as_of)
 by_pref = summary.by_prefecture(ctx.v, view.date, view.n, as_of)
 status = q.milestones(ctx.v)
 total = nat["prefectures"]

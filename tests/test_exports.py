@@ -17,6 +17,7 @@ import duckdb
 import pytest
 from PIL import Image, ImageStat
 from pptx import Presentation
+from pptx.enum.text import PP_ALIGN
 from pptx.oxml.ns import qn
 
 import testing
@@ -24,6 +25,7 @@ import testing
 pytestmark = pytest.mark.slow  # AppTest pages, CLI runs or fault injection: left out of `make check`
 
 DATE = dt.date(2023, 4, 1)
+AS_OF = dt.date(2026, 12, 1)  # after 令和7年度末 (2026-03-31); decks take the as-of date as an argument
 SAMPLE_NOTICE = "サンプル（架空）データ"
 needs_chromium = pytest.mark.browser  # kaleido draws with Debian's Chromium (required: `make test` installs it)
 
@@ -41,7 +43,7 @@ def ctx(db):
     from dashboard.state import ViewState
 
     v = dbmod.version(db)
-    yield v, ViewState(date=DATE, n=3), common.as_of_today(), common.is_sample(v)
+    yield v, ViewState(date=DATE, n=3), AS_OF, common.is_sample(v)
     from exports import png
 
     png.stop()  # the shared browser of this test process
@@ -102,7 +104,7 @@ def test_national_deck_is_16_9_with_one_question_per_slide(national):
         "不足自治体（3人以下）の割合が高い都道府県はどこか",
         "不足自治体（3人以下）の割合は調査のたびにどう変わったか",
         "人材プールは不足自治体をどこまでカバーしているか",
-        "令和7年度末までに全都道府県で地域DX推進体制が整うか",
+        "令和7年度末の目標（全都道府県で地域DX推進体制）は達成されたか",  # past: no 「整うか」 after the deadline
         "出典と定義",
     ]
     assert titles == deck.titles  # the presenter shows the same slides
@@ -131,8 +133,9 @@ def test_prefecture_deck_titles_and_paged_table(hokkaido, db):
 
 @needs_chromium
 def test_municipality_table_pages_hold_every_row_in_full(hokkaido, ctx, db):
-    """Every municipality appears once, in code order, with its staff count and its talent count
-    under the talent page's privacy rule (1–2 people → 「3人未満」); no table runs into the footer."""
+    """Every municipality appears once, most severe first (fewest staff, 未回答 last, then by code),
+    with its staff count and its talent count under the talent page's privacy rule (1–2 people →
+    「3人未満」); numbers are right-aligned; no table runs into the footer."""
     _, prs = hokkaido
     from dashboard.slides import ROWS_PER_PAGE
 
@@ -142,7 +145,8 @@ def test_municipality_table_pages_hold_every_row_in_full(hokkaido, ctx, db):
                               AND a.start_date <= ? AND (a.end_date IS NULL OR a.end_date >= ?))
                           FROM municipalities m
                           LEFT JOIN staff_survey s ON s.lg_code = m.lg_code AND s.base_date = ?
-                          WHERE m.prefecture_code = '01' ORDER BY m.lg_code""", [as_of, as_of, DATE])
+                          WHERE m.prefecture_code = '01' ORDER BY s.dx_staff NULLS LAST, m.lg_code""",
+                   [as_of, as_of, DATE])
     got = []
     footer_top = min(sh.top for s in prs.slides for sh in s.shapes
                      if sh.has_text_frame and sh.text_frame.text.startswith("出典："))
@@ -155,6 +159,10 @@ def test_municipality_table_pages_hold_every_row_in_full(hokkaido, ctx, db):
             header = [c.text for c in rows[0].cells]
             assert header[0] == "団体コード" and header[3] == f"DX担当職員 {DATE}" and header[6] == "支援中の人材"
             got += [tuple(c.text for c in r.cells) for r in rows[1:]]
+            for r in rows:
+                align = [c.text_frame.paragraphs[0].alignment for c in r.cells]
+                assert [align[j] for j in (3, 4, 6)] == [PP_ALIGN.RIGHT] * 3  # the numbers
+                assert align[1] != PP_ALIGN.RIGHT  # the names
     assert [g[0] for g in got] == [e[0] for e in expected]
     assert [g[1] for g in got] == [e[1] for e in expected]
     assert [g[3] for g in got] == ["未回答" if e[2] is None else f"{e[2]:g}" for e in expected]
@@ -166,7 +174,9 @@ def test_municipality_table_pages_hold_every_row_in_full(hokkaido, ctx, db):
 
 @needs_chromium
 def test_every_picture_is_a_valid_png_of_the_planned_size(national, hokkaido):
-    from exports.deck import PIC_H, PIC_SCALE, PIC_W
+    """Each chart is drawn at the CSS size it takes on a slide shown 1280 px wide (a slide with a
+    lead gives its chart less height), at twice the pixels."""
+    from exports.deck import PIC_SCALE, PIC_W, SCREEN_DPI
 
     count = 0
     for _, prs in (national, hokkaido):
@@ -178,7 +188,8 @@ def test_every_picture_is_a_valid_png_of_the_planned_size(national, hokkaido):
                 Image.open(io.BytesIO(blob)).verify()
                 img = Image.open(io.BytesIO(blob))
                 assert img.format == "PNG"
-                assert img.size == (PIC_W * PIC_SCALE, PIC_H * PIC_SCALE)
+                assert shape.width / 914400 * SCREEN_DPI == pytest.approx(PIC_W, abs=1)  # 914,400 EMU an inch
+                assert img.size == (PIC_W * PIC_SCALE, round(shape.height / 914400 * SCREEN_DPI) * PIC_SCALE)
                 assert ImageStat.Stat(img.convert("L")).stddev[0] > 15, slide.shapes.title.text
                 count += 1
     assert count == 5 + 4  # national: map, ranking, trend, coverage, progress; prefecture: 4 charts
@@ -213,6 +224,174 @@ def test_deck_kpis_equal_the_warehouse(national, hokkaido, db):
                                  JOIN municipalities m USING (lg_code)
                                  WHERE base_date = ? AND m.prefecture_code = '01'""", [DATE])[0]
     assert f"{p_short} / {p_surv} 団体" in " ".join(texts(hokkaido[1].slides[1]))
+
+
+# -- Readable from the back of a room, with notes for the presenter ----------------------------
+
+@needs_chromium
+def test_every_text_run_is_at_least_14_pt(national, hokkaido):
+    """The PowerPoint's own text (titles, KPI cards, tables, 出典, page numbers): 14 pt or more."""
+    from pptx.util import Pt
+
+    for _, prs in (national, hokkaido):
+        for slide in prs.slides:
+            for shape in slide.shapes:
+                for r in runs_of(shape):
+                    assert r.font.size is not None and r.font.size >= Pt(14), (slide.shapes.title.text, r.text)
+
+
+def runs_of(shape):
+    from exports.deck import _runs
+
+    return list(_runs(shape))
+
+
+def test_slide_figures_have_no_text_under_14_pt(ctx):
+    """Every chart of both decks as the deck draws it (slide_style): no font under MIN_FONT_PX, which
+    is 14 pt at 1280×720; bar labels never shrunk to fit (constraintext, uniformtext); and the
+    pictures are drawn at the CSS size they take on such a screen, so a figure px is a screen px."""
+    from dashboard import slides
+    from dashboard.charts.slides import MIN_FONT_PX, slide_style
+    from exports.deck import CONTENT_W, PIC_H, PIC_W
+
+    assert MIN_FONT_PX * 72 / 96 >= 14
+    assert PIC_W == round(CONTENT_W / 914400 * 1280 / 13.333)  # the picture's width on a 1280 px wide slide
+    v, view, as_of, is_sample = ctx
+    decks = [slides.national_deck(v, view, as_of, is_sample), slides.prefecture_deck(v, view, "01", as_of, is_sample),
+             slides.national_deck(v, view.with_(metric="ext_talent_share"), as_of, is_sample)]
+    checked = 0
+    for d in decks:
+        for slide in d.slides:
+            if slide.kind != "chart":
+                continue
+            spec = slide_style(slide.figure(), height=PIC_H).to_plotly_json()
+            sizes = list(font_sizes(spec))
+            assert sizes and min(sizes) >= MIN_FONT_PX, (slide.title, min(sizes))
+            layout = spec["layout"]
+            assert layout["font"]["size"] >= MIN_FONT_PX
+            assert layout["uniformtext"] == {"minsize": MIN_FONT_PX, "mode": "show"}
+            for trace in spec["data"]:
+                if trace["type"] == "bar":
+                    assert trace.get("constraintext") == "none", slide.title
+            checked += 1
+    assert checked == 5 + 4 + 5
+
+
+def font_sizes(node):
+    """Every font size set anywhere in a figure spec."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key.endswith("font") and isinstance(value, dict) and "size" in value:
+                size = value["size"]
+                yield from (size if isinstance(size, list | tuple) else [size])
+            yield from font_sizes(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from font_sizes(value)
+
+
+def test_slide_style_raises_a_small_font_wherever_it_is_set():
+    """A figure with 9 px labels, ticks and colour-bar ticks (as a map or chart from elsewhere may have)."""
+    import plotly.graph_objects as go
+
+    from dashboard.charts.slides import MIN_FONT_PX, slide_style
+
+    fig = go.Figure(go.Bar(x=[1, 2], y=["a", "b"], orientation="h", text=["1", "2"], textfont={"size": 9},
+                           marker={"color": [1, 2], "colorbar": {"tickfont": {"size": 8}}}))
+    fig.update_layout(xaxis={"tickfont": {"size": 9}}, annotations=[{"text": "x", "font": {"size": 8}}])
+    out = slide_style(fig).to_plotly_json()
+    assert min(font_sizes(out)) == MIN_FONT_PX
+
+
+@needs_chromium
+def test_speaker_notes_give_question_definition_and_source(national, hokkaido):
+    for deck, prs in (national, hokkaido):
+        for model, slide in zip(deck.slides, prs.slides, strict=True):
+            notes = slide.notes_slide.notes_text_frame.text
+            assert notes == model.notes
+            lines = notes.split("\n")
+            assert lines[0] == f"問い：{model.question or model.title}"
+            assert any(line.startswith("出典：") for line in lines), model.title
+            if model.kind in ("chart", "kpis", "table"):
+                assert f"定義：{model.definition}" in lines and model.definition, model.title
+
+
+def test_trend_slide_cites_the_source_of_every_base_date(db, tmp_path):
+    """A survey of one base date loaded from another publication: the trend slide's 出典 (footer and
+    notes) names each base date with its own source, not only the last."""
+    from dashboard import db as dbmod
+    from dashboard import slides
+    from dashboard.queries import common
+    from dashboard.state import ViewState
+
+    copy = testing.copy_db(db, tmp_path / "wh")
+    survey = testing.prefecture_survey(tmp_path, "tottori.csv", shift=2, blank_lines=0)
+    testing.run_etl("load", "survey", survey, "--db", copy, "--base-date", "2022-04-01", "--publisher", "鳥取県",
+                    "--source", "県内市町村のDX体制調査", salt=testing.TEST_SALT, check=True)
+    v = dbmod.version(copy)
+    dates = common.base_dates(v)
+    for d in (slides.national_deck(v, ViewState(date=DATE), AS_OF, True),
+              slides.prefecture_deck(v, ViewState(date=DATE), "31", AS_OF, True)):
+        trend = next(s for s in d.slides if s.key == "trend")
+        assert "鳥取県『県内市町村のDX体制調査』" in trend.source and "基準日 2022-04-01" in trend.source
+        for day in dates:
+            assert day.isoformat() in trend.source, day
+        assert trend.source in trend.notes
+        other = next(s for s in d.slides if s.key == "coverage")  # one base date: that date's source only
+        assert "県内市町村のDX体制調査" not in other.source
+
+
+@pytest.mark.parametrize("pref", [None, "01"])
+def test_definitions_slide_has_no_screen_wording(ctx, pref):
+    from dashboard import slides
+
+    v, view, as_of, is_sample = ctx
+    for metric in ("shortage_share", "staff_per_10k", "ext_talent_share"):
+        v_ = view.with_(metric=metric)
+        d = slides.prefecture_deck(v, v_, pref, as_of, is_sample) if pref else slides.national_deck(v, v_, as_of, is_sample)
+        lines = next(s for s in d.slides if s.kind == "sources").lines
+        assert any(line.startswith("不足自治体：DX担当職員数が3人以下") for line in lines)
+        for word in ("画面", "変更可", "クリック", "ボタン", "サイドバー", "選択", "読み込", "表示", "タブ"):
+            assert not [line for line in lines if word in line], (metric, word)
+
+
+@pytest.mark.parametrize("as_of", [dt.date(2025, 12, 1), AS_OF])
+def test_progress_slide_states_the_result_after_the_deadline_and_counts_down_before(ctx, db, as_of):
+    from core.policy import DEADLINE
+    from dashboard import slides
+
+    v, view, _, is_sample = ctx
+    d = slides.national_deck(v, view, as_of, is_sample)
+    progress = next(s for s in d.slides if s.key == "progress")
+    built = sql(db, "SELECT count(DISTINCT prefecture_code) FROM dx_system_status WHERE milestone = 2 "
+                    "AND achieved_on <= ?", [min(as_of, DEADLINE)])[0][0]
+    words = [progress.title, *progress.lead, *(f"{k.label} {k.value} {k.note}" for k in d.slides[0].kpis)]
+    if as_of > DEADLINE:
+        expected = (f"令和7年度末（2026-03-31）時点：地域DX推進体制 {built}/47、未達 {47 - built}",
+                    "令和7年度末の目標（全都道府県で地域DX推進体制）は達成されたか", "地域DX推進体制（令和7年度末時点）")
+    else:
+        expected = (f"令和7年度末（2026-03-31）まで あと {(DEADLINE - as_of).days} 日：地域DX推進体制 {built}/47"
+                    f"（{as_of} 時点）、あと {47 - built} 都道府県",
+                    "令和7年度末までに全都道府県で地域DX推進体制が整うか", "地域DX推進体制を構築した都道府県")
+    assert (progress.lead[0], progress.title) == expected[:2]
+    assert any(k.label == expected[2] for k in d.slides[0].kpis)  # the title slide follows the same rule
+    countdown = [w for w in words if "あと" in w and "都道府県" in w or "整うか" in w]
+    assert bool(countdown) == (as_of <= DEADLINE), countdown
+
+
+@needs_chromium
+def test_title_slides_fill_the_space_with_the_headline_kpis(national, hokkaido, db):
+    shortage, surveyed = sql(db, "SELECT count(*) FILTER (WHERE dx_staff <= 3), count(dx_staff) "
+                                 "FROM staff_survey WHERE base_date = ?", [DATE])[0]
+    for deck, prs in (national, hokkaido):
+        title = prs.slides[0]
+        cards = [sh for sh in title.shapes if sh.shape_type == 1]  # AUTO_SHAPE: the rounded KPI cards
+        assert len(cards) == len(deck.slides[0].kpis) == 4
+        low = max(c.top + c.height for c in cards)
+        assert low / prs.slide_height > 0.8  # down to the footer
+        assert [c.text_frame.paragraphs[1].text for c in cards] == [k.value for k in deck.slides[0].kpis]
+    assert f"{shortage:,} 団体" in [c.text_frame.paragraphs[1].text for c in national[1].slides[0].shapes
+                                   if c.shape_type == 1]
 
 
 def test_pool_column_counts_what_the_coverage_figure_counts(ctx, db):
@@ -314,7 +493,10 @@ def test_cli_deck_for_one_prefecture(db, tmp_path):
     assert "No runtime found" not in proc.stderr  # the CLI silences streamlit's raw-mode warnings
     prs = Presentation(str(out))
     assert prs.slides[0].shapes.title.text == "北海道のDX人材ギャップ"
-    assert len(prs.slides) == 17
+    from dashboard.slides import ROWS_PER_PAGE
+
+    n_munis = sql(db, "SELECT count(*) FROM municipalities WHERE prefecture_code = '01'")[0][0]
+    assert len(prs.slides) == 3 + math.ceil(n_munis / ROWS_PER_PAGE) + 4
 
 
 @needs_chromium
@@ -378,10 +560,11 @@ def test_pdf_renders_the_japanese_title(ctx, tmp_path):
 
     v, view, as_of, is_sample = ctx
     d = slides.prefecture_deck(v, view, "31", as_of, is_sample)
+    pptx = deck.build_pptx(d)
     pdf = tmp_path / "deck.pdf"
-    pdf.write_bytes(to_pdf(deck.build_pptx(d)))
-    text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True).stdout
-    assert "鳥取県のDX人材ギャップ" in text.replace(" ", "")  # real text with its Unicode mapping
+    pdf.write_bytes(to_pdf(pptx))
+    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "鳥取県のDX人材ギャップ" in first  # real text with its Unicode mapping, whole
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
     assert "NotoSansCJK" in fonts  # the East Asian font was used, not a fallback without kana
     subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-r", "50", "-png", str(pdf), str(tmp_path / "page")], check=True)
@@ -389,14 +572,48 @@ def test_pdf_renders_the_japanese_title(ctx, tmp_path):
     testing.ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.save(testing.ARTIFACTS / "deck_pdf_page1.png")
     w, h = page.size  # 13.333 × 7.5 in at 50 dpi
-    title = page.crop((int(w * 0.1), int(h * 2.3 / 7.5), int(w * 0.9), int(h * 3.5 / 7.5)))
-    empty = page.crop((int(w * 0.1), int(h * 5.4 / 7.5), int(w * 0.9), int(h * 6.4 / 7.5)))
+    title = page.crop((int(w * 0.1), int(h * 0.8 / 7.5), int(w * 0.9), int(h * 1.9 / 7.5)))
+    margin = page.crop((0, int(h * 0.6 / 7.5), int(w * 0.3 / 13.333), int(h * 6.3 / 7.5)))
 
     def ink(img):
         return sum(1 for p in img.getdata() if p < 160) / (img.size[0] * img.size[1])
 
     assert ink(title) > 0.03  # the 40 pt title is drawn
-    assert ink(empty) < 0.005  # and the page is not simply grey
+    assert ink(margin) < 0.005  # and the page is not simply grey
+
+
+@needs_chromium
+def test_pdf_keeps_japanese_and_latin_text_whole(ctx, tmp_path):
+    """LibreOffice neither puts space between Japanese and Latin text (「DX 担当職員 3 人以下」) nor
+    breaks a date at its hyphen (「2026-01-」 / 「10」): every mixed string and date of the deck comes
+    out of the PDF whole (pdftotext of every page)."""
+    import re
+
+    from dashboard import slides
+    from exports import deck
+    from exports.pdf import to_pdf
+
+    v, view, as_of, is_sample = ctx
+    d = slides.prefecture_deck(v, view, "31", as_of, is_sample)
+    pptx = deck.build_pptx(d)
+    pdf = tmp_path / "deck.pdf"
+    pdf.write_bytes(to_pdf(pptx))
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "鳥取県でDX担当職員3人以下の市区町村はどこか" in text
+    assert "調査基準日 令和5年4月1日（2023-04-01）／不足の基準：DX担当職員3人以下" in text
+    assert "地域DX推進体制" in text and "data/generate_sample.py" in text
+    assert not re.search(r"DX |X 担|（ \d|\d ）", text), "space put between Japanese and Latin text"
+    written = {m for r in runs(Presentation(io.BytesIO(pptx))) for m in re.findall(r"\d{4}-\d{2}-\d{2}", r.text)}
+    assert len(written) > 5
+    assert {m for m in re.findall(r"\d{4}-\d{2}-\d{2}", text)} == written  # every date whole
+    assert not re.search(r"\d{4}-\d{2}-?\n|\d{4}-\d{4}", text)  # none broken at a line end
+    assert "\u2060" not in "".join(r.text for r in runs(Presentation(io.BytesIO(pptx))))  # the .pptx stays clean
+    # Every page as a picture, to look at: 14 pt text, the table's order and alignment, the notes-free slides.
+    for old_page in testing.ARTIFACTS.glob("deck_pdf_tottori-*.png"):
+        old_page.unlink()
+    testing.ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "72", "-png", str(pdf), str(testing.ARTIFACTS / "deck_pdf_tottori")], check=True)
+    assert len(list(testing.ARTIFACTS.glob("deck_pdf_tottori-*.png"))) == len(d.slides)
 
 
 def test_pdf_unavailable_is_explained_in_japanese(monkeypatch, tmp_path):

@@ -256,15 +256,73 @@ def reached(db, milestone, by) -> int:
                [milestone, by])[0][0]
 
 
-def test_progress_kpis_match_sql_and_the_national_page(db, today):
+BEFORE, AFTER = dt.date(2025, 12, 1), dt.date(2026, 12, 1)  # either side of 令和7年度末 (2026-03-31)
+
+
+def page_texts(at) -> list[str]:
+    """Every text of a page (headings, Markdown, captions, KPI cards), unescaped."""
+    texts = [e.value for kind in ("title", "subheader", "markdown", "caption") for e in at.get(kind)]
+    texts += [f"{m.label} {m.value} {m.delta}" for m in at.metric]
+    return [t.replace("\\", "") for t in texts]
+
+
+def reached_after_deadline(db, milestone, as_of) -> list[tuple[str, str]]:
+    """(date, prefecture) of each prefecture that first reached milestone after the deadline, by as_of."""
+    return [(d.isoformat(), name) for d, name in sql(db, """
+        SELECT min(d.achieved_on) AS first, p.name FROM dx_system_status d JOIN prefectures p USING (prefecture_code)
+        WHERE d.milestone = ? GROUP BY p.name HAVING first > ? AND first <= ? ORDER BY first, p.name""",
+        [milestone, DEADLINE, as_of])]
+
+
+def test_progress_counts_down_before_the_deadline(db, monkeypatch):
+    monkeypatch.setenv("DXGAP_TODAY", BEFORE.isoformat())
     at = run(db, PROGRESS)
     kpis = metrics(at)
-    m2, m3, m4 = reached(db, 2, today), reached(db, 3, today), reached(db, 4, today)
-    assert kpis["地域DX推進体制を構築（2）"][0] == f"{m2} / 47"
-    assert kpis["人材プール機能を確保（3）"][0] == f"{m3} / 47"
-    assert kpis["人材派遣を開始（4）"][0] == f"{m4} / 47"
+    m2, m3, m4 = reached(db, 2, BEFORE), reached(db, 3, BEFORE), reached(db, 4, BEFORE)
+    days = (DEADLINE - BEFORE).days
+    assert at.subheader[0].value.replace("\\", "") == (
+        f"令和7年度末（2026-03-31）まで あと {days} 日：地域DX推進体制 {m2}/47（{BEFORE} 時点）、あと {47 - m2} 都道府県")
+    assert kpis["地域DX推進体制を構築（2）"] == (f"{m2} / 47", f"あと {47 - m2} 都道府県")
+    assert kpis["人材プール機能を確保（3）"] == (f"{m3} / 47", f"あと {47 - m3} 都道府県")
+    assert kpis["人材派遣を開始（4）"] == (f"{m4} / 47", f"{BEFORE} 時点")
+    assert kpis["令和7年度末"] == ("2026-03-31", f"期限まで あと {days} 日")
     national = metrics(run(db, "pages/national.py"))
-    assert national["地域DX推進体制を構築した都道府県"] == (f"{m2} / 47", f"人材プール機能を確保 {m3} / 47")
+    assert national["地域DX推進体制を構築した都道府県"] == (f"{m2} / 47", f"あと {47 - m2} 都道府県／人材プール機能 {m3} / 47")
+
+
+def test_progress_states_the_result_first_after_the_deadline(db, monkeypatch):
+    """令和7年度末 has passed: the result as of the deadline comes first, then what happened since;
+    no countdown and no question in the future tense anywhere on the page."""
+    monkeypatch.setenv("DXGAP_TODAY", AFTER.isoformat())
+    at = run(db, PROGRESS)
+    kpis = metrics(at)
+    d2, d3 = reached(db, 2, DEADLINE), reached(db, 3, DEADLINE)
+    m2, m3, m4 = reached(db, 2, AFTER), reached(db, 3, AFTER), reached(db, 4, AFTER)
+    late2, late3 = reached_after_deadline(db, 2, AFTER), reached_after_deadline(db, 3, AFTER)
+    assert late2 and late3, "the sample has prefectures that reached both after the deadline"
+    assert (len(late2), len(late3)) == (m2 - d2, m3 - d3)
+    texts = page_texts(at)
+    # The page's first heading and paragraph (the browser test checks they come before the KPIs).
+    assert at.subheader[0].value.replace("\\", "") == f"令和7年度末（2026-03-31）時点：地域DX推進体制 {d2}/47、未達 {47 - d2}"
+    first = at.markdown[0].value.replace("\\", "")
+    assert f"人材プール機能 {d3}/47、未達 {47 - d3}（同じく令和7年度末時点）" in first
+    assert (f"その後 {AFTER} までに：地域DX推進体制 +{len(late2)}（計 {m2}/47）、"
+            f"人材プール機能 +{len(late3)}（計 {m3}/47）") in first
+    details = at.markdown[1].value.replace("\\", "")
+    assert "期限後に地域DX推進体制を構築：" + "、".join(f"{d} {name}" for d, name in late2) in details
+    assert "期限後に人材プール機能を確保：" + "、".join(f"{d} {name}" for d, name in late3) in details
+    assert kpis["地域DX推進体制（令和7年度末時点）"] == (
+        f"{d2} / 47", f"未達 {47 - d2}・期限後に構築 {len(late2)}（{AFTER} 時点 {m2} / 47）")
+    assert kpis["人材プール機能（令和7年度末時点）"] == (
+        f"{d3} / 47", f"未達 {47 - d3}・期限後に確保 {len(late3)}（{AFTER} 時点 {m3} / 47）")
+    assert kpis["人材派遣を開始（4）"] == (f"{m4} / 47", f"{AFTER} 時点")
+    assert kpis["令和7年度末"] == ("2026-03-31", f"期限から {(AFTER - DEADLINE).days} 日経過")
+    assert not [t for t in texts if "都道府県" in t and "あと" in t], "no countdown once the deadline has passed"
+    assert not [t for t in texts if "整うか" in t]
+    national = metrics(run(db, "pages/national.py"))
+    assert national["地域DX推進体制（令和7年度末時点）"] == (
+        f"{d2} / 47", f"未達 {47 - d2}・期限後 +{len(late2)}／人材プール機能 {d3} / 47")
+    assert "地域DX推進体制を構築した都道府県" not in national
 
 
 def test_burnup_ends_on_the_warehouse_count_with_the_deadline_drawn(db, today):
@@ -347,6 +405,23 @@ def test_lagging_table_before_and_after_the_deadline(db, as_of):
         assert lag["3 人材プール機能の確保"].str.contains(f"期限から{(as_of - DEADLINE).days:,}日経過").any()
 
 
+def test_lag_days_are_each_prefectures_own(db):
+    """遅れ（日） after the deadline: per prefecture, days from the deadline to when it reached both
+    milestones, or to today while one is missing; those that reached them late differ from the rest."""
+    lag = lagging_table(_summary_rows(db, AFTER), DEADLINE, AFTER, 3).set_index("都道府県コード")
+    firsts = dict(((c, m), d) for c, m, d in sql(db, "SELECT prefecture_code, milestone, min(achieved_on) "
+                                                    "FROM dx_system_status WHERE milestone IN (2, 3) GROUP BY ALL"))
+    for code, row in lag.iterrows():
+        ends = [firsts.get((code, m)) for m in (2, 3)]
+        ends = [AFTER if d is None or d > AFTER else d for d in ends]
+        assert row["遅れ（日）"] == max((d - DEADLINE).days for d in ends), code
+    assert lag["遅れ（日）"].nunique() >= 3, lag["遅れ（日）"].tolist()  # reached late on different days
+    # Those still missing a milestone first (more missing, earlier), then the longest delay first.
+    unmet = sum(lag[c].str.startswith("未達").astype(int) for c in ("2 推進体制の構築", "3 人材プール機能の確保"))
+    order = list(zip(-unmet, -lag["遅れ（日）"], lag.index, strict=True))
+    assert order == sorted(order) and unmet.max() >= 1 and (unmet == 0).any()
+
+
 def _summary_rows(db, as_of) -> pd.DataFrame:
     """The columns lagging_table reads, straight from SQL."""
     rows = sql(db, """
@@ -383,8 +458,9 @@ def test_progress_region_filter_narrows_the_matrix_and_lagging_list(db, today):
     assert [decode(t["y"])[-1] for t in lines] == [reached(db, 2, today), reached(db, 3, today)]
 
 
-def test_pages_render_with_no_roster_and_no_status(tmp_path):
+def test_pages_render_with_no_roster_and_no_status(tmp_path, monkeypatch):
     """A warehouse with only a survey: both pages still render, with zero pools and no progress."""
+    monkeypatch.setenv("DXGAP_TODAY", AFTER.isoformat())
     inputs = tmp_path / "in"
     inputs.mkdir()
     (inputs / "survey_2025-04-01.csv").write_bytes((testing.ROOT / "data/sample/survey_2025-04-01.csv").read_bytes())
@@ -394,5 +470,6 @@ def test_pages_render_with_no_roster_and_no_status(tmp_path):
     assert metrics(talent)["人材プール（全国）"][0] == "0 人"
     assert metrics(talent)["支援のない不足自治体"][0] == f"{sql(db, 'SELECT count(*) FROM staff_survey WHERE dx_staff <= 3')[0][0]:,} 団体"
     progress = run(db, PROGRESS)
-    assert metrics(progress)["地域DX推進体制を構築（2）"][0] == "0 / 47"
+    assert metrics(progress)["地域DX推進体制（令和7年度末時点）"][0] == "0 / 47"
+    assert progress.subheader[0].value.replace("\\", "") == "令和7年度末（2026-03-31）時点：地域DX推進体制 0/47、未達 47"
     assert len(table_with(progress, "遅れ（日）")) == 47

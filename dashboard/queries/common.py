@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pandas as pd
 import streamlit as st
@@ -79,4 +80,13 @@ def current_sources(v: str) -> pd.DataFrame:
 
 
 def as_of_today() -> dt.date:
+    """Today: the date pools, assignments and progress are counted on. DXGAP_TODAY=YYYY-MM-DD sets
+    another day (a rehearsal of a past or coming meeting, reproducible tests); every figure that
+    depends on it says 「… 時点」. A value that is not a date is ignored."""
+    fixed = os.environ.get("DXGAP_TODAY", "").strip()
+    if fixed:
+        try:
+            return dt.date.fromisoformat(fixed)
+        except ValueError:
+            pass
     return dt.date.today()

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from core.policy import POOL, SYSTEM
+from dashboard import goal
 from dashboard.db import query
 from dashboard.queries import indicators as qi
 from dashboard.queries.common import previous_date
@@ -46,8 +47,10 @@ def by_prefecture(v: str, date: dt.date, n: float, as_of: dt.date) -> pd.DataFra
 @st.cache_data(show_spinner=False, max_entries=128)
 def national(v: str, date: dt.date, n: float, as_of: dt.date) -> dict:
     """The nation's figures (the same columns; counts are the prefectures' sums, the median is the
-    nation's), with the previous and the indicator base dates of the view."""
+    nation's), with the previous and the indicator base dates of the view, and the FY2025 goal as
+    of as_of (goal.Goal: the result at the deadline once it has passed, what happened since)."""
     out = _areas(v, date, n, as_of, nation=True).iloc[0].to_dict()
     out["prev_date"] = previous_date(v, date)
     out["indicator_date"] = qi.indicator_date_for(v, date)
+    out["goal"] = goal.of(by_prefecture(v, date, n, as_of), as_of)
     return out
