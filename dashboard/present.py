@@ -87,7 +87,7 @@ def _body(deck: decks.Deck, slide: decks.Slide) -> None:
     elif slide.kind == "chart":
         fig = slide_style(slide.figure(), height=CHART_HEIGHT)
         # PLOTLY_CONFIG keeps the offline topojsonURL; the toolbar would only clutter a projector.
-        st.plotly_chart(fig, config={**PLOTLY_CONFIG, "displayModeBar": False}, key=f"present_{slide.key}")
+        st.plotly_chart(fig, config={**PLOTLY_CONFIG, "displayModeBar": False}, key=f"present_{slide.key}", theme=None)
     elif slide.kind == "table":
         rows = len(slide.table)
         st.dataframe(slide.table, hide_index=True, width="stretch", row_height=TABLE_ROW_PX,
