@@ -115,15 +115,21 @@ def _shown(v: str, view: ViewState, as_of: dt.date) -> pd.DataFrame:
     return scope.in_region(summary.by_prefecture(v, view.date, view.n, as_of), view.region)
 
 
-def national_map(v: str, view: ViewState, as_of: dt.date) -> go.Figure:
-    """The prefecture choropleth of the chosen metric (the national page's main map)."""
+def national_map(v: str, view: ViewState, as_of: dt.date, ranking: bool = False) -> go.Figure:
+    """The prefecture choropleth of the chosen metric (the national page's main map): prefecture
+    names on it, one colour scale for the metric over every base date; ranking (slides): the
+    highest and lowest prefectures named with their values."""
     m = metric(view.metric, view.n)
-    return national_charts.prefecture_choropleth(_shown(v, view, as_of), geo.prefecture_shapes(v).ref, m, view.n)
+    return national_charts.prefecture_choropleth(
+        _shown(v, view, as_of), geo.prefecture_shapes(v).ref, m, view.n,
+        bounds=summary.metric_bounds(v, m.key, view.n, as_of), labels=geo.prefecture_label_points(v),
+        nation=summary.national(v, view.date, view.n, as_of)[m.key], ranking=ranking)
 
 
 def national_ranked(v: str, view: ViewState, as_of: dt.date, order: str = "value") -> go.Figure:
     m = metric(view.metric, view.n)
-    return national_charts.ranked_bars(_shown(v, view, as_of), m, order)
+    return national_charts.ranked_bars(_shown(v, view, as_of), m, order,
+                                       nation=summary.national(v, view.date, view.n, as_of)[m.key])
 
 
 def municipality_map(v: str, view: ViewState, pref: str | None = None) -> tuple[go.Figure, bool]:
@@ -154,8 +160,9 @@ def municipality_map(v: str, view: ViewState, pref: str | None = None) -> tuple[
 def national_ranked_columns(v: str, view: ViewState, as_of: dt.date) -> go.Figure:
     m = metric(view.metric, view.n)
     _, descending = RANK_QUESTIONS[m.key]
-    return charts.ranked_columns(_shown(v, view, as_of), m.key, m.label, m.kind, descending=descending,
-                                 missing=NOT_COMPUTED if m.needs_population else None)
+    return charts.ranked_columns(_shown(v, view, as_of), m.key, f"{m.label}（{m.unit}）", m.kind, descending=descending,
+                                 missing=NOT_COMPUTED if m.needs_population else None,
+                                 average=summary.national(v, view.date, view.n, as_of)[m.key])
 
 
 def national_trend(v: str, view: ViewState, as_of: dt.date) -> go.Figure:
@@ -249,7 +256,7 @@ def national_deck(v: str, view: ViewState, as_of: dt.date, is_sample: bool) -> D
         Slide("kpis", f"DX担当職員が{n}人以下の市区町村はいくつあるか", "kpis", date,
               src(("survey", "status", "roster"), kpi_def), kpis=kpis.national(nat, n)),
         Slide("map", MAP_QUESTIONS[m.key].format(n=n) + ("" if where == "全国" else f"（{where}）"), "chart", date,
-              metric_source(v, m, date, on_map=True), figure=lambda: national_map(v, view, as_of)),
+              metric_source(v, m, date, on_map=True), figure=lambda: national_map(v, view, as_of, ranking=True)),
         Slide("ranked", rank_q.format(n=n), "chart", date, metric_source(v, m, date),
               figure=lambda: national_ranked_columns(v, view, as_of)),
         Slide("trend", f"不足自治体（{n}人以下）の割合は調査のたびにどう変わったか", "chart", date,

@@ -14,7 +14,8 @@ def test_map_draws_offline_with_japanese_text(server, page):
     page.goto(server + "/?date=2023-04-01&n=3")
     testing.wait_idle(page)
     page.wait_for_selector(".choroplethlocation", timeout=30_000)
-    assert page.locator(".st-key-pref_map .choroplethlocation").count() == 47
+    # 47 prefectures, and 沖縄県 again in its inset
+    assert page.locator(".st-key-pref_map .choroplethlocation").count() == 47 + 1
     assert page.get_by_text("全国マップ", exact=True).first.is_visible()
     assert page.get_by_text("850 団体").first.is_visible()
     # Japanese glyphs come from an installed CJK font, not a web font fetched at run time.
@@ -61,7 +62,7 @@ def test_indicator_map_shows_the_digital_agency_source_and_no_sample_notice(serv
     page.goto(server + "/?date=2023-04-01&metric=ext_talent_share")
     testing.wait_idle(page)
     page.wait_for_selector(".st-key-pref_map .choroplethlocation", timeout=30_000)
-    assert page.locator(".st-key-pref_map .choroplethlocation").count() == 47
+    assert page.locator(".st-key-pref_map .choroplethlocation").count() == 47 + 1  # 沖縄県 twice (inset)
     heading = page.get_by_role("heading", name="外部人材活用の割合（都道府県別）")
     assert heading.is_visible()
     # the caption right under the map (the element after the chart)

@@ -55,7 +55,7 @@ def test_presentation_mode_hides_sidebar_and_next_keeps_filters(server, page):
     page.wait_for_url(re.compile(r".*slide=3.*"), timeout=30_000)
     testing.wait_idle(page)
     page.wait_for_selector(".choroplethlocation", timeout=30_000)
-    assert page.locator(".choroplethlocation").count() == 47
+    assert page.locator(".choroplethlocation").count() == 47 + 1  # 沖縄県 again in its inset
     assert page.locator("[data-testid=stPlotlyChart]").count() == 1
     assert in_view(page, page.get_by_role("button", name="次へ"))  # no scrolling at 1280×720
     assert in_view(page, page.locator("[data-testid=stPlotlyChart]"))

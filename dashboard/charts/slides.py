@@ -15,6 +15,7 @@ from core.policy import DEADLINE, DEADLINE_LABEL
 from core.policy import PREFECTURES as GOAL
 from dashboard import formats
 from dashboard.charts.style import FONT, base_layout
+from dashboard.charts.summaries import first_last, high_low
 
 # Okabe–Ito (colour-blind safe)
 BLUE, ORANGE, VERMILION, GREEN, SKY, GREY = "#0072B2", "#E69F00", "#D55E00", "#009E73", "#56B4E9", "#999999"
@@ -43,9 +44,11 @@ def _tickformat(kind: str) -> str:
 
 
 def ranked_columns(df: pd.DataFrame, column: str, label: str, kind: str = "share",
-                   descending: bool = True, color: str = BLUE, missing: str | None = None) -> go.Figure:
+                   descending: bool = True, color: str = BLUE, missing: str | None = None,
+                   average: float | None = None) -> go.Figure:
     """All prefectures ranked by column, in two side-by-side columns so 47 bars fit a 16:9 slide.
-    missing: the text written (at zero, without a bar) where the value is not computed."""
+    missing: the text written (at zero, without a bar) where the value is not computed;
+    average: the national value, drawn as a dashed line in both columns."""
     d = df[["name", column]].copy()
     d = d.sort_values(column, ascending=not descending, na_position="last").reset_index(drop=True)
     d["label"] = [f"{i + 1}. {name}" for i, name in enumerate(d.name)]
@@ -53,8 +56,9 @@ def ranked_columns(df: pd.DataFrame, column: str, label: str, kind: str = "share
     parts = [d.iloc[:half], d.iloc[half:]]
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.14)
     values = d[column].astype(float)
-    top = float(values.max()) if values.notna().any() else 1.0
-    low = min(0.0, float(values.min())) if values.notna().any() else 0.0
+    known = [*values.dropna(), *([float(average)] if average is not None and not pd.isna(average) else [])]
+    top = max(known) if known else 1.0
+    low = min(0.0, min(known)) if known else 0.0
     for col, part in enumerate(parts, start=1):
         fig.add_trace(go.Bar(
             x=part[column].fillna(0) if missing else part[column], y=part.label, orientation="h",
@@ -67,8 +71,15 @@ def ranked_columns(df: pd.DataFrame, column: str, label: str, kind: str = "share
                          title={"text": label}, row=1, col=col)
         if kind == "share" and low == 0:  # no tick beyond 100%
             fig.update_xaxes(tickvals=[x / 5 for x in range(6)], row=1, col=col)
+    if average is not None and not pd.isna(average):
+        for axis in ("x", "x2"):
+            fig.add_shape(type="line", x0=average, x1=average, xref=axis, y0=0, y1=1, yref=f"{axis.replace('x', 'y')} domain",
+                          line={"color": "#262730", "width": 1.5, "dash": "dash"})
+            fig.add_annotation(x=average, xref=axis, y=1, yref=f"{axis.replace('x', 'y')} domain", yanchor="bottom",
+                               text=f"全国 {_text(kind, average)}", showarrow=False, bgcolor="white")
     fig.update_layout(bargap=0.25)
-    return base_layout(fig, height=SLIDE_HEIGHT)
+    summary = high_low(d.name, d[column], lambda x: _text(kind, x), average, f"{label}：")
+    return base_layout(fig, height=SLIDE_HEIGHT, summary=summary).update_layout(margin={"t": 40})  # 全国 label
 
 
 def trend(df: pd.DataFrame, label: str = "不足自治体の割合") -> go.Figure:
@@ -91,7 +102,9 @@ def trend(df: pd.DataFrame, label: str = "不足自治体の割合") -> go.Figur
     fig.update_yaxes(tickformat=".0%", range=[0, max(0.1, top * 1.25)], title={"text": label})
     fig.update_xaxes(tickformat="%Y-%m-%d", tickvals=sorted(df.base_date.unique()), title=None)
     fig.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
-    return base_layout(fig, height=SLIDE_HEIGHT)
+    summary = "、".join(f"{name}は{first_last(part.base_date, part.value, formats.share)}"
+                       for name, part in df.groupby("series", sort=False))
+    return base_layout(fig, height=SLIDE_HEIGHT, summary=f"{label}：{summary}")
 
 
 def _deadline(fig: go.Figure, top: float) -> None:
@@ -126,7 +139,7 @@ def burnup(df: pd.DataFrame, as_of: dt.date) -> go.Figure:
     fig.update_yaxes(range=[0, GOAL + 6], title={"text": "到達した都道府県の数"})
     fig.update_xaxes(range=[start, end], tickformat="%Y-%m", title=None)
     fig.update_layout(legend={"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0})
-    return base_layout(fig, height=SLIDE_HEIGHT)
+    return base_layout(fig, height=SLIDE_HEIGHT, summary=f"{as_of} 時点で" + "、".join(t.name for t in fig.data))
 
 
 def coverage_bars(df: pd.DataFrame) -> go.Figure:
@@ -146,7 +159,10 @@ def coverage_bars(df: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="stack", legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0,
                                                "traceorder": "normal"})
     fig.update_xaxes(range=[0, 1], tickformat=".0%", title={"text": "不足自治体に占める割合"})
-    return base_layout(fig, height=SLIDE_HEIGHT)
+    summary = "、".join(f"{r.label}は不足自治体 {formats.count(r.shortage)} 団体のうち {formats.count(r.covered)} 団体"
+                       f"（{formats.share(r.covered / r.shortage if r.shortage else None)}）に人材の支援あり"
+                       for r in df.itertuples())
+    return base_layout(fig, height=SLIDE_HEIGHT, summary=summary)
 
 
 def milestone_timeline(df: pd.DataFrame, names: dict[int, str], as_of: dt.date) -> go.Figure:
@@ -186,4 +202,5 @@ def milestone_timeline(df: pd.DataFrame, names: dict[int, str], as_of: dt.date) 
     fig.update_yaxes(categoryorder="array", categoryarray=labels, range=[-0.5, len(labels) - 0.2], title=None)
     fig.update_xaxes(range=[start, end], tickformat="%Y-%m", title=None)
     fig.update_layout(legend={"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0})
-    return base_layout(fig, height=SLIDE_HEIGHT)
+    summary = "、".join(f"{key} {len(group[1])}" for key, group in groups.items() if group[1]) + f"（{as_of} 時点）"
+    return base_layout(fig, height=SLIDE_HEIGHT, summary=f"マイルストーン0〜4のうち{summary}")
