@@ -26,9 +26,9 @@ def server(db, tmp_path_factory):
         yield url
 
 
-def choose(page, label: str, option: str) -> None:
-    """Pick an option in the page's st.selectbox with this label (the sidebar has a 地方 too)."""
-    box = page.locator("[data-testid=stMain] [data-testid=stSelectbox]").filter(has=page.get_by_text(label, exact=True)).first
+def choose(page, label: str, option: str, where: str = "stMain") -> None:
+    """Pick an option in the st.selectbox with this label, in the page (stMain) or the sidebar (stSidebar)."""
+    box = page.locator(f"[data-testid={where}] [data-testid=stSelectbox]").filter(has=page.get_by_text(label, exact=True)).first
     box.click()
     page.get_by_role("option", name=option, exact=True).click()
 
@@ -46,7 +46,7 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
     testing.wait_idle(page)
     page.get_by_role("heading", name="北海道の市区町村").wait_for(timeout=30_000)
 
-    choose(page, "地方", "近畿")
+    choose(page, "地方", "近畿", where="stSidebar")  # the one 地方 control: the page has none of its own
     page.wait_for_url(re.compile(r".*pref=24.*"), timeout=30_000)
     testing.wait_idle(page)
     choose(page, "都道府県", "奈良県")
@@ -55,9 +55,10 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
     page.get_by_role("heading", name="奈良県の市区町村").wait_for(timeout=30_000)
     assert "date=2023-04-01" in page.url
 
-    # The map: one polygon per municipality (the real boundaries of the default build), drawn offline.
+    # The map: one polygon per municipality (the real boundaries of the default build) over the
+    # prefecture's outline (the first shape), drawn offline.
     page.wait_for_selector(".st-key-pp_map_29 .choroplethlocation", timeout=30_000)
-    assert page.locator(".st-key-pp_map_29 .choroplethlocation").count() == count(db, "29") == 39
+    assert page.locator(".st-key-pp_map_29 .choroplethlocation").count() == count(db, "29") + 1 == 40
     # The table (a canvas grid) and its row count caption.
     page.locator("[data-testid=stDataFrame]").first.wait_for(timeout=30_000)
     assert page.get_by_text("39 / 39 団体を表示").first.is_visible()
@@ -82,7 +83,7 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
     testing.screenshot(page, "prefecture_nara_detail_from_table")
 
     # Clicking a municipality on the map opens its detail too.
-    shape = page.locator(".st-key-pp_map_29 .choroplethlocation").nth(0)
+    shape = page.locator(".st-key-pp_map_29 .choroplethlocation").nth(1)  # nth(0): the outline
     shape.scroll_into_view_if_needed()
     box = shape.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -95,7 +96,7 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
         page.get_by_role("button", name="Excel をダウンロード（市区町村・指標・注記）").click()
     path = tmp_path / info.value.suggested_filename
     info.value.save_as(path)
-    assert path.name == "prefecture_29_2023-04-01.xlsx"
+    assert path.name == "奈良県_市区町村_2023-04-01.xlsx"
     wb = load_workbook(path, read_only=True)
     assert wb.sheetnames == ["市区町村", "都道府県の指標", "注記"]
     notes = {r[0]: r[1] for r in wb["注記"].iter_rows(min_row=2, values_only=True)}
@@ -127,7 +128,7 @@ def test_arriving_by_a_click_on_the_national_map(server, page):
     testing.click_hokkaido_on_the_national_map(page, server)
     page.get_by_role("heading", name="北海道の市区町村").wait_for(timeout=30_000)
     page.wait_for_selector(".st-key-pp_map_01 .choroplethlocation", timeout=30_000)
-    assert page.locator(".st-key-pp_map_01 .choroplethlocation").count() == 179
+    assert page.locator(".st-key-pp_map_01 .choroplethlocation").count() == 179 + 1  # and the outline
     assert page.get_by_text("179 / 179 団体を表示").first.is_visible()
     testing.screenshot(page, "prefecture_from_national_map")
 
