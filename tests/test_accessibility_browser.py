@@ -13,7 +13,7 @@ import pytest
 
 import testing
 from dashboard import columns
-from dashboard.charts.style import BACKGROUND, LEGEND_BELOW, MUTED_TEXT, TEMPLATE, TEXT
+from dashboard.charts.style import ACCENT_TEXT, BACKGROUND, LEGEND_BELOW, MUTED_TEXT, TEMPLATE, TEXT, text_color
 from dashboard.frame import PAGE_CSS
 
 DATE = "2025-04-01"
@@ -65,6 +65,8 @@ def test_theme_and_figure_text_colours_meet_aa_by_specification():
                layout["yaxis"]["tickfont"]["color"], layout["legend"]["font"]["color"], LEGEND_BELOW["font"]["color"]]
     for colour in colours:
         assert contrast(colour, BACKGROUND) >= AA, colour
+    for accent, label in ACCENT_TEXT.items():  # a label beside a line or mark of an accent colour
+        assert text_color(accent) == label and contrast(label, BACKGROUND) >= AA, (accent, label)
     caption = re.search(r"stCaptionContainer[^{]*\{[^}]*color:\s*(#[0-9A-Fa-f]{6})", PAGE_CSS).group(1)
     assert contrast(caption, "#FFFFFF") >= AA and contrast(caption, "#F0F2F6") >= AA  # page and sidebar
 
@@ -96,7 +98,7 @@ RENDERED = """() => {
 }"""
 
 
-@pytest.mark.parametrize("path", ["/", "/prefecture?pref=13", "/talent"])
+@pytest.mark.parametrize("path", ["/", "/prefecture?pref=13", "/talent", "/progress"])
 def test_captions_and_chart_text_meet_aa_as_rendered(server, page, path):
     open_page(page, server, path)
     page.wait_for_selector(".js-plotly-plot .xtick text, .js-plotly-plot .cbaxis text", timeout=60_000)
@@ -211,10 +213,11 @@ def test_prefecture_maps_at_1440(server, page):
 
 MEASURE = """(texts) => {
   const grid = document.querySelector('[data-testid=stDataFrame]');
-  let n = grid, base = '', header = '', family = '';
-  for (; n; n = n.parentElement) { const cs = getComputedStyle(n);
-    base = base || cs.getPropertyValue('--gdg-base-font-style'); header = header || cs.getPropertyValue('--gdg-header-font-style');
-    family = family || cs.getPropertyValue('--gdg-font-family'); }
+  // the grid's theme variables are set on its editor element, inside the stDataFrame container
+  const themed = [grid, ...grid.querySelectorAll('*')].find(e => getComputedStyle(e).getPropertyValue('--gdg-base-font-style'));
+  const cs = getComputedStyle(themed);
+  const base = cs.getPropertyValue('--gdg-base-font-style'), header = cs.getPropertyValue('--gdg-header-font-style'),
+        family = cs.getPropertyValue('--gdg-font-family');
   const c = document.createElement('canvas').getContext('2d');
   const width = (font, t) => { c.font = font + ' ' + family; return c.measureText(t).width; };
   return {fonts: [base, header, family], widths: texts.map(([h, cells]) => [width(header, h), Math.max(0, ...cells.map(t => width(base, t)))])};

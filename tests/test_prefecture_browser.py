@@ -111,6 +111,15 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
     assert len(rows) - 1 == 39
     kpis = {r[0]: r[1] for r in wb["都道府県の指標"].iter_rows(min_row=2, values_only=True)}
     assert kpis["市区町村数"] == 39
+    # Excel can filter every column, and numbers are numbers (the codes stay text, with their zeros)
+    full = load_workbook(path)
+    ws = full["市区町村"]
+    assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{1 + 39}"
+    header = [c.value for c in ws[1]]
+    staff = [r[header.index("DX担当職員（2023-04-01）")].value for r in ws.iter_rows(min_row=2)]
+    assert [v for v in staff if v is not None] and all(isinstance(v, int | float) for v in staff if v is not None)
+    assert all(isinstance(r[0].value, str) and r[0].value.startswith("29") for r in ws.iter_rows(min_row=2))
+    assert full["都道府県の指標"].auto_filter.ref
 
     with page.expect_download(timeout=30_000) as info:
         page.get_by_role("button", name="CSV をダウンロード（市区町村）").click()
@@ -122,6 +131,21 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
     table = list(csv.reader(io.StringIO("\n".join(body))))
     assert table[0][:2] == ["団体コード", "市区町村"]
     assert len(table) - 1 == 39
+
+
+def test_without_pref_the_page_says_what_it_shows_and_puts_pref_in_the_url(server, page):
+    page.goto(server + "/prefecture?date=2023-04-01")
+    testing.wait_idle(page)
+    page.get_by_role("heading", name="北海道の市区町村").wait_for(timeout=30_000)
+    page.wait_for_url(re.compile(r".*pref=01.*"), timeout=30_000)  # a bookmark names what is shown
+    assert "date=2023-04-01" in page.url
+    assert page.get_by_text("都道府県が選ばれていないため、北海道を表示しています。").first.is_visible()
+    # one 地方 control, the sidebar's: the page itself has none
+    main = page.locator("[data-testid=stMain] [data-testid=stSelectbox]")
+    assert main.filter(has=page.get_by_text("地方", exact=True)).count() == 0
+    assert page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").filter(
+        has=page.get_by_text("地方", exact=True)).count() == 1
+    testing.screenshot(page, "prefecture_without_pref")
 
 
 def test_arriving_by_a_click_on_the_national_map(server, page):

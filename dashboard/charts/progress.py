@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.policy import MODELS, POOL, PREFECTURES, SYSTEM
-from dashboard.charts.style import base_layout
+from dashboard.charts.style import base_layout, text_color
 
 # Okabe–Ito: blue = by the deadline, orange = after it, light grey = not yet.
 ON_TIME, LATE, NOT_YET = "#0072B2", "#E69F00", "#EEEEEE"
@@ -63,7 +63,7 @@ def _vline(fig: go.Figure, x: dt.date, label: str, color: str, dash: str, y: flo
     fig.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="paper",
                   line={"color": color, "dash": dash, "width": 2})
     fig.add_annotation(x=x, xref="x", y=y, yref="paper", text=label, showarrow=False, xanchor=side,
-                       xshift=4 if side == "left" else -4, font={"color": color}, bgcolor="rgba(255,255,255,0.8)")
+                       xshift=4 if side == "left" else -4, font={"color": text_color(color)}, bgcolor="rgba(255,255,255,0.8)")
 
 
 def burnup(df: pd.DataFrame, names: dict[int, str], as_of: dt.date, deadline: dt.date,

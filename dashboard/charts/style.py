@@ -22,6 +22,17 @@ PLOTLY_CONFIG = {"topojsonURL": TOPOJSON_URL, "displaylogo": False, "displayMode
 # Figures carry this template themselves and pages draw them with theme=None, so the screen, the PNG
 # and the slide look alike (Streamlit's own chart theme greys ticks to #808495, 3.8:1).
 TEXT, MUTED_TEXT, BACKGROUND = "#262730", "#4A4D57", "#FFFFFF"
+# Accent colours for lines and marks (Okabe–Ito) are too light for text on white; a label in an
+# accent's colour is written in its darker twin (≥ 4.5:1 on white: tests/test_accessibility_browser.py).
+ACCENT_TEXT = {"#D55E00": "#A84A00", "#009E73": "#00785A", "#E69F00": "#8F5F00", "#56B4E9": "#1F6E9C",
+               "#CC79A7": "#9C4A78", "#8A8D96": "#5F626B"}
+
+
+def text_color(color: str) -> str:
+    """The colour to write a label in that goes with a line or mark of this colour."""
+    return ACCENT_TEXT.get(color.upper(), color)
+
+
 _AXIS = {"gridcolor": "#E3E4E8", "linecolor": "#8A8D96", "zerolinecolor": "#B8BBC2", "tickcolor": "#8A8D96",
          "tickfont": {"color": TEXT}, "title": {"font": {"color": TEXT}}, "automargin": True}
 TEMPLATE = {"layout": {

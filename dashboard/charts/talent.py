@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from core.policy import EMPLOYMENT_FORMS, ROLES
 from dashboard import formats
-from dashboard.charts.style import base_layout, colorbar_below, hide_basemap
+from dashboard.charts.style import base_layout, colorbar_below, hide_basemap, text_color
 from dashboard.charts.summaries import first_last, high_low
 
 # Okabe–Ito colours: distinguishable with the common colour-vision deficiencies (in the order of the roles
@@ -116,7 +116,7 @@ def accelerators(df: pd.DataFrame, target: int) -> go.Figure:
     ))
     fig.add_hline(y=target, line={"color": "#D55E00", "dash": "dash", "width": 2})
     fig.add_annotation(x=0, xref="paper", y=target, text=f"目標 {target:,}人", showarrow=False,
-                       yshift=12, xanchor="left", font={"color": "#D55E00"})
+                       yshift=12, xanchor="left", font={"color": text_color("#D55E00")})
     if not df.empty:
         last = df.iloc[-1]
         gap = max(0, target - int(last.accelerators))
