@@ -151,6 +151,8 @@ PAGE_CSS = """<style>
 .st-key-page_lang { display: none; }
 /* A KPI's value wraps instead of ending in 「…」 (a phone is narrower than 人材プール機能の確保). */
 [data-testid="stMetricValue"] > div { white-space: normal; overflow-wrap: anywhere; }
+/* … and so does its label (「地域DX推進体制を構築した都道府県（近畿）」 would end in 「…」). */
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 </style>"""
 # Streamlit serves its index.html with lang="en" and has no setting for it; this sets the page's
 # language once the app has loaded, so screen readers read Japanese and the browser picks Japanese

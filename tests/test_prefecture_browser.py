@@ -145,6 +145,8 @@ def test_without_pref_the_page_says_what_it_shows_and_puts_pref_in_the_url(serve
     assert main.filter(has=page.get_by_text("地方", exact=True)).count() == 0
     assert page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").filter(
         has=page.get_by_text("地方", exact=True)).count() == 1
+    page.wait_for_selector(".st-key-pp_map_01 .choroplethlocation", timeout=60_000)
+    testing.wait_idle(page)
     testing.screenshot(page, "prefecture_without_pref")
 
 
