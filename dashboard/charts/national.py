@@ -140,7 +140,7 @@ def prefecture_choropleth(df: pd.DataFrame, geojson: str | dict, m: Metric, n: i
     fig = hide_basemap(base_layout(fig, height=680, summary=map_summary(df, m, nation)))
     if labels is not None:
         at = labels[labels.prefecture_code.isin(df.prefecture_code) & labels.lon.notna()]
-        inset = at[at.prefecture_code == OKINAWA] if len(at) > 1 else at.iloc[0:0]
+        inset = at[at.name_short == OKINAWA] if len(at) > 1 else at.iloc[0:0]
         main = at.drop(inset.index)
         # A click on a name opens the prefecture like a click on its shape (customdata = code).
         fig.add_trace(go.Scattergeo(
@@ -155,7 +155,7 @@ def prefecture_choropleth(df: pd.DataFrame, geojson: str | dict, m: Metric, n: i
     return fig
 
 
-OKINAWA = "47"  # drawn in an inset, as Japanese maps do, so the main islands fill the frame
+OKINAWA = "沖縄"  # (name_short) drawn in an inset, as Japanese maps do, so the main islands fill the frame
 
 
 def frame(west, south, east, north, pad: float = 0.04) -> dict:
@@ -169,17 +169,18 @@ def frame(west, south, east, north, pad: float = 0.04) -> dict:
 def okinawa_inset(fig: go.Figure, label) -> None:
     """沖縄県 again in a framed inset at the top left (the Sea of Japan, empty on the map): its
     shape copied from the main trace with the same colours, its name, and its main islands framed."""
-    src = next(t for t in fig.data if isinstance(t, go.Choropleth) and OKINAWA in list(t.locations))
-    i = list(src.locations).index(OKINAWA)
+    code = label.prefecture_code
+    src = next(t for t in fig.data if isinstance(t, go.Choropleth) and code in list(t.locations))
+    i = list(src.locations).index(code)
     fig.add_trace(go.Choropleth(
-        geojson=src.geojson, locations=[OKINAWA], z=[src.z[i]], featureidkey="id", geo="geo2",
+        geojson=src.geojson, locations=[code], z=[src.z[i]], featureidkey="id", geo="geo2",
         colorscale=src.colorscale, zmin=src.zmin, zmax=src.zmax, zmid=src.zmid, showscale=False,
-        marker=src.marker, text=[src.text[i]], hovertemplate=src.hovertemplate, customdata=[OKINAWA]))
+        marker=src.marker, text=[src.text[i]], hovertemplate=src.hovertemplate, customdata=[code]))
     domain = {"x": [0.0, 0.3], "y": [0.74, 1.0]}
     fig.add_trace(go.Scattergeo(  # the name in the inset's empty top left corner
         lon=[label.isles_west], lat=[label.isles_north], mode="text", text=[label.name_short], geo="geo2",
         textposition="bottom right", textfont={"size": 11, "color": TEXT}, hoverinfo="skip", showlegend=False,
-        customdata=[OKINAWA]))
+        customdata=[code]))
     fig.update_layout(geo2={**HIDDEN_BASEMAP, **frame([label.isles_west], [label.isles_south], [label.isles_east],
                                                         [label.isles_north]),
                             "domain": domain, "showframe": True,

@@ -13,7 +13,10 @@ import unicodedata
 import pandas as pd
 import streamlit as st
 
-from core.policy import ROLES  # the MIC スキル標準 roles, in their usual order; other role words follow them
+from core.policy import (
+    PREFECTURES,
+    ROLES,  # the MIC スキル標準 roles, in their usual order; other role words follow them
+)
 from dashboard.db import query
 from dashboard.queries import summary
 from dashboard.tiers import tiers
@@ -31,7 +34,7 @@ def similarity_words(has_population: bool) -> str:
     """The similar-prefecture rule in plain Japanese (what similar_prefectures computes)."""
     count = len(SIMILAR_BY) - (0 if has_population else 1)
     sized = "人口と市町村数" if has_population else "市町村数"
-    return (f"似た都道府県＝{similar_title(has_population)}。{count}つの値の差を、それぞれ47都道府県の間の違いの"
+    return (f"似た都道府県＝{similar_title(has_population)}。{count}つの値の差を、それぞれ{PREFECTURES}都道府県の間の違いの"
             f"大きさ（標準偏差）を1として測り、合わせた差が小さい順に3県（{sized}は何倍かで比べます）")
 
 
