@@ -157,6 +157,19 @@ def municipality_map(v: str, view: ViewState, pref: str | None = None) -> tuple[
     return fig, True
 
 
+def prefecture_map(v: str, view: ViewState, pref: str, as_of: dt.date) -> go.Figure:
+    """The prefecture page's map (charts.prefecture.municipality_map) as that page draws it: the
+    outline under the municipalities, 0 and ≤1 staff outlined, the fewest-staff ones named, far
+    islands in an inset, so the slide and its PNG show every municipality."""
+    from dashboard.charts import prefecture as prefecture_charts
+    from dashboard.queries import prefecture as prefecture_q
+
+    munis = prefecture_q.municipalities(v, pref, view.date, common.previous_date(v, view.date), view.n, as_of)
+    shapes = geo.municipality_shapes(v, pref)
+    return prefecture_charts.municipality_map(munis, prefecture_q.staff_history(v, pref), view.n, shapes,
+                                              (geo.prefecture_shapes(v).subset([pref]), pref))
+
+
 def national_ranked_columns(v: str, view: ViewState, as_of: dt.date) -> go.Figure:
     m = metric(view.metric, view.n)
     _, descending = RANK_QUESTIONS[m.key]
@@ -318,7 +331,7 @@ def prefecture_deck(v: str, view: ViewState, pref: str, as_of: dt.date, is_sampl
         Slide("map", f"{name}でDX担当職員{n}人以下の市区町村はどこか", "chart", date,
               src(("survey", "boundaries"),
                   "色はDX担当職員数の区分。未回答は灰色" + ("。境界が未読み込みのため役場の位置を点で表示" if map_fig_points else "")),
-              figure=lambda: municipality_map(v, view, pref)[0]),
+              figure=lambda: prefecture_map(v, view, pref, as_of)),
     ]
     for i, page in enumerate(pages, start=1):
         slides.append(Slide(f"table-{i}", f"{name}の市区町村別 DX担当職員数（{i}/{len(pages)}）", "table", date,

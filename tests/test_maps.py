@@ -315,6 +315,22 @@ def test_far_islands_are_in_an_inset_named_with_their_staff(db, code, islands):
     assert main["x"][1] <= inset["x"][0] or main["y"][0] >= inset["y"][1]
 
 
+def test_the_prefecture_map_slide_is_the_pages_map_with_its_islands(db):
+    """The prefecture deck's map slide (and its PNG) is the page's map: outline, islands' inset."""
+    import dashboard.db as ddb
+    from dashboard import slides
+    from dashboard.state import ViewState
+
+    v = ddb.version(db)
+    deck = slides.prefecture_deck(v, ViewState(date=dt.date.fromisoformat(DATE)), "13", dt.date.today(), True)
+    fig = next(s for s in deck.slides if s.key == "map").figure()
+    assert fig.layout.geo2.domain.x is not None  # the inset
+    note = next(a.text for a in fig.layout.annotations if a.text.startswith("<b>離島</b>"))
+    assert "小笠原村" in note and "大島町" in note
+    outline = [t for t in fig.data if t.type == "choropleth" and t.hoverinfo == "skip"]
+    assert outline and all(list(t.locations) == ["13"] for t in outline)  # (again in the inset)
+
+
 def test_the_uncovered_filter_filters_the_map_too(db):
     at = testing.app_test(db, page=PREFECTURE, params={"date": DATE, "pref": "01"})
     at.toggle(key="pp_only_uncovered").set_value(True).run()
