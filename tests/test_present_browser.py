@@ -101,7 +101,7 @@ def test_png_button_downloads_the_chart_with_its_footer(server, page):
     download = info.value
     assert download.suggested_filename == "national_map_shortage_share_2023-04-01.png"
     img = Image.open(io.BytesIO(open(download.path(), "rb").read()))  # noqa: SIM115 (read once)
-    assert img.format == "PNG" and img.size == (1280 * 2, 620 * 2)
+    assert img.format == "PNG" and img.size == (1280 * 2, 680 * 2)  # the page map: 1280 × its height (charts.national: 680)
     assert ImageStat.Stat(img.convert("L")).stddev[0] > 20
     testing.ARTIFACTS.mkdir(parents=True, exist_ok=True)
     img.save(testing.ARTIFACTS / "download_national_map.png")
