@@ -49,13 +49,23 @@ def csv_bytes(df: pd.DataFrame, notes: dict[str, str] | None = None, is_sample: 
 
 
 def xlsx_bytes(sheets: dict[str, pd.DataFrame], notes: dict[str, str], is_sample: bool) -> bytes:
-    """An XLSX with one sheet per table and a 注記 sheet (base date, threshold, sources, notice)."""
+    """An XLSX with one sheet per table and a 注記 sheet (base date, threshold, sources, notice).
+
+    Each table sheet has its header frozen and an autofilter, and columns wide enough for their
+    header; numbers are written as numbers (a count hidden as 「3人未満」 is the only text in its
+    column), codes such as 団体コード stay text with their leading zeros."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="xlsxwriter",
-                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as xw:
+                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False,
+                                                   "strings_to_numbers": False}}) as xw:
         for name, df in sheets.items():
             escape_frame(df).to_excel(xw, sheet_name=name[:31], index=False)
-            xw.sheets[name[:31]].freeze_panes(1, 0)
+            sheet = xw.sheets[name[:31]]
+            sheet.freeze_panes(1, 0)
+            if len(df.columns):
+                sheet.autofilter(0, 0, len(df), len(df.columns) - 1)
+                for i, col in enumerate(df.columns):  # Excel counts a CJK character as about 2 widths
+                    sheet.set_column(i, i, min(60, max(8, 2 * len(str(col)) + 4)))
         note_df = pd.DataFrame(notes_lines(notes, is_sample), columns=["項目", "内容"])
         escape_frame(note_df).to_excel(xw, sheet_name="注記", index=False)
         xw.sheets["注記"].set_column(0, 0, 16)

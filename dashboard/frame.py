@@ -144,6 +144,29 @@ def run_page(page) -> None:
         st.error(PAGE_ERROR)
 
 
+# Streamlit draws captions at 60% opacity of the text colour: 3.9:1 on white, under WCAG AA's 4.5:1
+# for small text (tests/test_accessibility.py measures the rendered colour).
+PAGE_CSS = """<style>
+[data-testid="stCaptionContainer"] { opacity: 1; color: #55575F; }
+.st-key-page_lang { display: none; }
+/* A KPI's value wraps instead of ending in 「…」 (a phone is narrower than 人材プール機能の確保). */
+[data-testid="stMetricValue"] > div { white-space: normal; overflow-wrap: anywhere; }
+/* … and so does its label (「地域DX推進体制を構築した都道府県（近畿）」 would end in 「…」). */
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+</style>"""
+# Streamlit serves its index.html with lang="en" and has no setting for it; this sets the page's
+# language once the app has loaded, so screen readers read Japanese and the browser picks Japanese
+# glyph forms (a test checks what Chromium then reports for the content, :lang(ja)).
+LANG_SCRIPT = "<script>document.documentElement.lang = 'ja';</script>"
+
+
+def page_chrome() -> None:
+    """What every page (and presentation mode) has whatever it shows: the page language and the CSS."""
+    st.html(PAGE_CSS)  # style only: Streamlit puts it in the event container, it takes no space
+    with st.container(key="page_lang"):
+        st.html(LANG_SCRIPT, unsafe_allow_javascript=True)
+
+
 def page_setup() -> Context:
     """Called at the top of every page: the sidebar, the sample banner and URL state.
 
@@ -151,6 +174,7 @@ def page_setup() -> Context:
     through st.navigation or a test harness runs the page file on its own.
     """
     _leave_legacy_pages_mode()
+    page_chrome()
     try:
         ctx = build_context()
     except db.WarehouseUnavailable as exc:

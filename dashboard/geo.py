@@ -13,8 +13,10 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
 import shapely
+import shapely.ops
 import streamlit as st
 
 from core import atomic
@@ -62,6 +64,31 @@ def municipality_geojson(v: str, prefecture_code: str | None = None) -> dict:
                      ORDER BY lg_code""", {"pref": prefecture_code})
     tolerance = MUNICIPALITY_TOLERANCE if prefecture_code is None else MUNICIPALITY_TOLERANCE / 4
     return _feature_collection(df.lg_code, df.geometry, tolerance)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def prefecture_label_points(v: str) -> pd.DataFrame:
+    """Where a prefecture's name goes on a map, and the frames of its parts: prefecture_code,
+    name_short, lon, lat (a point well inside its largest part, away from the coast), west, south,
+    east, north (that part's bounds) and isles_west … isles_north (the bounds of every part of at
+    least 5% of its area: 沖縄本島 with 宮古・八重山, without the small 大東 islands). A map frames
+    the main parts, so 東京都's 南鳥島 and 沖縄県's 先島 do not shrink Japan to a corner."""
+    df = query(v, "SELECT prefecture_code, name_short, geometry FROM prefectures ORDER BY prefecture_code")
+    rows = []
+    for blob in df.geometry:
+        geom = shapely.from_wkb(bytes(blob)) if blob is not None else None
+        if geom is None or geom.is_empty:
+            rows.append((None,) * 10)
+            continue
+        parts = list(getattr(geom, "geoms", [geom]))
+        main = max(parts, key=lambda g: g.area)
+        point = shapely.ops.polylabel(main, tolerance=0.02)
+        isles = shapely.MultiPolygon([g for g in parts if g.area >= 0.05 * main.area])
+        rows.append((round(point.x, 3), round(point.y, 3), *(round(b, 3) for b in main.bounds),
+                     *(round(b, 3) for b in isles.bounds)))
+    out = pd.DataFrame(rows, columns=["lon", "lat", "west", "south", "east", "north",
+                                      "isles_west", "isles_south", "isles_east", "isles_north"])
+    return pd.concat([df[["prefecture_code", "name_short"]], out], axis=1)
 
 
 def payload_bytes(obj) -> int:

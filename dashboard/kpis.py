@@ -37,32 +37,40 @@ def accelerators(count: float) -> Kpi:
                f"目標まで あと {formats.count(max(0, ACCELERATOR_TARGET - count))} 人")
 
 
-def national(nat: dict, n: int) -> tuple[Kpi, ...]:
-    """The nation's six KPIs (nat: summary.national): the national page's and the national deck's."""
+def national(nat: dict, n: int, region: str | None = None) -> tuple[Kpi, ...]:
+    """The six KPIs of the nation (nat: summary.national), the national page's and the national
+    deck's; or of one 地方 (region, nat: summary.area for it), each label naming it."""
     prev = nat["prev_date"]
+    where = f"（{region}）" if region else ""
+    if region:  # the 500 target is national: a 地方 gets its count, not a gap
+        accel = Kpi(f"自治体DXアクセラレータ（在任）{where}", f"{formats.count(nat['accelerators'])} 人",
+                    f"目標 {ACCELERATOR_TARGET}人は全国の値")
+    else:
+        accel = accelerators(nat["accelerators"])
     return (
-        Kpi(f"{n}人以下の市区町村", f"{formats.count(nat['shortage'])} 団体",
+        Kpi(f"{n}人以下の市区町村{where}", f"{formats.count(nat['shortage'])} 団体",
             f"回答 {formats.count(nat['surveyed'])} 団体の {formats.share(nat['shortage_share'])}"),
-        Kpi("1人以下の市区町村", f"{formats.count(nat['severe'])} 団体", formats.share(nat["severe_share"])),
-        Kpi("0人の市区町村", f"{formats.count(nat['zero'])} 団体", formats.share(nat["zero_share"])),
-        Kpi(f"前回（{prev}）からの変化" if prev else "前回からの変化",
+        Kpi(f"1人以下の市区町村{where}", f"{formats.count(nat['severe'])} 団体", formats.share(nat["severe_share"])),
+        Kpi(f"0人の市区町村{where}", f"{formats.count(nat['zero'])} 団体", formats.share(nat["zero_share"])),
+        Kpi((f"前回（{prev}）からの変化" if prev else "前回からの変化") + where,
             formats.signed(nat["shortage_change"], unit=" 団体") if prev else "—",
             f"{formats.points(nat['shortage_share_change'])}（割合）" if prev else "前回の調査なし", change=bool(prev)),
-        system_goal(nat["goal"]),
-        accelerators(nat["accelerators"]),
+        system_goal(nat["goal"], where),
+        accel,
     )
 
 
-def system_goal(g: Goal) -> Kpi:
-    """The regional set-ups built, against all prefectures: as of the deadline once it has passed
-    (with what happened since), else as of today with the countdown (dashboard.goal)."""
+def system_goal(g: Goal, where: str = "") -> Kpi:
+    """The regional set-ups built, against all prefectures of the scope (where: 「（近畿）」 for a 地方):
+    as of the deadline once it has passed (with what happened since), else as of today with the
+    countdown (dashboard.goal)."""
     s, p = g.system, g.pool
     if g.passed:
         since = f"・期限後 +{len(s.since)}" if s.since else ""
-        return Kpi(f"地域DX推進体制（{DEADLINE_LABEL}時点）", f"{s.at_deadline} / {s.total}",
+        return Kpi(f"地域DX推進体制（{DEADLINE_LABEL}時点）{where}", f"{s.at_deadline} / {s.total}",
                    f"未達 {s.unmet_at_deadline}{since}／人材プール機能 {p.at_deadline} / {p.total}",
                    help=" ".join(goal.lines(g)))
-    return Kpi("地域DX推進体制を構築した都道府県", f"{s.now} / {s.total}",
+    return Kpi(f"地域DX推進体制を構築した都道府県{where}", f"{s.now} / {s.total}",
                f"あと {s.unmet_now} 都道府県／人材プール機能 {p.now} / {p.total}", help=goal.headline(g))
 
 

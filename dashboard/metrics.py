@@ -17,6 +17,8 @@ class Metric:
     kind: str  # share | number | change
     needs_population: bool = False
     source: str = "survey"  # survey (職員調査, with the pool for pool_per_shortage) | indicators (デジタル庁, real)
+    unit: str = "%"  # the unit users read on colour bars and axes (shares and changes are shown ×100)
+    higher_is_worse: bool = True  # maps draw the worse end dark, whichever way that is
 
     @property
     def choice(self) -> str:
@@ -30,26 +32,27 @@ def _metrics(n: int) -> list[Metric]:
                f"DX担当職員が{n}人以下の市区町村数 ÷ その基準日に回答した市区町村数。未回答は分母に含めません。", "share"),
         Metric("severe_share", "深刻（1人以下）の割合",
                "DX担当職員が1人以下の市区町村数 ÷ 回答した市区町村数。", "share"),
-        Metric("median_staff", "職員数の中央値", "回答した市区町村のDX担当職員数の中央値（人）。", "number"),
+        Metric("median_staff", "職員数の中央値", "回答した市区町村のDX担当職員数の中央値（人）。", "number",
+               unit="人", higher_is_worse=False),
         Metric("staff_per_10k", "人口1万人あたり職員数",
                "回答した市区町村のDX担当職員数の合計 ÷ その人口 × 10,000。人口を読み込んだときだけ表示します。"
                f"人口ファイルに入っていない市区町村がある都道府県は「{NOT_COMPUTED}」です（一部の市区町村の人口で"
                "都道府県全体の職員数を割らないため）。人口が空欄の市区町村（国勢調査の双葉町など）は分子・分母の両方から除きます。",
-               "number", needs_population=True),
+               "number", needs_population=True, unit="人/1万人", higher_is_worse=False),
         Metric("pool_per_shortage", "不足自治体1団体あたりプール人材",
-               "都道府県の人材プールに在籍する人材数 ÷ 不足自治体数。", "number"),
+               "都道府県の人材プールに在籍する人材数 ÷ 不足自治体数。", "number", unit="人/団体", higher_is_worse=False),
         Metric("shortage_share_change", "不足自治体の割合の変化（前回比）",
-               "不足自治体の割合の、前の調査基準日からの差（ポイント）。", "change"),
+               "不足自治体の割合の、前の調査基準日からの差（ポイント）。", "change", unit="ポイント"),
         # The Digital Agency's table (real): the latest indicator base date on or before the view's.
         Metric("ext_talent_share", "外部人材活用の割合",
                "「外部人材活用」を実施と答えた市区町村数 ÷ 実施・未実施と答えた市区町村数（調査無しは分母に含めません）。"
-               "デジタル庁の自治体DXダッシュボードの表による。", "share", source="indicators"),
+               "デジタル庁の自治体DXダッシュボードの表による。", "share", source="indicators", higher_is_worse=False),
         Metric("cio_aide_share", "CIO補佐官等を任命した割合",
                "「CIO補佐官等の任命」を実施と答えた市区町村数 ÷ 実施・未実施と答えた市区町村数（調査無しは分母に含めません）。"
-               "デジタル庁の自治体DXダッシュボードの表による。", "share", source="indicators"),
+               "デジタル庁の自治体DXダッシュボードの表による。", "share", source="indicators", higher_is_worse=False),
         Metric("org_wide_share", "全庁的な体制を構築した割合",
                "「全庁的な体制構築」を実施と答えた市区町村数 ÷ 実施・未実施と答えた市区町村数（調査無しは分母に含めません）。"
-               "デジタル庁の自治体DXダッシュボードの表による。", "share", source="indicators"),
+               "デジタル庁の自治体DXダッシュボードの表による。", "share", source="indicators", higher_is_worse=False),
     ]
 
 
@@ -135,7 +138,8 @@ NOTES = {
     # 都道府県
     "prefecture_kpis": "不足＝DX担当職員{n}人以下、割合の分母は回答した市区町村。"
                        "カバー率＝人材が割り当てられた不足自治体÷不足自治体（{as_of} 時点）",
-    "prefecture_map": "色はDX担当職員数の区分、数字・点の大きさは職員数。未回答は灰色で、0人とはみなしません",
+    "prefecture_map": "色はDX担当職員数の区分、数字は職員数。0人・1人以下は黒い太枠（点なら黒い縁の大きな点）で示し、"
+                      "職員の少ない市区町村は名前を表示。未回答は灰色で、0人とはみなしません",
     "prefecture_table": "支援人材＝{as_of} に割当期間中の人材（役割別、重複なし）。県内順位＝職員数の多い順（回答した市区町村のうち）",
     "staff_history": "{name}の各調査基準日のDX担当職員数。線が切れている基準日は未回答",
     "assignments": "人材名簿の割当。{as_of} に割当期間中なら「割当中」。氏名など個人を特定できる情報は持っていません",

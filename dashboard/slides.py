@@ -139,15 +139,21 @@ def _shown(v: str, view: ViewState, as_of: dt.date) -> pd.DataFrame:
     return scope.in_region(summary.by_prefecture(v, view.date, view.n, as_of), view.region)
 
 
-def national_map(v: str, view: ViewState, as_of: dt.date) -> go.Figure:
-    """The prefecture choropleth of the chosen metric (the national page's main map)."""
+def national_map(v: str, view: ViewState, as_of: dt.date, ranking: bool = False) -> go.Figure:
+    """The prefecture choropleth of the chosen metric (the national page's main map): prefecture
+    names on it, one colour scale for the metric over every base date; ranking (slides): the
+    highest and lowest prefectures named with their values."""
     m = metric(view.metric, view.n)
-    return national_charts.prefecture_choropleth(_shown(v, view, as_of), geo.prefecture_shapes(v).ref, m, view.n)
+    return national_charts.prefecture_choropleth(
+        _shown(v, view, as_of), geo.prefecture_shapes(v).ref, m, view.n,
+        bounds=summary.metric_bounds(v, m.key, view.n, as_of), labels=geo.prefecture_label_points(v),
+        nation=summary.national(v, view.date, view.n, as_of)[m.key], ranking=ranking)
 
 
 def national_ranked(v: str, view: ViewState, as_of: dt.date, order: str = "value") -> go.Figure:
     m = metric(view.metric, view.n)
-    return national_charts.ranked_bars(_shown(v, view, as_of), m, order)
+    return national_charts.ranked_bars(_shown(v, view, as_of), m, order,
+                                       nation=summary.national(v, view.date, view.n, as_of)[m.key])
 
 
 def municipality_map(v: str, view: ViewState, pref: str | None = None) -> tuple[go.Figure, bool]:
@@ -175,11 +181,25 @@ def municipality_map(v: str, view: ViewState, pref: str | None = None) -> tuple[
     return fig, True
 
 
+def prefecture_map(v: str, view: ViewState, pref: str, as_of: dt.date) -> go.Figure:
+    """The prefecture page's map (charts.prefecture.municipality_map) as that page draws it: the
+    outline under the municipalities, 0 and ≤1 staff outlined, the fewest-staff ones named, far
+    islands in an inset, so the slide and its PNG show every municipality."""
+    from dashboard.charts import prefecture as prefecture_charts
+    from dashboard.queries import prefecture as prefecture_q
+
+    munis = prefecture_q.municipalities(v, pref, view.date, common.previous_date(v, view.date), view.n, as_of)
+    shapes = geo.municipality_shapes(v, pref)
+    return prefecture_charts.municipality_map(munis, prefecture_q.staff_history(v, pref), view.n, shapes,
+                                              (geo.prefecture_shapes(v).subset([pref]), pref))
+
+
 def national_ranked_columns(v: str, view: ViewState, as_of: dt.date) -> go.Figure:
     m = metric(view.metric, view.n)
     _, descending = RANK_QUESTIONS[m.key]
-    return charts.ranked_columns(_shown(v, view, as_of), m.key, m.label, m.kind, descending=descending,
-                                 missing=NOT_COMPUTED if m.needs_population else None)
+    return charts.ranked_columns(_shown(v, view, as_of), m.key, f"{m.label}（{m.unit}）", m.kind, descending=descending,
+                                 missing=NOT_COMPUTED if m.needs_population else None,
+                                 average=summary.national(v, view.date, view.n, as_of)[m.key])
 
 
 def national_trend(v: str, view: ViewState, as_of: dt.date) -> go.Figure:
@@ -283,8 +303,8 @@ def national_deck(v: str, view: ViewState, as_of: dt.date, is_sample: bool) -> D
               src(("survey", "status", "roster")), kpis=kpis.national(nat, n),
               definition=note("national_kpis", n=n, as_of=as_of)),
         Slide("map", MAP_QUESTIONS[m.key].format(n=n) + ("" if where == "全国" else f"（{where}）"), "chart", date,
-              metric_source(v, m, date, on_map=True, defined=False), figure=lambda: national_map(v, view, as_of),
-              definition=m.definition),
+              metric_source(v, m, date, on_map=True, defined=False),
+              figure=lambda: national_map(v, view, as_of, ranking=True), definition=m.definition),
         Slide("ranked", rank_q.format(n=n), "chart", date, metric_source(v, m, date, defined=False),
               figure=lambda: national_ranked_columns(v, view, as_of), definition=m.definition),
         Slide("trend", f"不足自治体（{n}人以下）の割合は調査のたびにどう変わったか", "chart", date,
@@ -354,7 +374,7 @@ def prefecture_deck(v: str, view: ViewState, pref: str, as_of: dt.date, is_sampl
               kpis=kpis.prefecture_slide(row, nat, n, ms, as_of),
               definition=f"不足＝DX担当職員{n}人以下。人材・体制は {as_of} 時点"),
         Slide("map", f"{name}でDX担当職員{n}人以下の市区町村はどこか", "chart", date, src(("survey", "boundaries")),
-              figure=lambda: municipality_map(v, view, pref)[0],
+              figure=lambda: prefecture_map(v, view, pref, as_of),
               definition="色はDX担当職員数の区分。未回答は灰色" + ("。境界が未読み込みのため役場の位置を点で表示" if map_fig_points else "")),
     ]
     for i, page in enumerate(pages, start=1):

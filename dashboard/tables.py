@@ -92,8 +92,8 @@ def prefecture_table(df: pd.DataFrame, roles: list[str], date, prev, n: int, has
     cols["県内順位"] = df["rank"]
     # Per-municipality head counts follow the talent page's rule: 1 or 2 people show as 「3人未満」.
     for role in roles:
-        cols[f"支援人材：{role}"] = [suppress_small(x) for x in df[role]]
-    cols["支援人材 計"] = [suppress_small(x) for x in df.talent]
+        cols[f"支援人材：{role}"] = [small_cell(x) for x in df[role]]
+    cols["支援人材 計"] = [small_cell(x) for x in df.talent]
     return pd.DataFrame(cols).reset_index(drop=True)
 
 
@@ -129,6 +129,15 @@ def prefecture_kpi_table(pref: dict, nat: dict, status: dict | None, n: int, as_
 # -- 人材プール / 体制構築の進捗 ----------------------------------------------------------------
 
 SMALL_CELL_TEXT = "3人未満"
+
+
+def small_cell(count, threshold: int = 3):
+    """A per-municipality head count for a table cell: the number (a number in a download, never
+    text), 「3人未満」 for 1 or 2 people, None when unknown (see suppress_small)."""
+    if count is None or pd.isna(count):
+        return None
+    count = int(count)
+    return SMALL_CELL_TEXT if 0 < count < threshold else count
 
 
 def suppress_small(count, threshold: int = 3) -> str:
@@ -188,7 +197,7 @@ def municipality_support_table(munis: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "団体コード": d.lg_code, "都道府県": d.pref_name, "市区町村": d.name,
         "DX担当職員数": d.dx_staff, "不足自治体": d.is_shortage.map({True: "該当", False: ""}),
-        "支援する人材": [suppress_small(x) for x in d.assigned_talent],
+        "支援する人材": [small_cell(x) for x in d.assigned_talent],
     }).reset_index(drop=True)
 
 
@@ -321,18 +330,16 @@ def model_table(pref: pd.DataFrame, models) -> pd.DataFrame:
 
 
 def prefecture_peer_table(df: pd.DataFrame) -> pd.DataFrame:
-    """dashboard.queries.prefecture.peers as users see it (shares in %)."""
-    return pd.DataFrame({
+    """dashboard.queries.prefecture.peers as users see it: the values the similarity is measured on
+    (population only when loaded), then the pool coverage (shares in %)."""
+    out = pd.DataFrame({
         "都道府県": df.name,
-        "距離": df.distance.round(3),
+        "人口（万人）": (pd.to_numeric(df.population) / 10_000).round(1),
         "市区町村数": df.municipalities.astype(int),
-        "市(%)": (df["市"] * 100).round(1),
-        "町(%)": (df["町"] * 100).round(1),
-        "村(%)": (df["村"] * 100).round(1),
-        "特別区・政令市(%)": (df["特別区・政令市"] * 100).round(1),
         "不足の割合(%)": (df.shortage_share * 100).round(1),
         "カバー率(%)": (df.coverage * 100).round(1),
     }).reset_index(drop=True)
+    return out if out["人口（万人）"].notna().any() else out.drop(columns="人口（万人）")
 
 
 

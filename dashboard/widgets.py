@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import slides
+from dashboard import columns, slides
 from dashboard.capabilities import pdf_available, png_available
-from dashboard.charts.style import PICTURE_WIDTH, PLOTLY_CONFIG
+from dashboard.charts.style import PICTURE_WIDTH, PLOTLY_CONFIG, summary_of
 from dashboard.downloads import PDF_MIME, PPTX_MIME, XLSX_MIME, csv_bytes, xlsx_bytes
-from dashboard.notes import SourceText, caption_md, footer_text
+from dashboard.notes import SourceText, caption_md, escape_md, footer_text
 
 
 def kpi(col, label: str, value: str, note: str | None = None, change: bool = False, help: str | None = None) -> None:
@@ -37,21 +37,42 @@ def kpi_row(cards, widths: list[float]) -> None:
         show_kpi(col, card)
 
 
+def table(df, *, key: str | None = None, where=None, signed: tuple[str, ...] = (), column_config: dict | None = None,
+          **dataframe_kwargs):
+    """A table as every page shows it: st.dataframe with a width for every column that holds its
+    header and every cell (nothing cut off with 「…」) and one number of decimals per number column
+    (dashboard.columns); signed: change columns, shown with their sign; column_config: per-column
+    additions (pinned, a label, …) laid over those; where: a column or container (default: the page)."""
+    config = columns.column_config(df, signed)
+    for col, extra in (column_config or {}).items():
+        config[col] = {**config.get(col, {}), **{k: v for k, v in extra.items() if v is not None}}
+    dataframe_kwargs.setdefault("placeholder", "—")
+    return (where or st).dataframe(df, hide_index=True, width="stretch", key=key, column_config=config,
+                                   **dataframe_kwargs)
+
+
 def source_caption(text: str) -> None:
     st.caption(caption_md(text))
 
 
 def chart(fig, key: str, caption: SourceText, png_name: str, *, title: str | None = None,
           png_width: int = PICTURE_WIDTH, png_height: int | None = None, **plotly_kwargs):
-    """A chart as every page shows it: the figure (offline config), its 出典・定義 caption, and a PNG
-    download drawn only when clicked (footer: 出典, 基準日, and the sample notice when it applies).
+    """A chart as every page shows it: its one-line text summary (computed by the chart builder from
+    the data, charts.style.summary_of), shown above it and given to the chart as its accessible
+    name (alt: what a screen reader announces for it), the figure
+    (offline config, no mode bar, the figure's own template rather than Streamlit's chart theme,
+    whose grey ticks are too faint), its 出典・定義 caption, and a PNG download drawn only when
+    clicked (footer: 出典, 基準日, and the sample notice when it applies).
 
     caption: the source_text(...) of the chart, which knows whether the chart uses synthetic data;
     title: the heading printed on the PNG (the page's subheader); plotly_kwargs go to
     st.plotly_chart (on_select=..., selection_mode=...).
     Returns what st.plotly_chart returns (the selection event when on_select is set).
     """
-    event = st.plotly_chart(fig, config=PLOTLY_CONFIG, key=key, **plotly_kwargs)
+    summary = summary_of(fig)
+    if summary:
+        st.caption(f"図の要約：{escape_md(summary)}")
+    event = st.plotly_chart(fig, config=PLOTLY_CONFIG, key=key, theme=None, alt=summary or title, **plotly_kwargs)
     source_caption(caption)
     ok, reason = png_available()
     if not ok:

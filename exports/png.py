@@ -162,6 +162,7 @@ def export_figure(fig: go.Figure, *, footer: str | None = None, title: str | Non
         out.update_yaxes(automargin=False)
         left = _left_margin(out)
         bottom = max(bottom, 70)
+    bottom += _space_below(out, width)  # a colour bar or legend under the plot: the footer goes under it
     legend = out.layout.legend
     if title and legend.orientation == "h" and (legend.y or 0) >= 1:
         top += 36  # a legend above the plot goes under the title, not over it
@@ -186,6 +187,28 @@ def export_figure(fig: go.Figure, *, footer: str | None = None, title: str | Non
             xshift=-(left - 16), yshift=-(bottom + 6), font={"size": FOOTER_FONT_PX, "color": "#333", "family": FONT},
         )
     return out
+
+
+def _space_below(fig: go.Figure, width: int) -> int:
+    """Pixels a horizontal colour bar or legend under the plot takes (charts.style.colorbar_below,
+    LEGEND_BELOW): plotly grows the bottom margin for it when drawing, so the footer, placed from the
+    margin set here, must leave that room or it is written over the bar."""
+    size = fig.layout.font.size or 13
+    need = 0
+    for t in fig.data:
+        bar = getattr(t, "colorbar", None)
+        if bar is None or getattr(t, "showscale", None) is False or bar.orientation != "h" or (bar.y or 0) > 0:
+            continue
+        title = 1.6 * size if bar.title.text else 0
+        need = max(need, int((bar.thickness or 30) + title + 1.8 * size + 8))
+    legend = fig.layout.legend
+    if legend.orientation == "h" and legend.y is not None and legend.y <= 0 and fig.layout.showlegend is not False:
+        names = [t.name for t in fig.data if t.name and t.showlegend is not False]
+        if names:
+            line = max(1, width - 60)
+            rows = -(-int(sum(_text_px(n, size) + 50 for n in names)) // line)
+            need = max(need, int(rows * 1.9 * size + (1.8 * size if legend.title.text else 0) + 8))
+    return need
 
 
 def _text_px(text, size: float) -> float:

@@ -12,22 +12,23 @@ from dashboard.queries import indicators as qi
 from dashboard.queries import summary
 from dashboard.queries.common import has_municipal_boundaries
 from dashboard.tables import indicator_table, national_table, need_prefecture_table, need_table
-from dashboard.widgets import chart, deck_buttons, kpi_cards, source_caption, table_downloads
+from dashboard.widgets import chart, deck_buttons, kpi_cards, source_caption, table, table_downloads
 
 ctx = page_setup()
 view = ctx.view
 m = metric(view.metric, view.n)
 
 st.title("全国マップ")
-st.caption(f"DX担当職員が{view.n}人以下の市区町村はどこに多いか ─ 調査基準日 {formats.date_label(view.date)}")
+st.caption(f"{slides.MAP_QUESTIONS[m.key].format(n=view.n)}（{scope.label(view.region)}）"
+           f" ─ 調査基準日 {formats.date_label(view.date)}")
 
-nat = summary.national(ctx.v, view.date, view.n, ctx.as_of)
+area = summary.area(ctx.v, view.date, view.n, ctx.as_of, view.region)  # the nation, or the chosen 地方
 by_pref = summary.by_prefecture(ctx.v, view.date, view.n, ctx.as_of)
 shown = scope.in_region(by_pref, view.region)
 ind_date = qi.indicator_date_for(ctx.v, view.date)  # the Digital Agency table shown with this base date
 
 # -- KPIs ---------------------------------------------------------------------------------
-kpi_cards(kpis.national(nat, view.n), per_row=3)
+kpi_cards(kpis.national(area, view.n, view.region), per_row=3)
 st.caption(caption_md(source_text(ctx.v, ("survey", "status", "roster"), view.date,
                                   note("national_kpis", n=view.n, as_of=ctx.as_of))))
 
@@ -83,14 +84,15 @@ chart(c.figure, "ranked", c.caption, c.png_name, title=c.title)
 
 # -- Table and downloads ------------------------------------------------------------------
 st.subheader("都道府県別の表")
-table = national_table(shown, view.n, ctx.has_population)
-st.dataframe(table, hide_index=True, width="stretch")
+pref_table = national_table(shown, view.n, ctx.has_population)
+table(pref_table, key="national_table", signed=("前回比（団体）",))
 table_src = source_text(ctx.v, ("survey", "roster", "status", "indicators"), view.date, m.definition)
 notes = {"調査基準日": formats.date_label(view.date), "不足の基準": shortage_rule(view.n),
          "地方": scope.label(view.region),
          "自治体DXの取組の基準日": formats.date_label(ind_date) if ind_date else "なし",
          "出典": table_src}
-table_downloads(f"national_{view.date}", {"都道府県別": table}, notes, table_src.is_sample, key="dl_national")
+table_downloads(f"{scope.label(view.region)}_都道府県別_{view.date}", {"都道府県別": pref_table}, notes,
+                table_src.is_sample, key="dl_national")
 st.caption(caption_md(table_src))
 
 # -- The Digital Agency indicators (real data) ----------------------------------------------
@@ -105,9 +107,9 @@ if ctx.has_indicators:
         chart(c.figure, "indicator_map", c.caption, c.png_name, title=c.title)
         ind_table = indicator_table(shown, ind_key, metric(ind_key).label)
         with st.expander("表で見る・ダウンロード"):
-            st.dataframe(ind_table, hide_index=True, width="stretch", key="indicator_table")
+            table(ind_table, key="indicator_table")
         ind_src = slides.metric_source(ctx.v, metric(ind_key), view.date)
-        table_downloads(f"national_{ind_key}_{ind_date}", {metric(ind_key).label[:31]: ind_table},
+        table_downloads(f"{scope.label(view.region)}_{metric(ind_key).label}_{ind_date}", {metric(ind_key).label[:31]: ind_table},
                         {"基準日": formats.date_label(ind_date), "地方": scope.label(view.region),
                          "定義": metric(ind_key).definition, "出典": ind_src},
                         ind_src.is_sample, key="dl_indicator")
@@ -132,14 +134,13 @@ if ctx.has_indicators:
                   title=f"最も支援が必要な市区町村の数（{scope.label(view.region)}）")
         with tab_list:
             need_rows = need_table(need, view.n)
-            st.dataframe(need_rows, hide_index=True, width="stretch", key="need_list",
-                         column_config={need_rows.columns[4]: st.column_config.NumberColumn(format="%g")})
+            table(need_rows, key="need_list")
             st.caption(f"{len(need_rows):,} 団体")
             need_notes = {"調査基準日（職員数）": formats.date_label(view.date),
                           "自治体DXの取組の基準日": formats.date_label(ind_date),
                           "条件": need_condition(view.n),
                           "出典": need_src}
-            table_downloads(f"national_need_{view.date}_n{view.n}",
+            table_downloads(f"{scope.label(view.region)}_最も支援が必要な市区町村_{view.date}_{view.n}人以下",
                             {"最も支援が必要": need_rows, "都道府県別": need_prefecture_table(need_pref)},
                             need_notes, need_src.is_sample, key="dl_need", csv_label="一覧を CSV でダウンロード",
                             xlsx_label="Excel をダウンロード（一覧・都道府県別・注記）")

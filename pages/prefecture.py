@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import formats, geo, kpis, tables
+from dashboard import formats, geo, kpis, scope, tables
 from dashboard.charts import need as need_charts
 from dashboard.charts import prefecture as charts
-from dashboard.frame import page_setup, set_pref
+from dashboard.frame import page_setup, set_pref, write_view
 from dashboard.memo import built
 from dashboard.metrics import DEFINITIONS, need_condition, note, shortage_rule
 from dashboard.notes import escape_md, source_text
@@ -14,26 +14,33 @@ from dashboard.queries import indicators as qi
 from dashboard.queries import national as qn
 from dashboard.queries import prefecture as q
 from dashboard.queries import summary
-from dashboard.widgets import chart, deck_buttons, kpi, kpi_cards, kpi_row, show_kpi, source_caption, table_downloads
-from etl.reference import REGION_ORDER
+from dashboard.widgets import (
+    chart,
+    deck_buttons,
+    kpi,
+    kpi_cards,
+    kpi_row,
+    show_kpi,
+    source_caption,
+    table,
+    table_downloads,
+)
 
 ctx = page_setup()
 view = ctx.view
 ss = st.session_state
-prefs = ctx.prefectures
-region_of = dict(zip(prefs.prefecture_code, prefs.region, strict=True))
-codes_in = {r: list(prefs.prefecture_code[prefs.region == r]) for r in REGION_ORDER}
 
-# -- Header: 地方 → 都道府県, kept in the URL as pref= ---------------------------------------
-pref = view.pref or (codes_in[view.region][0] if view.region else "01")
-if ss.get("pp_pref") != pref:  # arrived by URL, bookmark or the national map
-    ss["pp_pref"], ss["pp_region"] = pref, region_of[pref]
-
-
-def _on_region() -> None:
-    code = codes_in[ss["pp_region"]][0]
-    ss["pp_pref"] = code
-    set_pref(code)
+# -- Header: 都道府県, from the sidebar's 地方 (the one 地方 control), kept in the URL as pref= ------
+in_region = list(scope.in_region(ctx.prefectures, view.region).prefecture_code)  # 全国: all 47
+region_moved = ss.get("pp_region_seen", view.region) != view.region  # the sidebar's 地方 changed here
+ss["pp_region_seen"] = view.region
+defaulted = view.pref is None
+if defaulted or (region_moved and view.pref not in in_region):
+    view = view.with_(pref=in_region[0])
+    write_view(view)  # pref= goes into the URL at once, so the address names what is shown
+pref = view.pref
+if ss.get("pp_pref") != pref:  # arrived by URL, bookmark, the national map or the sidebar
+    ss["pp_pref"] = pref
 
 
 def _on_pref() -> None:
@@ -61,9 +68,12 @@ def _on_table(key: str, shown: list[str]) -> None:
 
 pref_name = ctx.pref_name(pref)
 st.title(f"{pref_name}の市区町村")
-h1, h2, _ = st.columns([1, 1, 2])
-h1.selectbox("地方", REGION_ORDER, key="pp_region", on_change=_on_region)
-h2.selectbox("都道府県", codes_in[ss["pp_region"]], key="pp_pref", on_change=_on_pref, format_func=ctx.pref_name)
+if defaulted:
+    st.info(f"都道府県が選ばれていないため、{pref_name}を表示しています。下の「都道府県」で選んでください。")
+h1, _ = st.columns([1, 2])
+h1.selectbox("都道府県", in_region if pref in in_region else [pref, *in_region], key="pp_pref", on_change=_on_pref,
+             format_func=ctx.pref_name,
+             help=f"サイドバーの「地方」（いまは{scope.label(view.region)}）の都道府県から選べます。")
 prev = ctx.prev_date
 st.caption(f"調査基準日 {formats.date_label(view.date)}"
            + (f"（前回 {formats.date_label(prev)}）" if prev else "（前回の調査なし）")
@@ -92,16 +102,23 @@ if ss.get("pp_muni") not in names:
 st.subheader("市区町村の地図")
 shapes = geo.municipality_shapes(ctx.v, pref)
 map_key = f"pp_map_{pref}"
+only_uncovered = bool(ss.get("pp_only_uncovered"))  # the table's 「要対応だけ表示」 filters the map too
 # The notes come first so that the map's 出典 caption and PNG button sit right under it; the
 # click hint is for the screen only, so it stays out of the caption the PNG footer repeats.
 map_notes = ["地図の市区町村を選ぶと下に詳細を表示します。"]
+if only_uncovered:
+    map_notes.append("「要対応 ⚠ だけ表示」がオンのため、要対応の市区町村だけを色で示しています（灰色はそれ以外）。")
 if shapes is None:
-    map_notes.append("市区町村の境界が読み込まれていないため、役場の位置を点で表示しています（点の大きさ＝職員数）。")
+    map_notes.append("市区町村の境界が読み込まれていないため、役場の位置を点で表示しています"
+                     "（点の大きさ＝職員数。0人・1人以下は黒い縁の大きな点）。")
 far = munis[charts.far_islands(munis)]
 if not far.empty:
-    map_notes.append(escape_md(f"最初の表示範囲の外：{'、'.join(far.name)}（地図をドラッグ・縮小すると表示されます）"))
+    map_notes.append(escape_md(f"離島（{'、'.join(far.name)}）は地図の枠内に表示しています。"))
 st.caption("  \n".join(map_notes))
-chart(built(charts.municipality_map, munis, history, view.n, shapes, key=fig_key), map_key,
+outline = (geo.prefecture_shapes(ctx.v).subset([pref]), pref)
+only = frozenset(munis.lg_code[munis.uncovered]) if only_uncovered else None
+chart(built(charts.municipality_map, munis, history, view.n, shapes, outline, only, key=(*fig_key, only_uncovered)),
+      map_key,
       source_text(ctx.v, ("survey", "roster", "boundaries"), view.date, note("prefecture_map")),
       f"prefecture_{pref}_map_{view.date}", title=f"{pref_name}の市区町村（DX担当職員数）",
       on_select=lambda: _on_map(map_key), selection_mode="points")
@@ -113,16 +130,12 @@ s1, s2 = st.columns([3, 1], vertical_alignment="bottom")
 needle = s1.text_input("市区町村名・ふりがなで検索", key="pp_search", placeholder="例：さっぽろ、札幌")
 only = s2.toggle("要対応 ⚠ だけ表示", key="pp_only_uncovered")
 shown = q.search(munis, needle, uncovered_only=only)
-table = tables.prefecture_table(shown, roles, view.date, prev, view.n, ctx.has_population)
-staff_cols = [c for c in table.columns if c.startswith(("DX担当職員", "前回"))]
+muni_table = tables.prefecture_table(shown, roles, view.date, prev, view.n, ctx.has_population)
 table_key = f"pp_table_{pref}"
-st.dataframe(table, hide_index=True, width="stretch", key=table_key, selection_mode="single-row",
-             on_select=lambda codes=list(shown.lg_code): _on_table(table_key, codes), placeholder="—",
-             column_config={**{c: st.column_config.NumberColumn(format="%g") for c in staff_cols},
-                            "増減": st.column_config.NumberColumn(format="%+g"),
-                            "人口": st.column_config.NumberColumn(format="localized"),
-                            "要対応": st.column_config.TextColumn(pinned=True),
-                            "市区町村": st.column_config.TextColumn(pinned=True)})
+table(muni_table, key=table_key, signed=("増減",), selection_mode="single-row",
+      on_select=lambda codes=list(shown.lg_code): _on_table(table_key, codes),
+      column_config={"要対応": st.column_config.TextColumn(pinned=True),
+                     "市区町村": st.column_config.TextColumn(pinned=True)})
 st.caption(f"{len(shown)} / {len(munis)} 団体を表示。要対応 ⚠ は{view.n}人以下で支援人材の割当がない市区町村。"
            "— は未回答または該当なし。行を選ぶと下に詳細を表示します。列名をクリックすると並べ替えられます。")
 source_caption(source_text(ctx.v, ("survey", "roster", "population"), view.date,
@@ -150,7 +163,7 @@ if lg:
     if assigned.empty:
         st.text("割り当てられた人材はいません。")
     else:
-        st.dataframe(tables.assignment_table(assigned, ctx.as_of), hide_index=True, width="stretch", key="pp_assigned")
+        table(tables.assignment_table(assigned, ctx.as_of), key="pp_assigned")
     source_caption(source_text(ctx.v, ("roster",), None, note("assignments", as_of=ctx.as_of)))
 
 # -- Trend and comparison ------------------------------------------------------------------
@@ -169,14 +182,14 @@ with c2:
           f"prefecture_{pref}_distribution_{view.date}",
           title=f"{pref_name}と全国のDX担当職員数の分布")
 
-st.markdown("**似た都道府県との比較**")
+st.markdown(f"**似た都道府県との比較**（{q.similar_title(ctx.has_population)}）")
 peers = q.peers(ctx.v, pref, view.date, view.n, ctx.as_of)
 p1, p2 = st.columns([3, 2])
 with p1:  # the caption covers the table beside the chart too
     chart(built(charts.peer_comparison, peers, view.n, key=fig_key), "pp_peers",
-          source_text(ctx.v, ("survey", "roster"), view.date, note("peers", similarity=q.SIMILARITY_DEFINITION)),
+          source_text(ctx.v, ("survey", "roster", "population"), view.date, note("peers", similarity=q.similarity_words(ctx.has_population))),
           f"prefecture_{pref}_peers_{view.date}", title=f"{pref_name}と似た都道府県との比較")
-p2.dataframe(tables.prefecture_peer_table(peers), hide_index=True, width="stretch", key="pp_peer_table", placeholder="—")
+table(tables.prefecture_peer_table(peers), key="pp_peer_table", where=p2)
 
 # -- Cross view: few staff AND no external talent AND no organisation-wide set-up ------------------
 ind_date = qi.indicator_date_for(ctx.v, view.date)
@@ -193,13 +206,11 @@ if ctx.has_indicators:
         n1, n2 = st.columns([1, 2])
         show_kpi(n1, kpis.need_in_prefecture(need, everyone_need, view.n, pref_name))
         need_rows = tables.need_table(need, view.n)
-        with n2:
-            st.dataframe(need_rows, hide_index=True, width="stretch", key="pp_need_list", placeholder="—",
-                         column_config={need_rows.columns[4]: st.column_config.NumberColumn(format="%g")})
+        table(need_rows, key="pp_need_list", where=n2)
         chart(built(need_charts.need_map, need, shapes.subset(need.lg_code) if shapes else None, view.n,
                     key=(*fig_key, ind_date, "need_map")), f"pp_need_map_{pref}", need_src,
               f"prefecture_{pref}_need_map_{view.date}_n{view.n}", title=f"{pref_name}で最も支援が必要な市区町村")
-        table_downloads(f"prefecture_{pref}_need_{view.date}_n{view.n}", {"最も支援が必要": need_rows},
+        table_downloads(f"{pref_name}_最も支援が必要な市区町村_{view.date}_{view.n}人以下", {"最も支援が必要": need_rows},
                         {"都道府県": pref_name, "調査基準日（職員数）": formats.date_label(view.date),
                          "自治体DXの取組の基準日": formats.date_label(ind_date),
                          "条件": need_condition(view.n), "出典": need_src},
@@ -215,7 +226,7 @@ notes = {"都道府県": pref_name, "調査基準日": formats.date_label(view.d
          "出典": source_text(ctx.v, ("survey", "roster", "status", "population", "boundaries"), view.date),
          "定義": note("prefecture_download")}
 kpi_table = tables.prefecture_kpi_table(row, nat, status, view.n, ctx.as_of, ctx.has_population)
-table_downloads(f"prefecture_{pref}_{view.date}", {"市区町村": full, "都道府県の指標": kpi_table}, notes, notes["出典"].is_sample,
+table_downloads(f"{pref_name}_市区町村_{view.date}", {"市区町村": full, "都道府県の指標": kpi_table}, notes, notes["出典"].is_sample,
                 key="dl_prefecture", csv_label="CSV をダウンロード（市区町村）",
                 xlsx_label="Excel をダウンロード（市区町村・指標・注記）")
 source_caption(source_text(ctx.v, ("survey", "roster", "status"), view.date, None))

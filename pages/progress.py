@@ -14,6 +14,7 @@ from dashboard.queries import progress as q
 from dashboard.queries import summary
 from dashboard.tables import lag_cutoff, lagging_table, milestone_matrix_table, milestone_wide, model_table
 from dashboard.widgets import chart, kpi_cards, source_caption, table_downloads
+from dashboard.widgets import table as show_table
 
 ctx = page_setup()
 view = ctx.view
@@ -62,7 +63,7 @@ chart(built(charts.milestone_matrix, wide, MILESTONES, deadline, key=(*key, orde
       f"progress_matrix_{as_of}", title=f"都道府県 × マイルストーン（{scope.label(view.region)}）")
 matrix = built(milestone_matrix_table, wide, MILESTONES, key=(*key, order))
 with st.expander("表で見る・ダウンロード"):
-    st.dataframe(matrix, hide_index=True, width="stretch")
+    show_table(matrix, key="matrix_table")
 notes = {"時点": as_of.isoformat(), "期限": deadline_text, "調査基準日": formats.date_label(view.date),
          "不足の基準": shortage_rule(view.n), "地方": scope.label(view.region),
          "出典": source_text(ctx.v, ("status", "survey", "roster"), None)}
@@ -77,7 +78,7 @@ st.markdown(f"**{cutoff.isoformat()} までに「{policy.milestone_label(SYSTEM)
 if lag.empty:
     st.success("該当する都道府県はありません。")
 else:
-    st.dataframe(lag, hide_index=True, width="stretch")
+    show_table(lag, key="lag_table")
 source_caption(source_text(ctx.v, ("status", "survey", "roster"), view.date,
                            note("lagging", deadline=deadline_text, n=view.n)))
 table_downloads(f"progress_{as_of}", {"マイルストーン": matrix, "遅れている都道府県": lag}, notes, notes["出典"].is_sample,
@@ -88,7 +89,7 @@ table_downloads(f"progress_{as_of}", {"マイルストーン": matrix, "遅れ�
 # -- Models ----------------------------------------------------------------------------------------
 st.subheader("モデル別の比較（全国）")
 models = built(model_table, by_pref, MODELS, key=key)
-st.dataframe(models, hide_index=True, width="stretch")
+show_table(models, key="models_table")
 chart(built(charts.coverage_by_model, by_pref, MODELS, key=key), "models",
       source_text(ctx.v, ("status", "survey", "roster"), view.date, note("models", n=view.n, as_of=as_of.isoformat())),
       f"progress_models_{view.date}_{as_of}", title="モデル別の比較：人材プールのカバー率（全国）")

@@ -21,6 +21,7 @@ from dashboard.tables import (
     uncovered_table,
 )
 from dashboard.widgets import chart, kpi_cards, source_caption, table_downloads
+from dashboard.widgets import table as show_table
 
 ctx = page_setup()
 view = ctx.view
@@ -67,7 +68,7 @@ chart(built(charts.supply_need, shown, wide, view.n, key=fig_key), "supply_need"
       source_text(ctx.v, ("survey", "roster"), view.date, note("supply_need", n=view.n, pool_when=pool_when)),
       f"talent_supply_need_{view.date}_{pool_on}",
       title=f"人材の供給と不足自治体（{scope_label}）")
-st.dataframe(table, hide_index=True, width="stretch")
+show_table(table, key="supply_table")
 notes = {"調査基準日": formats.date_label(view.date), "不足の基準": shortage_rule(view.n),
          "人材プールの時点": pool_on.isoformat(), "対象": scope_label, "カバー率": COVERAGE,
          "出典": source_text(ctx.v, ("survey", "roster"), None)}
@@ -84,7 +85,7 @@ st.markdown(f"**支援のない不足自治体：{len(uncovered):,} 団体**（{
 if uncovered.empty:
     st.success("支援のない不足自治体はありません。")
 else:
-    st.dataframe(uncovered, hide_index=True, width="stretch", height=320)
+    show_table(uncovered, key="uncovered_table", height=320)
 support = built(municipality_support_table, munis, key=fig_key)
 table_downloads(f"uncovered_{view.date}_{pool_on}", {"支援のない不足自治体": uncovered, "支援先（人数）": support},
                 notes, notes["出典"].is_sample, key="dl_uncovered", csv_label="一覧を CSV でダウンロード",
@@ -92,7 +93,7 @@ table_downloads(f"uncovered_{view.date}_{pool_on}", {"支援のない不足自�
 source_caption(source_text(ctx.v, ("survey", "roster"), view.date, note("uncovered", n=view.n, pool_on=pool_on)))
 
 with st.expander(f"支援を受けている市区町村と人数（{len(support):,} 団体）"):
-    st.dataframe(support, hide_index=True, width="stretch", height=320)
+    show_table(support, key="support_table", height=320)
     st.caption("人数が1人または2人の市区町村は「3人未満」と表示します（理由は下の「個人情報の扱い」）。")
 
 # -- Mix -------------------------------------------------------------------------------------------
@@ -108,7 +109,7 @@ for tab, by, cats, colors, key in ((tab_role, "role", roles, charts.ROLE_COLORS,
               source_text(ctx.v, ("roster",), None, note("mix", what=what, pool_when=pool_when)),
               f"talent_{key}_{pool_on}", title=f"人材の構成：{what}（{scope_label}）")
         with st.expander("表で見る"):
-            st.dataframe(built(mix_table, counts, key=(*fig_key, by)), hide_index=True, width="stretch")
+            show_table(built(mix_table, counts, key=(*fig_key, by)), key=f"{key}_table")
 
 # -- Accelerators and the pool over time (quarter-ends up to today) ----------------------------
 trend = q.pool_over_time(ctx.v, ctx.as_of)
@@ -126,7 +127,7 @@ chart(built(charts.pool_trend, trend[trend.prefecture_code.isin(codes)], roles, 
 if len(picked) == 1:
     people = talent_list_table(q.active_talent(ctx.v, picked[0], pool_on))
     with st.expander(f"{names[picked[0]]}の在籍人材（匿名ID と役割のみ、{len(people):,} 人）"):
-        st.dataframe(people, hide_index=True, width="stretch", height=300)
+        show_table(people, key="people_table", height=300)
 
 st.subheader("個人情報の扱い")
 st.markdown(

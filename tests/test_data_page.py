@@ -124,6 +124,13 @@ def test_without_secret_the_page_is_read_only(db, no_secret):
     notice = "\n".join(i.value for i in at.info)
     assert "アップロードは無効です" in notice
     assert "DXGAP_ADMIN_SECRET" in notice and "admin_secret" in notice and "secrets.toml" in notice
+    # the set-up instructions are only inside the collapsed 管理者向け section, nowhere else on the page
+    admin = next(e for e in at.expander if e.label.startswith("管理者向け"))
+    assert admin.proto.expanded is False
+    assert "secrets.toml" in "\n".join(i.value for i in admin.info)
+    outside = [e.value for e in (*at.markdown, *at.caption, *at.info) if "secrets.toml" in str(e.value)
+               or "DXGAP_ADMIN_SECRET" in str(e.value) or "rollback --to" in str(e.value)]
+    assert len(outside) == 1  # the one inside the expander (at.info lists it too)
     assert not [b for b in at.button if b.key in ("up_publish", "rb_go")]
 
     # load history: every load_log row, with who, when, file, sha256, rows and warnings
@@ -478,13 +485,19 @@ def test_rollback_from_the_page_restores_the_figures(db, secret):
 
 # -- a real browser ----------------------------------------------------------------------
 
-def open_data_page(page, url: str) -> None:
-    """Through the app's own navigation, as a user does."""
+ADMIN_SECTION = "管理者向け：データの更新・アップロードの設定"
+
+
+def open_data_page(page, url: str, admin: bool = False) -> None:
+    """Through the app's own navigation, as a user does; admin: open the collapsed 管理者向け section."""
     page.goto(url)
     testing.wait_idle(page)
     page.get_by_role("link", name="データ").click()
-    page.get_by_role("heading", name="データの更新（管理者）").wait_for(timeout=60_000)
+    page.get_by_text(ADMIN_SECTION).wait_for(timeout=60_000)
     testing.wait_idle(page)
+    if admin:
+        page.get_by_text(ADMIN_SECTION).click()
+        page.get_by_label("管理者パスワード").wait_for(timeout=30_000)
 
 
 def test_upload_and_publish_in_a_real_browser(db, tmp_path, chromium):
@@ -498,7 +511,7 @@ def test_upload_and_publish_in_a_real_browser(db, tmp_path, chromium):
         viewer.get_by_text("この基準日のデータは1つのファイルからしか取り込まれていない").wait_for()
 
         blocked = page.blocked
-        open_data_page(page, url)
+        open_data_page(page, url, admin=True)
         page.get_by_label("管理者パスワード").fill("wrong-secret")
         page.get_by_role("button", name="ログイン").click()
         page.get_by_text("パスワードが違います").wait_for(timeout=60_000)
@@ -614,7 +627,7 @@ def test_closing_the_page_deletes_the_upload_and_tables_offer_no_csv_download(db
     env = {auth.SECRET_ENV: SECRET, "TMPDIR": str(server_tmp)}
     with testing.streamlit_server(db, extra_env=env, log=tmp_path / "server.log") as url, \
             testing.new_page(chromium, url, locale=None) as page:
-        open_data_page(page, url)
+        open_data_page(page, url, admin=True)
         page.get_by_label("管理者パスワード").fill(SECRET)
         page.get_by_role("button", name="ログイン").click()
         page.get_by_text("管理者としてログインしています").wait_for(timeout=60_000)

@@ -439,7 +439,32 @@ def test_png_has_the_expected_size_and_is_not_blank(ctx):
     band = (0, 820, 1600, 900)
     dark = sum(1 for p in with_footer.crop(band).getdata() if p < 128)
     assert dark > 500
-    assert dark > 5 * sum(1 for p in bare.crop(band).getdata() if p < 128) + 100
+    # (the bare picture's bottom holds the colour bar's tick labels, under the map: a few numbers)
+    assert dark > 2 * sum(1 for p in bare.crop(band).getdata() if p < 128) + 100
+
+
+@needs_chromium
+def test_png_footer_goes_under_the_colour_bar(ctx):
+    """The map's colour bar sits under the map (charts.style.colorbar_below); the PNG's footer is
+    written under the bar, never over it."""
+    from dashboard import slides
+    from dashboard.notes import footer_text
+    from exports import png
+
+    v, view, as_of, is_sample = ctx
+    chart = slides.page_chart("national", "map", v, view, as_of, is_sample)
+    footer = footer_text(chart.caption, is_sample)
+    img = Image.open(io.BytesIO(png.render(chart.figure, footer=footer, title=chart.title,
+                                           width=1280, height=720, scale=1))).convert("RGB")
+    w, h = img.size
+    # the colour bar: rows where most of the width is coloured (it spans 90% of the picture)
+    bar = [y for y in range(h) if sum(1 for x in range(0, w, 4) if min(img.getpixel((x, y))) < 230) > 0.6 * w / 4]
+    assert bar, "no colour bar found"
+    lines = png.wrap(footer, max(40, int((w - 40) / (png.FOOTER_FONT_PX + 0.5))))
+    footer_top = h - (len(lines) * png.FOOTER_LINE_PX + 12)
+    assert max(bar) < footer_top, (max(bar), footer_top)
+    # and the footer's text is there, under the bar
+    assert sum(1 for x in range(0, w, 2) for y in range(footer_top, h, 2) if max(img.getpixel((x, y))) < 128) > 200
 
 
 @needs_chromium
@@ -506,7 +531,7 @@ def test_cli_png_of_the_national_map(db, tmp_path):
                "--out", str(out), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     img = Image.open(out)
-    assert img.format == "PNG" and img.size == (1280 * 2, 620 * 2)  # the page map's size at scale 2
+    assert img.format == "PNG" and img.size == (1280 * 2, 680 * 2)  # the page map's size at scale 2
     assert ImageStat.Stat(img.convert("L")).stddev[0] > 20
 
 

@@ -79,7 +79,7 @@ def test_indicator_metric_map_is_real_data_with_the_agencys_source(db, key):
     got = dict(zip(trace["locations"], z, strict=True))
     assert got.keys() == expected.keys()
     for code, value in expected.items():
-        assert got[code] == pytest.approx(value), code
+        assert got[code] == pytest.approx(value * 100), code  # drawn in % (the colour bar's unit)
     # 石川県: 8 municipalities 調査無し are not in the denominator
     answered = sql(db, "SELECT count(d.done) FROM dx_indicators d JOIN municipalities m USING (lg_code) "
                        "WHERE m.prefecture_code = '17' AND d.indicator = ?", [INDICATOR_OF[key]])[0][0]
@@ -128,14 +128,14 @@ def test_indicator_section_table_and_downloads_are_real_only(db, monkeypatch):
     assert DA_MD in caption and SAMPLE_NOTICE not in caption
     table = next(d.value for d in at.dataframe if "回答（実施・未実施）" in d.value.columns)
     assert int(table["実施"].sum()) == 522 and int(table["回答（実施・未実施）"].sum()) == 1741 - 8
-    served = {f.name: f for f in files.values() if f.name and f.name.startswith("national_ext_talent_share_")}
-    csv_text = served["national_ext_talent_share_2023-04-01.csv"].make().decode("utf-8-sig")
+    served = {f.name: f for f in files.values() if f.name and f.name.startswith("全国_外部人材活用の割合_")}
+    csv_text = served["全国_外部人材活用の割合_2023-04-01.csv"].make().decode("utf-8-sig")
     assert DA in csv_text and SAMPLE_NOTICE not in csv_text
-    wb = load_workbook(io.BytesIO(served["national_ext_talent_share_2023-04-01.xlsx"].make()), read_only=True)
+    wb = load_workbook(io.BytesIO(served["全国_外部人材活用の割合_2023-04-01.xlsx"].make()), read_only=True)
     notes = " ".join(str(c) for r in wb["注記"].iter_rows(values_only=True) for c in r)
     assert DA in notes and SAMPLE_NOTICE not in notes
     # and the national table, which mixes synthetic staff counts in, does carry the notice
-    national = served_with(files, "national_2025-04-01.csv")
+    national = served_with(files, "全国_都道府県別_2025-04-01.csv")
     assert SAMPLE_NOTICE in national and "自治体DXの取組の基準日: 令和5年4月1日（2023-04-01）" in national
 
 

@@ -14,7 +14,8 @@ def test_map_draws_offline_with_japanese_text(server, page):
     page.goto(server + "/?date=2023-04-01&n=3")
     testing.wait_idle(page)
     page.wait_for_selector(".choroplethlocation", timeout=30_000)
-    assert page.locator(".st-key-pref_map .choroplethlocation").count() == 47
+    # 47 prefectures, and 沖縄県 again in its inset
+    assert page.locator(".st-key-pref_map .choroplethlocation").count() == 47 + 1
     assert page.get_by_text("全国マップ", exact=True).first.is_visible()
     assert page.get_by_text("850 団体").first.is_visible()
     # Japanese glyphs come from an installed CJK font, not a web font fetched at run time.
@@ -61,7 +62,7 @@ def test_indicator_map_shows_the_digital_agency_source_and_no_sample_notice(serv
     page.goto(server + "/?date=2023-04-01&metric=ext_talent_share")
     testing.wait_idle(page)
     page.wait_for_selector(".st-key-pref_map .choroplethlocation", timeout=30_000)
-    assert page.locator(".st-key-pref_map .choroplethlocation").count() == 47
+    assert page.locator(".st-key-pref_map .choroplethlocation").count() == 47 + 1  # 沖縄県 twice (inset)
     heading = page.get_by_role("heading", name="外部人材活用の割合（都道府県別）")
     assert heading.is_visible()
     # the caption right under the map (the element after the chart)
@@ -120,3 +121,28 @@ def test_cross_view_lists_maps_and_downloads_the_municipalities_most_in_need(ser
     assert "# 調査基準日（職員数）: 令和7年4月1日（2025-04-01）" in text
     body = [line for line in text.splitlines() if not line.startswith("#")]
     assert len(body) - 1 == expected
+
+
+def test_a_region_labels_its_kpis_and_the_map_names_its_prefectures(server, page):
+    """Issue 15: with 地方=近畿 the KPIs are 近畿's and say so; the map names its prefectures, and
+    its slide (presentation mode) names each with its value (slides have no hover)."""
+    page.goto(server + "/?date=2025-04-01&region=近畿")
+    testing.wait_idle(page)
+    page.wait_for_selector(".st-key-pref_map .choroplethlocation", timeout=60_000)
+    assert page.get_by_text("3人以下の市区町村（近畿）").first.is_visible()
+    assert page.get_by_text("目標 500人は全国の値").first.is_visible()
+    # no KPI label ends in 「…」: each shows all its text
+    cut = page.evaluate("""() => [...document.querySelectorAll('[data-testid=stMetricLabel] *')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)""")
+    assert not cut, cut
+    names = page.locator(".st-key-pref_map .scattergeo text").all_text_contents()
+    assert {"京都", "大阪", "奈良", "和歌山", "兵庫", "滋賀", "三重"} <= set(names), names
+    assert page.locator(".modebar").count() == 0
+    testing.screenshot(page, "maps_national_kinki")
+    page.goto(server + "/?date=2025-04-01&region=近畿&present=1&slide=3")
+    testing.wait_idle(page)
+    page.wait_for_selector(".choroplethlocation", timeout=60_000)
+    note = page.locator(".annotation-text", has_text="の高い順")
+    expect(note).to_be_visible(timeout=30_000)
+    assert note.locator("tspan", has_text="奈良県").count() + ("奈良県" in note.text_content()) >= 1
+    testing.screenshot(page, "maps_slide_kinki_map")

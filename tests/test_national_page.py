@@ -102,9 +102,10 @@ def test_choropleth_has_47_locations_and_the_metric_values(db, metric, column):
             FROM municipalities m JOIN staff_survey s ON s.lg_code = m.lg_code AND s.base_date = DATE '2023-04-01'
             GROUP BY 1 ORDER BY 1""").fetchall()
     idx = {"shortage_share": 1, "severe_share": 2, "median_staff": 3}[metric]
+    percent = 100 if metric.endswith("_share") else 1  # shares are drawn in % (the colour bar's unit)
     got = dict(zip(trace["locations"], trace["z"], strict=True))
     for row in expected:
-        assert got[row[0]] == pytest.approx(row[idx])
+        assert got[row[0]] == pytest.approx(row[idx] * percent)
 
 
 def flat(params) -> dict:

@@ -26,9 +26,9 @@ def server(db, tmp_path_factory):
         yield url
 
 
-def choose(page, label: str, option: str) -> None:
-    """Pick an option in the page's st.selectbox with this label (the sidebar has a 地方 too)."""
-    box = page.locator("[data-testid=stMain] [data-testid=stSelectbox]").filter(has=page.get_by_text(label, exact=True)).first
+def choose(page, label: str, option: str, where: str = "stMain") -> None:
+    """Pick an option in the st.selectbox with this label, in the page (stMain) or the sidebar (stSidebar)."""
+    box = page.locator(f"[data-testid={where}] [data-testid=stSelectbox]").filter(has=page.get_by_text(label, exact=True)).first
     box.click()
     page.get_by_role("option", name=option, exact=True).click()
 
@@ -46,7 +46,7 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
     testing.wait_idle(page)
     page.get_by_role("heading", name="北海道の市区町村").wait_for(timeout=30_000)
 
-    choose(page, "地方", "近畿")
+    choose(page, "地方", "近畿", where="stSidebar")  # the one 地方 control: the page has none of its own
     page.wait_for_url(re.compile(r".*pref=24.*"), timeout=30_000)
     testing.wait_idle(page)
     choose(page, "都道府県", "奈良県")
@@ -55,9 +55,10 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
     page.get_by_role("heading", name="奈良県の市区町村").wait_for(timeout=30_000)
     assert "date=2023-04-01" in page.url
 
-    # The map: one polygon per municipality (the real boundaries of the default build), drawn offline.
+    # The map: one polygon per municipality (the real boundaries of the default build) over the
+    # prefecture's outline (the first shape), drawn offline.
     page.wait_for_selector(".st-key-pp_map_29 .choroplethlocation", timeout=30_000)
-    assert page.locator(".st-key-pp_map_29 .choroplethlocation").count() == count(db, "29") == 39
+    assert page.locator(".st-key-pp_map_29 .choroplethlocation").count() == count(db, "29") + 1 == 40
     # The table (a canvas grid) and its row count caption.
     page.locator("[data-testid=stDataFrame]").first.wait_for(timeout=30_000)
     assert page.get_by_text("39 / 39 団体を表示").first.is_visible()
@@ -82,7 +83,7 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
     testing.screenshot(page, "prefecture_nara_detail_from_table")
 
     # Clicking a municipality on the map opens its detail too.
-    shape = page.locator(".st-key-pp_map_29 .choroplethlocation").nth(0)
+    shape = page.locator(".st-key-pp_map_29 .choroplethlocation").nth(1)  # nth(0): the outline
     shape.scroll_into_view_if_needed()
     box = shape.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -95,7 +96,7 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
         page.get_by_role("button", name="Excel をダウンロード（市区町村・指標・注記）").click()
     path = tmp_path / info.value.suggested_filename
     info.value.save_as(path)
-    assert path.name == "prefecture_29_2023-04-01.xlsx"
+    assert path.name == "奈良県_市区町村_2023-04-01.xlsx"
     wb = load_workbook(path, read_only=True)
     assert wb.sheetnames == ["市区町村", "都道府県の指標", "注記"]
     notes = {r[0]: r[1] for r in wb["注記"].iter_rows(min_row=2, values_only=True)}
@@ -110,6 +111,15 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
     assert len(rows) - 1 == 39
     kpis = {r[0]: r[1] for r in wb["都道府県の指標"].iter_rows(min_row=2, values_only=True)}
     assert kpis["市区町村数"] == 39
+    # Excel can filter every column, and numbers are numbers (the codes stay text, with their zeros)
+    full = load_workbook(path)
+    ws = full["市区町村"]
+    assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{1 + 39}"
+    header = [c.value for c in ws[1]]
+    staff = [r[header.index("DX担当職員（2023-04-01）")].value for r in ws.iter_rows(min_row=2)]
+    assert [v for v in staff if v is not None] and all(isinstance(v, int | float) for v in staff if v is not None)
+    assert all(isinstance(r[0].value, str) and r[0].value.startswith("29") for r in ws.iter_rows(min_row=2))
+    assert full["都道府県の指標"].auto_filter.ref
 
     with page.expect_download(timeout=30_000) as info:
         page.get_by_role("button", name="CSV をダウンロード（市区町村）").click()
@@ -123,11 +133,28 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
     assert len(table) - 1 == 39
 
 
+def test_without_pref_the_page_says_what_it_shows_and_puts_pref_in_the_url(server, page):
+    page.goto(server + "/prefecture?date=2023-04-01")
+    testing.wait_idle(page)
+    page.get_by_role("heading", name="北海道の市区町村").wait_for(timeout=30_000)
+    page.wait_for_url(re.compile(r".*pref=01.*"), timeout=30_000)  # a bookmark names what is shown
+    assert "date=2023-04-01" in page.url
+    assert page.get_by_text("都道府県が選ばれていないため、北海道を表示しています。").first.is_visible()
+    # one 地方 control, the sidebar's: the page itself has none
+    main = page.locator("[data-testid=stMain] [data-testid=stSelectbox]")
+    assert main.filter(has=page.get_by_text("地方", exact=True)).count() == 0
+    assert page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").filter(
+        has=page.get_by_text("地方", exact=True)).count() == 1
+    page.wait_for_selector(".st-key-pp_map_01 .choroplethlocation", timeout=60_000)
+    testing.wait_idle(page)
+    testing.screenshot(page, "prefecture_without_pref")
+
+
 def test_arriving_by_a_click_on_the_national_map(server, page):
     testing.click_hokkaido_on_the_national_map(page, server)
     page.get_by_role("heading", name="北海道の市区町村").wait_for(timeout=30_000)
     page.wait_for_selector(".st-key-pp_map_01 .choroplethlocation", timeout=30_000)
-    assert page.locator(".st-key-pp_map_01 .choroplethlocation").count() == 179
+    assert page.locator(".st-key-pp_map_01 .choroplethlocation").count() == 179 + 1  # and the outline
     assert page.get_by_text("179 / 179 団体を表示").first.is_visible()
     testing.screenshot(page, "prefecture_from_national_map")
 

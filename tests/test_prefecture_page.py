@@ -189,25 +189,44 @@ def test_table_rows_equal_sql(db):
     assert uncovered, "the sample has uncovered shortage municipalities in 北海道"
 
 
-def test_default_prefecture_follows_the_region(db):
+def test_without_pref_the_page_says_what_it_shows_and_writes_pref_into_the_url(db):
     at = testing.app_test(db, page=PAGE, params={"date": DATE})
     assert at.title[0].value == "北海道の市区町村"
+    assert "都道府県が選ばれていないため、北海道を表示しています。" in [i.value for i in at.info][0]
+    assert flat(at.query_params) == {"date": DATE, "n": "3", "pref": "01"}
     at = testing.app_test(db, page=PAGE, params={"date": DATE, "region": "近畿"})
     first, name = sql(db, "SELECT prefecture_code, name FROM prefectures WHERE region = '近畿' "
                           "ORDER BY prefecture_code LIMIT 1")[0]
     assert at.title[0].value == f"{name}の市区町村"
+    assert flat(at.query_params)["pref"] == first
     assert set(muni_table(at)["団体コード"]) == {r[0] for r in sql(
         db, "SELECT lg_code FROM municipalities WHERE prefecture_code = ?", [first])}
+    # with pref= the notice is not shown
+    at = testing.app_test(db, page=PAGE, params={"date": DATE, "pref": "13"})
+    assert not [i.value for i in at.info if "選ばれていない" in i.value]
 
 
 def test_selectors_change_the_prefecture_and_the_url(db):
+    """One 地方 control, the sidebar's: the page has no 地方 of its own, and choosing a 地方 there
+    moves to its first prefecture and narrows the page's 都道府県 list to it."""
     at = testing.app_test(db, page=PAGE, params={"date": DATE, "pref": "01"})
-    at.selectbox(key="pp_region").select("九州・沖縄").run()
+    assert [s.label for s in at.main.selectbox if s.label == "地方"] == []
+    assert len(at.selectbox(key="pp_pref").options) == 47
+    at.selectbox(key="w_region").select("九州・沖縄").run()
     assert at.title[0].value == "福岡県の市区町村"
     assert flat(at.query_params)["pref"] == "40"
+    assert at.selectbox(key="pp_pref").options == [name for _, name in sql(
+        db, "SELECT prefecture_code, name FROM prefectures WHERE region = '九州・沖縄' ORDER BY 1")]
     at.selectbox(key="pp_pref").select("47").run()
     assert at.title[0].value == "沖縄県の市区町村"
-    assert flat(at.query_params) == {"date": DATE, "n": "3", "pref": "47"}
+    assert flat(at.query_params) == {"date": DATE, "n": "3", "region": "九州・沖縄", "pref": "47"}
+    # a URL naming a prefecture outside its 地方 shows that prefecture (listed first), never another
+    at = testing.app_test(db, page=PAGE, params={"date": DATE, "region": "東北", "pref": "13"})
+    assert at.title[0].value == "東京都の市区町村"
+    assert at.selectbox(key="pp_pref").options[0] == "東京都"
+    at.selectbox(key="w_region").select("全国").run()
+    assert flat(at.query_params) == {"date": DATE, "n": "3", "pref": "13"}
+    at = testing.app_test(db, page=PAGE, params={"date": DATE, "pref": "47"})
     assert len(muni_table(at)) == 41
     # The shared sidebar still works on this page: a new threshold keeps the prefecture.
     at.number_input(key="w_n").set_value(5).run()
@@ -298,7 +317,8 @@ def test_map_without_boundaries_is_points_for_every_municipality():
     db = testing.sample_only_db()  # data/sample alone: no boundaries loaded
     at = testing.app_test(db, page=PAGE, params={"date": DATE, "pref": "13"})
     spec, _ = geo_traces(at)
-    points = [t for t in spec["data"] if t["type"] == "scattergeo" and t.get("mode") == "markers"]
+    points = [t for t in spec["data"] if t["type"] == "scattergeo" and t.get("mode") == "markers"
+              and t.get("geo", "geo") == "geo"]
     codes = [c for t in points for c in decode(t["customdata"])]
     assert sorted(codes) == sorted(r[0] for r in sql(db, "SELECT lg_code FROM municipalities "
                                                          "WHERE prefecture_code = '13'"))
@@ -311,14 +331,24 @@ def test_map_without_boundaries_is_points_for_every_municipality():
     assert geo["lonaxis"]["range"][0] <= mainland[2] and geo["lonaxis"]["range"][1] >= mainland[3]
     ogasawara = sql(db, "SELECT lat FROM municipalities WHERE name = '小笠原村'")[0][0]
     assert geo["lataxis"]["range"][0] > ogasawara
-    assert any("小笠原村" in c.value and "表示範囲の外" in c.value for c in at.caption)
+    # ... and the islands are in an inset (geo2) with their names beside it, so the PNG shows them
+    islands = {"大島町", "利島村", "新島村", "神津島村", "三宅村", "御蔵島村", "八丈町", "青ヶ島村", "小笠原村"}
+    inset = [t for t in spec["data"] if t.get("geo") == "geo2" and t["type"] == "scattergeo"]
+    names = dict(sql(db, "SELECT lg_code, name FROM municipalities WHERE prefecture_code = '13'"))
+    assert {names[c] for t in inset for c in decode(t["customdata"])} == islands
+    inset_lat = spec["layout"]["geo2"]["lataxis"]["range"]
+    assert inset_lat[0] < ogasawara < inset_lat[1]
+    note = next(a["text"] for a in spec["layout"]["annotations"] if a["text"].startswith("<b>離島</b>"))
+    assert all(name in note for name in islands)
+    assert any("小笠原村" in c.value and "枠内に表示" in c.value for c in at.caption)
 
 
 def test_map_of_a_compact_prefecture_fits_all_of_it(db):
     at = testing.app_test(db, page=PAGE, params={"date": DATE, "pref": "29"})
     spec, _ = geo_traces(at)
     assert spec["layout"]["geo"]["fitbounds"] == "locations"
-    assert not any("表示範囲の外" in c.value for c in at.caption)
+    assert "geo2" not in spec["layout"]
+    assert not any("枠内に表示" in c.value for c in at.caption)
 
 
 def test_only_uncovered_toggle(db):
@@ -343,8 +373,10 @@ def test_hokkaido_polygons_fit_the_payload_budget(db, shared_reference, tmp_path
     at = testing.app_test(geo_db, page=PAGE, params={"date": DATE, "pref": "01"})
     assert not at.exception
     spec, size = geo_traces(at)
-    polygons = [t for t in spec["data"] if t["type"] == "choropleth"]
+    polygons = [t for t in spec["data"] if t["type"] == "choropleth" and t.get("hoverinfo") != "skip"]
     assert sum(len(decode(t["locations"])) for t in polygons) == 179
+    outline = [t for t in spec["data"] if t["type"] == "choropleth" and t.get("hoverinfo") == "skip"]
+    assert [decode(t["locations"]) for t in outline] == [["01"]]  # the prefecture under them
     assert size <= 1_000_000, size
 
 

@@ -55,7 +55,7 @@ def test_presentation_mode_hides_sidebar_and_next_keeps_filters(server, page):
     page.wait_for_url(re.compile(r".*slide=3.*"), timeout=30_000)
     testing.wait_idle(page)
     page.wait_for_selector(".choroplethlocation", timeout=30_000)
-    assert page.locator(".choroplethlocation").count() == 47
+    assert page.locator(".choroplethlocation").count() == 47 + 1  # 沖縄県 again in its inset
     assert page.locator("[data-testid=stPlotlyChart]").count() == 1
     assert in_view(page, page.get_by_role("button", name="次へ"))  # no scrolling at 1280×720
     assert in_view(page, page.locator("[data-testid=stPlotlyChart]"))
@@ -105,7 +105,7 @@ def test_png_button_downloads_the_chart_with_its_footer(server, page):
     download = info.value
     assert download.suggested_filename == "national_map_shortage_share_2023-04-01.png"
     img = Image.open(io.BytesIO(open(download.path(), "rb").read()))  # noqa: SIM115 (read once)
-    assert img.format == "PNG" and img.size == (1280 * 2, 620 * 2)
+    assert img.format == "PNG" and img.size == (1280 * 2, 680 * 2)  # the page map: 1280 × its height (charts.national: 680)
     assert ImageStat.Stat(img.convert("L")).stddev[0] > 20
     testing.ARTIFACTS.mkdir(parents=True, exist_ok=True)
     img.save(testing.ARTIFACTS / "download_national_map.png")

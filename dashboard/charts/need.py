@@ -7,7 +7,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import formats
-from dashboard.charts.style import base_layout, hide_basemap
+from dashboard.charts.style import LEGEND_BELOW, base_layout, colorbar_below, hide_basemap
+from dashboard.charts.summaries import counts
 
 NEED, OTHER, UNJUDGED = "最も支援が必要", "該当しない", "判定できない（未回答・調査無し）"
 # Okabe–Ito vermilion for the municipalities in need; greys for the rest (colour-vision safe).
@@ -34,6 +35,7 @@ def need_map(munis: pd.DataFrame, geojson: str | dict | None, n: int) -> go.Figu
     boundaries are not loaded)."""
     labels = status(munis)
     order = [NEED, OTHER, UNJUDGED]
+    summary = counts((label, int((labels == label).sum())) for label in order)
     if geojson is not None:
         code = {label: i for i, label in enumerate(order)}
         scale = []
@@ -42,10 +44,10 @@ def need_map(munis: pd.DataFrame, geojson: str | dict | None, n: int) -> go.Figu
         fig = go.Figure(go.Choropleth(
             geojson=geojson, locations=munis.lg_code, z=labels.map(code).astype(float), featureidkey="id",
             zmin=0, zmax=3, colorscale=scale, marker={"line": {"width": 0.2, "color": "white"}},
-            colorbar={"title": {"text": "区分"}, "tickvals": [0.5, 1.5, 2.5],
-                      "ticktext": [f"{lab}（{int((labels == lab).sum()):,}）" for lab in order]},
+            colorbar=colorbar_below("区分（団体数）", tickvals=[0.5, 1.5, 2.5],
+                                    ticktext=[f"{lab}（{int((labels == lab).sum()):,}）" for lab in order]),
             text=_hover(munis, n), hovertemplate="%{text}<extra></extra>"))
-        return hide_basemap(base_layout(fig, height=620))
+        return hide_basemap(base_layout(fig, height=620, summary=summary))
     fig = go.Figure()
     for label in reversed(order):  # the ones in need drawn last, on top
         d = munis[labels == label]
@@ -53,9 +55,9 @@ def need_map(munis: pd.DataFrame, geojson: str | dict | None, n: int) -> go.Figu
             lon=d.lng, lat=d.lat, mode="markers", name=f"{label}（{len(d):,}）", text=_hover(d, n),
             hovertemplate="%{text}<extra></extra>",
             marker={"size": 7 if label == NEED else 4, "color": COLORS[label], "line": {"width": 0.3, "color": "#555"}}))
-    fig.update_layout(legend={"title": {"text": "区分"}, "itemsizing": "constant"})
+    fig.update_layout(legend={**LEGEND_BELOW, "title": {"text": "区分", "side": "top"}, "itemsizing": "constant"})
     fig.update_geos(visible=False, projection_type="mercator", fitbounds="locations")
-    return base_layout(fig, height=620)
+    return base_layout(fig, height=620, summary=summary)
 
 
 def need_bars(by_pref: pd.DataFrame) -> go.Figure:
@@ -66,6 +68,10 @@ def need_bars(by_pref: pd.DataFrame) -> go.Figure:
     fig = go.Figure(go.Bar(x=d.need, y=d.name, orientation="h", marker={"color": COLORS[NEED]}, text=text,
                            textposition="outside", cliponaxis=False, customdata=d.prefecture_code,
                            hovertemplate="%{y}: %{text}<extra></extra>"))
-    fig.update_xaxes(title="最も支援が必要な市区町村（団体）", rangemode="tozero")
+    top = max(1.0, float(d.need.max()) if len(d) else 1.0)
+    fig.update_xaxes(title="最も支援が必要な市区町村（団体）", range=[0, top * 1.6])  # room for the labels
     fig.update_yaxes(title=None)
-    return base_layout(fig, height=max(320, 22 * len(d) + 80))
+    most = d.sort_values(["need", "prefecture_code"], ascending=[False, True]).head(3)
+    summary = (f"最も支援が必要な市区町村は計 {formats.count(d.need.sum())} 団体。多いのは"
+               + "、".join(f"{r.name} {formats.count(r.need)}" for r in most.itertuples()) + " 団体")
+    return base_layout(fig, height=max(320, 22 * len(d) + 80), summary=summary)

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.policy import MODELS, POOL, PREFECTURES, SYSTEM
-from dashboard.charts.style import base_layout
+from dashboard.charts.style import base_layout, text_color
 
 # Okabe–Ito: blue = by the deadline, orange = after it, light grey = not yet.
 ON_TIME, LATE, NOT_YET = "#0072B2", "#E69F00", "#EEEEEE"
@@ -53,7 +53,9 @@ def milestone_matrix(df: pd.DataFrame, names: dict[int, str], deadline: dt.date)
                       plot_bgcolor="white", xaxis={"showline": False}, yaxis={"showline": False})
     fig.update_xaxes(side="top", title=None, showgrid=False)
     fig.update_yaxes(title=None, showgrid=False)
-    return base_layout(fig, height=max(300, 21 * len(df) + 130))
+    reached = [sum(getattr(r, c) is not None and not pd.isna(getattr(r, c)) for r in df.itertuples()) for c in cols]
+    summary = "到達した都道府県の数：" + "、".join(f"{label} {k}" for label, k in zip(labels, reached, strict=True))
+    return base_layout(fig, height=max(300, 21 * len(df) + 130), summary=summary)
 
 
 def _vline(fig: go.Figure, x: dt.date, label: str, color: str, dash: str, y: float, side: str = "left") -> None:
@@ -61,7 +63,7 @@ def _vline(fig: go.Figure, x: dt.date, label: str, color: str, dash: str, y: flo
     fig.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="paper",
                   line={"color": color, "dash": dash, "width": 2})
     fig.add_annotation(x=x, xref="x", y=y, yref="paper", text=label, showarrow=False, xanchor=side,
-                       xshift=4 if side == "left" else -4, font={"color": color}, bgcolor="rgba(255,255,255,0.8)")
+                       xshift=4 if side == "left" else -4, font={"color": text_color(color)}, bgcolor="rgba(255,255,255,0.8)")
 
 
 def burnup(df: pd.DataFrame, names: dict[int, str], as_of: dt.date, deadline: dt.date,
@@ -96,7 +98,8 @@ def burnup(df: pd.DataFrame, names: dict[int, str], as_of: dt.date, deadline: dt
     fig.update_xaxes(range=[start, end], tickformat="%Y-%m", title=None)
     fig.update_yaxes(range=[0, total + 4], title="到達した都道府県数", dtick=5)
     fig.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
-    return base_layout(fig, height=440)
+    summary = f"{as_of} 時点で到達した都道府県：" + "、".join(t.name for t in fig.data if t.showlegend is not False)
+    return base_layout(fig, height=440, summary=summary)
 
 
 def coverage_by_model(df: pd.DataFrame, models: list[str]) -> go.Figure:
@@ -120,4 +123,6 @@ def coverage_by_model(df: pd.DataFrame, models: list[str]) -> go.Figure:
     fig.update_yaxes(tickformat=".0%", range=[-0.02, 1.05], title="人材プールのカバー率")
     fig.update_xaxes(title="モデル（都道府県数）")
     fig.update_layout(showlegend=False)
-    return base_layout(fig, height=420)
+    medians = [(t.name, float(pd.Series(t.y).median())) for t in fig.data]
+    summary = "カバー率の中央値：" + "、".join(f"{name} {value:.0%}" for name, value in medians)
+    return base_layout(fig, height=420, summary=summary)

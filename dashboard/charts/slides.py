@@ -15,7 +15,8 @@ from plotly.subplots import make_subplots
 from core.policy import DEADLINE, DEADLINE_LABEL
 from core.policy import PREFECTURES as GOAL
 from dashboard import formats
-from dashboard.charts.style import FONT, base_layout
+from dashboard.charts.style import FONT, base_layout, text_color
+from dashboard.charts.summaries import first_last, high_low
 
 # Okabe–Ito (colour-blind safe)
 BLUE, ORANGE, VERMILION, GREEN, SKY, GREY = "#0072B2", "#E69F00", "#D55E00", "#009E73", "#56B4E9", "#999999"
@@ -78,10 +79,11 @@ def _tickformat(kind: str) -> str:
 
 def ranked_columns(df: pd.DataFrame, column: str, label: str, kind: str = "share",
                    descending: bool = True, color: str = BLUE, missing: str | None = None,
-                   columns: int = 3) -> go.Figure:
+                   columns: int = 3, average: float | None = None) -> go.Figure:
     """All prefectures ranked by column, side by side in `columns` columns so 47 bars fit a 16:9
     slide with labels at projector size (16 rows a column leave each label its own line).
-    missing: the text written (at zero, without a bar) where the value is not computed."""
+    missing: the text written (at zero, without a bar) where the value is not computed;
+    average: the national value, drawn as a dashed line in every column."""
     d = df[["name", column]].copy()
     d = d.sort_values(column, ascending=not descending, na_position="last").reset_index(drop=True)
     d["label"] = [f"{i + 1}. {name}" for i, name in enumerate(d.name)]
@@ -89,8 +91,9 @@ def ranked_columns(df: pd.DataFrame, column: str, label: str, kind: str = "share
     parts = [d.iloc[i:i + per] for i in range(0, max(len(d), 1), per)]
     fig = make_subplots(rows=1, cols=len(parts), horizontal_spacing=0.11)
     values = d[column].astype(float)
-    top = float(values.max()) if values.notna().any() else 1.0
-    low = min(0.0, float(values.min())) if values.notna().any() else 0.0
+    known = [*values.dropna(), *([float(average)] if average is not None and not pd.isna(average) else [])]
+    top = max(known) if known else 1.0
+    low = min(0.0, min(known)) if known else 0.0
     for col, part in enumerate(parts, start=1):
         fig.add_trace(go.Bar(
             x=part[column].fillna(0) if missing else part[column], y=part.label, orientation="h",
@@ -108,10 +111,21 @@ def ranked_columns(df: pd.DataFrame, column: str, label: str, kind: str = "share
                          nticks=3, row=1, col=col)
         if kind == "share" and low == 0:  # no tick beyond 100%
             fig.update_xaxes(tickvals=[x / 2 for x in range(3)] if top > 0.5 else None, row=1, col=col)
-    base_layout(fig, height=SLIDE_HEIGHT)
+    has_average = average is not None and not pd.isna(average)
+    if has_average:
+        for col in range(1, len(parts) + 1):
+            axis = "x" if col == 1 else f"x{col}"
+            domain = f"{axis.replace('x', 'y')} domain"
+            fig.add_shape(type="line", x0=average, x1=average, xref=axis, y0=0, y1=1, yref=domain,
+                          line={"color": "#262730", "width": 1.5, "dash": "dash"})
+            fig.add_annotation(x=average, xref=axis, y=1, yref=domain, yanchor="bottom",
+                               text=f"全国 {_text(kind, average)}", showarrow=False, bgcolor="white")
+    summary = high_low(d.name, d[column], lambda x: _text(kind, x), average, f"{label}：")
+    base_layout(fig, height=SLIDE_HEIGHT, summary=summary)
     # One axis title for the three columns, top left, at the slide's body size; pad: CJK glyphs rise
-    # above plotly's estimate of the line, and were cut at the figure's top edge.
-    fig.update_layout(bargap=0.3, margin={"t": 46},
+    # above plotly's estimate of the line, and were cut at the figure's top edge. The 全国 labels sit
+    # between it and the bars.
+    fig.update_layout(bargap=0.3, margin={"t": 76 if has_average else 46},
                       title={"text": label, "x": 0, "xanchor": "left", "y": 1, "yanchor": "top", "yref": "container",
                              "font": {"size": SLIDE_FONT}, "pad": {"t": 8}})
     return fig
@@ -138,7 +152,9 @@ def trend(df: pd.DataFrame, label: str = "不足自治体の割合") -> go.Figur
     fig.update_yaxes(tickformat=".0%", range=[0, max(0.1, top * 1.25)], title={"text": label})
     fig.update_xaxes(tickformat="%Y-%m-%d", tickvals=sorted(df.base_date.unique()), title=None)
     fig.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
-    return base_layout(fig, height=SLIDE_HEIGHT)
+    summary = "、".join(f"{name}は{first_last(part.base_date, part.value, formats.share)}"
+                       for name, part in df.groupby("series", sort=False))
+    return base_layout(fig, height=SLIDE_HEIGHT, summary=f"{label}：{summary}")
 
 
 def _deadline(fig: go.Figure, top: float) -> None:
@@ -146,7 +162,7 @@ def _deadline(fig: go.Figure, top: float) -> None:
                   line={"color": VERMILION, "width": 2, "dash": "dash"})
     fig.add_annotation(x=DEADLINE, y=top, yref="y", text=f"{DEADLINE_LABEL}<br>（{DEADLINE.isoformat()}）",
                        showarrow=False, xanchor="right", yanchor="top", xshift=-6,
-                       font={"color": VERMILION})
+                       font={"color": text_color(VERMILION)})
 
 
 def burnup(df: pd.DataFrame, as_of: dt.date) -> go.Figure:
@@ -181,7 +197,7 @@ def burnup(df: pd.DataFrame, as_of: dt.date) -> go.Figure:
     fig.update_yaxes(range=[0, GOAL + 6], tickvals=list(range(0, GOAL, 10)), title={"text": "到達した都道府県の数"})
     fig.update_xaxes(range=[start, end], tickformat="%Y-%m", title=None)
     fig.update_layout(legend={"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0})
-    return base_layout(fig, height=SLIDE_HEIGHT)
+    return base_layout(fig, height=SLIDE_HEIGHT, summary=f"{as_of} 時点で" + "、".join(t.name for t in fig.data))
 
 
 def coverage_bars(df: pd.DataFrame) -> go.Figure:
@@ -208,7 +224,10 @@ def coverage_bars(df: pd.DataFrame) -> go.Figure:
                                                "traceorder": "normal"})
     fig.update_xaxes(range=[0, 1], tickformat=".0%", title={"text": "不足自治体に占める割合"})
     fig.update_yaxes(showticklabels=False, range=[-0.5, len(d) - 0.2])
-    return base_layout(fig, height=SLIDE_HEIGHT)
+    summary = "、".join(f"{r.label}は不足自治体 {formats.count(r.shortage)} 団体のうち {formats.count(r.covered)} 団体"
+                       f"（{formats.share(r.covered / r.shortage if r.shortage else None)}）に人材の支援あり"
+                       for r in df.itertuples())
+    return base_layout(fig, height=SLIDE_HEIGHT, summary=summary)
 
 
 def milestone_timeline(df: pd.DataFrame, names: dict[int, str], as_of: dt.date) -> go.Figure:
@@ -244,8 +263,9 @@ def milestone_timeline(df: pd.DataFrame, names: dict[int, str], as_of: dt.date) 
     fig.add_shape(type="line", x0=DEADLINE, x1=DEADLINE, y0=-0.5, y1=len(labels) - 0.5,
                   line={"color": VERMILION, "width": 2, "dash": "dash"})
     fig.add_annotation(x=DEADLINE, y=len(labels) - 0.5, text=f"{DEADLINE_LABEL}（{DEADLINE.isoformat()}）",
-                       showarrow=False, xanchor="right", yanchor="bottom", font={"color": VERMILION})
+                       showarrow=False, xanchor="right", yanchor="bottom", font={"color": text_color(VERMILION)})
     fig.update_yaxes(categoryorder="array", categoryarray=labels, range=[-0.5, len(labels) - 0.2], title=None)
     fig.update_xaxes(range=[start, end], tickformat="%Y-%m", title=None)
     fig.update_layout(legend={"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0})
-    return base_layout(fig, height=SLIDE_HEIGHT)
+    summary = "、".join(f"{key} {len(group[1])}" for key, group in groups.items() if group[1]) + f"（{as_of} 時点）"
+    return base_layout(fig, height=SLIDE_HEIGHT, summary=f"マイルストーン0〜4のうち{summary}")

@@ -9,7 +9,8 @@ import plotly.graph_objects as go
 
 from core.policy import EMPLOYMENT_FORMS, ROLES
 from dashboard import formats
-from dashboard.charts.style import base_layout, hide_basemap
+from dashboard.charts.style import base_layout, colorbar_below, hide_basemap, text_color
+from dashboard.charts.summaries import first_last, high_low
 
 # Okabe–Ito colours: distinguishable with the common colour-vision deficiencies (in the order of the roles
 # and of the employment forms).
@@ -44,7 +45,10 @@ def supply_need(pref: pd.DataFrame, roles_wide: pd.DataFrame, n: int) -> go.Figu
                       hovermode="x unified", bargap=0.2 if len(df) > 8 else 0.6)
     fig.update_yaxes(title="人（人材） ／ 団体（不足自治体）", tickformat=",d", rangemode="tozero")
     fig.update_xaxes(title=None, tickangle=-60 if len(df) > 12 else 0)
-    return base_layout(fig, height=500)
+    pool = df[list(roles_wide.columns)].sum(axis=1)
+    summary = (f"人材プール計 {formats.count(pool.sum())} 人、不足自治体（{n}人以下）計 {formats.count(df.shortage.sum())} 団体。"
+               + high_low(df.name, pool, lambda x: f"{formats.count(x)} 人", what="人材プールが"))
+    return base_layout(fig, height=500, summary=summary)
 
 
 def coverage_map(df: pd.DataFrame, geojson: str | dict) -> go.Figure:
@@ -63,13 +67,16 @@ def coverage_map(df: pd.DataFrame, geojson: str | dict) -> go.Figure:
     fig.add_trace(go.Choropleth(
         geojson=geojson, locations=has.prefecture_code, z=has.coverage.astype(float), featureidkey="id",
         colorscale=COVERAGE_SCALE, zmin=0, zmax=1, marker={"line": {"color": "white", "width": 0.6}},
-        colorbar={"title": {"text": "カバー率"}, "tickformat": ".0%"},
+        colorbar=colorbar_below("カバー率（%）", tickformat=".0%"),
         text=[f"<b>{r.name}</b><br>カバー率: {formats.share(r.coverage)}<br>"
               f"支援あり {formats.count(r.shortage_covered)} / 不足 {formats.count(r.shortage)} 団体"
               for r in has.itertuples()],
         hovertemplate="%{text}<extra></extra>", customdata=has.prefecture_code,
     ))
-    return hide_basemap(base_layout(fig, height=560))
+    summary = high_low(has.name, has.coverage, formats.share, what="カバー率が")
+    if not none.empty:
+        summary += f"。不足自治体のない都道府県 {len(none)}"
+    return hide_basemap(base_layout(fig, height=560, summary=summary))
 
 
 def mix_bars(counts: pd.DataFrame, colors: dict[str, str]) -> go.Figure:
@@ -91,7 +98,11 @@ def mix_bars(counts: pd.DataFrame, colors: dict[str, str]) -> go.Figure:
                       uniformtext={"minsize": 10, "mode": "hide"})
     fig.update_xaxes(tickformat=".0%", range=[0, 1], title="構成比")
     fig.update_yaxes(title=None)
-    return base_layout(fig, height=max(240, 24 * len(counts) + 120))
+    first = counts.iloc[0]
+    total = first.sum()
+    summary = f"{counts.index[0]}（{formats.count(total)} 人）：" + "、".join(
+        f"{col} {formats.share(first[col] / total if total else None)}" for col in counts.columns if first[col])
+    return base_layout(fig, height=max(240, 24 * len(counts) + 120), summary=summary)
 
 
 def accelerators(df: pd.DataFrame, target: int) -> go.Figure:
@@ -105,7 +116,7 @@ def accelerators(df: pd.DataFrame, target: int) -> go.Figure:
     ))
     fig.add_hline(y=target, line={"color": "#D55E00", "dash": "dash", "width": 2})
     fig.add_annotation(x=0, xref="paper", y=target, text=f"目標 {target:,}人", showarrow=False,
-                       yshift=12, xanchor="left", font={"color": "#D55E00"})
+                       yshift=12, xanchor="left", font={"color": text_color("#D55E00")})
     if not df.empty:
         last = df.iloc[-1]
         gap = max(0, target - int(last.accelerators))
@@ -116,7 +127,9 @@ def accelerators(df: pd.DataFrame, target: int) -> go.Figure:
     fig.update_yaxes(title="人", range=[0, ymax], tickformat=",d")
     fig.update_xaxes(title="四半期末", tickformat="%Y-%m")
     fig.update_layout(showlegend=False)
-    return base_layout(fig, height=380)
+    summary = (f"在任のアクセラレータは{first_last(df['on'], df.accelerators, lambda x: f'{x:,.0f} 人')}"
+               f"（目標 {target:,} 人）")
+    return base_layout(fig, height=380, summary=summary)
 
 
 def pool_trend(df: pd.DataFrame, roles: list[str], as_of: dt.date | None = None) -> go.Figure:
@@ -140,4 +153,5 @@ def pool_trend(df: pd.DataFrame, roles: list[str], as_of: dt.date | None = None)
     fig.update_yaxes(title="在籍人材（人）", tickformat=",d", rangemode="tozero")
     fig.update_xaxes(title="四半期末" + (f"（最後の点は {as_of.isoformat()} 時点）" if as_of else ""),
                      tickformat="%Y-%m")
-    return base_layout(fig, height=420)
+    return base_layout(fig, height=420,
+                       summary=f"在籍人材は{first_last(list(wide.index), total, lambda x: f'{x:,.0f} 人')}")

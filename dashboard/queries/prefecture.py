@@ -13,17 +13,29 @@ import unicodedata
 import pandas as pd
 import streamlit as st
 
-from core.policy import ROLES  # the MIC スキル標準 roles, in their usual order; other role words follow them
+from core.policy import (
+    PREFECTURES,
+    ROLES,  # the MIC スキル標準 roles, in their usual order; other role words follow them
+)
 from dashboard.db import query
 from dashboard.queries import summary
 from dashboard.tiers import tiers
 
-# Kind groups for the similarity distance (特別区 and 政令指定都市 are both large urban units).
-KIND_GROUPS = {"市": "市", "町": "町", "村": "村", "特別区": "特別区・政令市", "政令指定都市": "特別区・政令市"}
-SIMILARITY_DEFINITION = (
-    "似た都道府県：市区町村数の自然対数と、市・町・村・特別区＋政令指定都市の構成比の4つ、"
-    "計5つの値を並べたベクトルのユークリッド距離が小さい順に3つ"
-)
+# What "similar" means, in the words the page shows (similarity_words) and exactly what peers() does.
+SIMILAR_BY = {"population": "人口規模", "municipalities": "市町村数", "shortage_share": "不足割合"}
+
+
+def similar_title(has_population: bool) -> str:
+    """「人口規模・市町村数・不足割合が近い県」 (without population when it is not loaded)."""
+    return "・".join(w for k, w in SIMILAR_BY.items() if has_population or k != "population") + "が近い県"
+
+
+def similarity_words(has_population: bool) -> str:
+    """The similar-prefecture rule in plain Japanese (what similar_prefectures computes)."""
+    count = len(SIMILAR_BY) - (0 if has_population else 1)
+    sized = "人口と市町村数" if has_population else "市町村数"
+    return (f"似た都道府県＝{similar_title(has_population)}。{count}つの値の差を、それぞれ{PREFECTURES}都道府県の間の違いの"
+            f"大きさ（標準偏差）を1として測り、合わせた差が小さい順に3県（{sized}は何倍かで比べます）")
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -157,64 +169,56 @@ def _all_shortage_trends(v: str, dates: tuple[dt.date, ...], n: int, as_of: dt.d
     return pd.DataFrame(rows, index=list(dates))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def kind_mix(v: str) -> pd.DataFrame:
-    """Per prefecture: municipality count and the kind mix used for the similarity distance."""
-    df = query(v, """
-        SELECT prefecture_code, kind, count(*) AS k FROM municipalities GROUP BY ALL ORDER BY ALL""")
-    df["group"] = df.kind.map(KIND_GROUPS).fillna("市")
-    wide = df.pivot_table(index="prefecture_code", columns="group", values="k", aggfunc="sum", fill_value=0)
-    for g in dict.fromkeys(KIND_GROUPS.values()):
-        if g not in wide.columns:
-            wide[g] = 0
-    out = pd.DataFrame({"municipalities": wide.sum(axis=1)})
-    for g in dict.fromkeys(KIND_GROUPS.values()):
-        out[g] = wide[g] / out.municipalities
-    return out.reset_index()
-
-
-def similar_prefectures(mix: pd.DataFrame, pref: str, k: int = 3) -> pd.DataFrame:
-    """The k prefectures nearest to pref (see SIMILARITY_DEFINITION), nearest first, with distance."""
-    groups = list(dict.fromkeys(KIND_GROUPS.values()))
-    x = mix.set_index("prefecture_code")
-    features = pd.concat([x.municipalities.map(math.log).rename("log_n"), x[groups]], axis=1)
-    if pref not in features.index:
-        return mix.iloc[0:0].assign(distance=pd.Series(dtype=float))
-    diff = features - features.loc[pref]
-    dist = (diff**2).sum(axis=1) ** 0.5
-    out = x.assign(distance=dist).drop(index=pref).sort_values(["distance", "municipalities"]).head(k)
-    return out.reset_index()
+def similar_prefectures(rows: pd.DataFrame, pref: str, k: int = 3) -> pd.DataFrame:
+    """The k prefectures most like pref in population, number of municipalities and shortage share
+    (rows: _peer_rows), nearest first. Each value is put on one scale (population and municipality
+    counts as logarithms, so twice as many counts the same anywhere), divided by its standard
+    deviation over the prefectures, and the differences are combined as the square root of the sum
+    of their squares. Population is left out when it is not loaded; a value unknown for either side
+    counts as no difference."""
+    x = rows.drop(index="")
+    cols = [c for c in SIMILAR_BY if c in x.columns and x[c].notna().any()]
+    features = x[cols].astype(float)
+    for c in ("population", "municipalities"):
+        if c in features:
+            features[c] = features[c].where(features[c] > 0).map(math.log)
+    scaled = (features - features.mean()) / features.std(ddof=0).replace(0, 1)
+    if pref not in scaled.index:
+        return x.iloc[0:0]
+    gap = ((scaled - scaled.loc[pref]) ** 2).fillna(0).sum(axis=1) ** 0.5
+    return x.assign(gap=gap).drop(index=pref).sort_values(["gap", "municipalities"]).head(k).reset_index()
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def peers(v: str, pref: str, date: dt.date, n: int, as_of: dt.date, k: int = 3) -> pd.DataFrame:
-    """The prefecture, its k most similar prefectures and the nation: kind mix, shortage share, coverage.
+    """The prefecture, its k most similar prefectures (similar_prefectures) and the nation: name,
+    population, municipalities, shortage share and coverage, in that order.
 
     Shares and coverage come from summary, so they equal the national page's figures.
     """
     rows = _peer_rows(v, date, n, as_of)
-    near = similar_prefectures(kind_mix(v), pref, k)
-    out = rows.loc[[pref, *near.prefecture_code]].reset_index()
-    out.insert(2, "distance", [0.0, *near.distance])
-    nation = rows.loc[""].to_dict()
-    out.loc[len(out)] = {"prefecture_code": "", "distance": float("nan"), **nation}
+    near = similar_prefectures(rows, pref, k)
+    out = rows.loc[[pref, *near.prefecture_code, ""]].reset_index()
     return out
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _peer_rows(v: str, date: dt.date, n: int, as_of: dt.date) -> pd.DataFrame:
-    """Every prefecture and the nation (code ""): name, kind mix, shortage share and coverage."""
-    mix = kind_mix(v)
+    """Every prefecture and the nation (code ""): name, population (NULL unless every municipality's
+    is loaded), municipalities, shortage share and coverage."""
+    pop = query(v, """SELECT prefecture_code, sum(population) AS population,
+                             count(*) FILTER (WHERE population IS NULL) AS unknown
+                      FROM municipalities GROUP BY ALL""").set_index("prefecture_code")
     by_pref = summary.by_prefecture(v, date, n, as_of).set_index("prefecture_code")
-    rows = mix.set_index("prefecture_code")
-    rows.insert(0, "name", by_pref.name.reindex(rows.index))
-    rows["shortage_share"] = by_pref.shortage_share.reindex(rows.index)
-    rows["coverage"] = by_pref.coverage.reindex(rows.index)
+    rows = pd.DataFrame({"name": by_pref.name, "population": pop.population.where(pop.unknown == 0).reindex(by_pref.index),
+                         "municipalities": by_pref.municipalities, "shortage_share": by_pref.shortage_share,
+                         "coverage": by_pref.coverage})
     nat = summary.national(v, date, n, as_of)
-    nation = mix[mix.columns[1:]].mul(mix.municipalities, axis=0).sum() / mix.municipalities.sum()
-    nation["municipalities"] = mix.municipalities.sum()
-    rows.loc[""] = {"name": "全国", **nation.to_dict(), "shortage_share": nat["shortage_share"],
+    known = pop.unknown.sum() == 0
+    rows.loc[""] = {"name": "全国", "population": pop.population.sum() if known else None,
+                    "municipalities": nat["municipalities"], "shortage_share": nat["shortage_share"],
                     "coverage": nat["coverage"]}
+    rows.index.name = "prefecture_code"
     return rows
 
 

@@ -17,7 +17,7 @@ from core.policy import POOL, SYSTEM
 from dashboard import goal
 from dashboard.db import query
 from dashboard.queries import indicators as qi
-from dashboard.queries.common import previous_date
+from dashboard.queries.common import base_dates, previous_date
 
 NATION = "00"  # the nation's area_code in the marts
 
@@ -53,4 +53,49 @@ def national(v: str, date: dt.date, n: float, as_of: dt.date) -> dict:
     out["prev_date"] = previous_date(v, date)
     out["indicator_date"] = qi.indicator_date_for(v, date)
     out["goal"] = goal.of(by_prefecture(v, date, n, as_of), as_of)
+    return out
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def metric_bounds(v: str, key: str, n: float, as_of: dt.date) -> tuple[float, float] | None:
+    """The lowest and highest value of one metric over every prefecture and every base date (for
+    threshold n, pools on as_of): a map's colour scale spans this, so the same colour means the
+    same value on every base date and in every 地方. None when no value is known."""
+    values = pd.concat([by_prefecture(v, d, n, as_of)[key] for d in base_dates(v)]).astype(float).dropna()
+    return (float(values.min()), float(values.max())) if len(values) else None
+
+
+# The counts a 地方's row adds up from its prefectures', as the mart's national row does.
+_SUMMED = ("municipalities", "surveyed", "shortage", "severe", "zero", "prev_surveyed", "prev_shortage",
+           "shortage_covered", "pool_talent", "accelerators", "prefectures", "systems_built", "pools_built")
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return a / b if b else None  # the mart's nullif(b, 0): no denominator, no rate (never 0)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def area(v: str, date: dt.date, n: float, as_of: dt.date, region: str | None = None) -> dict:
+    """The figures of the view's scope: the nation's (national()), or one 地方's, whose counts are the
+    sums of its prefectures' rows and whose shares are those counts' ratios, as the nation's are in
+    the mart (a median is not additive, so a 地方 has none). Keys as national(), plus name."""
+    if region is None:
+        return national(v, date, n, as_of) | {"name": "全国"}
+    rows = by_prefecture(v, date, n, as_of)
+    rows = rows[rows.region == region]
+    out: dict = {c: int(pd.to_numeric(rows[c]).fillna(0).sum()) for c in _SUMMED}
+    prev = previous_date(v, date)
+    out |= {
+        "name": region, "median_staff": None,
+        "shortage_share": _ratio(out["shortage"], out["surveyed"]),
+        "severe_share": _ratio(out["severe"], out["surveyed"]),
+        "zero_share": _ratio(out["zero"], out["surveyed"]),
+        "coverage": _ratio(out["shortage_covered"], out["shortage"]),
+        "prev_date": prev, "indicator_date": qi.indicator_date_for(v, date),
+        "goal": goal.of(rows, as_of),
+    }
+    prev_share = _ratio(out["prev_shortage"], out["prev_surveyed"]) if prev else None
+    out["shortage_change"] = out["shortage"] - out["prev_shortage"] if prev_share is not None else None
+    out["shortage_share_change"] = (out["shortage_share"] - prev_share
+                                    if prev_share is not None and out["shortage_share"] is not None else None)
     return out
