@@ -32,6 +32,7 @@ sys.path.insert(0, str(REPO))
 import pandas as pd  # noqa: E402
 
 from etl.build import DEFAULT_INPUTS, input_files  # noqa: E402
+from etl.dates import wareki  # noqa: E402
 from etl.reference import municipalities, prefectures  # noqa: E402
 
 OUT_DIR = REPO / "bench" / "out"
@@ -102,8 +103,7 @@ def generate(out: Path, surveys: int, roster_rows: int, seed: int = 7) -> dict[s
             end = start + dt.timedelta(days=rng.randrange(90, 900)) if rng.random() < 0.2 else None
             picks = rng.sample(by_pref[pc], k=min(len(by_pref[pc]), rng.randint(0, 3)))
             assigned = "、".join(code if rng.random() < 0.3 else name for code, name in picks)
-            started = (f"令和{start.year - 2018}年{start.month}月{start.day}日" if rng.random() < 0.2
-                       else start.strftime("%Y/%m/%d"))
+            started = wareki(start) if rng.random() < 0.2 else start.strftime("%Y/%m/%d")  # 平成31年, 令和元年 …
             rows.append([f"P{pc}-{n:06d}", f"架空 太郎{serial}", f"bench{serial:06d}@example.jp",
                          f"090-{serial // 10000:04d}-{serial % 10000:04d}", rng.choice(ROLES), rng.choice(FORMS),
                          started, end.strftime("%Y/%m/%d") if end else "", rng.choice(["○", ""]), assigned])
