@@ -24,8 +24,24 @@ class CodeError(ValueError):
     """A code that cannot be a 団体コード; the message is Japanese and user-facing."""
 
 
+# Cells repeat (every survey has the same 1,741 names and codes, a column a few dozen counts):
+# short texts are normalised once and remembered, up to a bound.
+_NORMALIZED: dict[str, str] = {}
+_MEMO_CHARS, _MEMO_ENTRIES = 100, 100_000  # at most some 50 MB of short texts
+
+
 def normalize_text(value: object) -> str:
     """NFKC (全角→半角 digits, spaces) and trimmed; None/NaN become ''."""
+    if type(value) is str:
+        done = _NORMALIZED.get(value)
+        if done is not None:
+            return done
+        text = _normalize(value)
+        if len(value) <= _MEMO_CHARS:
+            if len(_NORMALIZED) >= _MEMO_ENTRIES:
+                _NORMALIZED.clear()
+            _NORMALIZED[value] = text
+        return text
     if value is None:
         return ""
     if isinstance(value, float):
@@ -33,8 +49,14 @@ def normalize_text(value: object) -> str:
             return ""
         if value.is_integer():
             value = int(value)
-    text = unicodedata.normalize("NFKC", str(value))
-    return re.sub(r"\s+", " ", text).strip()
+    return _normalize(str(value))
+
+
+def _normalize(text: str) -> str:
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+_SPACES = re.compile(r"\s+")
 
 
 def normalize_lg_code(value: object) -> str | None:

@@ -7,8 +7,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
+
 from etl import reference
 from etl.codes import CodeError, check_digit, normalize_text, with_check_digit
+from etl.columnar import Column, combine
+
+MEMO_LIMIT = 100_000  # rows resolved and remembered (a survey repeats the same 1,741 each base date)
 
 
 class ResolveError(ValueError):
@@ -52,6 +57,8 @@ class Resolver:
             self.by_name[name].append(code)
         # Kana lookups help search and name-only rows written in kana.
         self.kana = dict(zip(munis.lg_code, munis.name_kana, strict=True))
+        self._full_names = {name: code for name, code in self.pref_by_name.items() if name == self.pref_names[code]}
+        self._rows: dict[tuple[str, str, str, str | None], Resolved | ResolveError] = {}
 
     def wards_of(self, city: str) -> set[str]:
         """Every ward code of a designated city (empty for any other municipality)."""
@@ -142,10 +149,11 @@ class Resolver:
 
     def _strip_prefix(self, name: str, pref: str | None) -> tuple[str, str | None]:
         """'北海道札幌市' → ('札幌市', '01'); '上川郡東川町' → ('東川町', pref)."""
-        for pname, pcode in self.pref_by_name.items():
-            if name.startswith(pname) and len(name) > len(pname) and pname == self.pref_names[pcode]:
-                name, pref = name[len(pname):], pref or pcode
-                break
+        # A full prefecture name (3 or 4 characters; none is the start of another) in front.
+        pname = name[:4] if name[:4] in self._full_names else name[:3]
+        pcode = self._full_names.get(pname)
+        if pcode and len(name) > len(pname):
+            name, pref = name[len(pname):], pref or pcode
         if (pref, name) not in self.by_pref_name and name not in self.by_name:
             m = re.match(r"^.+?郡(.+[町村])$", name)
             if m:
@@ -203,6 +211,34 @@ class Resolver:
                     return Resolved(code, warning=f"「{written}」は旧名称です。現在の「{expected}」（{code}）として読みました")
                 raise ResolveError(f"団体コード「{code}」は「{expected}」ですが、団体名は「{written}」です")
         return resolved
+
+
+    def rows(self, code: Column, pref: Column, name: Column, style: str | None = None,
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """row() of every row of the three columns, once per distinct (code, prefecture, name) and
+        remembered across files: arrays of lg_code, ward_code, warning and the ResolveError (or None)."""
+        combos = combine(code, pref, name)
+        found = []
+        for i in combos.uniques:
+            key = (normalize_text(code.raw(i)), normalize_text(pref.raw(i)), normalize_text(name.raw(i)), style)
+            result = self._rows.get(key)
+            if result is None:
+                try:
+                    result = self.row(*key)
+                except ResolveError as exc:
+                    result = exc
+                if len(self._rows) >= MEMO_LIMIT:
+                    self._rows.clear()
+                self._rows[key] = result
+            found.append(result)
+        out = [np.empty(len(found), dtype=object) for _ in range(4)]
+        for k, r in enumerate(found):
+            if isinstance(r, ResolveError):
+                out[0][k], out[1][k], out[2][k], out[3][k] = None, None, None, r
+            else:
+                out[0][k], out[1][k], out[2][k], out[3][k] = r.lg_code, r.ward_code, r.warning, None
+        lg, ward, warning, error = (a[combos.codes] for a in out)
+        return lg, ward, warning, error
 
 
 @cache

@@ -7,8 +7,10 @@ Names, e-mail addresses and phone numbers are used only to derive a salted hash
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -28,8 +30,9 @@ from core.policy import (
     SERVICE_DESIGNER,
     SIDE_JOB,
 )
-from etl import columns
+from etl import columnar, columns
 from etl.codes import normalize_text
+from etl.columnar import Column
 from etl.dates import DateError, parse_date
 from etl.readers import read_or_reject, read_tables, take_table
 from etl.report import Report
@@ -121,14 +124,21 @@ class _People:
     """Who has been seen so far (across sheets): digests of contact cells and periods per person_id."""
 
     def __init__(self):
-        self.contacts: dict[str, tuple[int, dict[str, str]]] = {}
+        # person_id → (row, digests of its contact cells, or how to compute them: most ids occur once)
+        self.contacts: dict[str, tuple[int, dict[str, str] | Callable[[], dict[str, str]]]] = {}
         self.periods: dict[str, list[tuple[dt.date, dt.date | None, int, str | None]]] = {}
 
-    def check_contacts(self, pid: str, contact: dict[str, str], labels: dict[str, str], report: Report,
-                       where: dict) -> None:
-        """The same 人材番号 with other contact cells is one person, with a warning (never the values)."""
+    def check_contacts(self, pid: str, contact: Callable[[], dict[str, str]], labels: dict[str, str],
+                       report: Report, where: dict) -> None:
+        """The same 人材番号 with other contact cells is one person, with a warning (never the values).
+        contact gives the digests of this row's contact cells; it is called only for an id seen before."""
         first = self.contacts.setdefault(pid, (where["row"], contact))
-        differs = [labels[f] for f, v in contact.items() if v and first[1].get(f) and first[1][f] != v]
+        if first[1] is contact:
+            return
+        if callable(first[1]):
+            first = self.contacts[pid] = (first[0], first[1]())
+        mine = contact()
+        differs = [labels[f] for f, v in mine.items() if v and first[1].get(f) and first[1][f] != v]
         if first[0] != where["row"] and differs:
             report.warn(f"人材番号が{first[0]}行目と同じですが、{'・'.join(differs)}が違います。同じ人材として扱います"
                         "（連絡先の変更か、人材番号の誤りかを確かめてください）", value=PII_HIDDEN, **where)
@@ -139,6 +149,8 @@ class _People:
     def warn_overlaps(self, report: Report) -> None:
         """Two periods of one person that overlap: both load (the pool counts people, not rows)."""
         for periods in self.periods.values():
+            if len(periods) < 2:
+                continue
             periods.sort(key=lambda p: (p[0], p[2]))
             latest: tuple[dt.date | None, int] | None = None  # (end reached so far, its row); None end = open
             for start, end, row, sheet in periods:
@@ -186,60 +198,66 @@ def _validate_table(table, path, resolver, salt, prefecture, today, report, rost
     def label(field):
         return table.columns[found[field]] if field in found else field
 
+    # Each distinct cell is read once (etl.columnar); the loop below only looks the results up.
+    n = len(table.rows)
+    cells = columnar.transpose(table.rows, len(table.columns))
+
+    def column(field: str) -> Column:
+        return Column.of(cells[found[field]]) if field in found else Column.blank(n)
+
+    pref_cells = column("prefecture")
+    written_pref, pref_failed = pref_cells.attempt(resolver.prefecture, ResolveError)
+    ids = [column(f).map(_key) for f in ("person_ref", *columns.PII_FIELDS)]  # personal data: hashed below
+    read = {}
+    for field, fn, errors in (("role", normalize_role, ValueProblem), ("employment_form", normalize_employment, ValueProblem),
+                              ("start_date", parse_date, DateError), ("end_date", parse_date, DateError),
+                              ("is_accelerator", _accelerator, ValueProblem)):
+        col = column(field)
+        read[field] = (*col.attempt(fn, errors), col)
+    assigned = column("assigned")
+
     seen: dict[tuple, int] = {}
+    memo: dict[tuple, list[str] | tuple[str, str]] = {}  # (assigned cell, prefecture) → its targets
     contact_labels = {f: label(f) for f in columns.PII_FIELDS}
-    for row, number in zip(table.rows, table.row_numbers, strict=True):
-        cells = {f: row[j] for f, j in found.items()}
-        # Personal data is reduced to a hash here and dropped; nothing below sees it.
-        ref, *contact = [_key(cells.pop(f, "")) for f in ("person_ref", *columns.PII_FIELDS)]
+    latest = today + dt.timedelta(days=366)
+    for i, number in enumerate(table.row_numbers):
         where = {"sheet": sheet, "row": number}
-        try:
-            written = resolver.prefecture(cells.get("prefecture")) if "prefecture" in found else None
-            pc = fixed_pref or written
-            if pc is None:
-                raise ResolveError("都道府県が空です")
-        except ResolveError as exc:
-            report.error(str(exc), column=label("prefecture"), value=cell_text(cells.get("prefecture")), **where)
+        if "prefecture" in found and pref_failed[i] is not None:
+            report.error(str(pref_failed[i]), column=label("prefecture"), value=cell_text(pref_cells.raw(i)), **where)
+            continue
+        written = written_pref[i] if "prefecture" in found else None
+        pc = fixed_pref or written
+        if pc is None:
+            report.error("都道府県が空です", column=label("prefecture"), value=cell_text(pref_cells.raw(i)), **where)
             continue
         if written and written != pc:  # never load one prefecture's people into another's pool
-            report.error(f"都道府県「{cell_text(cells.get('prefecture'))}」が、指定した都道府県（{resolver.pref_names[pc]}）"
+            report.error(f"都道府県「{cell_text(pref_cells.raw(i))}」が、指定した都道府県（{resolver.pref_names[pc]}）"
                          "と違います。ほかの都道府県の人材プールを置き換えないよう、取り込みません",
-                         column=label("prefecture"), value=cell_text(cells.get("prefecture")), **where)
+                         column=label("prefecture"), value=cell_text(pref_cells.raw(i)), **where)
             continue
+        # Personal data is reduced to a hash here and dropped; nothing below sees it.
+        ref, *contact = (k[i] for k in ids)
         if not ref and not any(contact):
             report.error("人材番号・氏名・メールアドレスがすべて空です", **where)
             continue
         # 人材番号, when there is one, is the person: a changed e-mail or phone is the same person.
         pid = person_id(salt, pc, ["人材番号", ref] if ref else ["", *contact])
         if ref:  # compared as digests: the cells themselves are not kept
-            digests = [hashlib.sha256(c.encode("utf-8")).hexdigest() if c else "" for c in contact]
-            people.check_contacts(pid, dict(zip(columns.PII_FIELDS, digests, strict=True)), contact_labels,
-                                  report, where)
+            people.check_contacts(pid, functools.partial(_digests, contact), contact_labels, report, where)
         rec = {"person_id": pid, "prefecture_code": pc}
         ok = True
-        for field, fn in (("role", normalize_role), ("employment_form", normalize_employment)):
-            try:
-                rec[field] = fn(cells.get(field, ""))
-            except ValueProblem as exc:
-                report.error(str(exc), column=label(field), value=cell_text(cells.get(field)), **where)
+        for field, (values, raised, col) in read.items():
+            if raised[i] is not None:
+                report.error(str(raised[i]), column=label(field), value=cell_text(col.raw(i)), **where)
                 ok = False
-        for field in ("start_date", "end_date"):
-            try:
-                rec[field] = parse_date(cells.get(field))
-            except DateError as exc:
-                report.error(str(exc), column=label(field), value=cell_text(cells.get(field)), **where)
-                ok = False
-        try:
-            rec["is_accelerator"] = bool(parse_flag(cells.get("is_accelerator")))
-        except ValueProblem as exc:
-            report.error(str(exc), column=label("is_accelerator"), value=cell_text(cells.get("is_accelerator")), **where)
-            ok = False
+            else:
+                rec[field] = values[i]
         if not ok:
             continue
         if rec["start_date"] is None:
             report.error("開始日が空です", column=label("start_date"), **where)
             continue
-        if rec["start_date"] > today + dt.timedelta(days=366):
+        if rec["start_date"] > latest:
             report.error(f"開始日 {rec['start_date']} は1年以上先の日付です", column=label("start_date"),
                          value=str(rec["start_date"]), **where)
             continue
@@ -252,17 +270,32 @@ def _validate_table(table, path, resolver, salt, prefecture, today, report, rost
             report.error(f"同じ人材・同じ開始日の行が重複しています（{seen[key]}行目と同じ）", value=PII_HIDDEN, **where)
             continue
         seen[key] = number
-        targets = _assignments(cells.get("assigned"), pc, resolver, report, label("assigned"), where)
+        value = assigned.raw(i)
+        memo_key = (assigned.codes[i], pc)
+        targets = memo.get(memo_key)
         if targets is None:
+            targets = memo[memo_key] = _targets(value, pc, resolver)
+        if isinstance(targets, tuple):  # (reason, the item): the first name or code that cannot be a target
+            report.error(targets[0], column=label("assigned"), value=targets[1], **where)
             continue
         people.add_period(pid, rec["start_date"], rec["end_date"], number, sheet)
-        roster.append(rec)
+        roster.append({f: rec[f] for f in ROSTER_COLUMNS})
         assign.extend({"person_id": pid, "lg_code": c, "start_date": rec["start_date"], "end_date": rec["end_date"]}
                       for c in targets)
 
 
-def _assignments(value, pref, resolver, report, column, where) -> list[str] | None:
-    """The assigned-municipality cell: names or codes separated by 、 , ; / or spaces."""
+def _accelerator(value: object) -> bool:
+    return bool(parse_flag(value))
+
+
+def _digests(contact: list[str]) -> dict[str, str]:
+    return dict(zip(columns.PII_FIELDS, (hashlib.sha256(c.encode("utf-8")).hexdigest() if c else "" for c in contact),
+                    strict=True))
+
+
+def _targets(value, pref, resolver) -> list[str] | tuple[str, str]:
+    """The assigned-municipality cell: names or codes separated by 、 , ; / or spaces. Returns the
+    codes, or (reason, value) for the first item that cannot be a municipality of the prefecture."""
     out = []
     for item in (t for t in SPLIT.split(normalize_text(value)) if t):
         try:
@@ -272,12 +305,9 @@ def _assignments(value, pref, resolver, report, column, where) -> list[str] | No
             else:
                 code = resolver.name(item, None if item.startswith(tuple(resolver.pref_names.values())) else pref).lg_code
         except ResolveError as exc:
-            report.error(f"支援先「{item}」: {exc}", column=column, value=cell_text(item), **where)
-            return None
+            return f"支援先「{item}」: {exc}", cell_text(item)
         if code[:2] != pref:
-            report.error(f"支援先「{item}」は{resolver.pref_names[code[:2]]}の市区町村で、"
-                         f"この名簿の都道府県（{resolver.pref_names[pref]}）ではありません",
-                         column=column, value=cell_text(item), **where)
-            return None
+            return (f"支援先「{item}」は{resolver.pref_names[code[:2]]}の市区町村で、"
+                    f"この名簿の都道府県（{resolver.pref_names[pref]}）ではありません", cell_text(item))
         out.append(code)
     return list(dict.fromkeys(out))
