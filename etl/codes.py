@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from core.policy import PREFECTURES
+from etl import memo
 
 _WEIGHTS = (6, 5, 4, 3, 2)
 
@@ -24,23 +25,15 @@ class CodeError(ValueError):
     """A code that cannot be a 団体コード; the message is Japanese and user-facing."""
 
 
-# Cells repeat (every survey has the same 1,741 names and codes, a column a few dozen counts):
-# short texts are normalised once and remembered, up to a bound.
-_NORMALIZED: dict[str, str] = {}
-_MEMO_CHARS, _MEMO_ENTRIES = 100, 100_000  # at most some 50 MB of short texts
-
-
 def normalize_text(value: object) -> str:
     """NFKC (全角→半角 digits, spaces) and trimmed; None/NaN become ''."""
     if type(value) is str:
-        done = _NORMALIZED.get(value)
-        if done is not None:
-            return done
-        text = _normalize(value)
-        if len(value) <= _MEMO_CHARS:
-            if len(_NORMALIZED) >= _MEMO_ENTRIES:
-                _NORMALIZED.clear()
-            _NORMALIZED[value] = text
+        known = memo.table(normalize_text)  # within a validation run, each text is normalised once
+        if known is None:
+            return _normalize(value)
+        text = known.get(value)
+        if text is None:
+            text = known[value] = _normalize(value)
         return text
     if value is None:
         return ""

@@ -9,11 +9,9 @@ from functools import cache
 
 import numpy as np
 
-from etl import reference
+from etl import memo, reference
 from etl.codes import CodeError, check_digit, normalize_text, with_check_digit
 from etl.columnar import Column, combine
-
-MEMO_LIMIT = 100_000  # rows resolved and remembered (a survey repeats the same 1,741 each base date)
 
 
 class ResolveError(ValueError):
@@ -58,7 +56,6 @@ class Resolver:
         # Kana lookups help search and name-only rows written in kana.
         self.kana = dict(zip(munis.lg_code, munis.name_kana, strict=True))
         self._full_names = {name: code for name, code in self.pref_by_name.items() if name == self.pref_names[code]}
-        self._rows: dict[tuple[str, str, str, str | None], Resolved | ResolveError] = {}
 
     def wards_of(self, city: str) -> set[str]:
         """Every ward code of a designated city (empty for any other municipality)."""
@@ -216,29 +213,30 @@ class Resolver:
     def rows(self, code: Column, pref: Column, name: Column, style: str | None = None,
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """row() of every row of the three columns, once per distinct (code, prefecture, name) and
-        remembered across files: arrays of lg_code, ward_code, warning and the ResolveError (or None)."""
+        remembered for the validation run (etl.memo: a survey repeats the same 1,741 each base
+        date): arrays of lg_code, ward_code, warning and the ResolveError (or None)."""
         combos = combine(code, pref, name)
+        texts = [[normalize_text(u) for u in c.uniques] for c in (code, pref, name)]
+        known = memo.table(Resolver.rows)
+        if known is None:
+            known = {}
         found = []
         for i in combos.uniques:
-            key = (normalize_text(code.raw(i)), normalize_text(pref.raw(i)), normalize_text(name.raw(i)), style)
-            result = self._rows.get(key)
+            key = (texts[0][code.codes[i]], texts[1][pref.codes[i]], texts[2][name.codes[i]], style)
+            result = known.get(key)
             if result is None:
                 try:
-                    result = self.row(*key)
+                    r = self.row(*key)
+                    result = (r.lg_code, r.ward_code, r.warning, None)
                 except ResolveError as exc:
-                    result = exc
-                if len(self._rows) >= MEMO_LIMIT:
-                    self._rows.clear()
-                self._rows[key] = result
+                    result = (None, None, None, exc)
+                known[key] = result
             found.append(result)
-        out = [np.empty(len(found), dtype=object) for _ in range(4)]
-        for k, r in enumerate(found):
-            if isinstance(r, ResolveError):
-                out[0][k], out[1][k], out[2][k], out[3][k] = None, None, None, r
-            else:
-                out[0][k], out[1][k], out[2][k], out[3][k] = r.lg_code, r.ward_code, r.warning, None
-        lg, ward, warning, error = (a[combos.codes] for a in out)
-        return lg, ward, warning, error
+        table = np.empty((len(found), 4), dtype=object)
+        for k, result in enumerate(found):
+            table[k] = result
+        rows = table[combos.codes]
+        return rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
 
 
 @cache
