@@ -28,13 +28,10 @@ class CodeError(ValueError):
 def normalize_text(value: object) -> str:
     """NFKC (全角→半角 digits, spaces) and trimmed; None/NaN become ''."""
     if type(value) is str:
-        known = memo.table(normalize_text)  # within a validation run, each text is normalised once
-        if known is None:
-            return _normalize(value)
-        text = known.get(value)
-        if text is None:
-            text = known[value] = _normalize(value)
-        return text
+        if value.isascii() and value.isprintable() and " " not in value:
+            return value  # codes and numbers: NFKC leaves printable ASCII as it is, and nothing to trim
+        # within a validation run, each text is normalised once (etl.memo empties the cache after)
+        return _normalize_remembered(value) if memo.RUNS else _normalize(value)
     if value is None:
         return ""
     if isinstance(value, float):
@@ -50,6 +47,7 @@ def _normalize(text: str) -> str:
 
 
 _SPACES = re.compile(r"\s+")
+_normalize_remembered = memo.lru(_normalize)
 
 
 def normalize_lg_code(value: object) -> str | None:
