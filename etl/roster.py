@@ -71,7 +71,13 @@ def person_id(salt: str, prefecture_code: str, parts: list[str]) -> str:
 
 
 def _key(text: str) -> str:
-    return re.sub(r"[\s・･]", "", normalize_text(text)).lower()
+    text = normalize_text(text)
+    if text.isascii() and " " not in text:  # normalize_text left no other space: nothing to remove
+        return text.lower()
+    return _KEY_DROPPED.sub("", text).lower()
+
+
+_KEY_DROPPED = re.compile(r"[\s・･]")
 
 
 def normalize_role(value: object) -> str:
@@ -167,7 +173,7 @@ def _frame(rows: list[tuple], names: list[str]) -> pd.DataFrame:
     """Rows (tuples) as a frame whose column types pandas infers as from records."""
     if not rows:
         return pd.DataFrame(columns=names)
-    return pd.DataFrame({name: list(values) for name, values in zip(names, zip(*rows, strict=True), strict=True)})
+    return pd.DataFrame(rows, columns=names)
 
 
 def _one_prefecture(roster: list[tuple], resolver: Resolver, report: Report) -> None:
@@ -215,7 +221,7 @@ def _validate_table(table, path, resolver, salt, prefecture, today, report, rost
 
     pref_cells = column("prefecture")
     written_pref, pref_failed = pref_cells.attempt(resolver.prefecture, ResolveError)
-    refs = column("person_ref").map(_key)
+    refs = column("person_ref").map(_key).tolist()
     # Personal data is read only where it is needed (no 人材番号, or one seen twice), hashed, and dropped.
     contacts = [cells[found[f]] if f in found else ("",) * n for f in columns.PII_FIELDS]
     read = {}
@@ -230,6 +236,7 @@ def _validate_table(table, path, resolver, salt, prefecture, today, report, rost
     roles, forms, starts, ends, accelerators = (read[f][0] for f in ROSTER_COLUMNS[2:])
     assigned = column("assigned")
     written_pref, pref_failed = written_pref.tolist(), pref_failed.tolist()
+    unread, assigned_codes = unread.tolist(), assigned.codes.tolist()  # lists: faster to index one by one
 
     seen: dict[tuple, int] = {}
     targets_of: dict[tuple, list[str] | tuple[str, str]] = {}  # (assigned cell, prefecture) → its targets
@@ -289,7 +296,7 @@ def _validate_table(table, path, resolver, salt, prefecture, today, report, rost
                          sheet=sheet, row=number)
             continue
         seen[key] = number
-        cell_key = (assigned.codes[i], pc)
+        cell_key = (assigned_codes[i], pc)
         targets = targets_of.get(cell_key)
         if targets is None:
             targets = targets_of[cell_key] = _targets(assigned.raw(i), pc, resolver, items)
@@ -298,7 +305,8 @@ def _validate_table(table, path, resolver, salt, prefecture, today, report, rost
             continue
         people.add_period(pid, start, end, number, sheet)
         roster.append((pid, pc, roles[i], forms[i], start, end, accelerators[i]))
-        assign.extend((pid, c, start, end) for c in targets)
+        for code in targets:
+            assign.append((pid, code, start, end))
 
 
 def _accelerator(value: object) -> bool:
