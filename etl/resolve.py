@@ -13,6 +13,8 @@ from etl import memo, reference
 from etl.codes import CodeError, check_digit, normalize_text, with_check_digit
 from etl.columnar import Column, combine
 
+_TEXT_CELLS = {str, type(None)}
+
 
 class ResolveError(ValueError):
     """The row names no municipality, or more than one; the message is Japanese."""
@@ -216,10 +218,21 @@ class Resolver:
         remembered for the validation run (etl.memo: a survey repeats the same 1,741 each base
         date): arrays of lg_code, ward_code, warning and the ResolveError (or None)."""
         combos = combine(code, pref, name)
-        texts = [[normalize_text(u) for u in c.uniques] for c in (code, pref, name)]
         known = memo.table(Resolver.rows)
         if known is None:
             known = {}
+        # The next survey holds the same three columns of cells: its whole table is remembered too
+        # (text cells only, so that 1, 1.0 and True, which read differently, never share a key).
+        whole = None
+        if all(set(map(type, c.uniques)) <= _TEXT_CELLS for c in (code, pref, name)):
+            firsts = combos.uniques
+            layout = np.stack([code.codes[firsts], pref.codes[firsts], name.codes[firsts]]).tobytes()
+            whole = ("whole", tuple(code.uniques), tuple(pref.uniques), tuple(name.uniques), style, layout)
+            table = known.get(whole)
+            if table is not None:
+                rows = table[combos.codes]
+                return rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
+        texts = [[normalize_text(u) for u in c.uniques] for c in (code, pref, name)]
         found = []
         for i in combos.uniques:
             key = (texts[0][code.codes[i]], texts[1][pref.codes[i]], texts[2][name.codes[i]], style)
@@ -235,6 +248,8 @@ class Resolver:
         table = np.empty((len(found), 4), dtype=object)
         for k, result in enumerate(found):
             table[k] = result
+        if whole is not None:
+            known[whole] = table
         rows = table[combos.codes]
         return rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
 
