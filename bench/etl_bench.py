@@ -1,13 +1,20 @@
-"""ETL benchmark: sample build time, a 100× synthetic scale-up, and the cost of validation.
+"""ETL benchmark: sample build time, 100× and 1000× synthetic scale-ups, and where the time goes.
 
-    .venv/bin/python bench/etl_bench.py            # full: 100 survey files × 1,741 rows, 50,000 roster rows
+    .venv/bin/python bench/etl_bench.py            # full: the sample, 100× and 1000× (generated here, never kept)
     .venv/bin/python bench/etl_bench.py --quick    # smoke test: 10× (10 surveys, 5,000 roster rows)
+    .venv/bin/python bench/etl_bench.py --scales 100   # only some scale-ups
 
-Plain Python (no pytest, no external timing tool). Every figure is wall-clock time of a
-child process (`python -m etl build ...`), and peak memory is the child's ru_maxrss as the
-kernel reports it when the child is reaped (os.wait4, the per-child form of
-getrusage(RUSAGE_CHILDREN), so earlier children cannot inflate it). Prints a Markdown table and
-writes it to bench/out/etl_bench.md.
+N× is N survey CSVs (one per base date, every municipality: 1,741 rows each) and N × 500 roster
+rows in 47 files, written to a temporary folder at bench time. Plain Python (no pytest, no
+external timing tool). Every build figure is wall-clock time of a child process
+(`python -m etl build ...`), and peak memory is the child's ru_maxrss as the kernel reports it
+when the child is reaped (os.wait4, the per-child form of getrusage(RUSAGE_CHILDREN), so earlier
+children cannot inflate it). The "plain read" is pandas reading the same files (pd.read_csv with
+dtype=str, pd.read_excel, pd.read_json) in this process: its wall and CPU time. The split by phase
+comes from a second, instrumented build (`--phases-child`): read = etl.readers.read_tables (bytes
+to cells, every sheet and header found), validate = the rest of etl.validate (checks, messages,
+frames), publish = etl.warehouse.publish (insert, indexes, marts, the atomic swap), and start =
+imports and the rest. Prints a Markdown table and writes it to bench/out/etl_bench.md.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import argparse
 import csv
 import datetime as dt
 import io
+import json
 import os
 import platform
 import random
@@ -32,6 +40,7 @@ sys.path.insert(0, str(REPO))
 import pandas as pd  # noqa: E402
 
 from etl.build import DEFAULT_INPUTS, input_files  # noqa: E402
+from etl.dates import wareki  # noqa: E402
 from etl.reference import municipalities, prefectures  # noqa: E402
 
 OUT_DIR = REPO / "bench" / "out"
@@ -102,8 +111,7 @@ def generate(out: Path, surveys: int, roster_rows: int, seed: int = 7) -> dict[s
             end = start + dt.timedelta(days=rng.randrange(90, 900)) if rng.random() < 0.2 else None
             picks = rng.sample(by_pref[pc], k=min(len(by_pref[pc]), rng.randint(0, 3)))
             assigned = "、".join(code if rng.random() < 0.3 else name for code, name in picks)
-            started = (f"令和{start.year - 2018}年{start.month}月{start.day}日" if rng.random() < 0.2
-                       else start.strftime("%Y/%m/%d"))
+            started = wareki(start) if rng.random() < 0.2 else start.strftime("%Y/%m/%d")  # 平成31年, 令和元年 …
             rows.append([f"P{pc}-{n:06d}", f"架空 太郎{serial}", f"bench{serial:06d}@example.jp",
                          f"090-{serial // 10000:04d}-{serial % 10000:04d}", rng.choice(ROLES), rng.choice(FORMS),
                          started, end.strftime("%Y/%m/%d") if end else "", rng.choice(["○", ""]), assigned])
@@ -131,9 +139,10 @@ def build_cmd(db: Path, inputs: Path | None = None) -> list[str]:
     return [*cmd, "--inputs", str(inputs)] if inputs else cmd
 
 
-def pandas_read_seconds(*folders: Path) -> float:
-    """Time pandas alone takes to read the same input files (no validation; TopoJSON as plain JSON)."""
-    t0 = time.perf_counter()
+def pandas_read_seconds(*folders: Path) -> tuple[float, float]:
+    """(wall, CPU seconds) pandas alone takes to read the same input files (no validation; TopoJSON
+    as plain JSON). CPU time is this process's: the figure to compare when the machine is busy."""
+    t0, c0 = time.perf_counter(), time.process_time()
     for _, path in (f for inputs in folders for f in input_files(inputs)):
         if path.suffix.lower() in (".topojson", ".geojson", ".json"):
             pd.read_json(path, typ="series")
@@ -149,7 +158,42 @@ def pandas_read_seconds(*folders: Path) -> float:
                 break
             except UnicodeDecodeError:
                 continue
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+PHASES = ("start", "read", "validate", "publish")
+
+
+def phases_child(inputs: Path, db: Path) -> None:
+    """Run etl.build.build in this process with each phase timed (see the module's docstring);
+    prints {phase: seconds} as JSON. The wrappers add a few microseconds per file."""
+    import etl.build
+    import etl.readers
+
+    spent = dict.fromkeys(PHASES, 0.0)
+
+    def timed(fn, phase):
+        def run(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[phase] += time.perf_counter() - t0
+        return run
+
+    read = timed(etl.readers.read_tables, "read")
+    for name in ("etl.survey", "etl.roster", "etl.status", "etl.population"):
+        module = sys.modules.get(name) or __import__(name, fromlist=["read_tables"])
+        if getattr(module, "read_tables", None) is etl.readers.read_tables:
+            module.read_tables = read
+    etl.readers.read_tables = read
+    etl.build._validate = timed(etl.build._validate, "validate")
+    etl.build.publish = timed(etl.build.publish, "publish")
+    ok, _ = etl.build.build(db, [inputs])
+    if not ok:
+        sys.exit("build failed")
+    spent["validate"] -= spent["read"]  # validate includes the read
+    print(json.dumps(spent))  # start: the child's wall time less the rest, computed by the parent
 
 
 def loaded_rows(db: Path) -> dict[str, int]:
@@ -169,83 +213,107 @@ def fail(what: str, log: Path) -> None:
     sys.exit(1)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="10× instead of 100× (smoke test)")
-    ap.add_argument("--repeat", type=int, default=3, help="sample builds to take the median of")
-    ap.add_argument("--keep", type=Path, help="generate the synthetic inputs here and keep them")
-    opts = ap.parse_args()
-    scale = 10 if opts.quick else 100
-    surveys, roster_rows = scale, 500 * scale
-
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    rows: list[tuple[str, str, str, str]] = []
+def sample_rows(repeat: int) -> list[tuple[str, str, str, str]]:
+    """The default build (data/public + data/sample) and data/sample alone, median of repeat."""
+    rows = []
     with tempfile.TemporaryDirectory(prefix="etl_bench_") as tmp:
         tmp = Path(tmp)
-        # 1. the sample build
-        times, cpus = [], []
-        for i in range(opts.repeat):
-            db = tmp / f"sample{i}" / "warehouse.duckdb"
-            wall, _, code, cpu = run_child(build_cmd(db), tmp / "sample.log")
-            if code != 0:
-                fail("sample build", tmp / "sample.log")
-            times.append(wall)
-            cpus.append(cpu)
-        sample_wall = statistics.median(times)
-        sample_pandas = pandas_read_seconds(*DEFAULT_INPUTS)
-        cmd = "python -m etl build --db <tmp>/warehouse.duckdb"
-        what = "default build (data/public + data/sample)"
-        rows.append((f"{what}, wall (median of {opts.repeat})", f"{sample_wall:.2f} s", "≤ 10 s", cmd))
-        rows.append((f"{what}, CPU user+sys (median)", f"{statistics.median(cpus):.2f} s", "–", cmd))
-        rows.append(("default: pandas alone reads the same files", f"{sample_pandas:.2f} s", "–",
+        for what, inputs, cmd in (
+                ("data/sample alone", SAMPLE, "python -m etl build --inputs data/sample --db <tmp>/warehouse.duckdb"),
+                ("default build (data/public + data/sample)", None, "python -m etl build --db <tmp>/warehouse.duckdb")):
+            times, cpus = [], []
+            for i in range(repeat):
+                log = tmp / "sample.log"
+                wall, _, code, cpu = run_child(build_cmd(tmp / f"{len(rows)}-{i}" / "warehouse.duckdb", inputs), log)
+                if code != 0:
+                    fail(what, log)
+                times.append(wall)
+                cpus.append(cpu)
+            target = "≤ 3 s" if inputs else "– (issue 16 sets ≤ 3 s for the sample; reported beside it)"
+            rows.append((f"{what}, wall (median of {repeat})", f"{statistics.median(times):.2f} s", target, cmd))
+            rows.append((f"{what}, CPU user+sys (median)", f"{statistics.median(cpus):.2f} s", "–", cmd))
+        wall, cpu = pandas_read_seconds(*DEFAULT_INPUTS)
+        rows.append(("default: pandas alone reads the same files, wall / CPU", f"{wall:.2f} s / {cpu:.2f} s", "–",
                      "pd.read_excel / pd.read_csv / pd.read_json of each input"))
-        rows.append(("default: build ÷ pandas read", f"{sample_wall / sample_pandas:.1f}×", "–", "ratio"))
-        only = []
-        for i in range(opts.repeat):
-            wall, _, code, _ = run_child(build_cmd(tmp / f"only{i}" / "warehouse.duckdb", SAMPLE), tmp / "only.log")
-            if code != 0:
-                fail("sample-only build", tmp / "only.log")
-            only.append(wall)
-        rows.append((f"data/sample alone, wall (median of {opts.repeat})", f"{statistics.median(only):.2f} s", "–",
-                     "python -m etl build --inputs data/sample --db <tmp>/warehouse.duckdb"))
+    return rows
 
-        # 2. the scale-up
-        inputs = opts.keep or tmp / "inputs"
+
+def scale_rows(scale: int, keep: Path | None, phases: bool) -> list[tuple[str, str, str, str]]:
+    """Generate N× inputs, build them (wall, CPU, peak memory), read them with pandas, and split
+    the build by phase."""
+    rows = []
+    label = f"{scale}×"
+    with tempfile.TemporaryDirectory(prefix=f"etl_bench_{scale}x_") as tmp:
+        tmp = Path(tmp)
+        inputs = keep / f"{scale}x" if keep else tmp / "inputs"
         inputs.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
-        info = generate(inputs, surveys, roster_rows)
-        gen_wall = time.perf_counter() - t0
+        info = generate(inputs, scale, 500 * scale)
         size_mb = sum(p.stat().st_size for p in inputs.rglob("*") if p.is_file()) / 1e6
-        print(f"generated {info} ({size_mb:.1f} MB) in {gen_wall:.1f} s", file=sys.stderr)
+        print(f"{label}: generated {info} ({size_mb:.1f} MB) in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         db = tmp / "big" / "warehouse.duckdb"
         log = tmp / "big.log"
-        big_wall, big_rss, code, big_cpu = run_child(build_cmd(db, inputs), log)
+        wall, rss, code, cpu = run_child(build_cmd(db, inputs), log)
         if code != 0:
-            fail(f"{scale}× build", log)
+            fail(f"{label} build", log)
         loaded = loaded_rows(db)
         expected = {"staff_survey": info["survey_rows"], "talent_roster": info["roster_rows"]}
         if loaded != expected:
-            sys.exit(f"{scale}× build loaded {loaded}, expected {expected}")
-        big_pandas = pandas_read_seconds(inputs)
+            sys.exit(f"{label} build loaded {loaded}, expected {expected}")
         db_mb = db.stat().st_size / 1e6
-        label = f"{scale}×"
-        what = (f"{info['survey_files']} survey CSVs × 1,741 = {info['survey_rows']:,} rows; "
+        read_wall, read_cpu = pandas_read_seconds(inputs)
+        what = (f"{info['survey_files']:,} survey CSVs × 1,741 = {info['survey_rows']:,} rows; "
                 f"{info['roster_rows']:,} roster rows in {info['roster_files']} files; {size_mb:.1f} MB")
         cmd = "python -m etl build --inputs <tmp> --db <tmp>/warehouse.duckdb"
-        target_wall = "≤ 60 s" if scale == 100 else "–"
-        target_mem = "≤ 2 GB" if scale == 100 else "–"
-        rows.append((f"{label} build, wall ({what})", f"{big_wall:.1f} s", target_wall, cmd))
-        rows.append((f"{label} build, CPU user+sys", f"{big_cpu:.1f} s", "–", cmd))
-        rows.append((f"{label} build, peak memory (ru_maxrss)", f"{big_rss / 2**20:,.0f} MiB", target_mem, cmd))
-        rows.append((f"{label}: pandas alone reads the same files", f"{big_pandas:.1f} s", "–",
-                     "pd.read_csv of each input"))
-        rows.append((f"{label}: build ÷ pandas read", f"{big_wall / big_pandas:.1f}×", "–", "ratio"))
+        big = scale >= 1000
+        rows.append((f"{label} build, wall ({what})", f"{wall:.1f} s", "≤ 60 s" if big else "–", cmd))
+        rows.append((f"{label} build, CPU user+sys", f"{cpu:.1f} s", "–", cmd))
+        rows.append((f"{label} build, peak memory (ru_maxrss)", f"{rss / 2**20:,.0f} MiB", "≤ 2 GB" if big else "–", cmd))
+        rows.append((f"{label}: plain read (pandas reads the same files), wall / CPU",
+                     f"{read_wall:.1f} s / {read_cpu:.1f} s", "–", "pd.read_csv(path, dtype=str) of each input"))
+        ratio_target = "≤ 5×" if scale == 100 else "–"
+        rows.append((f"{label}: build ÷ plain read, wall", f"{wall / read_wall:.1f}×", ratio_target, "ratio of the two above"))
+        rows.append((f"{label}: build ÷ plain read, CPU", f"{cpu / read_cpu:.1f}×", ratio_target,
+                     "ratio of the two above (steadier than wall on a busy machine)"))
+        if phases:
+            db2 = tmp / "phases" / "warehouse.duckdb"
+            log2 = tmp / "phases.log"
+            cmd2 = [sys.executable, str(Path(__file__).resolve()), "--phases-child", str(inputs), str(db2)]
+            pwall, _, code, _ = run_child(cmd2, log2)
+            if code != 0:
+                fail(f"{label} instrumented build", log2)
+            spent = json.loads(log2.read_text().strip().splitlines()[-1])
+            spent["start"] = pwall - spent["read"] - spent["validate"] - spent["publish"]
+            split = " / ".join(f"{p} {spent[p]:.1f} s" for p in PHASES)
+            rows.append((f"{label} build by phase (a second, instrumented build: {pwall:.1f} s)", split, "–",
+                         "python bench/etl_bench.py --phases-child <tmp> <tmp>/warehouse.duckdb"))
+            rows.append((f"{label}: read phase ÷ plain read, wall", f"{spent['read'] / read_wall:.1f}×", "–",
+                         "etl.readers.read_tables against pandas"))
         rows.append((f"{label}: rows published (staff_survey / talent_roster)",
                      f"{loaded['staff_survey']:,} / {loaded['talent_roster']:,}", "all", "SELECT count(*)"))
         rows.append((f"{label}: warehouse file size", f"{db_mb:.1f} MB", "–", "os.stat"))
+    return rows
 
+
+def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--phases-child":
+        phases_child(Path(sys.argv[2]), Path(sys.argv[3]))
+        return
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="10× only (smoke test)")
+    ap.add_argument("--scales", default="100,1000", help="comma-separated scale-ups (default 100,1000)")
+    ap.add_argument("--repeat", type=int, default=3, help="sample builds to take the median of")
+    ap.add_argument("--no-phases", action="store_true", help="skip the instrumented build per scale")
+    ap.add_argument("--keep", type=Path, help="generate the synthetic inputs under this folder and keep them")
+    opts = ap.parse_args()
+    scales = [10] if opts.quick else [int(x) for x in opts.scales.split(",") if x]
+
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    rows = sample_rows(opts.repeat)
+    for scale in scales:
+        rows += scale_rows(scale, opts.keep, not opts.no_phases)
     lines = [
-        f"# ETL benchmark ({'quick, 10×' if opts.quick else 'full, 100×'})",
+        f"# ETL benchmark ({'quick, 10×' if opts.quick else ', '.join(f'{s}×' for s in scales)})",
         "",
         f"{dt.datetime.now():%Y-%m-%d %H:%M}, Python {platform.python_version()}, {os.cpu_count()} CPUs, "
         f"{platform.machine()}, load average {os.getloadavg()[0]:.1f} at the end "

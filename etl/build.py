@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core.store import PUBLIC_DIR, SAMPLE_DIR, SAMPLE_MARKER
+from etl import memo
 from etl.citations import MANIFEST, read_manifest
 from etl.report import FileRejected, Report
 from etl.validate import validate
-from etl.warehouse import apply_report, person_salt, publish, raw_dir
+from etl.warehouse import Load, apply_reports, person_salt, publish, raw_dir
 
 DEFAULT_INPUTS = (PUBLIC_DIR, SAMPLE_DIR)  # real first; only staff counts, rosters and progress are synthetic
 
@@ -57,13 +58,14 @@ def build(db_path: Path, inputs: Path | Sequence[Path] = DEFAULT_INPUTS) -> tupl
         is_sample = (folder / SAMPLE_MARKER).exists()
         files += [(kind, path, is_sample) for kind, path in input_files(folder)]
         shas.update({folder / f.file: f.sha256 for f in read_manifest(folder)})
-    reports = [_validate(kind, path, salt, shas.get(path)) for kind, path, _ in files]
+    with memo.run():  # what one file computed serves the next (the same codes and names each base date)
+        reports = [_validate(kind, path, salt, shas.get(path)) for kind, path, _ in files]
     if not all(r.ok for r in reports):
         return False, reports
 
     def change(con):
-        for (_, path, is_sample), report in zip(files, reports, strict=True):
-            apply_report(con, report, path, loaded_by="build", is_sample=is_sample, archive_to=raw_dir(db_path))
+        loads = [Load(report, path, is_sample) for (_, path, is_sample), report in zip(files, reports, strict=True)]
+        apply_reports(con, loads, loaded_by="build", archive_to=raw_dir(db_path))
 
     publish(db_path, change, fresh=True)
     return True, reports

@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from core.policy import PREFECTURES
+from etl import memo
 
 _WEIGHTS = (6, 5, 4, 3, 2)
 
@@ -26,6 +27,11 @@ class CodeError(ValueError):
 
 def normalize_text(value: object) -> str:
     """NFKC (全角→半角 digits, spaces) and trimmed; None/NaN become ''."""
+    if type(value) is str:
+        if value.isascii() and value.isprintable() and " " not in value:
+            return value  # codes and numbers: NFKC leaves printable ASCII as it is, and nothing to trim
+        # within a validation run, each text is normalised once (etl.memo empties the cache after)
+        return _normalize_remembered(value) if memo.RUNS else _normalize(value)
     if value is None:
         return ""
     if isinstance(value, float):
@@ -33,8 +39,15 @@ def normalize_text(value: object) -> str:
             return ""
         if value.is_integer():
             value = int(value)
-    text = unicodedata.normalize("NFKC", str(value))
-    return re.sub(r"\s+", " ", text).strip()
+    return _normalize(str(value))
+
+
+def _normalize(text: str) -> str:
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+_SPACES = re.compile(r"\s+")
+_normalize_remembered = memo.lru(_normalize)
 
 
 def normalize_lg_code(value: object) -> str | None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from etl import memo
 from etl.readers import label_key
 
 # field → patterns over label_key(label). Order matters: a label is claimed by the first
@@ -91,37 +93,19 @@ def survey_columns(labels: list[str], context: str = "") -> SurveyColumns:
     blocks: dict[str, dict[str, list[int]]] = {}  # DX staff parent → field → columns
     generic: dict[str, dict[str, list[int]]] = {}  # 職員数 blocks without DX in their header
     for j, label in enumerate(labels):
-        shown = [(p, k) for p in getattr(label, "parts", (label,)) if (k := part_key(p))]
-        parts = [k for _, k in shown]
-        if not parts:
+        meaning = _meaning(tuple(getattr(label, "parts", (label,))))
+        if meaning is None:
             continue
-        joined = "".join(parts)
-        ident = next((f for f in IDENTITY if f not in out.found and re.search(SURVEY[f], joined)), None)
+        idents, what, name, fld = meaning
+        ident = next((f for f in idents if f not in out.found), None)
         if ident:
             out.found[ident] = j
-            continue
-        if any(CIO.search(p) for p in parts):
-            leaf = "".join(p for p in parts if not CIO.search(p))
-            _claim(out, "has_cio_aide", j) if CIO_LEAF.search(leaf) else out.unknown.append(j)
-            continue
-        ext = next((i for i, p in enumerate(parts) if EXTERNAL.search(p)), None)
-        if ext is not None:
-            leaf = "".join(parts[ext:])
-            _claim(out, "external_flag" if EXTERNAL_FLAG.search(leaf) else "external_talent", j)
-            continue
-        parent = next((i for i, p in enumerate(parts) if STAFF_PARENT.search(p)), None)
-        target = blocks
-        if parent is None:
-            if DEDICATED.search(joined) or CONCURRENT.search(joined):  # a flat 専任 / 兼任 column (CSV)
-                _claim(out, "dedicated" if DEDICATED.search(joined) else "concurrent", j)
-                continue
-            parent = next((i for i, p in enumerate(parts) if GENERIC_STAFF.search(p)), None)
-            target = generic
-        role = _staff_role(parts, parent) if parent is not None else None
-        if role is None:
+        elif what == "claim":
+            _claim(out, fld, j)
+        elif what == "unknown":
             out.unknown.append(j)
-            continue
-        target.setdefault(shown[parent][0], {}).setdefault(role, []).append(j)
+        else:  # a column of a staff block
+            (blocks if what == "block" else generic).setdefault(name, {}).setdefault(fld, []).append(j)
     if not blocks and len(generic) == 1 and (DX_CONTEXT.search(part_key(context)) or
                                              any(DX_CONTEXT.search(part_key(k)) for k in generic)):
         blocks, generic = generic, {}
@@ -143,6 +127,47 @@ def survey_columns(labels: list[str], context: str = "") -> SurveyColumns:
             out.found[fld] = cols[0][1]
     out.unknown.sort()
     return out
+
+
+def _meaning(label_parts: tuple[str, ...]) -> tuple[tuple[str, ...], str, str | None, str | None] | None:
+    """_label_meaning, remembered for the validation run (header candidates repeat: every file's
+    first rows hold the same words)."""
+    known = memo.table(_meaning)
+    if known is None:
+        return _label_meaning(label_parts)
+    if label_parts not in known:
+        known[label_parts] = _label_meaning(label_parts)
+    return known[label_parts]
+
+
+def _label_meaning(label_parts: tuple[str, ...]) -> tuple[tuple[str, ...], str, str | None, str | None] | None:
+    """What one header label can mean, whatever the other labels are: (the identity fields its text
+    matches, in order, taken by the first still free; then what it is otherwise: "claim" a field,
+    "unknown", or a column (field) of a "block" / "generic" staff block named name). None: no text."""
+    shown = [(p, k) for p in label_parts if (k := part_key(p))]
+    parts = [k for _, k in shown]
+    if not parts:
+        return None
+    joined = "".join(parts)
+    idents = tuple(f for f in IDENTITY if re.search(SURVEY[f], joined))
+    if any(CIO.search(p) for p in parts):
+        leaf = "".join(p for p in parts if not CIO.search(p))
+        return (idents, "claim", None, "has_cio_aide") if CIO_LEAF.search(leaf) else (idents, "unknown", None, None)
+    ext = next((i for i, p in enumerate(parts) if EXTERNAL.search(p)), None)
+    if ext is not None:
+        leaf = "".join(parts[ext:])
+        return idents, "claim", None, "external_flag" if EXTERNAL_FLAG.search(leaf) else "external_talent"
+    parent = next((i for i, p in enumerate(parts) if STAFF_PARENT.search(p)), None)
+    what = "block"
+    if parent is None:
+        if DEDICATED.search(joined) or CONCURRENT.search(joined):  # a flat 専任 / 兼任 column (CSV)
+            return idents, "claim", None, "dedicated" if DEDICATED.search(joined) else "concurrent"
+        parent = next((i for i, p in enumerate(parts) if GENERIC_STAFF.search(p)), None)
+        what = "generic"
+    role = _staff_role(parts, parent) if parent is not None else None
+    if role is None:
+        return idents, "unknown", None, None
+    return idents, what, shown[parent][0], role
 
 
 FIELD_NAMES = {"dx_staff": "DX担当職員数（合計）", "dedicated": "専任", "concurrent": "兼任"}
@@ -178,16 +203,35 @@ def match_columns(labels: list[str], spec: dict[str, str]) -> tuple[dict[str, in
     """Map fields to column indexes. Returns (field → index, indexes of unknown labels)."""
     found: dict[str, int] = {}
     unknown: list[int] = []
+    patterns = tuple(spec.items())
     for j, label in enumerate(labels):
         key = label_key(label)
         if not key:
             continue
-        field = next((f for f, pat in spec.items() if f not in found and re.search(pat, key)), None)
+        field = next((f for f in _fields_matching(key, patterns) if f not in found), None)
         if field is None:
             unknown.append(j)
         else:
             found[field] = j
     return found, unknown
+
+
+def _fields_matching(key: str, patterns: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """The fields whose pattern matches a label, in the order of the spec (remembered for the
+    validation run: the same words in every file)."""
+    known = memo.table(_fields_matching)
+    found = None if known is None else known.get((key, patterns))
+    if found is None:
+        found = tuple(f for f, pat in patterns if re.search(pat, key)) if _any_field(patterns).search(key) else ()
+        if known is not None:
+            known[(key, patterns)] = found
+    return found
+
+
+@functools.cache
+def _any_field(patterns: tuple[tuple[str, str], ...]) -> re.Pattern:
+    """One pattern that matches where any field's does: most labels scanned (data rows) match none."""
+    return re.compile("|".join(f"(?:{pat})" for _, pat in patterns))
 
 
 def scorer(spec: dict[str, str]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from etl import memo
 from etl.codes import normalize_text
 
 _ERAS = {"令和": "令和", "R": "令和", "平成": "平成", "H": "平成", "昭和": "昭和", "S": "昭和"}
@@ -102,6 +103,25 @@ def parse_date(value: object) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
+    known = memo.table(parse_date) if type(value) is str else None  # a roster repeats its dates
+    if known is None:
+        return _parse_text(value)
+    found = known.get(value, _UNSEEN)
+    if found is _UNSEEN:
+        try:
+            found = _parse_text(value)
+        except DateError as exc:
+            found = exc
+        known[value] = found
+    if isinstance(found, DateError):
+        raise DateError(str(found))
+    return found
+
+
+_UNSEEN = object()
+
+
+def _parse_text(value: object) -> dt.date | None:
     text = normalize_text(value)
     if not text:
         return None

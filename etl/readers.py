@@ -37,6 +37,9 @@ XLSX_MAGIC = xlsx.ZIP_MAGIC
 BINARY_MAGIC = (XLSX_MAGIC, b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", xlsx.CFB_MAGIC)
 # A cell a spreadsheet would run: =HYPERLINK(...), =SUM(...), @SUM(...).
 FORMULA = re.compile(r"^=.|^@[A-Za-z_]+\(")
+# Where a CSV cell can begin with a formula mark: after a line end, a delimiter or a quote, and
+# spaces. A text without one holds no such cell, so its cells need not be looked at one by one.
+TYPED_FORMULA = re.compile(r"(?:^|[\r\n,\t\"])\s*[=＝@＠]")
 # A header row of units under the labels: （人）, 人, (%), 単位：人.
 UNIT_ROW_CELL = re.compile(r"^[(（]?(単位[:：]?)?(人|名|団体|件|%|％|か所|箇所|○/×|○×|有無)[)）]?$")
 FORMULAS_LISTED = 20  # formula cells named one by one in the warnings; the rest are counted
@@ -137,6 +140,7 @@ def read_tables(path: Path, score: Callable[[list[str]], int], min_score: int = 
     suffix = path.suffix.lower()
     formulas: dict[str, list[xlsx.Formula]] = {}
     recalc = False
+    typed_formulas = True  # whether a cell may hold a formula typed as text (see _reject_formulas)
     if suffix in (".xlsx", ".xlsm"):
         book = xlsx.read_workbook(data)
         if book.hidden:
@@ -157,6 +161,7 @@ def read_tables(path: Path, score: Callable[[list[str]], int], min_score: int = 
         text, encoding = decode_text(data)
         delimiter = "\t" if suffix == ".tsv" else _sniff_delimiter(text)
         sheets = [(None, _csv_rows(text, delimiter))]
+        typed_formulas = TYPED_FORMULA.search(text) is not None
     elif suffix == ".xls":
         raise FileRejected("古い Excel 形式（.xls）には対応していません。.xlsx で保存し直してください")
     else:
@@ -178,7 +183,8 @@ def read_tables(path: Path, score: Callable[[list[str]], int], min_score: int = 
         )
     for table in tables:
         _check_formulas(table, formulas.get(table.sheet or "", []), recalc)
-        _reject_formulas(table)
+        if typed_formulas:
+            _reject_formulas(table)
     return tables
 
 
@@ -315,7 +321,7 @@ def _csv_rows(text: str, delimiter: str) -> list[list[str]]:
     rows = []
     try:
         for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-            if any(len(cell) > MAX_CELL_CHARS for cell in row):
+            if row and max(map(len, row)) > MAX_CELL_CHARS:
                 j = next(j for j, cell in enumerate(row) if len(cell) > MAX_CELL_CHARS)
                 raise FileRejected(f"{len(rows) + 1}行目 {j + 1}列目のセルの文字数が多すぎます"
                                    f"（上限 {MAX_CELL_CHARS:,} 文字。Excel の1セルの上限と同じです）", row=len(rows) + 1)
@@ -400,7 +406,7 @@ def _find_header(sheet, grid, score, min_score) -> tuple[Table | None, int]:
     rows, numbers = [], []
     for k, row in enumerate(grid[i + height :], start=i + height + 1):
         cells = list(row[:width]) + [None] * (width - len(row))
-        if any(normalize_text(c) for c in cells):
+        if any(map(normalize_text, cells)):
             rows.append(cells)
             numbers.append(k)
     title_rows = [" ".join(t for c in r if (t := normalize_text(c))) for r in grid[:i]]

@@ -7,8 +7,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 
-from etl import reference
+import numpy as np
+
+from etl import memo, reference
 from etl.codes import CodeError, check_digit, normalize_text, with_check_digit
+from etl.columnar import Column, combine
+
+_TEXT_CELLS = {str, type(None)}
 
 
 class ResolveError(ValueError):
@@ -52,6 +57,7 @@ class Resolver:
             self.by_name[name].append(code)
         # Kana lookups help search and name-only rows written in kana.
         self.kana = dict(zip(munis.lg_code, munis.name_kana, strict=True))
+        self._full_names = {name: code for name, code in self.pref_by_name.items() if name == self.pref_names[code]}
 
     def wards_of(self, city: str) -> set[str]:
         """Every ward code of a designated city (empty for any other municipality)."""
@@ -142,10 +148,11 @@ class Resolver:
 
     def _strip_prefix(self, name: str, pref: str | None) -> tuple[str, str | None]:
         """'北海道札幌市' → ('札幌市', '01'); '上川郡東川町' → ('東川町', pref)."""
-        for pname, pcode in self.pref_by_name.items():
-            if name.startswith(pname) and len(name) > len(pname) and pname == self.pref_names[pcode]:
-                name, pref = name[len(pname):], pref or pcode
-                break
+        # A full prefecture name (3 or 4 characters; none is the start of another) in front.
+        pname = name[:4] if name[:4] in self._full_names else name[:3]
+        pcode = self._full_names.get(pname)
+        if pcode and len(name) > len(pname):
+            name, pref = name[len(pname):], pref or pcode
         if (pref, name) not in self.by_pref_name and name not in self.by_name:
             m = re.match(r"^.+?郡(.+[町村])$", name)
             if m:
@@ -203,6 +210,48 @@ class Resolver:
                     return Resolved(code, warning=f"「{written}」は旧名称です。現在の「{expected}」（{code}）として読みました")
                 raise ResolveError(f"団体コード「{code}」は「{expected}」ですが、団体名は「{written}」です")
         return resolved
+
+
+    def rows(self, code: Column, pref: Column, name: Column, style: str | None = None,
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """row() of every row of the three columns, once per distinct (code, prefecture, name) and
+        remembered for the validation run (etl.memo: a survey repeats the same 1,741 each base
+        date): arrays of lg_code, ward_code, warning and the ResolveError (or None)."""
+        combos = combine(code, pref, name)
+        known = memo.table(Resolver.rows)
+        if known is None:
+            known = {}
+        # The next survey holds the same three columns of cells: its whole table is remembered too
+        # (text cells only, so that 1, 1.0 and True, which read differently, never share a key).
+        whole = None
+        if all(set(map(type, c.uniques)) <= _TEXT_CELLS for c in (code, pref, name)):
+            firsts = combos.uniques
+            layout = np.stack([code.codes[firsts], pref.codes[firsts], name.codes[firsts]]).tobytes()
+            whole = ("whole", tuple(code.uniques), tuple(pref.uniques), tuple(name.uniques), style, layout)
+            table = known.get(whole)
+            if table is not None:
+                rows = table[combos.codes]
+                return rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
+        texts = [[normalize_text(u) for u in c.uniques] for c in (code, pref, name)]
+        found = []
+        for i in combos.uniques:
+            key = (texts[0][code.codes[i]], texts[1][pref.codes[i]], texts[2][name.codes[i]], style)
+            result = known.get(key)
+            if result is None:
+                try:
+                    r = self.row(*key)
+                    result = (r.lg_code, r.ward_code, r.warning, None)
+                except ResolveError as exc:
+                    result = (None, None, None, exc)
+                known[key] = result
+            found.append(result)
+        table = np.empty((len(found), 4), dtype=object)
+        for k, result in enumerate(found):
+            table[k] = result
+        if whole is not None:
+            known[whole] = table
+        rows = table[combos.codes]
+        return rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
 
 
 @cache

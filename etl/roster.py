@@ -7,10 +7,13 @@ Names, e-mail addresses and phone numbers are used only to derive a salted hash
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from core.policy import (
@@ -28,8 +31,9 @@ from core.policy import (
     SERVICE_DESIGNER,
     SIDE_JOB,
 )
-from etl import columns
+from etl import columnar, columns
 from etl.codes import normalize_text
+from etl.columnar import Column
 from etl.dates import DateError, parse_date
 from etl.readers import read_or_reject, read_tables, take_table
 from etl.report import Report
@@ -67,7 +71,13 @@ def person_id(salt: str, prefecture_code: str, parts: list[str]) -> str:
 
 
 def _key(text: str) -> str:
-    return re.sub(r"[\s・･]", "", normalize_text(text)).lower()
+    text = normalize_text(text)
+    if text.isascii() and " " not in text:  # normalize_text left no other space: nothing to remove
+        return text.lower()
+    return _KEY_DROPPED.sub("", text).lower()
+
+
+_KEY_DROPPED = re.compile(r"[\s・･]")
 
 
 def normalize_role(value: object) -> str:
@@ -109,9 +119,9 @@ def validate_roster(path: Path, resolver: Resolver, salt: str, prefecture: str |
         _validate_table(table, path, resolver, salt, prefecture, today, report, roster, assign, people)
     people.warn_overlaps(report)
     _one_prefecture(roster, resolver, report)
-    report.tables["talent_roster"] = pd.DataFrame(roster, columns=ROSTER_COLUMNS)
-    report.tables["talent_assignment"] = pd.DataFrame(assign, columns=ASSIGN_COLUMNS).drop_duplicates()
-    prefs = sorted({r["prefecture_code"] for r in roster})
+    report.tables["talent_roster"] = _frame(roster, ROSTER_COLUMNS)
+    report.tables["talent_assignment"] = _frame(assign, ASSIGN_COLUMNS).drop_duplicates()
+    prefs = sorted({r[1] for r in roster})
     report.detail["都道府県"] = "、".join(resolver.pref_names[p] for p in prefs) or "なし"
     report.detail["個人情報の列"] = "読み込み時に破棄しました（仮名IDのみ保存）"
     return report
@@ -121,14 +131,21 @@ class _People:
     """Who has been seen so far (across sheets): digests of contact cells and periods per person_id."""
 
     def __init__(self):
-        self.contacts: dict[str, tuple[int, dict[str, str]]] = {}
+        # person_id → (row, digests of its contact cells, or how to compute them: most ids occur once)
+        self.contacts: dict[str, tuple[int, dict[str, str] | Callable[[], dict[str, str]]]] = {}
         self.periods: dict[str, list[tuple[dt.date, dt.date | None, int, str | None]]] = {}
 
-    def check_contacts(self, pid: str, contact: dict[str, str], labels: dict[str, str], report: Report,
-                       where: dict) -> None:
-        """The same 人材番号 with other contact cells is one person, with a warning (never the values)."""
+    def check_contacts(self, pid: str, contact: Callable[[], dict[str, str]], labels: dict[str, str],
+                       report: Report, where: dict) -> None:
+        """The same 人材番号 with other contact cells is one person, with a warning (never the values).
+        contact gives the digests of this row's contact cells; it is called only for an id seen before."""
         first = self.contacts.setdefault(pid, (where["row"], contact))
-        differs = [labels[f] for f, v in contact.items() if v and first[1].get(f) and first[1][f] != v]
+        if first[1] is contact:
+            return
+        if callable(first[1]):
+            first = self.contacts[pid] = (first[0], first[1]())
+        mine = contact()
+        differs = [labels[f] for f, v in mine.items() if v and first[1].get(f) and first[1][f] != v]
         if first[0] != where["row"] and differs:
             report.warn(f"人材番号が{first[0]}行目と同じですが、{'・'.join(differs)}が違います。同じ人材として扱います"
                         "（連絡先の変更か、人材番号の誤りかを確かめてください）", value=PII_HIDDEN, **where)
@@ -139,6 +156,8 @@ class _People:
     def warn_overlaps(self, report: Report) -> None:
         """Two periods of one person that overlap: both load (the pool counts people, not rows)."""
         for periods in self.periods.values():
+            if len(periods) < 2:
+                continue
             periods.sort(key=lambda p: (p[0], p[2]))
             latest: tuple[dt.date | None, int] | None = None  # (end reached so far, its row); None end = open
             for start, end, row, sheet in periods:
@@ -150,9 +169,16 @@ class _People:
                     latest = (end, row)
 
 
-def _one_prefecture(roster: list[dict], resolver: Resolver, report: Report) -> None:
+def _frame(rows: list[tuple], names: list[str]) -> pd.DataFrame:
+    """Rows (tuples) as a frame whose column types pandas infers as from records."""
+    if not rows:
+        return pd.DataFrame(columns=names)
+    return pd.DataFrame(rows, columns=names)
+
+
+def _one_prefecture(roster: list[tuple], resolver: Resolver, report: Report) -> None:
     """A roster replaces its prefecture's whole pool, so one file holds one prefecture."""
-    counts = pd.Series([r["prefecture_code"] for r in roster]).value_counts().sort_index()
+    counts = pd.Series([r[1] for r in roster]).value_counts().sort_index()
     if len(counts) > 1:
         found = "、".join(f"{resolver.pref_names[c]} {n}行" for c, n in counts.items())
         report.error(f"1つの名簿に複数の都道府県の人材があります（{found}）。名簿はその都道府県の人材プール全体を"
@@ -186,98 +212,139 @@ def _validate_table(table, path, resolver, salt, prefecture, today, report, rost
     def label(field):
         return table.columns[found[field]] if field in found else field
 
+    # Each distinct cell is read once (etl.columnar); the loop below only looks the results up.
+    n = len(table.rows)
+    cells = columnar.transpose(table.rows, len(table.columns))
+
+    def column(field: str) -> Column:
+        return Column.of(cells[found[field]]) if field in found else Column.blank(n)
+
+    pref_cells = column("prefecture")
+    written_pref, pref_failed = pref_cells.attempt(resolver.prefecture, ResolveError)
+    refs = column("person_ref").map(_key).tolist()
+    # Personal data is read only where it is needed (no 人材番号, or one seen twice), hashed, and dropped.
+    contacts = [cells[found[f]] if f in found else ("",) * n for f in columns.PII_FIELDS]
+    read = {}
+    unread = np.zeros(n, dtype=bool)  # rows with a cell that cannot be read
+    for field, fn, errors in (("role", normalize_role, ValueProblem), ("employment_form", normalize_employment, ValueProblem),
+                              ("start_date", parse_date, DateError), ("end_date", parse_date, DateError),
+                              ("is_accelerator", _accelerator, ValueProblem)):
+        col = column(field)
+        values, raised = col.attempt(fn, errors)
+        read[field] = (values.tolist(), raised, col)
+        unread |= raised != None  # noqa: E711 (elementwise)
+    roles, forms, starts, ends, accelerators = (read[f][0] for f in ROSTER_COLUMNS[2:])
+    assigned = column("assigned")
+    written_pref, pref_failed = written_pref.tolist(), pref_failed.tolist()
+    unread, assigned_codes = unread.tolist(), assigned.codes.tolist()  # lists: faster to index one by one
+
     seen: dict[tuple, int] = {}
+    targets_of: dict[tuple, list[str] | tuple[str, str]] = {}  # (assigned cell, prefecture) → its targets
+    items: dict[tuple[str, str], str | tuple[str, str]] = {}  # (name or code, prefecture) → lg_code or why not
     contact_labels = {f: label(f) for f in columns.PII_FIELDS}
-    for row, number in zip(table.rows, table.row_numbers, strict=True):
-        cells = {f: row[j] for f, j in found.items()}
-        # Personal data is reduced to a hash here and dropped; nothing below sees it.
-        ref, *contact = [_key(cells.pop(f, "")) for f in ("person_ref", *columns.PII_FIELDS)]
-        where = {"sheet": sheet, "row": number}
-        try:
-            written = resolver.prefecture(cells.get("prefecture")) if "prefecture" in found else None
-            pc = fixed_pref or written
-            if pc is None:
-                raise ResolveError("都道府県が空です")
-        except ResolveError as exc:
-            report.error(str(exc), column=label("prefecture"), value=cell_text(cells.get("prefecture")), **where)
+    latest = today + dt.timedelta(days=366)
+    has_pref = "prefecture" in found
+    for i, number in enumerate(table.row_numbers):
+        if has_pref and pref_failed[i] is not None:
+            report.error(str(pref_failed[i]), column=label("prefecture"), value=cell_text(pref_cells.raw(i)),
+                         sheet=sheet, row=number)
+            continue
+        written = written_pref[i] if has_pref else None
+        pc = fixed_pref or written
+        if pc is None:
+            report.error("都道府県が空です", column=label("prefecture"), value=cell_text(pref_cells.raw(i)),
+                         sheet=sheet, row=number)
             continue
         if written and written != pc:  # never load one prefecture's people into another's pool
-            report.error(f"都道府県「{cell_text(cells.get('prefecture'))}」が、指定した都道府県（{resolver.pref_names[pc]}）"
+            report.error(f"都道府県「{cell_text(pref_cells.raw(i))}」が、指定した都道府県（{resolver.pref_names[pc]}）"
                          "と違います。ほかの都道府県の人材プールを置き換えないよう、取り込みません",
-                         column=label("prefecture"), value=cell_text(cells.get("prefecture")), **where)
+                         column=label("prefecture"), value=cell_text(pref_cells.raw(i)), sheet=sheet, row=number)
             continue
-        if not ref and not any(contact):
-            report.error("人材番号・氏名・メールアドレスがすべて空です", **where)
+        # Personal data is reduced to a hash here and dropped; nothing below sees it.
+        ref = refs[i]
+        if ref:  # 人材番号, when there is one, is the person: a changed e-mail or phone is the same person
+            pid = person_id(salt, pc, ["人材番号", ref])
+            # compared as digests: the cells themselves are not kept
+            people.check_contacts(pid, functools.partial(_digests, [c[i] for c in contacts]), contact_labels,
+                                  report, {"sheet": sheet, "row": number})
+        else:
+            contact = [_key(c[i]) for c in contacts]
+            if not any(contact):
+                report.error("人材番号・氏名・メールアドレスがすべて空です", sheet=sheet, row=number)
+                continue
+            pid = person_id(salt, pc, ["", *contact])
+        if unread[i]:
+            for field, (_, raised, col) in read.items():
+                if raised[i] is not None:
+                    report.error(str(raised[i]), column=label(field), value=cell_text(col.raw(i)), sheet=sheet, row=number)
             continue
-        # 人材番号, when there is one, is the person: a changed e-mail or phone is the same person.
-        pid = person_id(salt, pc, ["人材番号", ref] if ref else ["", *contact])
-        if ref:  # compared as digests: the cells themselves are not kept
-            digests = [hashlib.sha256(c.encode("utf-8")).hexdigest() if c else "" for c in contact]
-            people.check_contacts(pid, dict(zip(columns.PII_FIELDS, digests, strict=True)), contact_labels,
-                                  report, where)
-        rec = {"person_id": pid, "prefecture_code": pc}
-        ok = True
-        for field, fn in (("role", normalize_role), ("employment_form", normalize_employment)):
-            try:
-                rec[field] = fn(cells.get(field, ""))
-            except ValueProblem as exc:
-                report.error(str(exc), column=label(field), value=cell_text(cells.get(field)), **where)
-                ok = False
-        for field in ("start_date", "end_date"):
-            try:
-                rec[field] = parse_date(cells.get(field))
-            except DateError as exc:
-                report.error(str(exc), column=label(field), value=cell_text(cells.get(field)), **where)
-                ok = False
-        try:
-            rec["is_accelerator"] = bool(parse_flag(cells.get("is_accelerator")))
-        except ValueProblem as exc:
-            report.error(str(exc), column=label("is_accelerator"), value=cell_text(cells.get("is_accelerator")), **where)
-            ok = False
-        if not ok:
+        start, end = starts[i], ends[i]
+        if start is None:
+            report.error("開始日が空です", column=label("start_date"), sheet=sheet, row=number)
             continue
-        if rec["start_date"] is None:
-            report.error("開始日が空です", column=label("start_date"), **where)
+        if start > latest:
+            report.error(f"開始日 {start} は1年以上先の日付です", column=label("start_date"), value=str(start),
+                         sheet=sheet, row=number)
             continue
-        if rec["start_date"] > today + dt.timedelta(days=366):
-            report.error(f"開始日 {rec['start_date']} は1年以上先の日付です", column=label("start_date"),
-                         value=str(rec["start_date"]), **where)
+        if end and end < start:
+            report.error(f"終了日 {end} が開始日 {start} より前です", column=label("end_date"), value=str(end),
+                         sheet=sheet, row=number)
             continue
-        if rec["end_date"] and rec["end_date"] < rec["start_date"]:
-            report.error(f"終了日 {rec['end_date']} が開始日 {rec['start_date']} より前です",
-                         column=label("end_date"), value=str(rec["end_date"]), **where)
-            continue
-        key = (pid, rec["start_date"])
+        key = (pid, start)
         if key in seen:
-            report.error(f"同じ人材・同じ開始日の行が重複しています（{seen[key]}行目と同じ）", value=PII_HIDDEN, **where)
+            report.error(f"同じ人材・同じ開始日の行が重複しています（{seen[key]}行目と同じ）", value=PII_HIDDEN,
+                         sheet=sheet, row=number)
             continue
         seen[key] = number
-        targets = _assignments(cells.get("assigned"), pc, resolver, report, label("assigned"), where)
+        cell_key = (assigned_codes[i], pc)
+        targets = targets_of.get(cell_key)
         if targets is None:
+            targets = targets_of[cell_key] = _targets(assigned.raw(i), pc, resolver, items)
+        if isinstance(targets, tuple):  # (reason, the item): the first name or code that cannot be a target
+            report.error(targets[0], column=label("assigned"), value=targets[1], sheet=sheet, row=number)
             continue
-        people.add_period(pid, rec["start_date"], rec["end_date"], number, sheet)
-        roster.append(rec)
-        assign.extend({"person_id": pid, "lg_code": c, "start_date": rec["start_date"], "end_date": rec["end_date"]}
-                      for c in targets)
+        people.add_period(pid, start, end, number, sheet)
+        roster.append((pid, pc, roles[i], forms[i], start, end, accelerators[i]))
+        for code in targets:
+            assign.append((pid, code, start, end))
 
 
-def _assignments(value, pref, resolver, report, column, where) -> list[str] | None:
-    """The assigned-municipality cell: names or codes separated by 、 , ; / or spaces."""
+def _accelerator(value: object) -> bool:
+    return bool(parse_flag(value))
+
+
+def _digests(cells: list[object]) -> dict[str, str]:
+    """Digests of a row's contact cells (氏名, メール, 電話), as _key reads them."""
+    keys = [_key(c) for c in cells]
+    return dict(zip(columns.PII_FIELDS, (hashlib.sha256(k.encode("utf-8")).hexdigest() if k else "" for k in keys),
+                    strict=True))
+
+
+def _targets(value, pref, resolver, items: dict) -> list[str] | tuple[str, str]:
+    """The assigned-municipality cell: names or codes separated by 、 , ; / or spaces. Returns the
+    codes, or (reason, value) for the first item that cannot be a municipality of the prefecture.
+    items remembers each name or code read for a prefecture."""
     out = []
     for item in (t for t in SPLIT.split(normalize_text(value)) if t):
-        try:
-            if item.isdigit():
-                code = resolver.code(item)
-                code = resolver.ward_city.get(code, code)
-            else:
-                code = resolver.name(item, None if item.startswith(tuple(resolver.pref_names.values())) else pref).lg_code
-        except ResolveError as exc:
-            report.error(f"支援先「{item}」: {exc}", column=column, value=cell_text(item), **where)
-            return None
-        if code[:2] != pref:
-            report.error(f"支援先「{item}」は{resolver.pref_names[code[:2]]}の市区町村で、"
-                         f"この名簿の都道府県（{resolver.pref_names[pref]}）ではありません",
-                         column=column, value=cell_text(item), **where)
-            return None
+        code = items.get((item, pref))
+        if code is None:
+            code = items[(item, pref)] = _target(item, pref, resolver)
+        if isinstance(code, tuple):
+            return code
         out.append(code)
     return list(dict.fromkeys(out))
+
+
+def _target(item: str, pref: str, resolver: Resolver) -> str | tuple[str, str]:
+    try:
+        if item.isdigit():
+            code = resolver.code(item)
+            code = resolver.ward_city.get(code, code)
+        else:
+            code = resolver.name(item, None if item.startswith(tuple(resolver.pref_names.values())) else pref).lg_code
+    except ResolveError as exc:
+        return f"支援先「{item}」: {exc}", cell_text(item)
+    if code[:2] != pref:
+        return (f"支援先「{item}」は{resolver.pref_names[code[:2]]}の市区町村で、"
+                f"この名簿の都道府県（{resolver.pref_names[pref]}）ではありません", cell_text(item))
+    return code

@@ -7,14 +7,16 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from etl import columns
+from etl import columnar, columns
 from etl.codes import normalize_text
+from etl.columnar import Column
 from etl.dates import DateError, base_date_in, parse_date
 from etl.readers import Table, read_or_reject, read_tables, take_table
 from etl.report import Report
-from etl.resolve import ResolveError, Resolver
+from etl.resolve import Resolver
 from etl.values import ValueProblem, cell_text, parse_count, parse_flag
 
 # Above these a count is a typing error, not a staff (a village with 5,000 DX staff).
@@ -195,75 +197,147 @@ def _validate_table(cand, path, resolver, base_date, today, report) -> pd.DataFr
         report.error("見出し行の下にデータ行がありません", sheet=sheet)
         return None
 
-    def cell(row, field):
-        j = found.get(field)
-        return row[j] if j is not None else None
+    frame, flagged = _rows(table, found, resolver, day, report)
+    frame.attrs["base_date"] = day
+    frame.attrs["source"] = source
+    if flagged:
+        report.warn(f"「{_label(table, found, 'external_flag')}」は人数ではなく有無のため、外部人材の人数は"
+                    f"×/無 を 0 人、○/有（{flagged} 団体）を人数不明（空欄）として取り込みました", sheet=sheet)
+    return frame
 
-    style = resolver.code_style(r[found["lg_code"]] for r in table.rows) if "lg_code" in found else None
-    by_code: dict[str, dict] = {}
+
+TOTAL_ROW = re.compile(r"(全国|都道府県)?(合計|計|総計|小計)")
+# The order of a row's checks, as its messages come in the report.
+STEP_RESOLVE, STEP_COUNT, STEP_EXTERNAL, STEP_CIO, STEP_DUPLICATE = 0, 1, 10, 11, 12
+
+
+def _rows(table: Table, found: dict[str, int], resolver: Resolver, day: dt.date, report: Report,
+          ) -> tuple[pd.DataFrame, int]:
+    """The data rows, checked column by column (etl.columnar): each distinct cell is read once by
+    the one-cell readers, the row checks run on arrays, and only flagged rows become messages.
+    Returns the rows to load (one per municipality, wards summed into their city) and how many
+    rows said only that external talent is used (○/有)."""
+    sheet = table.sheet
+    n = len(table.rows)
+    cells = columnar.transpose(table.rows, len(table.columns))
+    numbers = np.asarray(table.row_numbers)
+
+    def column(field: str) -> Column:
+        return Column.of(cells[found[field]]) if field in found else Column.blank(n)
+
+    def label(field: str) -> str:
+        return _label(table, found, field)
+
+    issues = columnar.Issues()
+    code, pref, name = column("lg_code"), column("prefecture"), column("name")
+    code_text, name_text = code.map(normalize_text), name.map(normalize_text)
+    total = (code_text == "") & name.mask(lambda v: TOTAL_ROW.fullmatch(normalize_text(v)))
+    rows = np.flatnonzero(~total)  # a total row is not a municipality
+
+    style = resolver.code_style(code.uniques) if "lg_code" in found else None
+    lg, ward, warning, failed = resolver.rows(code.take(rows), pref.take(rows), name.take(rows), style)
+    for k in np.flatnonzero(failed != None):  # noqa: E711 (elementwise)
+        i = rows[k]
+        col = "lg_code" if code_text[i] else "name"
+        issues.error(i, STEP_RESOLVE, str(failed[k]), sheet=sheet, row=int(numbers[i]), column=label(col),
+                     value=cell_text((code if col == "lg_code" else name).raw(i)))
+    for k in np.flatnonzero(warning != None):  # noqa: E711
+        i = rows[k]
+        issues.warn(i, STEP_RESOLVE, warning[k], sheet=sheet, row=int(numbers[i]), column=label("name"),
+                    value=cell_text(name.raw(i)))
+    keep = failed == None  # noqa: E711
+    rows, lg, ward = rows[keep], lg[keep], ward[keep]
+
+    ok = np.ones(len(rows), dtype=bool)
+    values: dict[str, np.ndarray] = {}
+    for step, field in enumerate(COUNT_FIELDS, start=STEP_COUNT):
+        if field not in found:
+            values[field] = np.full(len(rows), np.nan)
+            continue
+        cells_ = column(field).take(rows)
+        values[field], raised = cells_.floats(parse_count, ValueProblem)
+        ok &= _report_raised(issues, raised, rows, numbers, step, cells_, sheet, label(field))
+    flagged = 0
+    if "external_flag" in found and "external_talent" not in found:
+        cells_ = column("external_flag").take(rows)
+        used, raised = cells_.attempt(_parse_external_flag, ValueProblem)
+        ok &= _report_raised(issues, raised, rows, numbers, STEP_EXTERNAL, cells_, sheet, label("external_flag"))
+        values["external_talent"] = np.where(used == False, 0.0, np.nan)  # noqa: E712 (elementwise)
+        flagged = int((used == True).sum())  # noqa: E712
+    cio = column("has_cio_aide").take(rows)
+    if "has_cio_aide" in found:
+        has_cio, raised = cio.attempt(parse_flag, ValueProblem)
+        ok &= _report_raised(issues, raised, rows, numbers, STEP_CIO, cio, sheet, label("has_cio_aide"))
+    else:
+        has_cio = np.full(len(rows), None, dtype=object)
+    # A row not surveyed says nothing about a CIO aide either.
+    unanswered = np.logical_and.reduce([np.isnan(values[f]) for f in COUNT_FIELDS]) & ~cio.mask(normalize_text)
+    has_cio = np.where(unanswered, None, has_cio)
+
+    rows, lg, ward, has_cio = rows[ok], lg[ok], ward[ok], has_cio[ok]
+    values = {f: v[ok] for f, v in values.items()}
+    key = np.where(ward == None, lg, ward)  # noqa: E711
+    repeated = pd.Series(key).duplicated().to_numpy()
+    if repeated.any():
+        first_row = dict(zip(key[~repeated], numbers[rows[~repeated]], strict=True))
+        for k in np.flatnonzero(repeated):
+            i = rows[k]
+            col = "lg_code" if code_text[i] else "name"
+            issues.error(i, STEP_DUPLICATE, f"同じ市区町村（{key[k]}）の行が重複しています（{first_row[key[k]]}行目と同じ）",
+                         sheet=sheet, row=int(numbers[i]), column=label(col), value=cell_text(code_text[i] or name_text[i]))
+        rows, lg, ward, has_cio = rows[~repeated], lg[~repeated], ward[~repeated], has_cio[~repeated]
+        values = {f: v[~repeated] for f, v in values.items()}
+    issues.into(report)
+
+    # Municipalities in the order of their rows, then the designated cities summed from their wards.
+    whole = ward == None  # noqa: E711
+    codes = list(lg[whole])
+    row_of = numbers[rows[whole]].tolist()
+    out = {f: values[f][whole] for f in COUNT_FIELDS}
+    out_cio = list(has_cio[whole])
+    cities = _sum_cities(rows[~whole], lg[~whole], ward[~whole], {f: v[~whole] for f, v in values.items()},
+                         has_cio[~whole], set(codes), numbers, resolver, sheet, report)
+    for city, first, summed in cities:
+        codes.append(city)
+        row_of.append(first)
+        out_cio.append(summed["has_cio_aide"])
+        for f in COUNT_FIELDS:
+            out[f] = np.append(out[f], np.nan if summed[f] is None else summed[f])
+    _check_plausible(codes, row_of, out, table, found, resolver, sheet, report)
+    if not codes:
+        return pd.DataFrame(columns=OUT_COLUMNS), flagged
+    frame = pd.DataFrame({"base_date": [day] * len(codes), "lg_code": codes,
+                          **{f: _nullable(out[f]) for f in COUNT_FIELDS}, "has_cio_aide": out_cio},
+                         columns=OUT_COLUMNS)
+    return frame, flagged
+
+
+def _report_raised(issues, raised, rows, numbers, step, cells: Column, sheet, column) -> np.ndarray:
+    """An error for each cell whose reader raised; returns the mask of rows that read."""
+    bad = raised != None  # noqa: E711 (elementwise)
+    for k in np.flatnonzero(bad):
+        i = rows[k]
+        issues.error(i, step, str(raised[k]), sheet=sheet, row=int(numbers[i]), column=column,
+                     value=cell_text(cells.raw(k)))
+    return ~bad
+
+
+def _nullable(numbers: np.ndarray):
+    """A count column as a list of dicts would give it: float64 with NaN, or all None."""
+    return numbers if not np.isnan(numbers).all() else [None] * len(numbers)
+
+
+def _sum_cities(rows, city_of, ward_of, values, has_cio, whole_codes, numbers, resolver, sheet, report):
+    """Ward rows summed into their designated city, when every ward is there and the city has no row
+    of its own: [(city, first ward row, summed values)]."""
     wards: dict[str, list[tuple[int, dict, str]]] = {}  # city → (row, values, ward code)
-    first_row: dict[str, int] = {}
-    flagged = 0  # rows whose 外部人材の活用 is ○: external talent used, number unknown
-    for row, number in zip(table.rows, table.row_numbers, strict=True):
-        name_cell = normalize_text(cell(row, "name"))
-        code_cell = normalize_text(cell(row, "lg_code"))
-        if not code_cell and re.fullmatch(r"(全国|都道府県)?(合計|計|総計|小計)", name_cell):
-            continue  # a total row, not a municipality
-        try:
-            res = resolver.row(cell(row, "lg_code"), cell(row, "prefecture"), cell(row, "name"), style)
-        except ResolveError as exc:
-            col = "lg_code" if code_cell else "name"
-            report.error(str(exc), sheet=sheet, row=number, column=_label(table, found, col),
-                         value=cell_text(cell(row, col)))
-            continue
-        if res.warning:
-            report.warn(res.warning, sheet=sheet, row=number, column=_label(table, found, "name"),
-                        value=cell_text(cell(row, "name")))
-        values, ok = {}, True
-        for field in COUNT_FIELDS:
-            if field not in found:
-                values[field] = None
-                continue
-            try:
-                values[field] = parse_count(cell(row, field))
-            except ValueProblem as exc:
-                report.error(str(exc), sheet=sheet, row=number, column=_label(table, found, field),
-                             value=cell_text(cell(row, field)))
-                ok = False
-        if "external_flag" in found and "external_talent" not in found:
-            try:
-                used = _parse_external_flag(cell(row, "external_flag"))
-            except ValueProblem as exc:
-                report.error(str(exc), sheet=sheet, row=number, column=_label(table, found, "external_flag"),
-                             value=cell_text(cell(row, "external_flag")))
-                ok = False
-            else:
-                values["external_talent"] = 0.0 if used is False else None
-                flagged += used is True
-        try:
-            values["has_cio_aide"] = parse_flag(cell(row, "has_cio_aide")) if "has_cio_aide" in found else None
-        except ValueProblem as exc:
-            report.error(str(exc), sheet=sheet, row=number, column=_label(table, found, "has_cio_aide"),
-                         value=cell_text(cell(row, "has_cio_aide")))
-            ok = False
-        if not ok:
-            continue
-        if all(values[f] is None for f in COUNT_FIELDS) and not normalize_text(cell(row, "has_cio_aide")):
-            values["has_cio_aide"] = None  # a row not surveyed says nothing about a CIO aide either
-        key = res.ward_code or res.lg_code
-        if key in first_row:
-            report.error(f"同じ市区町村（{key}）の行が重複しています（{first_row[key]}行目と同じ）",
-                         sheet=sheet, row=number, column=_label(table, found, "lg_code" if code_cell else "name"),
-                         value=cell_text(code_cell or name_cell))
-            continue
-        first_row[key] = number
-        if res.ward_code:
-            wards.setdefault(res.lg_code, []).append((number, values, res.ward_code))
-        else:
-            by_code[res.lg_code] = {"row": number, **values}
-
+    for k, i in enumerate(rows):
+        v = {f: None if np.isnan(values[f][k]) else float(values[f][k]) for f in COUNT_FIELDS}
+        v["has_cio_aide"] = has_cio[k]
+        wards.setdefault(city_of[k], []).append((int(numbers[i]), v, ward_of[k]))
+    out = []
     for city, parts in wards.items():
-        if city in by_code:
+        if city in whole_codes:
             report.error(f"{resolver.names[city]}（{city}）に市全体の行と区ごとの行の両方があります",
                          sheet=sheet, row=parts[0][0])
             continue
@@ -275,32 +349,32 @@ def _validate_table(cand, path, resolver, base_date, today, report) -> pd.DataFr
                          "一部の区の合計は市の値にならないため、市全体の行を書くか、すべての区の行を書いてください",
                          sheet=sheet, row=parts[0][0])
             continue
-        by_code[city] = {"row": parts[0][0], **_sum_wards([v for _, v, _ in parts])}
+        out.append((city, parts[0][0], _sum_wards([v for _, v, _ in parts])))
         report.warn(f"{resolver.names[city]}の区ごとの行（{len(parts)}区）を市に合算しました", sheet=sheet, row=parts[0][0])
+    return out
 
-    for code, v in by_code.items():
-        kind = resolver.kind_of[code]
-        limit = PLAUSIBLE_MAX[kind]
-        for field in COUNT_FIELDS:
-            if v[field] is not None and v[field] > limit:
-                report.error(f"{FIELD_LABELS[field]} {v[field]:g} 人は{kind}としてありえない人数です（上限 {limit} 人）",
-                             sheet=sheet, row=v["row"], column=_label(table, found, field), value=f"{v[field]:g}")
-        parts = (v["dedicated"], v["concurrent"])
-        if v["dx_staff"] is not None and None not in parts and abs(sum(parts) - v["dx_staff"]) > 1e-9:
+
+def _check_plausible(codes, row_of, values, table, found, resolver, sheet, report) -> None:
+    """Counts above what a municipality of its kind could have (errors), and 専任 + 兼任 that is not
+    the total (warnings), municipality by municipality."""
+    if not codes:
+        return
+    limit = pd.Series(codes).map(resolver.kind_of).map(PLAUSIBLE_MAX).to_numpy(dtype=np.float64)
+    over = {f: values[f] > limit for f in COUNT_FIELDS}  # NaN (not surveyed) is never over
+    total, parts = values["dx_staff"], values["dedicated"] + values["concurrent"]
+    mismatch = ~np.isnan(total) & ~np.isnan(parts) & (np.abs(parts - total) > 1e-9)
+    for k in np.flatnonzero(np.logical_or.reduce([*over.values(), mismatch])):
+        kind = resolver.kind_of[codes[k]]
+        for f in COUNT_FIELDS:
+            if over[f][k]:
+                report.error(f"{FIELD_LABELS[f]} {values[f][k]:g} 人は{kind}としてありえない人数です（上限 {PLAUSIBLE_MAX[kind]} 人）",
+                             sheet=sheet, row=row_of[k], column=_label(table, found, f), value=f"{values[f][k]:g}")
+        if mismatch[k]:
             # A warning, not a reject: the total is what the metrics use, and surveys do round.
-            report.warn(f"専任 {parts[0]:g} 人＋兼任 {parts[1]:g} 人＝{sum(parts):g} 人が"
-                        f"{FIELD_LABELS['dx_staff']} {v['dx_staff']:g} 人と合いません（合計の値を使います）",
-                        sheet=sheet, row=v["row"], column=_label(table, found, "dx_staff"), value=f"{v['dx_staff']:g}")
-    frame = pd.DataFrame(
-        [{"base_date": day, "lg_code": c, **{k: v[k] for k in OUT_COLUMNS[2:]}} for c, v in by_code.items()],
-        columns=OUT_COLUMNS,
-    )
-    frame.attrs["base_date"] = day
-    frame.attrs["source"] = source
-    if flagged:
-        report.warn(f"「{_label(table, found, 'external_flag')}」は人数ではなく有無のため、外部人材の人数は"
-                    f"×/無 を 0 人、○/有（{flagged} 団体）を人数不明（空欄）として取り込みました", sheet=sheet)
-    return frame
+            d, c, t = values["dedicated"][k], values["concurrent"][k], total[k]
+            report.warn(f"専任 {d:g} 人＋兼任 {c:g} 人＝{d + c:g} 人が{FIELD_LABELS['dx_staff']} {t:g} 人と合いません"
+                        "（合計の値を使います）", sheet=sheet, row=row_of[k], column=_label(table, found, "dx_staff"),
+                        value=f"{t:g}")
 
 
 def _parse_external_flag(value: object) -> bool | None:

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from pathlib import Path
 
-from etl import readers
+from etl import memo, readers
 from etl.boundaries import validate_boundaries
 from etl.citations import recognise
 from etl.indicators import validate_indicators
@@ -44,7 +44,7 @@ def validate(kind: str, path: Path, *, salt: str = "", base_date: dt.date | None
         report = Report(kind, path.name, issues=[exc.issue])
         return report
     res = resolver()
-    with readers.collect_notes() as notes:
+    with readers.collect_notes() as notes, memo.run():
         try:
             report = _validate_kind(kind, path, res, salt, base_date, prefecture, today)
         except Exception:  # a reader bug or a file no check foresaw: a Japanese error, never a traceback

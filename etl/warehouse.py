@@ -17,6 +17,7 @@ import re
 import secrets
 import shutil
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -351,28 +352,79 @@ def insert_load_log(con: duckdb.DuckDBPyConnection, **row: object) -> None:
     con.append("load_log", pd.DataFrame([row]), by_name=True)
 
 
+@dataclass
+class Load:
+    """One accepted file to insert: its report, where it was read, and how it is cited."""
+
+    report: Report
+    path: Path
+    is_sample: bool = False
+    citation: Citation | None = None  # default: etl.citations.citation_for
+
+
 def apply_report(con: duckdb.DuckDBPyConnection, report: Report, path: Path, *, loaded_by: str,
                  is_sample: bool, archive_to: Path | None, citation: Citation | None = None) -> int:
     """Insert an accepted report's rows as one new source; returns its source_id.
     citation: where the figures come from (default: etl.citations.citation_for)."""
-    source_id = scalar(con, "SELECT coalesce(max(source_id), 0) + 1 FROM load_log")
-    if citation is None:
-        citation = citation_for(report.kind, path, sha256=report.sha256, is_sample=is_sample)
-    archive_path = None
+    return apply_reports(con, [Load(report, path, is_sample, citation)], loaded_by=loaded_by, archive_to=archive_to)[0]
+
+
+ARCHIVE_THREADS = 8  # archive copies are fsynced one by one: in threads, the file system commits them together
+
+
+def apply_reports(con: duckdb.DuckDBPyConnection, loads: list[Load], *, loaded_by: str,
+                  archive_to: Path | None) -> list[int]:
+    """Insert accepted reports as new sources, numbered in order; returns their source_ids. The same
+    rows as one apply_report per file, inserted table by table (one append per table, not per file)."""
+    first = scalar(con, "SELECT coalesce(max(source_id), 0) + 1 FROM load_log")
+    source_ids = list(range(first, first + len(loads)))
+    archived: list[Path | None] = [None] * len(loads)
     if archive_to is not None:
-        archive_path = archive_file(path, report.sha256, archive_to)
-    for name, frame in report.tables.items():
-        _insert(con, RAW_TABLES[name], frame, source_id=source_id)
-    scope = "; ".join(f"{k}: {v}" for k, v in report.detail.items())
-    insert_load_log(
-        con, source_id=source_id, kind=report.kind, file_name=report.file_name, sha256=report.sha256,
-        rows_read=report.rows_read, rows_loaded=report.rows_loaded, rows_rejected=report.rows_rejected,
-        warnings=len(report.warnings), loaded_at=dt.datetime.now(), loaded_by=loaded_by, status="loaded",
-        scope=scope, is_sample=is_sample, archive_path=str(archive_path) if archive_path else None,
-        **citation.columns())
-    issues = report.issues_frame().drop(columns="file_name").rename(columns={"row": "row_number", "column": "column_name"})
-    _insert(con, "reject_log", issues, source_id=source_id)
-    return source_id
+        with ThreadPoolExecutor(min(ARCHIVE_THREADS, len(loads) or 1)) as pool:
+            archived = list(pool.map(lambda load: archive_file(load.path, load.report.sha256, archive_to), loads))
+    rows: dict[str, list[pd.DataFrame]] = {}
+    logs, issues = [], []
+    for source_id, load, archive_path in zip(source_ids, loads, archived, strict=True):
+        report = load.report
+        citation = load.citation or citation_for(report.kind, load.path, sha256=report.sha256, is_sample=load.is_sample)
+        for name, frame in report.tables.items():
+            if not frame.empty:
+                rows.setdefault(RAW_TABLES[name], []).append(frame.assign(source_id=source_id))
+        logs.append(dict(
+            source_id=source_id, kind=report.kind, file_name=report.file_name, sha256=report.sha256,
+            rows_read=report.rows_read, rows_loaded=report.rows_loaded, rows_rejected=report.rows_rejected,
+            warnings=len(report.warnings), loaded_at=dt.datetime.now(), loaded_by=loaded_by, status="loaded",
+            scope="; ".join(f"{k}: {v}" for k, v in report.detail.items()), is_sample=load.is_sample,
+            archive_path=str(archive_path) if archive_path else None, **citation.columns()))
+        if report.issues:
+            issues.append(report.issues_frame().drop(columns="file_name")
+                          .rename(columns={"row": "row_number", "column": "column_name"}).assign(source_id=source_id))
+    for table, frames in rows.items():
+        _append(con, table, frames)
+    con.append("load_log", pd.DataFrame(logs), by_name=True)
+    if issues:
+        _append(con, "reject_log", issues)
+    return source_ids
+
+
+def _append(con: duckdb.DuckDBPyConnection, table: str, frames: list[pd.DataFrame]) -> None:
+    """Append frames to a table in one go. Each column takes the table's type first: one file's
+    column may be all None (object) and another's numbers, and DuckDB guesses an object column's
+    type from a sample of its values."""
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                             "WHERE table_name = ? AND table_schema = current_schema()", [table]).fetchall())
+    for col in frame.columns:
+        kind = types.get(col)
+        if kind in ("DOUBLE", "FLOAT") and frame[col].dtype == object:
+            frame[col] = pd.to_numeric(frame[col].astype("float64"))
+        elif kind == "BOOLEAN" and frame[col].dtype != bool:
+            frame[col] = frame[col].astype("boolean")
+        elif kind in ("INTEGER", "BIGINT", "SMALLINT") and frame[col].dtype == object:
+            frame[col] = frame[col].astype("Int64")
+        elif kind == "DATE" and frame[col].dtype == object:
+            frame[col] = pd.to_datetime(frame[col])  # datetime.date or None → datetime64 (NaT is NULL)
+    con.append(table, frame, by_name=True)
 
 
 def archive_file(path: Path, sha: str, directory: Path) -> Path:

@@ -1,0 +1,157 @@
+"""Column-wise reading of cells: each distinct value of a column goes once through the function that
+reads one cell (etl.values, etl.dates, etl.resolve …), and every row takes its result by index.
+
+A survey column of 1,741 rows holds a few dozen distinct counts, and 100 surveys hold the same 1,741
+codes and names, so the per-cell Python work scales with what is distinct, not with the rows. The
+row-level checks (duplicates, sums, plausibility) then run on numpy arrays, and only the rows they
+flag are turned into messages, by the same code that wrote them one row at a time, so every message
+keeps its sheet, row, column and value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from etl.report import Issue, Report
+
+_TEXT_TYPES = {str, type(None)}
+
+
+def _keys(values: Sequence[object]) -> np.ndarray:
+    """Hash keys for the cells: a cell is its own key when text; otherwise (type, value), so that
+    True, 1 and 1.0 stay apart (they read differently), and every NaN is one key."""
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    if set(map(type, values)) <= _TEXT_TYPES:
+        return arr
+    for i, v in enumerate(values):
+        if v is not None and type(v) is not str:
+            arr[i] = (type(v), "nan") if isinstance(v, float) and math.isnan(v) else (type(v), v)
+    return arr
+
+
+@dataclass
+class Column:
+    """The cells of one column as codes into its distinct values (first-seen order)."""
+
+    codes: np.ndarray  # per row: index into uniques
+    uniques: list[object]  # one raw cell per distinct value
+
+    @classmethod
+    def of(cls, values: Sequence[object]) -> Column:
+        if len(values) == 0:
+            return cls(np.zeros(0, dtype=np.intp), [])
+        codes, _ = pd.factorize(_keys(values))  # None is the one missing key: code -1
+        codes = np.asarray(codes, dtype=np.intp)
+        present, first = np.unique(codes, return_index=True)  # the first row of each code
+        uniques = [values[i] for i in first[present >= 0]]
+        if present[0] < 0:  # some cells are None: they get the last code
+            codes = np.where(codes < 0, len(uniques), codes)
+            uniques.append(None)
+        return cls(codes, uniques)
+
+    @classmethod
+    def blank(cls, n: int) -> Column:
+        """A column the table does not have: every cell None."""
+        return cls(np.zeros(n, dtype=np.intp), [None] if n else [])
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def take(self, rows: np.ndarray) -> Column:
+        """The cells of the given rows (positions), keeping only the distinct values they use."""
+        codes = self.codes[rows]
+        used = np.zeros(len(self.uniques), dtype=bool)
+        used[codes] = True
+        remap = np.cumsum(used) - 1
+        return Column(remap[codes], [u for u, keep in zip(self.uniques, used, strict=True) if keep])
+
+    def raw(self, i: int) -> object:
+        """The cell of row i (one of the equal cells, as written: for messages)."""
+        return self.uniques[self.codes[i]]
+
+    def map(self, fn: Callable[[object], object]) -> np.ndarray:
+        """fn of every cell, computed once per distinct value (an object array)."""
+        return _spread([fn(u) for u in self.uniques], self.codes)
+
+    def mask(self, fn: Callable[[object], bool]) -> np.ndarray:
+        """A boolean array: fn of every cell, once per distinct value."""
+        return np.array([bool(fn(u)) for u in self.uniques], dtype=bool)[self.codes] if self.uniques else \
+            np.zeros(len(self.codes), dtype=bool)
+
+    def attempt(self, fn: Callable[[object], object], errors: type[Exception] | tuple[type[Exception], ...],
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """(fn of every cell, the exception it raised or None), once per distinct value; a row with an
+        exception has None as its value. Only the given exception types are caught."""
+        values, raised = self._attempt(fn, errors)
+        return _spread(values, self.codes), _spread(raised, self.codes)
+
+    def floats(self, fn: Callable[[object], float | None], errors: type[Exception] | tuple[type[Exception], ...],
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """attempt for a number reader: a float64 array, NaN where fn gave None or raised."""
+        values, raised = self._attempt(fn, errors)
+        numbers = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        return numbers[self.codes] if values else np.zeros(len(self.codes)), _spread(raised, self.codes)
+
+    def _attempt(self, fn, errors) -> tuple[list[object], list[Exception | None]]:
+        values, raised = [], []
+        for u in self.uniques:
+            try:
+                values.append(fn(u))
+                raised.append(None)
+            except errors as exc:
+                values.append(None)
+                raised.append(exc)
+        return values, raised
+
+
+def _spread(per_unique: list[object], codes: np.ndarray) -> np.ndarray:
+    arr = np.empty(len(per_unique), dtype=object)
+    for k, v in enumerate(per_unique):  # element by element: a value may itself be a tuple
+        arr[k] = v
+    return arr[codes] if len(per_unique) else np.empty(len(codes), dtype=object)
+
+
+def transpose(rows: list[list[object]], width: int) -> list[tuple[object, ...]]:
+    """The columns of equally wide rows (the reader pads every row to the header's width)."""
+    if not rows:
+        return [()] * width
+    return list(zip(*rows, strict=True))
+
+
+def combine(*columns: Column) -> Column:
+    """One column whose distinct values are the distinct combinations of the given columns' cells
+    (its uniques are the row positions where each combination first appears)."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for c in columns:
+        key = key * (len(c.uniques) + 1) + c.codes
+    codes, _ = pd.factorize(key)
+    codes = np.asarray(codes, dtype=np.intp)
+    _, first = np.unique(codes, return_index=True)
+    return Column(codes, first.tolist())
+
+
+class Issues:
+    """Issues of a row-by-row check gathered column by column, put back in the order the rows (and,
+    within a row, the checks) come in, as a loop over the rows would have written them."""
+
+    def __init__(self):
+        self._found: list[tuple[int, int, int, Issue]] = []
+
+    def add(self, position: int, step: int, issue: Issue) -> None:
+        self._found.append((position, step, len(self._found), issue))
+
+    def error(self, position: int, step: int, reason: str, **where) -> None:
+        self.add(position, step, Issue("error", reason, **where))
+
+    def warn(self, position: int, step: int, reason: str, **where) -> None:
+        self.add(position, step, Issue("warning", reason, **where))
+
+    def into(self, report: Report) -> None:
+        report.issues += [i for *_, i in sorted(self._found, key=lambda f: f[:3])]
+        self._found = []
