@@ -10,6 +10,7 @@ from dashboard import auth, data_tables, db, uploads
 from dashboard.downloads import csv_bytes
 from dashboard.formats import date_label
 from dashboard.frame import page_setup
+from dashboard.memo import built
 from dashboard.metrics import PUBLISHED_FIGURE, note
 from dashboard.notes import escape_md, sample_kinds, source_text
 from dashboard.queries import data as q
@@ -258,7 +259,7 @@ st.subheader("データの出典")
 st.caption("いま画面に出ている数値のもとになった取り込みごとの出典です（同じ種類の古い取り込みで置き換えられたものは含みません）。"
            "各図の下の「出典」も、ここと同じ登録内容から作っています。")
 src = q.sources(ctx.v)
-st.dataframe(data_tables.sources_table(src), hide_index=True, width="stretch", key="sources",
+st.dataframe(built(data_tables.sources_table, src, key=(ctx.v, "sources")), hide_index=True, width="stretch", key="sources",
              column_config={"出典": st.column_config.TextColumn(width="large"),
                             "クレジット表示": st.column_config.TextColumn(width="large")})
 st.caption(reference_credit_text())

@@ -113,7 +113,8 @@ s1, s2 = st.columns([3, 1], vertical_alignment="bottom")
 needle = s1.text_input("市区町村名・ふりがなで検索", key="pp_search", placeholder="例：さっぽろ、札幌")
 only = s2.toggle("要対応 ⚠ だけ表示", key="pp_only_uncovered")
 shown = q.search(munis, needle, uncovered_only=only)
-table = tables.prefecture_table(shown, roles, view.date, prev, view.n, ctx.has_population)
+table = built(tables.prefecture_table, shown, roles, view.date, prev, view.n, ctx.has_population,
+              key=(*fig_key, "table", needle, only))
 staff_cols = [c for c in table.columns if c.startswith(("DX担当職員", "前回"))]
 table_key = f"pp_table_{pref}"
 st.dataframe(table, hide_index=True, width="stretch", key=table_key, selection_mode="single-row",
@@ -176,7 +177,7 @@ with p1:  # the caption covers the table beside the chart too
     chart(built(charts.peer_comparison, peers, view.n, key=fig_key), "pp_peers",
           source_text(ctx.v, ("survey", "roster"), view.date, note("peers", similarity=q.SIMILARITY_DEFINITION)),
           f"prefecture_{pref}_peers_{view.date}", title=f"{pref_name}と似た都道府県との比較")
-p2.dataframe(tables.prefecture_peer_table(peers), hide_index=True, width="stretch", key="pp_peer_table", placeholder="—")
+p2.dataframe(built(tables.prefecture_peer_table, peers, key=(*fig_key, "peers")), hide_index=True, width="stretch", key="pp_peer_table", placeholder="—")
 
 # -- Cross view: few staff AND no external talent AND no organisation-wide set-up ------------------
 ind_date = qi.indicator_date_for(ctx.v, view.date)
@@ -208,7 +209,8 @@ if ctx.has_indicators:
 
 # -- Downloads -----------------------------------------------------------------------------
 st.subheader("ダウンロード")
-full = tables.prefecture_table(munis, roles, view.date, prev, view.n, ctx.has_population)
+full = built(tables.prefecture_table, munis, roles, view.date, prev, view.n, ctx.has_population,
+             key=(*fig_key, "full table"))
 notes = {"都道府県": pref_name, "調査基準日": formats.date_label(view.date),
          "前回の基準日": formats.date_label(prev) if prev else "なし",
          "不足の基準": shortage_rule(view.n), "人材の集計日": str(ctx.as_of),
