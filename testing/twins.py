@@ -399,12 +399,23 @@ def write(out: Path, recordings: list[Recording]) -> Path:
     return out / "app.py"
 
 
-def generate(db: Path, out: Path, switch_codes: list[str] | None = None) -> tuple[Path, list[Recording]]:
-    """Record every page (and the switch to each prefecture of switch_codes) and write the twin app."""
-    recs = [record(db, page, params, name) for name, (page, _, params) in PAGES.items()]
+def generate(db: Path, out: Path, switch_codes: list[str] | None = None,
+             errors: dict[str, str] | None = None) -> tuple[Path, list[Recording]]:
+    """Record every page (and the switch to each prefecture of switch_codes) and write the twin app.
+    errors: when given, a page that cannot be recorded is left out and its reason stored there
+    (name -> message) instead of raising, so a benchmark can report that twin as not measured."""
+    jobs = [(name, page, params, None) for name, (page, _, params) in PAGES.items()]
     page, _, params = PAGES["prefecture"]
-    for code in SWITCH_CODES if switch_codes is None else switch_codes:
-        recs.append(record(db, page, params, f"prefecture_{code}", switch_to=code))
+    jobs += [("prefecture_" + code, page, params, code)
+             for code in (SWITCH_CODES if switch_codes is None else switch_codes)]
+    recs = []
+    for name, page, params, code in jobs:
+        try:
+            recs.append(record(db, page, params, name, switch_to=code))
+        except Exception as exc:
+            if errors is None:
+                raise
+            errors[name] = f"{type(exc).__name__}: {str(exc)[:200]}"
     return write(out, recs), recs
 
 
