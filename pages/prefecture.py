@@ -22,7 +22,7 @@ view = ctx.view
 ss = st.session_state
 prefs = ctx.prefectures
 region_of = dict(zip(prefs.prefecture_code, prefs.region, strict=True))
-codes_in = {r: list(prefs.prefecture_code[prefs.region == r]) for r in REGION_ORDER}
+codes_in = {r: [c for c, reg in region_of.items() if reg == r] for r in REGION_ORDER}
 
 # -- Header: 地方 → 都道府県, kept in the URL as pref= ---------------------------------------
 pref = view.pref or (codes_in[view.region][0] if view.region else "01")
@@ -192,7 +192,7 @@ if ctx.has_indicators:
                    f"基準日 {formats.date_label(ind_date)} の値です。{DEFINITIONS['最も支援が必要な市区町村']}")
         need_src = source_text(ctx.v, ("survey", "indicators", "boundaries"), view.date, note("need", n=view.n))
         n1, n2 = st.columns([1, 2])
-        show_kpi(n1, kpis.need_in_prefecture(need, everyone_need, view.n, pref_name))
+        show_kpi(n1, built(kpis.need_in_prefecture, need, everyone_need, view.n, pref_name, key=(*fig_key, ind_date, "need")))
         need_rows = tables.need_table(need, view.n)
         with n2:
             st.dataframe(need_rows, hide_index=True, width="stretch", key="pp_need_list", placeholder="—",
