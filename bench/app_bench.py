@@ -99,9 +99,16 @@ def server_reruns(db: Path, runs: int, twin_app: Path, flags: tuple[str, ...] = 
         twin = statistics.median(twins) if twins else float("nan")
         return statistics.median(mine), statistics.median(mine) / statistics.median(theirs), size, twin
 
-    def warm(ws, query: str = "", page: str = "") -> None:
-        for _ in range(2):  # caches filled, the page's large messages in the client's cache
-            server_rerun.rerun(ws, query, page)
+    def warm(ws, query: str = "", page: str = "") -> str:
+        """Two reruns (caches filled, the page's large messages in the client's cache); returns the
+        query string to measure with: the URL the page wrote, as a browser's next rerun sends it
+        (a page opened without parameters writes its view into the URL on every run until then)."""
+        for _ in range(2):
+            _, _, messages = server_rerun.rerun_messages(ws, query, page)
+            written = [m.page_info_changed.query_string for m in messages
+                       if m.WhichOneof("type") == "page_info_changed"]
+            query = written[-1] if written else query
+        return query
 
     trivial_all: list[float] = []
     out = {}
@@ -118,7 +125,7 @@ def server_reruns(db: Path, runs: int, twin_app: Path, flags: tuple[str, ...] = 
             query = urlencode(params)
             # each page (and its twin) in a session of its own, as opened from a link
             with server_rerun.Session(url) as ws, server_rerun.Session(twin_url) as twin_ws:
-                warm(ws, query, path)
+                query = warm(ws, query, path)
                 if title not in without:
                     warm(twin_ws, query, path)
                 out[title] = interleaved(trivial_ws, ws, [query] * runs, path,
