@@ -56,9 +56,12 @@ check: install-dev system-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -m "not browser and not server and not slow and not stress"
 
-# Every benchmark, then docs/benchmarks.md (machine, date, each figure with its target and command).
+# Every benchmark, then docs/benchmarks.md (machine, date, each figure with its target, outcome and
+# command). Unattended; the full run includes the capacity steps and the 30-minute soak (over an
+# hour in all). `make bench QUICK=1`: a smoke run of every script with short settings.
+QUICK ?=
 bench: install-dev system-deps
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py $(if $(QUICK),--quick)
 
 # The long runs left out of `make test`: 20 SIGKILLs during loads, and STRESS = browsers x seconds x
 # publishes (3 browsers for correctness; `make stress STRESS=20x60x5` for the 20-browser run).

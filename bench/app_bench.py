@@ -1,17 +1,22 @@
-"""App benchmarks: warm rerun time against a trivial page, browser time to the drawn map, payloads.
+"""App benchmarks: warm rerun time against each page's static twin, browser time to the drawn map, payloads.
 
-    .venv/bin/python bench/app_bench.py [--db PATH] [--runs 9] [--no-browser]
+    .venv/bin/python bench/app_bench.py [--db PATH] [--runs 9] [--no-browser] [--quick]
 
 Server-side rerun times (the targets) are measured on real Streamlit servers, as a browser
 triggers them: a websocket client sends the rerun message and waits for the server's
-script_finished (testing/rerun.py). The trivial one-line page and a 60-line reference page
-run on servers of their own with the same .streamlit/config.toml; each measured rerun alternates
-with one of the trivial page, after a pause, so the ratio compares like with like. The same is
-repeated with Streamlit's default post-run garbage collection, for context. Script-only times
-(Streamlit's AppTest, which runs the script without the server around it) are reported beside
-them. Browser time is navigation to the 47 drawn prefecture shapes in headless Chromium, warm
-(second visit), offline. Payloads are the figure JSON the server sends, and the map shapes the
-browser fetches once (static/geo/). Prints a Markdown table and writes bench/out/app_bench.md.
+script_finished (testing/rerun.py). Each page is compared with its static twin (issue 16 §1):
+the same elements with every argument a constant, generated from the page itself by
+testing/twins.py into bench/out/twins/ at the start of every run (so the twins follow the pages).
+The app, its twin app, a trivial one-line page and a 60-line reference page run on servers of
+their own with the same .streamlit/config.toml; the measured reruns interleave (twin, page,
+trivial, twin, page, trivial …, each after a pause), so each ratio compares like with like.
+Targets: a page's warm rerun ≤ 1.5× its twin, the prefecture switch ≤ 2× its twin (a miss is
+stated in the row). The ratio to the trivial page is kept for context, and the whole server pass
+is repeated with Streamlit's default post-run garbage collection (not with --quick). Script-only
+times (Streamlit's AppTest, which runs the script without the server around it) are reported
+beside them. Browser time is navigation to the 47 drawn prefecture shapes in headless Chromium,
+warm (second visit), offline. Payloads are the figure JSON the server sends, and the map shapes
+the browser fetches once (static/geo/). Prints a Markdown table and writes bench/out/app_bench.md.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ import logging  # noqa: E402
 logging.getLogger("streamlit").setLevel(logging.ERROR)
 
 import testing  # noqa: E402
+from testing import twins  # noqa: E402
 
 TRIVIAL = 'import streamlit as st\nst.write("hello")\n'
 # title: (page file, url path, query parameters)
@@ -51,7 +57,7 @@ PAGES = {
 # A pause before each rerun, as between a user's clicks: each server has finished the work that
 # follows a run (flushing, caches, garbage collection) before the next one is timed.
 THINK_TIME = 0.2
-SWITCH_CODES = [f"{i:02d}" for i in range(2, 48, 5)]  # 10 prefectures, none seen before in the session
+SWITCH_CODES = twins.SWITCH_CODES  # 10 prefectures, none seen before in the session
 REFERENCE = 'import streamlit as st\nfor i in range(60):\n    st.caption(f"line {i}")\n'
 
 
@@ -66,33 +72,50 @@ def one_file_app(source: str) -> Iterator[Path]:
         yield path
 
 
-def server_reruns(db: Path, runs: int, flags: tuple[str, ...] = ()) -> dict[str, tuple[float, float, int]]:
+def server_reruns(db: Path, runs: int, twin_app: Path, flags: tuple[str, ...] = (),
+                  without: set[str] = frozenset()) -> dict[str, tuple[float, float, int, float]]:
     """Real servers, all with this app's config (plus flags): {what: (median seconds, ratio to the
-    trivial page, bytes of the last rerun)} for the trivial page, a 60-line reference page, each
-    page and the prefecture switch. Each measured rerun alternates with one of the trivial page
-    (a session on each server) and its ratio uses the trivial samples taken alongside it."""
+    trivial page, bytes of the last rerun, median seconds of its static twin)} for the trivial
+    page, a 60-line reference page, each page and the prefecture switch. Each measured rerun
+    alternates with one of its static twin (testing/twins.py, on a server of its own) and one of
+    the trivial page, each after a pause: twin, page, trivial, twin, page, trivial … The trivial
+    ratio uses the trivial samples taken alongside. without: titles (and "switch") whose twin could
+    not be generated: measured without it (twin seconds nan)."""
     from testing import rerun as server_rerun
 
-    def interleaved(trivial_ws, ws, queries: list[str], page: str = "") -> tuple[float, float, int]:
-        mine, theirs, size = [], [], 0
+    def interleaved(trivial_ws, ws, queries: list[str], page: str = "",
+                    twin_ws=None) -> tuple[float, float, int, float]:
+        mine, theirs, twins, size = [], [], [], 0
         for query in queries:
-            time.sleep(THINK_TIME)
-            theirs.append(server_rerun.rerun(trivial_ws)[0])
+            if twin_ws is not None:
+                time.sleep(THINK_TIME)
+                twins.append(server_rerun.rerun(twin_ws, query, page)[0])
             time.sleep(THINK_TIME)
             secs, size = server_rerun.rerun(ws, query, page)
             mine.append(secs)
+            time.sleep(THINK_TIME)
+            theirs.append(server_rerun.rerun(trivial_ws)[0])
         trivial_all.extend(theirs)
-        return statistics.median(mine), statistics.median(mine) / statistics.median(theirs), size
+        twin = statistics.median(twins) if twins else float("nan")
+        return statistics.median(mine), statistics.median(mine) / statistics.median(theirs), size, twin
 
-    def warm(ws, query: str = "", page: str = "") -> None:
-        for _ in range(2):  # caches filled, the page's large messages in the client's cache
-            server_rerun.rerun(ws, query, page)
+    def warm(ws, query: str = "", page: str = "") -> str:
+        """Two reruns (caches filled, the page's large messages in the client's cache); returns the
+        query string to measure with: the URL the page wrote, as a browser's next rerun sends it
+        (a page opened without parameters writes its view into the URL on every run until then)."""
+        for _ in range(2):
+            _, _, messages = server_rerun.rerun_messages(ws, query, page)
+            written = [m.page_info_changed.query_string for m in messages
+                       if m.WhichOneof("type") == "page_info_changed"]
+            query = written[-1] if written else query
+        return query
 
     trivial_all: list[float] = []
     out = {}
     with one_file_app(TRIVIAL) as trivial, one_file_app(REFERENCE) as reference, \
             testing.streamlit_server(db, script=trivial, flags=flags) as trivial_url, \
             testing.streamlit_server(db, script=reference, flags=flags) as reference_url, \
+            testing.streamlit_server(db, script=twin_app, flags=flags) as twin_url, \
             testing.streamlit_server(db, flags=flags) as url, server_rerun.Session(trivial_url) as trivial_ws:
         warm(trivial_ws)
         with server_rerun.Session(reference_url) as ws:
@@ -100,14 +123,22 @@ def server_reruns(db: Path, runs: int, flags: tuple[str, ...] = ()) -> dict[str,
             out["reference"] = interleaved(trivial_ws, ws, [""] * runs)
         for title, (_, path, params) in PAGES.items():
             query = urlencode(params)
-            with server_rerun.Session(url) as ws:  # each page in a session of its own, as opened from a link
-                warm(ws, query, path)
-                out[title] = interleaved(trivial_ws, ws, [query] * runs, path)
-        with server_rerun.Session(url) as ws:
-            server_rerun.rerun(ws, "pref=01&date=2023-04-01&n=3", "prefecture")
+            # each page (and its twin) in a session of its own, as opened from a link
+            with server_rerun.Session(url) as ws, server_rerun.Session(twin_url) as twin_ws:
+                query = warm(ws, query, path)
+                if title not in without:
+                    warm(twin_ws, query, path)
+                out[title] = interleaved(trivial_ws, ws, [query] * runs, path,
+                                         None if title in without else twin_ws)
+        with server_rerun.Session(url) as ws, server_rerun.Session(twin_url) as twin_ws:
+            first = urlencode({"pref": "01", "date": "2023-04-01", "n": "3"})
+            server_rerun.rerun(ws, first, "prefecture")
+            if "switch" not in without:
+                server_rerun.rerun(twin_ws, first, "prefecture")
             out["switch"] = interleaved(trivial_ws, ws, [urlencode({"pref": c, "date": "2023-04-01", "n": "3"})
-                                                         for c in SWITCH_CODES], "prefecture")
-    out["trivial"] = statistics.median(trivial_all), 1.0, 0
+                                                         for c in SWITCH_CODES], "prefecture",
+                                         None if "switch" in without else twin_ws)
+    out["trivial"] = statistics.median(trivial_all), 1.0, 0, float("nan")
     return out
 
 
@@ -227,30 +258,58 @@ def with_boundaries(db: Path) -> Path | None:
     return target
 
 
+def verdict(ratio: float, limit: float) -> str:
+    """A target's outcome, stated in the row (a miss is a figure, not a crash)."""
+    if ratio != ratio:  # nan: not measured
+        return "not measured"
+    return "met" if ratio <= limit else "**miss**"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", type=Path)
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--quick", action="store_true", help="a smoke run: 3 runs, no browser, no post-run-GC pass")
     args = ap.parse_args()
+    if args.quick:
+        args.runs, args.no_browser = min(args.runs, 3), True
     db = args.db or testing.sample_db()
-    cmd = "python bench/app_bench.py"
+    cmd = "python bench/app_bench.py" + (" --quick" if args.quick else "")
+    twin_dir = ROOT / "bench" / "out" / "twins"
+    print(f"generating the static twins in {twin_dir.relative_to(ROOT)}", flush=True)
+    missing: dict[str, str] = {}  # twin name -> why it could not be recorded (its rows say "not measured")
+    twin_app, _ = twins.generate(db, twin_dir, errors=missing)
+    for name, why in missing.items():
+        print(f"twin {name} not generated: {why}", flush=True)
+    without = {title for title, (page, _, _) in PAGES.items()
+               if next(n for n, (p, _, _) in twins.PAGES.items() if p == page) in missing}
+    if any(name.startswith("prefecture") for name in missing):
+        without.add("switch")
     rows = []
-    for flags, config in (((), "app config"), (("--runner.postScriptGC", "true"), "Streamlit's default post-run GC")):
-        got = server_reruns(db, args.runs, flags)
-        target = "≤ 3×" if not flags else "(context)"
+    passes = (((), "app config"), (("--runner.postScriptGC", "true"), "Streamlit's default post-run GC"))
+    for flags, config in passes[:1] if args.quick else passes:
+        got = server_reruns(db, args.runs, twin_app, flags, without)
+        context = bool(flags)
         rows.append((f"server ({config}): trivial one-line page, warm rerun", f"{got['trivial'][0] * 1000:.1f} ms",
                      "—", cmd))
-        secs, ratio, _ = got["reference"]
+        secs, ratio, _, _ = got["reference"]
         rows.append((f"server ({config}): reference page of 60 st.caption lines ÷ trivial",
                      f"{ratio:.1f}× ({secs * 1000:.1f} ms)", "(context)", cmd))
-        for title in PAGES:
-            secs, ratio, size = got[title]
-            rows.append((f"server ({config}): {title} warm rerun ÷ trivial",
-                         f"{ratio:.1f}× ({secs * 1000:.0f} ms, {size / 1024:.0f} KB sent)", target, cmd))
-        secs, ratio, _ = got["switch"]
-        rows.append((f"server ({config}): 都道府県 prefecture switch ÷ trivial", f"{ratio:.1f}× ({secs * 1000:.0f} ms)",
-                     target, cmd))
+        for title in [*PAGES, "switch"]:
+            secs, ratio, size, twin = got[title]
+            what = "都道府県 prefecture switch" if title == "switch" else f"{title} warm rerun"
+            limit = 2.0 if title == "switch" else 1.5
+            target = "(context)" if context else f"≤ {limit:g}×"
+            outcome = "" if context else f" — {verdict(secs / twin, limit)}"
+            if twin != twin:  # nan: the twin could not be generated (the reason is printed above)
+                measured = f"not measured: no twin ({secs * 1000:.0f} ms; see the run's output)"
+            else:
+                measured = f"{secs / twin:.2f}× ({secs * 1000:.0f} ms vs twin {twin * 1000:.0f} ms){outcome}"
+            rows.append((f"server ({config}): {what} ÷ its static twin", measured, target, cmd))
+            sent = "" if title == "switch" else f", {size / 1024:.0f} KB sent"
+            rows.append((f"server ({config}): {what} ÷ trivial", f"{ratio:.1f}× ({secs * 1000:.0f} ms{sent})",
+                         "(context; the ≤ 3× target was replaced by the twin's)", cmd))
     script_trivial = trivial_rerun(args.runs)
     rows.append(("script only (AppTest): trivial one-line page", f"{script_trivial * 1000:.1f} ms", "—", cmd))
     for title, secs in page_reruns(db, args.runs).items():

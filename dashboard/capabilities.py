@@ -4,6 +4,7 @@ themselves are made by the exports package, imported only when a button is click
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from pathlib import Path
@@ -27,7 +28,13 @@ def soffice_path() -> str | None:
     configured = os.environ.get("DXGAP_SOFFICE")
     if configured:
         return configured if Path(configured).exists() else None
-    return shutil.which("soffice") or shutil.which("libreoffice")
+    return _on_path(os.environ.get("PATH", os.defpath))
+
+
+@functools.lru_cache(maxsize=8)
+def _on_path(path: str) -> str | None:
+    """soffice on this PATH (looked up once per PATH: pages ask on every rerun)."""
+    return shutil.which("soffice", path=path) or shutil.which("libreoffice", path=path)
 
 
 def pdf_available() -> tuple[bool, str]:

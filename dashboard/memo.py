@@ -9,6 +9,8 @@ st.plotly_chart serialises a copy, and the PNG export works on its own copy
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -22,9 +24,38 @@ def _built(name: str, args: tuple, kwargs: dict, _build: Callable[..., T]) -> T:
     return _build(*args, **kwargs)
 
 
+# Values built for a key: (function name, key) -> value, the least recently used dropped beyond
+# MAX_KEYED. A plain dict rather than st.cache_resource: Streamlit hashes a cached function's
+# arguments with its own hasher on every call, and for these keys (the whole view) that was ~2 ms a
+# call, most of what a warm rerun of the talent page spent outside Streamlit (issue 16 §1 profile).
+# Keys are tuples of scalars and frozen dataclasses, so Python's hash is enough.
+MAX_KEYED = 512
+_keyed: OrderedDict[tuple, object] = OrderedDict()
+_keyed_lock = threading.Lock()
+
+
 @st.cache_resource(show_spinner=False, max_entries=512)
-def _built_for(name: str, key: tuple, _args: tuple, _kwargs: dict, _build: Callable[..., T]) -> T:
+def _built_for_unhashable(name: str, key: tuple, _args: tuple, _kwargs: dict, _build: Callable[..., T]) -> T:
     return _build(*_args, **_kwargs)
+
+
+def _built_for(name: str, key: tuple, args: tuple, kwargs: dict, build: Callable[..., T]) -> T:
+    k = (name, key)
+    try:
+        hash(k)
+    except TypeError:  # a key holding a list or a frame: Streamlit's hasher
+        return _built_for_unhashable(name, key, args, kwargs, build)
+    with _keyed_lock:
+        if k in _keyed:
+            _keyed.move_to_end(k)
+            return _keyed[k]  # type: ignore[return-value]
+    value = build(*args, **kwargs)  # outside the lock: two sessions may build the same value once each
+    with _keyed_lock:
+        value = _keyed.setdefault(k, value)  # type: ignore[assignment]
+        _keyed.move_to_end(k)
+        while len(_keyed) > MAX_KEYED:
+            _keyed.popitem(last=False)
+    return value
 
 
 def built(build: Callable[..., T], *args, key: tuple | None = None, **kwargs) -> T:

@@ -10,6 +10,7 @@ from dashboard import auth, data_tables, db, uploads
 from dashboard.downloads import csv_bytes
 from dashboard.formats import date_label
 from dashboard.frame import page_setup
+from dashboard.memo import built
 from dashboard.metrics import PUBLISHED_FIGURE, note
 from dashboard.notes import escape_md, sample_kinds, source_text
 from dashboard.queries import data as q
@@ -180,11 +181,11 @@ st.header("取り込み履歴")
 st.caption("取り込み・公開・版の復元のすべて。取り消された取り込みも消さずに残しています。"
            "sha256 は元ファイルの指紋で、元ファイルはこの値の名前で保管しています。")
 hist = q.load_history(ctx.v)
-hist_table = data_tables.history_table(hist)
+hist_table = built(data_tables.history_table, hist, key=(ctx.v, "history"))
 show_table(hist_table, key="history")
 st.download_button("取り込み履歴を CSV でダウンロード", lambda: csv_bytes(hist_table), file_name="load_history.csv",
                    mime="text/csv", key="history_csv", on_click="ignore")
-with_issues = data_tables.loads_with_issues(hist)
+with_issues = built(data_tables.loads_with_issues, hist, key=(ctx.v, "issues"))
 if not with_issues.empty:
     labels = {int(r.source_id): f"#{r.source_id} {r.file_name}（警告 {r.warnings}）" for r in with_issues.itertuples()}
     pick = st.selectbox("警告の詳細を見る取り込み", [None, *labels], format_func=lambda s: labels.get(s, "選んでください"),
@@ -260,7 +261,7 @@ st.subheader("データの出典")
 st.caption("いま画面に出ている数値のもとになった取り込みごとの出典です（同じ種類の古い取り込みで置き換えられたものは含みません）。"
            "各図の下の「出典」も、ここと同じ登録内容から作っています。")
 src = q.sources(ctx.v)
-show_table(data_tables.sources_table(src), key="sources")
+show_table(built(data_tables.sources_table, src, key=(ctx.v, "sources")), key="sources")
 st.caption(reference_credit_text())
 synthetic, real = sample_kinds(ctx.v)
 if synthetic:
@@ -270,6 +271,7 @@ if synthetic:
 
 st.subheader("指標の定義")
 # st.table wraps long text; these are constants (st.table renders Markdown, so never user text here)
-st.table(data_tables.definitions_table())
-st.table(data_tables.metrics_table(ctx.has_population, ctx.has_indicators))
+st.table(built(data_tables.definitions_table, key=("definitions",)))
+st.table(built(data_tables.metrics_table, ctx.has_population, ctx.has_indicators,
+               key=(ctx.has_population, ctx.has_indicators)))
 source_caption(source_text(ctx.v, (*intake.KINDS, "prefecture_boundaries"), None, note("sources")))

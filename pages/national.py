@@ -84,7 +84,7 @@ chart(c.figure, "ranked", c.caption, c.png_name, title=c.title)
 
 # -- Table and downloads ------------------------------------------------------------------
 st.subheader("都道府県別の表")
-pref_table = national_table(shown, view.n, ctx.has_population)
+pref_table = built(national_table, shown, view.n, ctx.has_population, key=(ctx.v, view, ctx.as_of, "table"))
 table(pref_table, key="national_table", signed=("前回比（団体）",))
 table_src = source_text(ctx.v, ("survey", "roster", "status", "indicators"), view.date, m.definition)
 notes = {"調査基準日": formats.date_label(view.date), "不足の基準": shortage_rule(view.n),
@@ -121,7 +121,7 @@ if ctx.has_indicators:
         st.info(f"{formats.date_label(view.date)}以前の自治体DXの取組の表がないため、この一覧は作れません。")
     else:
         need = scope.in_region(qi.most_in_need(ctx.v, view.date, view.n, ind_date), view.region)
-        need_pref = qi.need_by_prefecture(need, shown)
+        need_pref = built(qi.need_by_prefecture, need, shown, key=(ctx.v, view, ctx.as_of, ind_date, "need_pref"))
         st.caption(f"職員数は調査基準日 {formats.date_label(view.date)}、外部人材活用・全庁的な体制構築はデジタル庁の表の"
                    f"基準日 {formats.date_label(ind_date)} の値です。{DEFINITIONS['最も支援が必要な市区町村']}")
         need_src = source_text(ctx.v, ("survey", "indicators"), view.date, note("need", n=view.n))

@@ -130,7 +130,8 @@ s1, s2 = st.columns([3, 1], vertical_alignment="bottom")
 needle = s1.text_input("市区町村名・ふりがなで検索", key="pp_search", placeholder="例：さっぽろ、札幌")
 only = s2.toggle("要対応 ⚠ だけ表示", key="pp_only_uncovered")
 shown = q.search(munis, needle, uncovered_only=only)
-muni_table = tables.prefecture_table(shown, roles, view.date, prev, view.n, ctx.has_population)
+muni_table = built(tables.prefecture_table, shown, roles, view.date, prev, view.n, ctx.has_population,
+                   key=(*fig_key, "table", needle, only))
 table_key = f"pp_table_{pref}"
 table(muni_table, key=table_key, signed=("増減",), selection_mode="single-row",
       on_select=lambda codes=list(shown.lg_code): _on_table(table_key, codes),
@@ -189,7 +190,7 @@ with p1:  # the caption covers the table beside the chart too
     chart(built(charts.peer_comparison, peers, view.n, key=fig_key), "pp_peers",
           source_text(ctx.v, ("survey", "roster", "population"), view.date, note("peers", similarity=q.similarity_words(ctx.has_population))),
           f"prefecture_{pref}_peers_{view.date}", title=f"{pref_name}と似た都道府県との比較")
-table(tables.prefecture_peer_table(peers), key="pp_peer_table", where=p2)
+table(built(tables.prefecture_peer_table, peers, key=(*fig_key, "peers")), key="pp_peer_table", where=p2)
 
 # -- Cross view: few staff AND no external talent AND no organisation-wide set-up ------------------
 ind_date = qi.indicator_date_for(ctx.v, view.date)
@@ -204,7 +205,7 @@ if ctx.has_indicators:
                    f"基準日 {formats.date_label(ind_date)} の値です。{DEFINITIONS['最も支援が必要な市区町村']}")
         need_src = source_text(ctx.v, ("survey", "indicators", "boundaries"), view.date, note("need", n=view.n))
         n1, n2 = st.columns([1, 2])
-        show_kpi(n1, kpis.need_in_prefecture(need, everyone_need, view.n, pref_name))
+        show_kpi(n1, built(kpis.need_in_prefecture, need, everyone_need, view.n, pref_name, key=(*fig_key, ind_date, "need")))
         need_rows = tables.need_table(need, view.n)
         table(need_rows, key="pp_need_list", where=n2)
         chart(built(need_charts.need_map, need, shapes.subset(need.lg_code) if shapes else None, view.n,
@@ -219,7 +220,8 @@ if ctx.has_indicators:
 
 # -- Downloads -----------------------------------------------------------------------------
 st.subheader("ダウンロード")
-full = tables.prefecture_table(munis, roles, view.date, prev, view.n, ctx.has_population)
+full = built(tables.prefecture_table, munis, roles, view.date, prev, view.n, ctx.has_population,
+             key=(*fig_key, "full table"))
 notes = {"都道府県": pref_name, "調査基準日": formats.date_label(view.date),
          "前回の基準日": formats.date_label(prev) if prev else "なし",
          "不足の基準": shortage_rule(view.n), "人材の集計日": str(ctx.as_of),

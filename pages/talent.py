@@ -114,7 +114,7 @@ for tab, by, cats, colors, key in ((tab_role, "role", roles, charts.ROLE_COLORS,
 # -- Accelerators and the pool over time (quarter-ends up to today) ----------------------------
 trend = q.pool_over_time(ctx.v, ctx.as_of)
 st.subheader("自治体DXアクセラレータ（全国）")
-chart(built(charts.accelerators, q.accelerators_by_date(trend), ACCELERATOR_TARGET, key=fig_key), "accelerators",
+chart(built(charts.accelerators, built(q.accelerators_by_date, trend, key=fig_key), ACCELERATOR_TARGET, key=fig_key), "accelerators",
       source_text(ctx.v, ("roster",), None, note("accelerators", as_of=ctx.as_of, target=ACCELERATOR_TARGET)),
       f"talent_accelerators_{ctx.as_of}", title="自治体DXアクセラレータ（全国）")
 
