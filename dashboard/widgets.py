@@ -47,8 +47,23 @@ def table(df, *, key: str | None = None, where=None, signed: tuple[str, ...] = (
     for col, extra in (column_config or {}).items():
         config[col] = {**config.get(col, {}), **{k: v for k, v in extra.items() if v is not None}}
     dataframe_kwargs.setdefault("placeholder", "—")
-    return (where or st).dataframe(df, hide_index=True, width="stretch", key=key, column_config=config,
+    return (where or st).dataframe(_one_type_per_column(df), hide_index=True, width="stretch", key=key,
+                                   column_config=config,
                                    **dataframe_kwargs)
+
+
+def _one_type_per_column(df):
+    """Head-count columns hold numbers and the text 「3人未満」 (dashboard.tables.suppress_small):
+    Arrow cannot type such a column, and Streamlit would log a traceback on every rerun before
+    converting it itself. Shown as text here (the XLSX keeps the numbers as numbers)."""
+    mixed = [c for c in df.columns if df[c].dtype == object
+             and len({str if isinstance(x, str) else "other" for x in df[c] if x is not None and x == x}) > 1]
+    if not mixed:
+        return df
+    out = df.copy()
+    for c in mixed:
+        out[c] = [x if x is None or x != x or isinstance(x, str) else f"{x:,}" for x in df[c]]
+    return out
 
 
 def source_caption(text: str) -> None:

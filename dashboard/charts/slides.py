@@ -197,7 +197,7 @@ def burnup(df: pd.DataFrame, as_of: dt.date) -> go.Figure:
     fig.update_yaxes(range=[0, GOAL + 6], tickvals=list(range(0, GOAL, 10)), title={"text": "到達した都道府県の数"})
     fig.update_xaxes(range=[start, end], tickformat="%Y-%m", title=None)
     fig.update_layout(legend={"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0})
-    return base_layout(fig, height=SLIDE_HEIGHT, summary=f"{as_of} 時点で" + "、".join(t.name for t in fig.data))
+    return base_layout(fig, height=SLIDE_HEIGHT, summary=f"{as_of} 時点で" + "、".join(t.name for t in fig.data if t.name))
 
 
 def coverage_bars(df: pd.DataFrame) -> go.Figure:
