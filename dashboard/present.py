@@ -95,7 +95,8 @@ def render(ctx) -> None:
     if decks.slide_is_sample(slide, deck.is_sample):
         st.markdown(f":orange[**{SAMPLE_NOTICE}**]　実在の自治体の状況ではありません")
     _body(deck, slide)
-    st.caption(caption_md(slide.source))  # the definition is in the speaker notes and on the last slide
+    if slide.kind != "sources":  # that slide lists every source itself
+        st.caption(caption_md(slide.source))  # the definition is in the speaker notes and on the last slide
 
     with st.container(key="present_nav"):
         prev_col, next_col, where, exit_col = st.columns([1, 1, 4, 1.6], vertical_alignment="center")

@@ -16,6 +16,7 @@ holds is measured with headless websocket sessions by bench/capacity_bench.py.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import os
 import re
@@ -158,7 +159,10 @@ def concurrent_users(tmp_path: Path, users: int, seconds: float, publishes: int,
     inputs.mkdir()
     log = tmp_path / "server.log"
     with testing.streamlit_server(db, log=log) as url:
-        run = asyncio.run(_drive(url, db, inputs, users, seconds, publishes, baseline))
+        # In a thread of its own: the session's sync Playwright (testing's one Chromium per run) keeps
+        # an event loop running in this thread once a browser test has run before this one.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            run = pool.submit(asyncio.run, _drive(url, db, inputs, users, seconds, publishes, baseline)).result()
     server_log = log.read_text(encoding="utf-8", errors="replace")
 
     assert len(run.publishes) == publishes

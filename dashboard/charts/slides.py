@@ -1,6 +1,6 @@
 """Chart builders for slides (presentation mode, PowerPoint, PNG): DataFrame in, figure out.
 
-Sized for a 16:9 screen: 47 prefectures in two columns, large type, one message per chart.
+Sized for a 16:9 screen: 47 prefectures in three columns, large type, one message per chart.
 """
 
 from __future__ import annotations
