@@ -284,7 +284,9 @@ def main() -> int:
         rows.append((f"{what}: idle RSS after the sessions (TTL passed) ÷ warm idle before",
                      f"{s.rss_settled / s.rss_idle - 1:+.1%} ({mib(s.rss_idle)} → {mib(s.rss_settled)})", "shown", "same"))
         rows.append((f"{what}: reruns, p95, errors", f"{s.reruns}, {s.p95 * 1000:.0f} ms, {len(s.errors)}"
-                     + (f" (first: {s.errors[0][:120]})" if s.errors else ""), "0 errors", "same"))
+                     + (f" (first: {s.errors[0][:120]})" if s.errors else "")
+                     + "".join(f"; {e[:300]}" for e in s.errors if e.startswith("server log:"))[:1200],
+                     "0 errors", "same"))
         every = max(1, round(len(s.samples) / 12))
         rows.append((f"{what}: server RSS over the run", ", ".join(f"{at / 60:.1f} min {mib(rss)}"
                                                                     for at, rss in s.samples[::every]), "shown", "same"))

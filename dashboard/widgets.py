@@ -5,6 +5,9 @@ when clicked: a page rerun never loads kaleido or python-pptx."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 import streamlit as st
 
 from dashboard import columns, slides
@@ -43,13 +46,39 @@ def table(df, *, key: str | None = None, where=None, signed: tuple[str, ...] = (
     header and every cell (nothing cut off with 「…」) and one number of decimals per number column
     (dashboard.columns); signed: change columns, shown with their sign; column_config: per-column
     additions (pinned, a label, …) laid over those; where: a column or container (default: the page)."""
-    config = columns.column_config(df, signed)
+    shown, config = _prepared(df, signed)
+    config = dict(config)
     for col, extra in (column_config or {}).items():
         config[col] = {**config.get(col, {}), **{k: v for k, v in extra.items() if v is not None}}
     dataframe_kwargs.setdefault("placeholder", "—")
-    return (where or st).dataframe(_one_type_per_column(df), hide_index=True, width="stretch", key=key,
-                                   column_config=config,
+    return (where or st).dataframe(shown, hide_index=True, width="stretch", key=key, column_config=config,
                                    **dataframe_kwargs)
+
+
+# The widths and formats of a table read every cell (dashboard.columns): on a warm rerun the table is
+# the same cached object (dashboard.memo.built), so they are computed once per object. The entry
+# holds the frame itself, so its id cannot be reused by another frame while the entry lives; cached
+# frames are read-only (see dashboard.memo).
+_PREPARED: OrderedDict[tuple, tuple] = OrderedDict()
+_PREPARED_MAX = 256
+_prepared_lock = threading.Lock()
+
+
+def _prepared(df, signed: tuple[str, ...]):
+    """(the frame as shown, its column config) for df, remembered for the same object."""
+    k = (id(df), signed)
+    with _prepared_lock:
+        hit = _PREPARED.get(k)
+        if hit is not None and hit[0] is df:
+            _PREPARED.move_to_end(k)
+            return hit[1], hit[2]
+    shown, config = _one_type_per_column(df), columns.column_config(df, signed)
+    with _prepared_lock:
+        _PREPARED[k] = (df, shown, config)
+        _PREPARED.move_to_end(k)
+        while len(_PREPARED) > _PREPARED_MAX:
+            _PREPARED.popitem(last=False)
+    return shown, config
 
 
 def _one_type_per_column(df):

@@ -256,11 +256,17 @@ def streamlit_stats(url: str) -> dict[str, float]:
 
 
 def log_problems(logs: list[Path]) -> list[str]:
+    """The server logs' problem lines; a Traceback is named by the exception line that ends it."""
     out = []
     for log in logs:
         with contextlib.suppress(OSError):
-            out += [f"{log.name}: {ln}" for ln in log.read_text(errors="replace").splitlines()
-                    if any(p in ln for p in LOG_PROBLEM)]
+            lines = log.read_text(errors="replace").splitlines()
+            for i, ln in enumerate(lines):
+                if not any(p in ln for p in LOG_PROBLEM):
+                    continue
+                if "Traceback" in ln:
+                    ln += " … " + next((x for x in lines[i + 1:] if x and not x[0].isspace()), "")[:200]
+                out.append(f"{log.name}: {ln}")
     return out
 
 

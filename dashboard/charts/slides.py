@@ -117,7 +117,7 @@ def ranked_columns(df: pd.DataFrame, column: str, label: str, kind: str = "share
             axis = "x" if col == 1 else f"x{col}"
             domain = f"{axis.replace('x', 'y')} domain"
             fig.add_shape(type="line", x0=average, x1=average, xref=axis, y0=0, y1=1, yref=domain,
-                          line={"color": "#262730", "width": 1.5, "dash": "dash"})
+                          line={"color": "#262730", "width": 1.5, "dash": "dash"}, layer="below")  # under the value labels
             fig.add_annotation(x=average, xref=axis, y=1, yref=domain, yanchor="bottom",
                                text=f"全国 {_text(kind, average)}", showarrow=False, bgcolor="white")
     summary = high_low(d.name, d[column], lambda x: _text(kind, x), average, f"{label}：")
