@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from dashboard import db
+from dashboard import db, warm
 from dashboard.formats import date_label
 from dashboard.metrics import metric, metrics
 from dashboard.notes import banner_text
@@ -66,6 +66,8 @@ def _push_widgets(view: ViewState) -> None:
 def build_context() -> Context:
     """Read the URL (or the session), draw the shared sidebar, write the URL back."""
     v = db.version()
+    if warm.enabled():
+        warm.start()  # the server's one watcher: computes each new version's shared results ahead of sessions
     dates = common.base_dates(v)
     if not dates:
         raise db.WarehouseUnavailable("データ倉庫に調査データがありません。職員調査ファイルを読み込んでください")

@@ -20,6 +20,7 @@ import shapely.ops
 import streamlit as st
 
 from core import atomic
+from dashboard.cache import shared
 from dashboard.db import query
 
 log = logging.getLogger("dashboard")
@@ -50,13 +51,13 @@ def _feature_collection(codes, blobs, tolerance: float) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@shared(8)
 def prefecture_geojson(v: str) -> dict:
     df = query(v, "SELECT prefecture_code, geometry FROM prefectures ORDER BY prefecture_code")
     return _feature_collection(df.prefecture_code, df.geometry, PREFECTURE_TOLERANCE)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared(64)
 def municipality_geojson(v: str, prefecture_code: str | None = None) -> dict:
     """Municipality polygons (all, or one prefecture's); empty when boundaries are not loaded."""
     df = query(v, """SELECT lg_code, geometry FROM municipalities
@@ -66,7 +67,7 @@ def municipality_geojson(v: str, prefecture_code: str | None = None) -> dict:
     return _feature_collection(df.lg_code, df.geometry, tolerance)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@shared(8)
 def prefecture_label_points(v: str) -> pd.DataFrame:
     """Where a prefecture's name goes on a map, and the frames of its parts: prefecture_code,
     name_short, lon, lat (a point well inside its largest part, away from the coast), west, south,

@@ -1,20 +1,21 @@
 """Figures built once per distinct inputs and shared by every rerun and session.
 
 Building a plotly figure validates every property (tens of milliseconds); a warm rerun should
-only send it. The inputs are hashed by Streamlit's cache (DataFrames by content), or a caller
-names a key that determines them (see built). Cached values are shared and never changed:
+only send it. Arguments that Python can hash (versions, views, dates) are the key as they are;
+DataFrames are hashed by content (Streamlit's cache), or a caller names a key that determines
+them (see built). Cached values are shared and never changed:
 st.plotly_chart serialises a copy, and the PNG export works on its own copy
 (exports.png.export_figure); pages treat cached tables as read-only.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
 import streamlit as st
+
+from dashboard import cache
 
 T = TypeVar("T")
 
@@ -25,13 +26,13 @@ def _built(name: str, args: tuple, kwargs: dict, _build: Callable[..., T]) -> T:
 
 
 # Values built for a key: (function name, key) -> value, the least recently used dropped beyond
-# MAX_KEYED. A plain dict rather than st.cache_resource: Streamlit hashes a cached function's
-# arguments with its own hasher on every call, and for these keys (the whole view) that was ~2 ms a
-# call, most of what a warm rerun of the talent page spent outside Streamlit (issue 16 §1 profile).
-# Keys are tuples of scalars and frozen dataclasses, so Python's hash is enough.
+# MAX_KEYED. Not st.cache_resource: Streamlit hashes a cached function's arguments with its own
+# hasher on every call, and for these keys (the whole view) that was ~2 ms a call, most of what a
+# warm rerun of the talent page spent outside Streamlit (issue 16 §1 profile). Keys are tuples of
+# scalars and frozen dataclasses, so Python's hash is enough. A figure is built once however many
+# sessions ask for it at the same moment (after a publish, every session's view is new).
 MAX_KEYED = 512
-_keyed: OrderedDict[tuple, object] = OrderedDict()
-_keyed_lock = threading.Lock()
+_keyed = cache.store("dashboard.memo.built", MAX_KEYED, audit=False)
 
 
 @st.cache_resource(show_spinner=False, max_entries=512)
@@ -45,17 +46,7 @@ def _built_for(name: str, key: tuple, args: tuple, kwargs: dict, build: Callable
         hash(k)
     except TypeError:  # a key holding a list or a frame: Streamlit's hasher
         return _built_for_unhashable(name, key, args, kwargs, build)
-    with _keyed_lock:
-        if k in _keyed:
-            _keyed.move_to_end(k)
-            return _keyed[k]  # type: ignore[return-value]
-    value = build(*args, **kwargs)  # outside the lock: two sessions may build the same value once each
-    with _keyed_lock:
-        value = _keyed.setdefault(k, value)  # type: ignore[assignment]
-        _keyed.move_to_end(k)
-        while len(_keyed) > MAX_KEYED:
-            _keyed.popitem(last=False)
-    return value
+    return _keyed.get_or_compute(k, lambda: build(*args, **kwargs))
 
 
 def built(build: Callable[..., T], *args, key: tuple | None = None, **kwargs) -> T:
@@ -68,5 +59,10 @@ def built(build: Callable[..., T], *args, key: tuple | None = None, **kwargs) ->
     """
     name = f"{build.__module__}.{build.__qualname__}"
     if key is None:
-        return _built(name, args, kwargs, build)
+        plain = (args, tuple(sorted(kwargs.items())))
+        try:
+            hash(plain)
+        except TypeError:  # frames among the arguments: hashed by content (Streamlit's hasher)
+            return _built(name, args, kwargs, build)
+        return _keyed.get_or_compute((name, plain), lambda: build(*args, **kwargs))
     return _built_for(name, key, args, kwargs, build)

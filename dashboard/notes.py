@@ -21,9 +21,9 @@ import functools
 import re
 
 import pandas as pd
-import streamlit as st
 
 from core.store import SAMPLE_NOTICE
+from dashboard.cache import shared
 from dashboard.formats import date_label
 from dashboard.metrics import PUBLISHED_FIGURE
 from dashboard.queries import common
@@ -79,9 +79,11 @@ def _kind_rows(v: str, kind: str, date: dt.date | None) -> pd.DataFrame:
     return rows
 
 
+@functools.lru_cache(maxsize=1024)
 def kind_citation(v: str, kind: str, date: dt.date | None = None) -> tuple[str, bool] | None:
     """(citation text, is_sample) of the loads behind one kind (on date, for dated kinds);
-    None when nothing of that kind is published."""
+    None when nothing of that kind is published. Once per warehouse version: each note of a view
+    asks again (5 ms each from the load log)."""
     rows = _kind_rows(v, kind, date)
     if rows.empty:
         return None
@@ -178,7 +180,7 @@ def sample_kinds(v: str) -> tuple[list[str], list[str]]:
     return synthetic, real
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@shared(16)
 def banner_text(v: str) -> str | None:
     """Which figures on screen are synthetic and which are real; None when none is synthetic."""
     synthetic, real = sample_kinds(v)

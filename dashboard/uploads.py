@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard.cache import shared
 from dashboard.downloads import csv_bytes
 from etl import intake
 from etl.report import Report
@@ -48,7 +49,7 @@ def issues_csv(report: Report) -> bytes:
     return csv_bytes(df)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@shared(8)
 def versions(v: str) -> pd.DataFrame:
     """The kept versions of this warehouse, newest first, listed by intake (which opens every kept
     file) once per warehouse version: a publish or rollback changes v, so the list is read again."""

@@ -14,6 +14,11 @@ if str(REPO) not in sys.path:  # `import etl`, `import testing` however pytest i
     sys.path.insert(0, str(REPO))
 
 import testing  # noqa: E402
+from dashboard.cache import AUDIT_ENV  # noqa: E402
+
+# Every shared query result is checked on each use, in this process and in the servers the tests
+# start: a page that changes a value other sessions share fails its test (dashboard/cache.py).
+os.environ[AUDIT_ENV] = "1"
 
 
 def find_shared_reference() -> Path | None:

@@ -12,6 +12,7 @@ from dashboard.charts.style import (
     TEXT,
     base_layout,
     colorbar_below,
+    figure,
     hide_basemap,
     threshold_line,
 )
@@ -118,41 +119,41 @@ def prefecture_choropleth(df: pd.DataFrame, geojson: str | dict, m: Metric, n: i
     over time; labels: where to write each prefecture's name (geo.prefecture_label_points);
     nation: the national value, named in the summary; ranking: name the highest and lowest
     prefectures with their values on the map itself (slides have no hover).
+    Built from plain dicts and validated once (style.figure): a map is rebuilt for every new view.
     """
     values = df[m.key].astype(float)
     f = display_factor(m)
-    fig = go.Figure(go.Choropleth(
-        geojson=geojson, locations=df.prefecture_code, z=values * f, featureidkey="id",
-        colorscale=colorscale(m), **color_range(m, values, bounds),
-        marker={"line": {"color": OUTLINE, "width": 0.6}},
-        colorbar=colorbar_below(f"{m.label}（{m.unit}）", **tick_format(m)),
-        text=_hover(df, m, n), hovertemplate="%{text}<extra></extra>",
-        customdata=df.prefecture_code,
-    ))
-    blank = df[values.isna()]
-    if m.needs_population and not blank.empty:  # 未算出 in grey, never left out of the map
-        fig.add_trace(go.Choropleth(
-            geojson=geojson, locations=blank.prefecture_code, z=[0] * len(blank), featureidkey="id",
-            colorscale=[[0, "#d9d9d9"], [1, "#d9d9d9"]], showscale=False,
-            marker={"line": {"color": OUTLINE, "width": 0.6}},
-            text=_hover(blank, m, n), hovertemplate="%{text}<extra></extra>", customdata=blank.prefecture_code,
-        ))
-    fig = hide_basemap(base_layout(fig, height=680, summary=map_summary(df, m, nation)))
+    codes, hover = list(df.prefecture_code), _hover(df, m, n)
+    z = list(values * f)
+    colors = {"colorscale": colorscale(m), **color_range(m, values, bounds)}
+    shape = {"type": "choropleth", "geojson": geojson, "featureidkey": "id",
+             "marker": {"line": {"color": OUTLINE, "width": 0.6}}, "hovertemplate": "%{text}<extra></extra>"}
+    data = [{**shape, **colors, "locations": codes, "z": z, "text": hover, "customdata": codes,
+             "colorbar": colorbar_below(f"{m.label}（{m.unit}）", **tick_format(m))}]
+    blank = [i for i, x in enumerate(values) if pd.isna(x)]
+    if m.needs_population and blank:  # 未算出 in grey, never left out of the map
+        data.append({**shape, "locations": [codes[i] for i in blank], "z": [0] * len(blank),
+                     "colorscale": [[0, "#d9d9d9"], [1, "#d9d9d9"]], "showscale": False,
+                     "text": [hover[i] for i in blank], "customdata": [codes[i] for i in blank]})
+    layout: dict = {"geo": dict(HIDDEN_BASEMAP), "annotations": []}
     if labels is not None:
         at = labels[labels.prefecture_code.isin(df.prefecture_code) & labels.lon.notna()]
         inset = at[at.name_short == OKINAWA] if len(at) > 1 else at.iloc[0:0]
         main = at.drop(inset.index)
         # A click on a name opens the prefecture like a click on its shape (customdata = code).
-        fig.add_trace(go.Scattergeo(
-            lon=main.lon, lat=main.lat, mode="text", text=main.name_short, customdata=main.prefecture_code,
-            textfont={"size": 11, "color": TEXT, "shadow": "auto"}, hoverinfo="skip", showlegend=False))
+        data.append({"type": "scattergeo", "lon": list(main.lon), "lat": list(main.lat), "mode": "text",
+                     "text": list(main.name_short), "customdata": list(main.prefecture_code),
+                     "textfont": {"size": 11, "color": TEXT, "shadow": "auto"}, "hoverinfo": "skip",
+                     "showlegend": False})
         if len(main):
-            fig.update_geos(frame(main.west, main.south, main.east, main.north), domain={"x": [0, 1], "y": [0, 1]})
+            layout["geo"] |= {**frame(main.west, main.south, main.east, main.north), "domain": {"x": [0, 1], "y": [0, 1]}}
         if len(inset):
-            okinawa_inset(fig, inset.iloc[0])
+            i = codes.index(inset.iloc[0].prefecture_code)
+            traces, layout["geo2"] = okinawa_inset(inset.iloc[0], {**shape, **colors, "text": [hover[i]]}, z[i])
+            data += traces
     if ranking:
-        fig.add_annotation(ranking_note(df, m))
-    return fig
+        layout["annotations"].append(ranking_note(df, m))
+    return figure(data, layout, height=680, summary=map_summary(df, m, nation))
 
 
 OKINAWA = "沖縄"  # (name_short) drawn in an inset, as Japanese maps do, so the main islands fill the frame
@@ -166,25 +167,20 @@ def frame(west, south, east, north, pad: float = 0.04) -> dict:
             "lataxis": {"range": [south - dy, north + dy]}}
 
 
-def okinawa_inset(fig: go.Figure, label) -> None:
-    """沖縄県 again in a framed inset at the top left (the Sea of Japan, empty on the map): its
-    shape copied from the main trace with the same colours, its name, and its main islands framed."""
+def okinawa_inset(label, shape: dict, z: float) -> tuple[list[dict], dict]:
+    """沖縄県 again in a framed inset at the top left (the Sea of Japan, empty on the map): its shape
+    with the main map's colours (shape: the main trace's settings and this prefecture's hover text),
+    its name, and its main islands framed. Returns (traces, the layout's geo2)."""
     code = label.prefecture_code
-    src = next(t for t in fig.data if isinstance(t, go.Choropleth) and code in list(t.locations))
-    i = list(src.locations).index(code)
-    fig.add_trace(go.Choropleth(
-        geojson=src.geojson, locations=[code], z=[src.z[i]], featureidkey="id", geo="geo2",
-        colorscale=src.colorscale, zmin=src.zmin, zmax=src.zmax, zmid=src.zmid, showscale=False,
-        marker=src.marker, text=[src.text[i]], hovertemplate=src.hovertemplate, customdata=[code]))
-    domain = {"x": [0.0, 0.3], "y": [0.74, 1.0]}
-    fig.add_trace(go.Scattergeo(  # the name in the inset's empty top left corner
-        lon=[label.isles_west], lat=[label.isles_north], mode="text", text=[label.name_short], geo="geo2",
-        textposition="bottom right", textfont={"size": 11, "color": TEXT}, hoverinfo="skip", showlegend=False,
-        customdata=[code]))
-    fig.update_layout(geo2={**HIDDEN_BASEMAP, **frame([label.isles_west], [label.isles_south], [label.isles_east],
-                                                        [label.isles_north]),
-                            "domain": domain, "showframe": True,
-                            "framecolor": "#8A8D96", "framewidth": 1})
+    traces = [
+        {**shape, "locations": [code], "z": [z], "geo": "geo2", "showscale": False, "customdata": [code]},
+        {"type": "scattergeo", "lon": [label.isles_west], "lat": [label.isles_north], "mode": "text",  # its name
+         "text": [label.name_short], "geo": "geo2", "textposition": "bottom right",
+         "textfont": {"size": 11, "color": TEXT}, "hoverinfo": "skip", "showlegend": False, "customdata": [code]},
+    ]
+    geo2 = {**HIDDEN_BASEMAP, **frame([label.isles_west], [label.isles_south], [label.isles_east], [label.isles_north]),
+            "domain": {"x": [0.0, 0.3], "y": [0.74, 1.0]}, "showframe": True, "framecolor": "#8A8D96", "framewidth": 1}
+    return traces, geo2
 
 
 def ranked_bars(df: pd.DataFrame, m: Metric, order: str = "value", nation: float | None = None) -> go.Figure:

@@ -41,10 +41,14 @@ TEMPLATE = {"layout": {
     "geo": {"bgcolor": BACKGROUND}, "hoverlabel": {"font": {"family": FONT}},
     "colorway": ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#666666"],
 }}
+# Figures name the template, registered (validated) once: a template given as a dict is validated
+# again in every figure, 40 ms of a map's build (issue 16 profile); the figure's JSON is the same.
+TEMPLATE_NAME = "dxgap"
+pio.templates[TEMPLATE_NAME] = go.layout.Template(TEMPLATE)
 
 
 def base_layout_spec(title: str | None = None, height: int = 520) -> dict:
-    return {"template": TEMPLATE, "title": {"text": title} if title else {}, "height": height,
+    return {"template": TEMPLATE_NAME, "title": {"text": title} if title else {}, "height": height,
             "font": {"family": FONT, "size": 13, "color": TEXT},
             "margin": {"l": 10, "r": 10, "t": 50 if title else 10, "b": 10},
             "separators": ".,", "hoverlabel": {"font": {"family": FONT}}}

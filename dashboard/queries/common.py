@@ -6,12 +6,12 @@ import datetime as dt
 import os
 
 import pandas as pd
-import streamlit as st
 
+from dashboard.cache import shared
 from dashboard.db import query
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@shared(32)
 def meta(v: str) -> dict[str, str]:
     df = query(v, "SELECT key, value FROM meta")
     return dict(zip(df.key, df.value, strict=True))
@@ -22,7 +22,7 @@ def is_sample(v: str) -> bool:
     return bool(current_sources(v).is_sample.any())
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@shared(32)
 def base_dates(v: str) -> list[dt.date]:
     df = query(v, "SELECT DISTINCT base_date FROM staff_survey ORDER BY base_date")
     return [pd.Timestamp(d).date() for d in df.base_date]
@@ -33,19 +33,19 @@ def previous_date(v: str, date: dt.date) -> dt.date | None:
     return earlier[-1] if earlier else None
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@shared(32)
 def prefectures(v: str) -> pd.DataFrame:
     """prefecture_code, name, name_short, name_kana, region (JIS order)."""
     return query(v, "SELECT prefecture_code, name, name_short, name_kana, region FROM prefectures "
                     "ORDER BY prefecture_code")
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@shared(32)
 def has_population(v: str) -> bool:
     return bool(query(v, "SELECT count(population) AS n FROM municipalities").n.iloc[0] > 0)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@shared(32)
 def has_municipal_boundaries(v: str) -> bool:
     return bool(query(v, "SELECT count(geometry) AS n FROM municipalities").n.iloc[0] > 0)
 
@@ -71,7 +71,7 @@ _CURRENT_SOURCES = """
     ORDER BY u.kind, u.base_date, u.source_id"""
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@shared(32)
 def current_sources(v: str) -> pd.DataFrame:
     """kind (survey, indicators, indicators_prefecture, roster, status, population, boundaries,
     prefecture_boundaries), base_date (survey and indicators), source_id, file_name, is_sample and

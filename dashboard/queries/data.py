@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import streamlit as st
 
+from dashboard.cache import shared
 from dashboard.db import query
 from dashboard.queries import common
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@shared(16)
 def load_history(v: str) -> pd.DataFrame:
     """Every load, newest first (rolled-back loads stay, marked status='rolled_back')."""
     return query(v, """
@@ -21,7 +21,7 @@ def load_history(v: str) -> pd.DataFrame:
         FROM load_log ORDER BY source_id DESC""")
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared(64)
 def load_issues(v: str, source_id: int) -> pd.DataFrame:
     """The warnings (and errors) recorded for one load."""
     return query(v, """
@@ -34,7 +34,7 @@ def sources(v: str) -> pd.DataFrame:
     return common.current_sources(v)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@shared(32)
 def survey_loads(v: str, date: dt.date) -> pd.DataFrame:
     """The loads that brought rows for one base date, oldest first: its versions."""
     return query(v, """
@@ -43,7 +43,7 @@ def survey_loads(v: str, date: dt.date) -> pd.DataFrame:
         GROUP BY source_id, file_name, loaded_at ORDER BY source_id""", [date])
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@shared(32)
 def compare_survey(v: str, date: dt.date, old: int, new: int) -> pd.DataFrame:
     """Municipalities whose figures differ between two versions of one base date.
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import streamlit as st
 
+from dashboard.cache import shared
 from dashboard.db import query
 
 # metric key → (indicator name in dx_indicators, column prefix)
@@ -24,7 +24,7 @@ INDICATORS = {
 EXT_TALENT, ORG_WIDE = INDICATORS["ext_talent_share"], INDICATORS["org_wide_share"]
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@shared(32)
 def base_dates(v: str) -> list[dt.date]:
     df = query(v, "SELECT DISTINCT base_date FROM dx_indicators ORDER BY base_date")
     return [pd.Timestamp(d).date() for d in df.base_date]
@@ -42,7 +42,7 @@ MART_NAMES = {"ext_indicator": INDICATORS["ext_talent_share"], "cio_indicator": 
               "org_indicator": INDICATORS["org_wide_share"]}
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared(64)
 def most_in_need(v: str, date: dt.date, n: int, ind_date: dt.date | None) -> pd.DataFrame:
     """Every municipality with its staff count on date and its two indicators on ind_date.
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import streamlit as st
 
+from dashboard.cache import shared
 from dashboard.db import query
 from dashboard.tiers import tiers
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared(64)
 def municipalities_at(v: str, date: dt.date, n: int) -> pd.DataFrame:
     """Every municipality with its staff count on a base date (NULL = 未回答) and its tier."""
     df = query(v, """

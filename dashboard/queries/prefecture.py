@@ -11,12 +11,12 @@ import math
 import unicodedata
 
 import pandas as pd
-import streamlit as st
 
 from core.policy import (
     PREFECTURES,
     ROLES,  # the MIC スキル標準 roles, in their usual order; other role words follow them
 )
+from dashboard.cache import shared
 from dashboard.db import query
 from dashboard.queries import summary
 from dashboard.tiers import tiers
@@ -38,7 +38,7 @@ def similarity_words(has_population: bool) -> str:
             f"大きさ（標準偏差）を1として測り、合わせた差が小さい順に3県（{sized}は何倍かで比べます）")
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@shared(128)
 def municipalities(v: str, pref: str, date: dt.date, prev: dt.date | None, n: int, as_of: dt.date) -> pd.DataFrame:
     """One row per municipality of pref: staff on date and prev, tier, rank, talent by role.
 
@@ -55,7 +55,7 @@ def municipalities(v: str, pref: str, date: dt.date, prev: dt.date | None, n: in
     return df
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@shared(64)
 def _all_municipalities(v: str, date: dt.date, prev: dt.date | None, n: int, as_of: dt.date) -> pd.DataFrame:
     df = query(v, """
         SELECT m.lg_code, m.prefecture_code, m.name, m.name_kana, m.kind, m.lat, m.lng, m.population,
@@ -64,7 +64,14 @@ def _all_municipalities(v: str, date: dt.date, prev: dt.date | None, n: int, as_
         LEFT JOIN staff_survey s ON s.lg_code = m.lg_code AND s.base_date = $date
         LEFT JOIN staff_survey p ON p.lg_code = m.lg_code AND p.base_date = $prev
         ORDER BY m.lg_code""", {"date": date, "prev": prev})
-    # An assignment counts while it runs on $as_of: the rule summary uses for pool coverage.
+    return _derive(df, _talent_by_municipality(v, as_of), n)
+
+
+@shared(16)
+def _talent_by_municipality(v: str, as_of: dt.date) -> pd.DataFrame:
+    """lg_code (index) → talent (distinct people) and one column per role, for assignments that run
+    on as_of (the rule summary uses for pool coverage); attrs["roles"]: the role columns in order.
+    The same for every base date and threshold, so computed once per day."""
     talent = query(v, """
         SELECT a.lg_code, r.role, count(DISTINCT a.person_id) AS talent
         FROM talent_assignment a JOIN talent_roster r USING (person_id)
@@ -75,24 +82,27 @@ def _all_municipalities(v: str, date: dt.date, prev: dt.date | None, n: int, as_
         FROM talent_assignment a
         WHERE active_on(a.start_date, a.end_date, $as_of)
         GROUP BY ALL""", {"as_of": as_of})
-    return _derive(df, talent, totals, n)
+    roles = list(ROLES) + sorted(set(talent.role) - set(ROLES))
+    wide = talent.pivot_table(index="lg_code", columns="role", values="talent", aggfunc="sum")
+    out = totals.set_index("lg_code")[["talent"]]
+    for role in roles:
+        out[role] = wide[role] if role in wide.columns else pd.Series(dtype=float)
+    out.attrs["roles"] = roles
+    return out
 
 
-def _derive(df: pd.DataFrame, talent: pd.DataFrame, totals: pd.DataFrame, n: int) -> pd.DataFrame:
+def _derive(df: pd.DataFrame, talent: pd.DataFrame, n: int) -> pd.DataFrame:
     df = df.copy()
     df["change"] = df.dx_staff - df.prev_staff
     df["tier"] = tiers(df.dx_staff, n)
     # 1 = most staff within the prefecture; 未回答 has no rank.
     df["rank"] = df.groupby("prefecture_code").dx_staff.rank(ascending=False, method="min").astype("Int64")
     df["shortage"] = df.dx_staff.le(n)
-    df["talent"] = df.lg_code.map(dict(zip(totals.lg_code, totals.talent, strict=True))).fillna(0).astype(int)
-    roles = list(ROLES) + sorted(set(talent.role) - set(ROLES))
-    wide = talent.pivot_table(index="lg_code", columns="role", values="talent", aggfunc="sum")
-    for role in roles:
-        col = wide[role] if role in wide.columns else pd.Series(dtype=float)
-        df[role] = df.lg_code.map(col).fillna(0).astype(int)
+    roles = talent.attrs["roles"]
+    for col in ("talent", *roles):
+        df[col] = df.lg_code.map(talent[col]).fillna(0).astype(int)
     df["uncovered"] = df.shortage & df.talent.eq(0)
-    df.attrs["roles"] = roles
+    df.attrs["roles"] = list(roles)
     return df
 
 
@@ -101,14 +111,14 @@ def roles_of(df: pd.DataFrame) -> list[str]:
     return [c for c in df.attrs.get("roles", ROLES) if c in df.columns]
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared(64)
 def staff_history(v: str, pref: str) -> pd.DataFrame:
     """lg_code × every base date → dx_staff (NaN = 未回答 or not in that survey)."""
     df = _all_staff_history(v)
     return df[df.prefecture_code == pref].drop(columns="prefecture_code").reset_index(drop=True)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@shared(8)
 def _all_staff_history(v: str) -> pd.DataFrame:
     return query(v, """
         SELECT m.lg_code, m.prefecture_code, d.base_date, s.dx_staff
@@ -118,7 +128,7 @@ def _all_staff_history(v: str) -> pd.DataFrame:
         ORDER BY m.lg_code, d.base_date""")
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@shared(256)
 def assignments(v: str, lg_code: str, as_of: dt.date) -> pd.DataFrame:
     """The talent assigned to one municipality, past and present, as role + pseudonymous id only
     (the privacy rule of the talent page: no other attribute of a person is shown per municipality)."""
@@ -130,7 +140,7 @@ def assignments(v: str, lg_code: str, as_of: dt.date) -> pd.DataFrame:
         GROUP BY ALL ORDER BY active DESC, r.role, a.person_id""", {"lg": lg_code, "as_of": as_of})
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared(64)
 def system_status(v: str, pref: str) -> pd.DataFrame:
     """The prefecture's milestones: milestone, milestone_name, achieved_on, model, note."""
     return query(v, """
@@ -148,7 +158,7 @@ def reached_milestone(status: pd.DataFrame, as_of: dt.date) -> dict | None:
             "achieved_on": pd.Timestamp(row.achieved_on).date(), "model": None if pd.isna(row.model) else row.model}
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@shared(128)
 def shortage_trend(v: str, pref: str, dates: list[dt.date], n: int, as_of: dt.date) -> pd.DataFrame:
     """The prefecture's and the nation's shortage share on every base date (from summary):
     base_date, pref_share, national_share."""
@@ -158,7 +168,7 @@ def shortage_trend(v: str, pref: str, dates: list[dt.date], n: int, as_of: dt.da
                          "national_share": wide["national"].to_numpy()})
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@shared(16)
 def _all_shortage_trends(v: str, dates: tuple[dt.date, ...], n: int, as_of: dt.date) -> pd.DataFrame:
     """base date × (each prefecture code, "national") → shortage share."""
     rows = []
@@ -189,7 +199,7 @@ def similar_prefectures(rows: pd.DataFrame, pref: str, k: int = 3) -> pd.DataFra
     return x.assign(gap=gap).drop(index=pref).sort_values(["gap", "municipalities"]).head(k).reset_index()
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@shared(128)
 def peers(v: str, pref: str, date: dt.date, n: int, as_of: dt.date, k: int = 3) -> pd.DataFrame:
     """The prefecture, its k most similar prefectures (similar_prefectures) and the nation: name,
     population, municipalities, shortage share and coverage, in that order.
@@ -202,7 +212,7 @@ def peers(v: str, pref: str, date: dt.date, n: int, as_of: dt.date, k: int = 3) 
     return out
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@shared(64)
 def _peer_rows(v: str, date: dt.date, n: int, as_of: dt.date) -> pd.DataFrame:
     """Every prefecture and the nation (code ""): name, population (NULL unless every municipality's
     is loaded), municipalities, shortage share and coverage."""

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import streamlit as st
 
 from core.policy import POOL, SYSTEM
+from dashboard.cache import shared
 from dashboard.db import query
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@shared(32)
 def milestones(v: str) -> pd.DataFrame:
     """Every prefecture × milestone row that was loaded (achieved_on may be NULL or in the future)."""
     df = query(v, """
@@ -25,7 +25,7 @@ def milestones(v: str) -> pd.DataFrame:
     return df
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@shared(32)
 def burnup(v: str, as_of: dt.date, wanted: tuple[int, ...] = (SYSTEM, POOL)) -> pd.DataFrame:
     """Prefectures that had reached each milestone, at each date one did, up to as_of.
 

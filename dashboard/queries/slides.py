@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import streamlit as st
 
+from dashboard.cache import shared
 from dashboard.db import query
 from dashboard.tiers import tiers
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared(64)
 def municipality_rows(v: str, pref: str, date: dt.date, prev: dt.date | None, n: int, as_of: dt.date) -> pd.DataFrame:
     """Every municipality of one prefecture: staff on the base date and the previous one (NULL =
     未回答), its tier, and the pool talent assigned to it on as_of (the same rule as the coverage
@@ -35,7 +35,7 @@ def municipality_rows(v: str, pref: str, date: dt.date, prev: dt.date | None, n:
     return df
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared(64)
 def milestones(v: str, pref: str) -> pd.DataFrame:
     """One prefecture's milestones (0–4) with the date each was reached; missing ones are absent."""
     return query(v, """

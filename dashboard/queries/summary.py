@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import streamlit as st
 
 from core.policy import POOL, SYSTEM
 from dashboard import goal
+from dashboard.cache import shared
 from dashboard.db import query
 from dashboard.queries import indicators as qi
 from dashboard.queries.common import base_dates, previous_date
@@ -22,41 +22,44 @@ from dashboard.queries.common import base_dates, previous_date
 NATION = "00"  # the nation's area_code in the marts
 
 # The view's figures: the shortage mart joined with the indicator mart on the latest indicator base
-# date on or before the survey's; $nation picks the nation's row or the prefectures'.
+# date on or before the survey's; the nation's row has area code NATION.
 _SUMMARY = """
 SELECT s.area_code AS prefecture_code, s.* EXCLUDE (area_code), i.* EXCLUDE (area_code)
 FROM shortage_summary($date, $prev, $n, $as_of, $system, $pool) s
 LEFT JOIN indicator_summary($ind_date, $ext_indicator, $cio_indicator, $org_indicator) i USING (area_code)
-WHERE (s.area_code = $nation_code) = $nation
 ORDER BY s.area_code
 """
 
 
-def _areas(v: str, date: dt.date, n: float, as_of: dt.date, nation: bool) -> pd.DataFrame:
+@shared(128)
+def _areas(v: str, date: dt.date, n: float, as_of: dt.date) -> pd.DataFrame:
+    """The nation's row (NATION, first) and the prefectures' in one run of the marts."""
     params = {"date": date, "prev": previous_date(v, date), "n": n, "as_of": as_of, "system": SYSTEM, "pool": POOL,
-              "ind_date": qi.indicator_date_for(v, date), **qi.MART_NAMES, "nation_code": NATION, "nation": nation}
+              "ind_date": qi.indicator_date_for(v, date), **qi.MART_NAMES}
     return query(v, _SUMMARY, params)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@shared(128)
 def by_prefecture(v: str, date: dt.date, n: float, as_of: dt.date) -> pd.DataFrame:
     """47 rows (JIS order): counts, shares, pool, progress and indicators per prefecture."""
-    return _areas(v, date, n, as_of, nation=False)
+    rows = _areas(v, date, n, as_of)
+    return rows[rows.prefecture_code != NATION].reset_index(drop=True)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@shared(128)
 def national(v: str, date: dt.date, n: float, as_of: dt.date) -> dict:
     """The nation's figures (the same columns; counts are the prefectures' sums, the median is the
     nation's), with the previous and the indicator base dates of the view, and the FY2025 goal as
     of as_of (goal.Goal: the result at the deadline once it has passed, what happened since)."""
-    out = _areas(v, date, n, as_of, nation=True).iloc[0].to_dict()
+    rows = _areas(v, date, n, as_of)
+    out = rows[rows.prefecture_code == NATION].iloc[0].to_dict()
     out["prev_date"] = previous_date(v, date)
     out["indicator_date"] = qi.indicator_date_for(v, date)
     out["goal"] = goal.of(by_prefecture(v, date, n, as_of), as_of)
     return out
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared(64)
 def metric_bounds(v: str, key: str, n: float, as_of: dt.date) -> tuple[float, float] | None:
     """The lowest and highest value of one metric over every prefecture and every base date (for
     threshold n, pools on as_of): a map's colour scale spans this, so the same colour means the
@@ -74,7 +77,7 @@ def _ratio(a: float, b: float) -> float | None:
     return a / b if b else None  # the mart's nullif(b, 0): no denominator, no rate (never 0)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@shared(128)
 def area(v: str, date: dt.date, n: float, as_of: dt.date, region: str | None = None) -> dict:
     """The figures of the view's scope: the nation's (national()), or one 地方's, whose counts are the
     sums of its prefectures' rows and whose shares are those counts' ratios, as the nation's are in

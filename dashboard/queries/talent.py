@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import streamlit as st
 
+from dashboard.cache import shared
 from dashboard.db import query
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared(64)
 def pool_mix(v: str, as_of: dt.date) -> pd.DataFrame:
     """Active talent on as_of by prefecture × role × employment form (all 47 prefectures' rows that exist)."""
     return query(v, """
@@ -27,7 +27,7 @@ def pool_mix(v: str, as_of: dt.date) -> pd.DataFrame:
         GROUP BY ALL ORDER BY ALL""", {"as_of": as_of})
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@shared(32)
 def roster_start(v: str) -> dt.date | None:
     """The earliest start date in the rosters (None when no roster is loaded)."""
     df = query(v, "SELECT min(start_date) AS first FROM talent_roster")
@@ -53,7 +53,7 @@ def quarter_ends(start: dt.date, end: dt.date) -> list[dt.date]:
     return out
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@shared(32)
 def pool_over_time(v: str, as_of: dt.date) -> pd.DataFrame:
     """Active talent and accelerators at each quarter-end (and at as_of), by prefecture and role."""
     first = roster_start(v)
@@ -76,7 +76,7 @@ def accelerators_by_date(trend: pd.DataFrame) -> pd.DataFrame:
     return trend.groupby("on", as_index=False).accelerators.sum()
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared(64)
 def municipality_support(v: str, date: dt.date, n: float, as_of: dt.date) -> pd.DataFrame:
     """Every municipality: staff on the base date, shortage flag, and talent assigned on as_of.
 
@@ -99,7 +99,7 @@ def municipality_support(v: str, date: dt.date, n: float, as_of: dt.date) -> pd.
         ORDER BY m.lg_code""", {"date": date, "n": n, "as_of": as_of})
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared(64)
 def active_talent(v: str, prefecture_code: str, as_of: dt.date) -> pd.DataFrame:
     """One prefecture's active talent as anonymous id and role only (never anything else about a person)."""
     return query(v, """

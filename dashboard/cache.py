@@ -1,0 +1,135 @@
+"""Query results held once per process and handed to every session as the same object.
+
+st.cache_data pickles a result when it stores it and unpickles a copy on every call, which for
+the 10–25 query results a page reads is most of what a warm rerun spends outside Streamlit
+(issue 16 §1). These results are read-only by contract: pages and figure builders derive new
+frames (pandas copy-on-write) and never assign into a cached one. DXGAP_CACHE_AUDIT=1 (the test
+suite sets it) fingerprints each value when stored and checks it on every hit, so a caller that
+changes a shared value fails its test instead of changing what other sessions see.
+
+A key is computed once: when several sessions ask for the same missing key (every session after a
+publish), one computes it and the others wait for its result.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+import pandas as pd
+
+F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+AUDIT_ENV = "DXGAP_CACHE_AUDIT"
+_caches: list[_Cache] = []
+
+
+class SharedValueChanged(AssertionError):
+    """A caller changed a value other sessions share (raised only under DXGAP_CACHE_AUDIT=1)."""
+
+
+def _canonical(value: object) -> object:
+    """The content of a value, apart from how pandas lays it out in memory (a frame's blocks are
+    consolidated in place by some reads, which changes its pickle but not its content)."""
+    if isinstance(value, pd.DataFrame):
+        return ("frame", list(value.columns), [str(t) for t in value.dtypes], value.index.tolist(),
+                [value[c].tolist() for c in value.columns], _canonical(value.attrs))
+    if isinstance(value, pd.Series):
+        return ("series", value.name, str(value.dtype), value.index.tolist(), value.tolist(), _canonical(value.attrs))
+    if isinstance(value, dict):
+        return ("dict", [(k, _canonical(v)) for k, v in value.items()])
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, [_canonical(v) for v in value])
+    return value
+
+
+def _fingerprint(value: object) -> str:
+    return hashlib.blake2b(pickle.dumps(_canonical(value), protocol=5), digest_size=16).hexdigest()
+
+
+def _frozen(value: object) -> object:
+    """A list argument (e.g. the base dates) as a tuple, so that it can be a key."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+class _Cache:
+    def __init__(self, name: str, max_entries: int, fn: Callable | None = None, audit: bool = True):
+        self.name, self.max_entries, self.fn, self.audit = name, max_entries, fn, audit
+        self.values: OrderedDict[Hashable, tuple[object, str | None]] = OrderedDict()
+        self.computing: dict[Hashable, threading.Event] = {}
+        self.lock = threading.Lock()
+
+    def get(self, args: tuple, kwargs: dict) -> object:
+        key = (tuple(_frozen(a) for a in args), tuple(sorted((k, _frozen(v)) for k, v in kwargs.items())))
+        return self.get_or_compute(key, lambda: self.fn(*args, **kwargs))
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
+        while True:
+            with self.lock:
+                if key in self.values:
+                    self.values.move_to_end(key)
+                    value, fingerprint = self.values[key]
+                    break
+                waiting = self.computing.get(key)
+                if waiting is None:
+                    done = self.computing[key] = threading.Event()
+            if waiting is not None:  # another session computes it: use its result (or retry if it failed)
+                waiting.wait()
+                continue
+            try:
+                value = compute()
+                fingerprint = _fingerprint(value) if self.audit and os.environ.get(AUDIT_ENV) == "1" else None
+                with self.lock:
+                    self.values[key] = (value, fingerprint)
+                    while len(self.values) > self.max_entries:
+                        self.values.popitem(last=False)
+            finally:
+                with self.lock:
+                    del self.computing[key]
+                done.set()
+            return value
+        if fingerprint is not None and _fingerprint(value) != fingerprint:
+            raise SharedValueChanged(f"{self.name}{key}: a caller changed the shared result")
+        return value  # type: ignore[return-value]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.values.clear()
+
+
+def shared(max_entries: int) -> Callable[[F], F]:
+    """Cache fn's results by its (hashable) arguments, at most max_entries, least recently used
+    dropped first. Arguments are compared with Python's == (the warehouse version is one of them)."""
+    def wrap(fn: F) -> F:
+        cache = store(f"{fn.__module__}.{fn.__qualname__}", max_entries, fn)
+
+        @functools.wraps(fn)
+        def cached(*args, **kwargs):
+            return cache.get(args, kwargs)
+
+        cached.cache = cache  # type: ignore[attr-defined]
+        return cached  # type: ignore[return-value]
+    return wrap
+
+
+def store(name: str, max_entries: int, fn: Callable | None = None, audit: bool = True) -> _Cache:
+    """A keyed store of shared values (get_or_compute), cleared with the others by clear_all."""
+    cache = _Cache(name, max_entries, fn, audit)
+    _caches.append(cache)
+    return cache
+
+
+def clear_all() -> None:
+    """Forget every shared result (benchmarks of a cold page)."""
+    for cache in _caches:
+        cache.clear()
+
+
+def entries() -> int:
+    return sum(len(c.values) for c in _caches)

@@ -1,0 +1,140 @@
+"""Compute a published warehouse's shared query results before sessions ask for them.
+
+Every cached result keys on the warehouse version, so after a publish (and on a fresh server) each
+view's first rerun used to compute its queries, and fifty sessions moving to a new version at once
+paid that fifty times over (issue 16 §2: p95 1.5 s at 10 sessions with 0.35 cores busy). One
+thread per server watches the served file; when a new version appears it computes, in the
+background, the results every page reads for every base date and threshold — the view's default
+first — so that a session's first rerun on the new version finds most of them done. Sessions use
+the new version at once (a publish is seen at their next interaction); a result a session needs
+before the thread reaches it is computed once and shared (dashboard.cache).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+import time
+
+from core.policy import DEFAULT_N
+from dashboard import db, geo, slides
+from dashboard.memo import built
+from dashboard.metrics import METRIC_KEYS
+from dashboard.notes import banner_text
+from dashboard.queries import common, national, prefecture, progress, summary, talent
+from dashboard.queries import indicators as qi
+from dashboard.state import MAX_N, ViewState
+
+log = logging.getLogger("dashboard")
+POLL_SECONDS = 1.0
+ENV = "DXGAP_WARM"  # "0": no watcher (each view computes its results on first use)
+
+
+def enabled() -> bool:
+    """On in a served app; off under AppTest (a test's script runs have no server to warm for)."""
+    from streamlit import config
+
+    return os.environ.get(ENV, "1") != "0" and not config.get_option("global.appTest")
+
+
+def thresholds() -> list[int]:
+    """The default threshold first, then the others (the order sessions are likely to ask)."""
+    return [DEFAULT_N, *(n for n in range(MAX_N + 1) if n != DEFAULT_N)]
+
+
+def warm(v: str, as_of: dt.date, stop: threading.Event | None = None) -> int:
+    """Compute version v's shared results for every base date and threshold (pools counted on
+    as_of), the latest date first; returns how many (date, threshold) views were done. stop: give
+    up between views (a newer version was published meanwhile)."""
+    dates = common.base_dates(v)
+    common.prefectures(v), common.current_sources(v), common.has_population(v)
+    common.has_municipal_boundaries(v), banner_text(v), qi.base_dates(v)
+    geo.prefecture_geojson(v), geo.prefecture_label_points(v)
+    talent.pool_mix(v, as_of), talent.pool_over_time(v, as_of), progress.milestones(v), progress.burnup(v, as_of)
+    done = 0
+    for date in reversed(dates):
+        prev = common.previous_date(v, date)
+        for n in thresholds():
+            if stop is not None and stop.is_set():
+                return done
+            summary.national(v, date, n, as_of)
+            prefecture._all_municipalities(v, date, prev, n, as_of)
+            prefecture._peer_rows(v, date, n, as_of)
+            national.municipalities_at(v, date, n)
+            talent.municipality_support(v, date, n, as_of)
+            done += 1
+        if date == dates[-1]:
+            prefecture._all_staff_history(v)
+            for key in METRIC_KEYS:
+                summary.metric_bounds(v, key, DEFAULT_N, as_of)
+            national_figures(v, ViewState(date=date), as_of)
+    return done
+
+
+def national_figures(v: str, view: ViewState, as_of: dt.date) -> None:
+    """The national page's map and ranking for view, built as that page builds them (the same
+    memo keys): every session opening the shared link asks for these first."""
+    is_sample = common.is_sample(v)
+    built(slides.page_chart, "national", "map", v, view, as_of, is_sample)
+    built(slides.page_chart, "national", "ranked", v, view, as_of, is_sample, order="value")
+
+
+class Watcher(threading.Thread):
+    """Polls the served file; warms each new version once (stopping a warm that a newer one overtakes)."""
+
+    def __init__(self) -> None:
+        super().__init__(name="dxgap-warm", daemon=True)
+        self.seen: str | None = None
+        self.warmed: dict[str, float] = {}  # version -> seconds its warm took (the last few)
+
+    def run(self) -> None:
+        while True:
+            try:
+                v = db.version()
+            except db.WarehouseUnavailable:
+                v = None
+            if v is not None and v != self.seen:
+                self.seen = v
+                self._warm(v)
+            time.sleep(POLL_SECONDS)
+
+    def _warm(self, v: str) -> None:
+        newer = threading.Event()
+        watch = threading.Thread(target=self._watch_for_newer, args=(v, newer), daemon=True)
+        watch.start()
+        t0 = time.perf_counter()
+        try:
+            views = warm(v, common.as_of_today(), stop=newer)
+        except Exception as exc:  # noqa: BLE001 (a broken publish: the pages show their own message for it)
+            log.warning("warming %s stopped: %s: %s", v, type(exc).__name__, exc)
+            return
+        finally:
+            newer.set()
+        self.warmed[v] = time.perf_counter() - t0
+        while len(self.warmed) > 8:
+            self.warmed.pop(next(iter(self.warmed)))
+        log.info("warmed %s: %d views in %.1f s", v, views, self.warmed[v])
+
+    def _watch_for_newer(self, v: str, newer: threading.Event) -> None:
+        while not newer.wait(POLL_SECONDS):
+            try:
+                if db.version() != v:
+                    newer.set()
+            except db.WarehouseUnavailable:
+                newer.set()
+
+
+_watcher: Watcher | None = None
+_lock = threading.Lock()
+
+
+def start() -> Watcher:
+    """The server's one watcher, started on first use."""
+    global _watcher
+    with _lock:
+        if _watcher is None:
+            _watcher = Watcher()
+            _watcher.start()
+        return _watcher

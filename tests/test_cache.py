@@ -1,0 +1,103 @@
+"""dashboard.cache: shared results, computed once per key, checked for changes under audit."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pandas as pd
+import pytest
+
+from dashboard import cache
+
+
+def test_a_result_is_the_same_object_for_every_caller_and_computed_once():
+    calls = []
+
+    @cache.shared(4)
+    def frame(v: str, dates: list) -> pd.DataFrame:
+        calls.append((v, tuple(dates)))
+        return pd.DataFrame({"x": [1, 2]})
+
+    a, b = frame("v1", [1, 2]), frame("v1", [1, 2])
+    assert a is b and calls == [("v1", (1, 2))]
+    assert frame("v2", [1, 2]) is not a and len(calls) == 2
+
+
+def test_the_least_recently_used_result_is_dropped_beyond_max_entries():
+    calls = []
+
+    @cache.shared(2)
+    def square(x: int) -> int:
+        calls.append(x)
+        return x * x
+
+    for x in (1, 2, 1, 3, 1, 2):  # 2 is dropped when 3 comes (1 was used since), then computed again
+        square(x)
+    assert calls == [1, 2, 3, 2]
+
+
+def test_sessions_asking_for_a_missing_key_at_once_wait_for_one_computation():
+    calls, started = [], threading.Event()
+
+    @cache.shared(4)
+    def slow(v: str) -> list:
+        calls.append(v)
+        started.set()
+        time.sleep(0.3)
+        return [v]
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(slow("v"))) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert calls == ["v"]
+    assert len(results) == 5 and all(r is results[0] for r in results)
+
+
+def test_a_failed_computation_is_not_kept_and_the_next_caller_computes_again():
+    calls = []
+
+    @cache.shared(4)
+    def flaky(v: str) -> str:
+        calls.append(v)
+        if len(calls) == 1:
+            raise RuntimeError("warehouse busy")
+        return v
+
+    with pytest.raises(RuntimeError):
+        flaky("v")
+    assert flaky("v") == "v" and len(calls) == 2
+
+
+def test_under_audit_a_caller_that_changes_a_shared_frame_fails(monkeypatch):
+    monkeypatch.setenv(cache.AUDIT_ENV, "1")
+
+    @cache.shared(4)
+    def frame(v: str) -> pd.DataFrame:
+        return pd.DataFrame({"x": [1, 2]})
+
+    df = frame("v")
+    derived = df[df.x > 1].assign(y=1)  # deriving a frame leaves the shared one as it was
+    derived.loc[:, "x"] = 9
+    assert frame("v") is df
+    df.loc[0, "x"] = 5  # what a page must never do: every session would see 5
+    with pytest.raises(cache.SharedValueChanged, match="frame"):
+        frame("v")
+
+
+def test_under_audit_a_changed_attr_or_dict_is_caught_too(monkeypatch):
+    monkeypatch.setenv(cache.AUDIT_ENV, "1")
+
+    @cache.shared(4)
+    def figures(v: str) -> dict:
+        df = pd.DataFrame({"x": [1]})
+        df.attrs["roles"] = ["a"]
+        return {"df": df, "bounds": (0, 1)}
+
+    out = figures("v")
+    out["df"].attrs["roles"].append("b")
+    with pytest.raises(cache.SharedValueChanged):
+        figures("v")

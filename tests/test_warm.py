@@ -1,0 +1,96 @@
+"""dashboard.warm: a published warehouse's shared results are computed before sessions ask."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+import testing
+from core.store import DB_ENV
+from dashboard import cache, db, warm
+from dashboard.memo import built
+from dashboard.queries import common, prefecture, summary
+from dashboard.state import MAX_N, ViewState
+
+AS_OF = dt.date(2026, 12, 1)
+
+
+@pytest.fixture()
+def served(tmp_path, monkeypatch):
+    path = testing.copy_db(testing.sample_db(), tmp_path / "wh")
+    monkeypatch.setenv(DB_ENV, str(path))
+    cache.clear_all()
+    yield path
+    cache.clear_all()
+
+
+def count_queries(monkeypatch) -> list[str]:
+    """The SQL run from now on (db.query still runs each one)."""
+    ran, real = [], db.query
+
+    def counted(v, sql, params=()):
+        ran.append(sql)
+        return real(v, sql, params)
+
+    for module in (summary, prefecture, common):
+        monkeypatch.setattr(module, "query", counted)
+    return ran
+
+
+@pytest.mark.slow
+def test_after_a_warm_every_date_and_threshold_is_answered_without_a_query(served, monkeypatch):
+    v = db.version()
+    dates = common.base_dates(v)
+    assert warm.warm(v, AS_OF) == len(dates) * (MAX_N + 1)
+    ran = count_queries(monkeypatch)
+    for date in dates:
+        for n in range(MAX_N + 1):
+            summary.area(v, date, n, AS_OF, "関東")
+            prefecture.municipalities(v, "31", date, common.previous_date(v, date), n, AS_OF)
+            prefecture.peers(v, "31", date, n, AS_OF)
+    assert ran == []
+    # ... and what a view it did not cover asks is computed then (as_of another day)
+    summary.national(v, dates[-1], 3, AS_OF + dt.timedelta(days=1))
+    assert len(ran) == 1
+
+
+@pytest.mark.slow
+def test_the_national_map_of_the_default_view_is_built_by_the_warm(served):
+    from dashboard import slides
+
+    v = db.version()
+    view = ViewState(date=common.base_dates(v)[-1])
+    warm.warm(v, AS_OF)
+    builds = []
+
+    def page_chart(*args, **kwargs):  # what a page's call would run if the figure were missing
+        builds.append(args)
+        return slides.page_chart(*args, **kwargs)
+
+    page_chart.__module__, page_chart.__qualname__ = slides.page_chart.__module__, slides.page_chart.__qualname__
+    chart = built(page_chart, "national", "map", v, view, AS_OF, common.is_sample(v))
+    assert builds == [] and chart.figure.data[0].locations[0] == "01"
+    built(page_chart, "national", "map", v, view.with_(n=5), AS_OF, common.is_sample(v))
+    assert len(builds) == 1
+
+
+@pytest.mark.slow
+def test_the_watcher_warms_the_served_version_and_then_each_publish(served, tmp_path):
+    watcher = warm.Watcher()
+    watcher.start()
+    deadline = time.monotonic() + 120
+    first = db.version()
+    while first not in watcher.warmed and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert first in watcher.warmed
+    new_file = testing.prefecture_survey(tmp_path, "survey_0_001.csv", 0, 1)
+    testing.run_etl("load", "survey", new_file, "--db", served, "--base-date", "2024-10-01", check=True)
+    second = db.version()
+    assert second != first
+    while second not in watcher.warmed and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert second in watcher.warmed
+    # the new base date is among the warmed views
+    assert dt.date(2024, 10, 1) in common.base_dates(second)
