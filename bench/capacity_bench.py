@@ -222,14 +222,13 @@ def soak_attribution(s: Soak) -> str:
     held = settled["heap_after_gc"]["in_use"] - settled.get("heap_after_expire", settled["heap_after_gc"])["in_use"]
     rest = settled.get("heap_after_expire", settled["heap_after_gc"])["in_use"] - heap0
     kept = settled["types_after_gc"].get("AppSession", 0) - idle["types_after_gc"].get("AppSession", 0)
-    cache_data = (s.stats.get("settled") or {}).get("st_cache_data", float("nan"))
     garbage_heap = settled["heap"]["in_use"] - settled["heap_after_gc"]["in_use"]
     verdict = ("not garbage left by runner.postScriptGC = false" if garbage_heap < 0.05 * max(held + rest, 1)
                else f"{mib(garbage_heap)} of heap was garbage awaiting a full collection (runner.postScriptGC = false)")
     return (f"{kept} disconnected sessions still stored by Streamlit after their TTL (it drops expired ones at its "
             f"next change; at most 128) held {mib(held)} of malloc heap; without them the heap is {mib(rest)} "
-            f"above the warm server (st.cache_data {mib(cache_data)} by Streamlit's count, "
-            f"{settled['types_after_gc'].get('Figure', 0)} cached figures). A full gc.collect() found "
+            f"above the warm server ({settled.get('shared_entries', 0)} shared query results and figures held "
+            f"(dashboard.cache, each bounded), {settled['types_after_gc'].get('Figure', 0)} figures). A full gc.collect() found "
             f"{settled['gc_collected']} unreachable objects (RSS {mib(settled['rss'])} → {mib(settled['rss_after_gc'])}): "
             f"{verdict}. RSS after dropping the sessions and malloc_trim(0): "
             f"{mib(settled['rss_after_trim'])} (the allocator keeps freed memory for reuse)")

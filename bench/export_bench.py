@@ -95,16 +95,16 @@ def main() -> int:
     rows.append((f"2nd+ PNG export, worst of {args.runs}", fmt_s(max(times)), "≤ 0.5 s", png_cmd))
 
     # Decks: browser warm, query caches cold (a first click on the button).
-    import streamlit as st
+    from dashboard import cache
 
-    st.cache_data.clear()
+    cache.clear_all()
     t = time.perf_counter()
     d = slides.national_deck(v, view, as_of, is_sample)
     data = deck.build_pptx(d)
     nat_s = time.perf_counter() - t
     rows.append((f"national deck ({len(d.slides)} slides, {len(data) // 1024} KB)", fmt_s(nat_s), "≤ 15 s",
                  "`deck.build_pptx(slides.national_deck(...))` (`python -m exports deck`)"))
-    st.cache_data.clear()
+    cache.clear_all()
     t = time.perf_counter()
     d = slides.prefecture_deck(v, view, "01", as_of, is_sample)
     data = deck.build_pptx(d)

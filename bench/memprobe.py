@@ -128,6 +128,8 @@ def probe(expire: bool = False) -> dict:
     out["objects_after_gc"] = sum(counts.values())
     out["types_after_gc"] = {name: counts.get(name, 0) for name in out["types"]}
     out["kept_by"] = kept_by("AppSession")
+    cache = sys.modules.get("dashboard.cache")  # the app's shared query results and figures
+    out["shared_entries"] = cache.entries() if cache is not None else 0
     if expire:  # what the expired, still stored sessions held
         out["stored_sessions_after_expire"] = drop_expired_sessions()
         gc.collect()

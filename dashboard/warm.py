@@ -12,6 +12,7 @@ before the thread reaches it is computed once and shared (dashboard.cache).
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
 import os
@@ -88,9 +89,10 @@ class Watcher(threading.Thread):
         super().__init__(name="dxgap-warm", daemon=True)
         self.seen: str | None = None
         self.warmed: dict[str, float] = {}  # version -> seconds its warm took (the last few)
+        self.stopping = threading.Event()
 
     def run(self) -> None:
-        while True:
+        while not self.stopping.is_set():
             try:
                 v = db.version()
             except db.WarehouseUnavailable:
@@ -98,7 +100,14 @@ class Watcher(threading.Thread):
             if v is not None and v != self.seen:
                 self.seen = v
                 self._warm(v)
-            time.sleep(POLL_SECONDS)
+            self.stopping.wait(POLL_SECONDS)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop between two views and wait: a daemon thread killed inside DuckDB at interpreter exit
+        aborts the process ("FATAL: exception not rethrown")."""
+        self.stopping.set()
+        if self.is_alive():
+            self.join(timeout)
 
     def _warm(self, v: str) -> None:
         newer = threading.Event()
@@ -119,6 +128,9 @@ class Watcher(threading.Thread):
 
     def _watch_for_newer(self, v: str, newer: threading.Event) -> None:
         while not newer.wait(POLL_SECONDS):
+            if self.stopping.is_set():
+                newer.set()
+                break
             try:
                 if db.version() != v:
                     newer.set()
@@ -137,4 +149,5 @@ def start() -> Watcher:
         if _watcher is None:
             _watcher = Watcher()
             _watcher.start()
+            atexit.register(_watcher.stop)  # runs before the interpreter kills daemon threads
         return _watcher

@@ -15,10 +15,14 @@ if str(REPO) not in sys.path:  # `import etl`, `import testing` however pytest i
 
 import testing  # noqa: E402
 from dashboard.cache import AUDIT_ENV  # noqa: E402
+from dashboard.warm import ENV as WARM_ENV  # noqa: E402
 
 # Every shared query result is checked on each use, in this process and in the servers the tests
 # start: a page that changes a value other sessions share fails its test (dashboard/cache.py).
 os.environ[AUDIT_ENV] = "1"
+# The servers tests start do not warm each version in the background (4 s of a core per version,
+# on the 2 cores the browsers share); tests of the watcher, capacity and replicas switch it on.
+os.environ[WARM_ENV] = "0"
 
 
 def find_shared_reference() -> Path | None:
@@ -46,6 +50,12 @@ def sample_warehouse() -> Path:
     """The sample warehouse, built once per test process by the real CLI (testing.sample_db). Treat it
     as read-only: copy it (testing.copy_db) before loading anything into it."""
     return testing.sample_db()
+
+
+@pytest.fixture()
+def warming(monkeypatch):
+    """Servers started in this test warm each published version, as a deployed server does."""
+    monkeypatch.setenv(WARM_ENV, "1")
 
 
 @pytest.fixture(scope="session")

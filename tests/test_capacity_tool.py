@@ -33,7 +33,7 @@ def test_every_view_a_simulated_user_opens_is_a_valid_url_of_the_app():
 
 
 @pytest.mark.server
-def test_one_short_step_measures_reruns_a_publish_cpu_and_memory():
+def test_one_short_step_measures_reruns_a_publish_cpu_and_memory(warming):
     step = capacity.run_step(testing.sample_db(), n=3, duration=8, think=(1.0, 2.0), publishes=1)
     assert step.errors == [], step.errors
     assert step.publishes_ok == step.publishes == 1

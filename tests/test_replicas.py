@@ -58,7 +58,7 @@ def test_a_new_browser_is_given_a_replica_and_keeps_it(tmp_path):
         assert line.endswith(f"upstream=127.0.0.1:{ports[name]}"), line
 
 
-def test_a_publish_is_seen_by_sessions_on_every_replica(tmp_path):
+def test_a_publish_is_seen_by_sessions_on_every_replica(tmp_path, warming):
     db = testing.copy_db(testing.sample_db(), tmp_path / "wh")
     inputs = tmp_path / "inputs"
     inputs.mkdir()

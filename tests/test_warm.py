@@ -80,6 +80,14 @@ def test_the_national_map_of_the_default_view_is_built_by_the_warm(served):
 def test_the_watcher_warms_the_served_version_and_then_each_publish(served, tmp_path):
     watcher = warm.Watcher()
     watcher.start()
+    try:
+        check_watcher(watcher, served, tmp_path)
+    finally:
+        watcher.stop()
+    assert not watcher.is_alive()
+
+
+def check_watcher(watcher: warm.Watcher, served, tmp_path) -> None:
     deadline = time.monotonic() + 120
     first = db.version()
     while first not in watcher.warmed and time.monotonic() < deadline:
