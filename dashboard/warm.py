@@ -5,7 +5,8 @@ view's first rerun used to compute its queries, and fifty sessions moving to a n
 paid that fifty times over (issue 16 §2: p95 1.5 s at 10 sessions with 0.35 cores busy). One
 thread per server watches the served file; when a new version appears it computes, in the
 background, the results every page reads for every base date and threshold — the view's default
-first — so that a session's first rerun on the new version finds most of them done. Sessions use
+first — then the default view's national map and each prefecture page's figures, so that a
+session's first rerun on the new version finds most of them done. Sessions use
 the new version at once (a publish is seen at their next interaction); a result a session needs
 before the thread reaches it is computed once and shared (dashboard.cache).
 """
@@ -20,7 +21,7 @@ import threading
 import time
 
 from core.policy import DEFAULT_N
-from dashboard import db, geo, slides
+from dashboard import db, geo, prefecture_figures, slides
 from dashboard.memo import built
 from dashboard.metrics import METRIC_KEYS
 from dashboard.notes import banner_text
@@ -47,8 +48,9 @@ def thresholds() -> list[int]:
 
 def warm(v: str, as_of: dt.date, stop: threading.Event | None = None) -> int:
     """Compute version v's shared results for every base date and threshold (pools counted on
-    as_of), the latest date first; returns how many (date, threshold) views were done. stop: give
-    up between views (a newer version was published meanwhile)."""
+    as_of), the latest date first, and the figures of the default views of the national page and
+    of every prefecture's page; returns how many (date, threshold) views were done. stop: give up
+    between views (a newer version was published meanwhile)."""
     dates = common.base_dates(v)
     common.prefectures(v), common.current_sources(v), common.has_population(v)
     common.has_municipal_boundaries(v), banner_text(v), qi.base_dates(v)
@@ -66,12 +68,24 @@ def warm(v: str, as_of: dt.date, stop: threading.Event | None = None) -> int:
             national.municipalities_at(v, date, n)
             talent.municipality_support(v, date, n, as_of)
             done += 1
-        if date == dates[-1]:
-            prefecture._all_staff_history(v)
-            for key in METRIC_KEYS:
-                summary.metric_bounds(v, key, DEFAULT_N, as_of)
-            national_figures(v, ViewState(date=date), as_of)
+            if date == dates[-1] and n == DEFAULT_N and not default_views(v, dates, as_of, stop):
+                return done
     return done
+
+
+def default_views(v: str, dates: list[dt.date], as_of: dt.date, stop: threading.Event | None) -> bool:
+    """The figures of the views shared links open (the latest base date, the default threshold):
+    the national map and ranking, then each prefecture's page. False when stopped on the way."""
+    date, prev = dates[-1], common.previous_date(v, dates[-1])
+    prefecture._all_staff_history(v)
+    for key in METRIC_KEYS:
+        summary.metric_bounds(v, key, DEFAULT_N, as_of)
+    national_figures(v, ViewState(date=date), as_of)
+    for code in common.prefectures(v).prefecture_code:
+        if stop is not None and stop.is_set():
+            return False
+        prefecture_figures.figures(v, code, date, prev, DEFAULT_N, as_of, dates, common.has_population(v))
+    return True
 
 
 def national_figures(v: str, view: ViewState, as_of: dt.date) -> None:

@@ -105,7 +105,7 @@ if ctx.has_indicators:
     if ind_date is not None:
         c = built(slides.page_chart, "national", "map", ctx.v, view.with_(metric=ind_key), ctx.as_of, ctx.is_sample)
         chart(c.figure, "indicator_map", c.caption, c.png_name, title=c.title)
-        ind_table = indicator_table(shown, ind_key, metric(ind_key).label)
+        ind_table = built(indicator_table, shown, ind_key, metric(ind_key).label, key=(ctx.v, view, ctx.as_of, ind_key))
         with st.expander("表で見る・ダウンロード"):
             table(ind_table, key="indicator_table")
         ind_src = slides.metric_source(ctx.v, metric(ind_key), view.date)
@@ -120,7 +120,8 @@ if ctx.has_indicators:
     if ind_date is None:
         st.info(f"{formats.date_label(view.date)}以前の自治体DXの取組の表がないため、この一覧は作れません。")
     else:
-        need = scope.in_region(qi.most_in_need(ctx.v, view.date, view.n, ind_date), view.region)
+        need = built(scope.in_region, qi.most_in_need(ctx.v, view.date, view.n, ind_date), view.region,
+                     key=(ctx.v, view.date, view.n, ind_date, view.region))
         need_pref = built(qi.need_by_prefecture, need, shown, key=(ctx.v, view, ctx.as_of, ind_date, "need_pref"))
         st.caption(f"職員数は調査基準日 {formats.date_label(view.date)}、外部人材活用・全庁的な体制構築はデジタル庁の表の"
                    f"基準日 {formats.date_label(ind_date)} の値です。{DEFINITIONS['最も支援が必要な市区町村']}")
@@ -133,7 +134,7 @@ if ctx.has_indicators:
                   need_src, f"national_need_by_prefecture_{view.date}_n{view.n}",
                   title=f"最も支援が必要な市区町村の数（{scope.label(view.region)}）")
         with tab_list:
-            need_rows = need_table(need, view.n)
+            need_rows = built(need_table, need, view.n, key=(ctx.v, view, ind_date, "need_rows"))
             table(need_rows, key="need_list")
             st.caption(f"{len(need_rows):,} 団体")
             need_notes = {"調査基準日（職員数）": formats.date_label(view.date),
@@ -141,7 +142,8 @@ if ctx.has_indicators:
                           "条件": need_condition(view.n),
                           "出典": need_src}
             table_downloads(f"{scope.label(view.region)}_最も支援が必要な市区町村_{view.date}_{view.n}人以下",
-                            {"最も支援が必要": need_rows, "都道府県別": need_prefecture_table(need_pref)},
+                            {"最も支援が必要": need_rows,
+                             "都道府県別": built(need_prefecture_table, need_pref, key=(ctx.v, view, ind_date, "need_pref"))},
                             need_notes, need_src.is_sample, key="dl_need", csv_label="一覧を CSV でダウンロード",
                             xlsx_label="Excel をダウンロード（一覧・都道府県別・注記）")
         if tab_map.open:

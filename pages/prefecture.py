@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import formats, geo, kpis, scope, tables
+from dashboard import formats, geo, kpis, prefecture_figures, scope, tables
 from dashboard.charts import need as need_charts
 from dashboard.charts import prefecture as charts
 from dashboard.frame import page_setup, set_pref, write_view
@@ -11,7 +11,6 @@ from dashboard.memo import built
 from dashboard.metrics import DEFINITIONS, need_condition, note, shortage_rule
 from dashboard.notes import escape_md, source_text
 from dashboard.queries import indicators as qi
-from dashboard.queries import national as qn
 from dashboard.queries import prefecture as q
 from dashboard.queries import summary
 from dashboard.widgets import (
@@ -90,10 +89,11 @@ kpi_cards(per_capita, per_row=3)
 source_caption(source_text(ctx.v, ("survey", "roster", "status"), view.date,
                            note("prefecture_kpis", n=view.n, as_of=ctx.as_of)))
 
-munis = q.municipalities(ctx.v, pref, view.date, prev, view.n, ctx.as_of)
-# Everything this page draws follows from these (see memo.built): figures are not rebuilt on reruns.
+# The view's figures and tables, built once per view for every session (the watcher builds those of
+# each prefecture's default view ahead); the variants below (filters, a municipality) through memo.built.
+figs = prefecture_figures.figures(ctx.v, pref, view.date, prev, view.n, ctx.as_of, ctx.dates, ctx.has_population)
+munis, history = figs.munis, figs.history
 fig_key = (ctx.v, view, ctx.as_of, pref)
-history = q.staff_history(ctx.v, pref)
 names = dict(zip(munis.lg_code, munis.name, strict=True))
 if ss.get("pp_muni") not in names:
     ss["pp_muni"] = None
@@ -115,10 +115,13 @@ far = munis[charts.far_islands(munis)]
 if not far.empty:
     map_notes.append(escape_md(f"離島（{'、'.join(far.name)}）は地図の枠内に表示しています。"))
 st.caption("  \n".join(map_notes))
-outline = (geo.prefecture_shapes(ctx.v).subset([pref]), pref)
-only = frozenset(munis.lg_code[munis.uncovered]) if only_uncovered else None
-chart(built(charts.municipality_map, munis, history, view.n, shapes, outline, only, key=(*fig_key, only_uncovered)),
-      map_key,
+if only_uncovered:
+    only = frozenset(munis.lg_code[munis.uncovered])
+    muni_map = built(charts.municipality_map, munis, history, view.n, shapes, prefecture_figures.outline(ctx.v, pref),
+                     only, key=(*fig_key, only_uncovered))
+else:
+    muni_map = figs.map
+chart(muni_map, map_key,
       source_text(ctx.v, ("survey", "roster", "boundaries"), view.date, note("prefecture_map")),
       f"prefecture_{pref}_map_{view.date}", title=f"{pref_name}の市区町村（DX担当職員数）",
       on_select=lambda: _on_map(map_key), selection_mode="points")
@@ -130,8 +133,8 @@ s1, s2 = st.columns([3, 1], vertical_alignment="bottom")
 needle = s1.text_input("市区町村名・ふりがなで検索", key="pp_search", placeholder="例：さっぽろ、札幌")
 only = s2.toggle("要対応 ⚠ だけ表示", key="pp_only_uncovered")
 shown = q.search(munis, needle, uncovered_only=only)
-muni_table = built(tables.prefecture_table, shown, roles, view.date, prev, view.n, ctx.has_population,
-                   key=(*fig_key, "table", needle, only))
+muni_table = figs.table if not needle and not only else built(
+    tables.prefecture_table, shown, roles, view.date, prev, view.n, ctx.has_population, key=(*fig_key, "table", needle, only))
 table_key = f"pp_table_{pref}"
 table(muni_table, key=table_key, signed=("増減",), selection_mode="single-row",
       on_select=lambda codes=list(shown.lg_code): _on_table(table_key, codes),
@@ -171,26 +174,23 @@ if lg:
 st.subheader("推移と比較")
 c1, c2 = st.columns(2)
 with c1:
-    trend = q.shortage_trend(ctx.v, pref, ctx.dates, view.n, ctx.as_of)
-    chart(built(charts.shortage_trend, trend, pref_name, view.n, key=fig_key), "pp_trend",
+    chart(figs.trend, "pp_trend",
           source_text(ctx.v, ("survey",), None, note("shortage_trend", n=view.n)),
           f"prefecture_{pref}_trend_n{view.n}",
           title=f"{pref_name}の不足自治体（{view.n}人以下）の割合の推移")
 with c2:
-    everyone = qn.municipalities_at(ctx.v, view.date, view.n)
-    chart(built(charts.staff_distribution, munis.dx_staff, everyone.dx_staff, pref_name, view.n, key=fig_key), "pp_dist",
+    chart(figs.distribution, "pp_dist",
           source_text(ctx.v, ("survey",), view.date, note("distribution")),
           f"prefecture_{pref}_distribution_{view.date}",
           title=f"{pref_name}と全国のDX担当職員数の分布")
 
 st.markdown(f"**似た都道府県との比較**（{q.similar_title(ctx.has_population)}）")
-peers = q.peers(ctx.v, pref, view.date, view.n, ctx.as_of)
 p1, p2 = st.columns([3, 2])
 with p1:  # the caption covers the table beside the chart too
-    chart(built(charts.peer_comparison, peers, view.n, key=fig_key), "pp_peers",
+    chart(figs.peer_chart, "pp_peers",
           source_text(ctx.v, ("survey", "roster", "population"), view.date, note("peers", similarity=q.similarity_words(ctx.has_population))),
           f"prefecture_{pref}_peers_{view.date}", title=f"{pref_name}と似た都道府県との比較")
-table(built(tables.prefecture_peer_table, peers, key=(*fig_key, "peers")), key="pp_peer_table", where=p2)
+table(figs.peer_table, key="pp_peer_table", where=p2)
 
 # -- Cross view: few staff AND no external talent AND no organisation-wide set-up ------------------
 ind_date = qi.indicator_date_for(ctx.v, view.date)
@@ -200,13 +200,13 @@ if ctx.has_indicators:
         st.info(f"{formats.date_label(view.date)}以前の自治体DXの取組の表（デジタル庁）がないため、この一覧は作れません。")
     else:
         everyone_need = qi.most_in_need(ctx.v, view.date, view.n, ind_date)
-        need = everyone_need[everyone_need.prefecture_code == pref]
+        need = built(scope.in_prefecture, everyone_need, pref, key=(*fig_key, ind_date))
         st.caption(f"職員数は調査基準日 {formats.date_label(view.date)}、外部人材活用・全庁的な体制構築はデジタル庁の表の"
                    f"基準日 {formats.date_label(ind_date)} の値です。{DEFINITIONS['最も支援が必要な市区町村']}")
         need_src = source_text(ctx.v, ("survey", "indicators", "boundaries"), view.date, note("need", n=view.n))
         n1, n2 = st.columns([1, 2])
         show_kpi(n1, built(kpis.need_in_prefecture, need, everyone_need, view.n, pref_name, key=(*fig_key, ind_date, "need")))
-        need_rows = tables.need_table(need, view.n)
+        need_rows = built(tables.need_table, need, view.n, key=(*fig_key, ind_date, "need table"))
         table(need_rows, key="pp_need_list", where=n2)
         chart(built(need_charts.need_map, need, shapes.subset(need.lg_code) if shapes else None, view.n,
                     key=(*fig_key, ind_date, "need_map")), f"pp_need_map_{pref}", need_src,
@@ -220,8 +220,7 @@ if ctx.has_indicators:
 
 # -- Downloads -----------------------------------------------------------------------------
 st.subheader("ダウンロード")
-full = built(tables.prefecture_table, munis, roles, view.date, prev, view.n, ctx.has_population,
-             key=(*fig_key, "full table"))
+full = figs.full_table
 notes = {"都道府県": pref_name, "調査基準日": formats.date_label(view.date),
          "前回の基準日": formats.date_label(prev) if prev else "なし",
          "不足の基準": shortage_rule(view.n), "人材の集計日": str(ctx.as_of),

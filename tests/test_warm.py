@@ -102,3 +102,27 @@ def check_watcher(watcher: warm.Watcher, served, tmp_path) -> None:
     assert second in watcher.warmed
     # the new base date is among the warmed views
     assert dt.date(2024, 10, 1) in common.base_dates(second)
+
+
+@pytest.mark.slow
+def test_every_prefecture_page_of_the_default_view_is_built_by_the_warm(served, monkeypatch):
+    from dashboard import prefecture_figures
+
+    v = db.version()
+    dates = common.base_dates(v)
+    warm.warm(v, AS_OF)
+    builds, real = [], prefecture_figures.build
+
+    def build(*args):  # what the page's call would run if the prefecture's figures were missing
+        builds.append(args[1])
+        return real(*args)
+
+    build.__module__, build.__qualname__ = real.__module__, real.__qualname__
+    monkeypatch.setattr(prefecture_figures, "build", build)
+    prev = common.previous_date(v, dates[-1])
+    for code in common.prefectures(v).prefecture_code:
+        figs = prefecture_figures.figures(v, code, dates[-1], prev, 3, AS_OF, dates, common.has_population(v))
+        assert set(figs.munis.prefecture_code) == {code}
+    assert builds == []
+    prefecture_figures.figures(v, "31", dates[-1], prev, 4, AS_OF, dates, common.has_population(v))
+    assert builds == ["31"]
