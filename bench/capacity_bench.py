@@ -75,13 +75,16 @@ from testing.capacity import (  # noqa: E402
 OUT = ROOT / "bench" / "out"
 STEPS = [10, 20, 35, 50, 70, 100, 140, 200, 280, 400]
 TARGET_SESSIONS = 50
+# Each server's watcher warms the warehouse after its first rerun (dashboard/warm.py, ~7 s of a
+# core): sessions start once it is done, as on a server that has been up a while.
+SETTLE = 15.0
 
 
 def step_up(template_db: Path, steps: list[int], duration: float, think: tuple[float, float], publishes: int,
             r: int = 1, proxy: bool = False, label: str = "") -> list[Step]:
     done = []
     for n in steps:
-        step = run_step(template_db, n, duration, think, publishes, r, proxy)
+        step = run_step(template_db, n, duration, think, publishes, r, proxy, settle=SETTLE)
         print(f"{label}{step.row()}", flush=True)
         for e in step.errors[:5]:
             print(f"    {e}", flush=True)

@@ -9,7 +9,7 @@ import pytest
 
 import testing
 from core.store import DB_ENV
-from dashboard import cache, db, warm
+from dashboard import db, warm
 from dashboard.memo import built
 from dashboard.queries import common, prefecture, summary
 from dashboard.state import MAX_N, ViewState
@@ -19,11 +19,21 @@ AS_OF = dt.date(2026, 12, 1)
 
 @pytest.fixture()
 def served(tmp_path, monkeypatch):
+    """A private warehouse copy, served (every cached result keys on its version)."""
     path = testing.copy_db(testing.sample_db(), tmp_path / "wh")
     monkeypatch.setenv(DB_ENV, str(path))
-    cache.clear_all()
-    yield path
-    cache.clear_all()
+    return path
+
+
+@pytest.fixture(scope="module")
+def warmed(tmp_path_factory):
+    """A warehouse copy served and warmed once for the tests that only read (a warm is ~7 s)."""
+    path = testing.copy_db(testing.sample_db(), tmp_path_factory.mktemp("wh"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(DB_ENV, str(path))
+        v = db.version()
+        views = warm.warm(v, AS_OF)
+        yield v, views
 
 
 def count_queries(monkeypatch) -> list[str]:
@@ -40,10 +50,10 @@ def count_queries(monkeypatch) -> list[str]:
 
 
 @pytest.mark.slow
-def test_after_a_warm_every_date_and_threshold_is_answered_without_a_query(served, monkeypatch):
-    v = db.version()
+def test_after_a_warm_every_date_and_threshold_is_answered_without_a_query(warmed, monkeypatch):
+    v, views = warmed
     dates = common.base_dates(v)
-    assert warm.warm(v, AS_OF) == len(dates) * (MAX_N + 1)
+    assert views == len(dates) * (MAX_N + 1)
     ran = count_queries(monkeypatch)
     for date in dates:
         for n in range(MAX_N + 1):
@@ -57,12 +67,11 @@ def test_after_a_warm_every_date_and_threshold_is_answered_without_a_query(serve
 
 
 @pytest.mark.slow
-def test_the_national_map_of_the_default_view_is_built_by_the_warm(served):
+def test_the_national_map_of_the_default_view_is_built_by_the_warm(warmed):
     from dashboard import slides
 
-    v = db.version()
+    v, _ = warmed
     view = ViewState(date=common.base_dates(v)[-1])
-    warm.warm(v, AS_OF)
     builds = []
 
     def page_chart(*args, **kwargs):  # what a page's call would run if the figure were missing
@@ -105,12 +114,11 @@ def check_watcher(watcher: warm.Watcher, served, tmp_path) -> None:
 
 
 @pytest.mark.slow
-def test_every_prefecture_page_of_the_default_view_is_built_by_the_warm(served, monkeypatch):
+def test_every_prefecture_page_of_the_default_view_is_built_by_the_warm(warmed, monkeypatch):
     from dashboard import prefecture_figures
 
-    v = db.version()
+    v, _ = warmed
     dates = common.base_dates(v)
-    warm.warm(v, AS_OF)
     builds, real = [], prefecture_figures.build
 
     def build(*args):  # what the page's call would run if the prefecture's figures were missing
