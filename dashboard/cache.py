@@ -19,7 +19,7 @@ import os
 import pickle
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -102,6 +102,13 @@ class _Cache:
         with self.lock:
             self.values.clear()
 
+    def drop(self, stale: Callable[[Hashable], bool]) -> int:
+        with self.lock:
+            keys = [k for k in self.values if stale(k)]
+            for k in keys:
+                del self.values[k]
+        return len(keys)
+
 
 def shared(max_entries: int) -> Callable[[F], F]:
     """Cache fn's results by its (hashable) arguments, at most max_entries, least recently used
@@ -129,6 +136,27 @@ def clear_all() -> None:
     """Forget every shared result (benchmarks of a cold page)."""
     for cache in _caches:
         cache.clear()
+
+
+def _strings(key: object) -> Iterator[str]:
+    if isinstance(key, str):
+        yield key
+    elif isinstance(key, tuple):
+        for part in key:
+            yield from _strings(part)
+
+
+def drop_superseded(version: str) -> int:
+    """Forget every result of an earlier version of the same warehouse file (a version is
+    "<path>:<inode>:<mtime>:<size>", an argument of every query and figure): once a publish has
+    been warmed, nothing asks for them again, and they would otherwise sit in the caches until
+    pushed out. Returns how many were dropped."""
+    path = version.rsplit(":", 3)[0] + ":"
+
+    def stale(key: Hashable) -> bool:
+        return any(s.startswith(path) and s != version for s in _strings(key))
+
+    return sum(c.drop(stale) for c in _caches)
 
 
 def entries() -> int:

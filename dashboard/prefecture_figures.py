@@ -1,4 +1,4 @@
-"""The prefecture page's figures and tables for one view, built together (and ahead, by dashboard.warm).
+"""The prefecture page's KPIs, figures and tables for one view, built together (and ahead, by dashboard.warm).
 
 A switch to a prefecture the server has not drawn built five figures, its shapes and its peer
 query while the user waited (issue 16 §1: 6.8× the page's static twin). Built here as one unit
@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import geo, tables
+from dashboard import geo, kpis, tables
 from dashboard.charts import prefecture as charts
+from dashboard.kpis import Kpi
 from dashboard.memo import built
-from dashboard.queries import common
+from dashboard.queries import common, summary
 from dashboard.queries import national as qn
 from dashboard.queries import prefecture as q
 
@@ -25,10 +26,16 @@ from dashboard.queries import prefecture as q
 @dataclass(frozen=True)
 class PrefectureFigures:
     munis: pd.DataFrame  # q.municipalities: one row per municipality
+    names: dict[str, str]  # lg_code -> name, in munis' order
     history: pd.DataFrame  # q.staff_history
+    row: dict  # the prefecture's summary.by_prefecture row
+    status: dict | None  # q.reached_milestone on as_of
+    kpis: tuple[tuple[Kpi, ...], tuple[Kpi, ...], tuple[Kpi, ...]]  # kpis.prefecture: counts, pool, per capita
+    far_islands: tuple[str, ...]  # the names of the municipalities drawn in the map's inset
     map: go.Figure  # every municipality coloured (the 要対応 filter off)
     table: pd.DataFrame  # every municipality (no search, the filter off)
     full_table: pd.DataFrame  # the download's table
+    kpi_table: pd.DataFrame  # the download's 都道府県の指標 sheet
     trend: go.Figure
     distribution: go.Figure
     peers: pd.DataFrame
@@ -44,8 +51,15 @@ def build(v: str, pref: str, date: dt.date, prev: dt.date | None, n: int, as_of:
     pref_name = prefs.name[prefs.prefecture_code == pref].iloc[0]
     peers = q.peers(v, pref, date, n, as_of)
     roles = q.roles_of(munis)
+    row = summary.by_prefecture(v, date, n, as_of).set_index("prefecture_code").loc[pref].to_dict()
+    status = q.reached_milestone(q.system_status(v, pref), as_of)
+    nat = summary.national(v, date, n, as_of)
     return PrefectureFigures(
-        munis=munis, history=history,
+        munis=munis, names=dict(zip(munis.lg_code, munis.name, strict=True)), history=history, row=row,
+        status=status,
+        kpis=kpis.prefecture(row, nat, status, n, pref_name, has_population),
+        kpi_table=tables.prefecture_kpi_table(row, nat, status, n, as_of, has_population),
+        far_islands=tuple(munis.name[charts.far_islands(munis)]),
         map=charts.municipality_map(munis, history, n, geo.municipality_shapes(v, pref), outline(v, pref)),
         table=tables.prefecture_table(q.search(munis, "", uncovered_only=False), roles, date, prev, n, has_population),
         full_table=tables.prefecture_table(munis, roles, date, prev, n, has_population),

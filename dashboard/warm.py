@@ -21,7 +21,7 @@ import threading
 import time
 
 from core.policy import DEFAULT_N
-from dashboard import db, geo, prefecture_figures, slides
+from dashboard import cache, db, geo, prefecture_figures, slides
 from dashboard.memo import built
 from dashboard.metrics import METRIC_KEYS
 from dashboard.notes import banner_text
@@ -135,10 +135,16 @@ class Watcher(threading.Thread):
             return
         finally:
             newer.set()
+        try:
+            current = db.version() == v  # not overtaken by a newer publish meanwhile
+        except db.WarehouseUnavailable:
+            current = False
+        dropped = cache.drop_superseded(v) if current else 0
         self.warmed[v] = time.perf_counter() - t0
         while len(self.warmed) > 8:
             self.warmed.pop(next(iter(self.warmed)))
-        log.info("warmed %s: %d views in %.1f s", v, views, self.warmed[v])
+        log.info("warmed %s: %d views in %.1f s; %d results of earlier versions dropped", v, views,
+                 self.warmed[v], dropped)
 
     def _watch_for_newer(self, v: str, newer: threading.Event) -> None:
         while not newer.wait(POLL_SECONDS):

@@ -12,7 +12,6 @@ from dashboard.metrics import DEFINITIONS, need_condition, note, shortage_rule
 from dashboard.notes import escape_md, source_text
 from dashboard.queries import indicators as qi
 from dashboard.queries import prefecture as q
-from dashboard.queries import summary
 from dashboard.widgets import (
     chart,
     deck_buttons,
@@ -78,23 +77,21 @@ st.caption(f"調査基準日 {formats.date_label(view.date)}"
            + (f"（前回 {formats.date_label(prev)}）" if prev else "（前回の調査なし）")
            + f"　不足＝DX担当職員{view.n}人以下　人材の在籍・割当は {ctx.as_of} 時点")
 
+# The view's KPIs, figures and tables, built once per view for every session (the watcher builds
+# those of each prefecture's default view ahead); the variants below (filters, a municipality)
+# through memo.built.
+figs = prefecture_figures.figures(ctx.v, pref, view.date, prev, view.n, ctx.as_of, ctx.dates, ctx.has_population)
+munis, history, row = figs.munis, figs.history, figs.row
+fig_key = (ctx.v, view, ctx.as_of, pref)
+names = figs.names
+
 # -- KPIs (the same figures as the national page) -----------------------------------------
-nat = summary.national(ctx.v, view.date, view.n, ctx.as_of)
-row = summary.by_prefecture(ctx.v, view.date, view.n, ctx.as_of).set_index("prefecture_code").loc[pref].to_dict()
-status = q.reached_milestone(q.system_status(ctx.v, pref), ctx.as_of)
-counts, pool, per_capita = kpis.prefecture(row, nat, status, view.n, pref_name, ctx.has_population)
+counts, pool, per_capita = figs.kpis
 kpi_cards(counts, per_row=3)
 kpi_row(pool, widths=[1, 1, 2])  # the system status needs the room
 kpi_cards(per_capita, per_row=3)
 source_caption(source_text(ctx.v, ("survey", "roster", "status"), view.date,
                            note("prefecture_kpis", n=view.n, as_of=ctx.as_of)))
-
-# The view's figures and tables, built once per view for every session (the watcher builds those of
-# each prefecture's default view ahead); the variants below (filters, a municipality) through memo.built.
-figs = prefecture_figures.figures(ctx.v, pref, view.date, prev, view.n, ctx.as_of, ctx.dates, ctx.has_population)
-munis, history = figs.munis, figs.history
-fig_key = (ctx.v, view, ctx.as_of, pref)
-names = dict(zip(munis.lg_code, munis.name, strict=True))
 if ss.get("pp_muni") not in names:
     ss["pp_muni"] = None
 
@@ -111,9 +108,8 @@ if only_uncovered:
 if shapes is None:
     map_notes.append("市区町村の境界が読み込まれていないため、役場の位置を点で表示しています"
                      "（点の大きさ＝職員数。0人・1人以下は黒い縁の大きな点）。")
-far = munis[charts.far_islands(munis)]
-if not far.empty:
-    map_notes.append(escape_md(f"離島（{'、'.join(far.name)}）は地図の枠内に表示しています。"))
+if figs.far_islands:
+    map_notes.append(escape_md(f"離島（{'、'.join(figs.far_islands)}）は地図の枠内に表示しています。"))
 st.caption("  \n".join(map_notes))
 if only_uncovered:
     only = frozenset(munis.lg_code[munis.uncovered])
@@ -226,7 +222,7 @@ notes = {"都道府県": pref_name, "調査基準日": formats.date_label(view.d
          "不足の基準": shortage_rule(view.n), "人材の集計日": str(ctx.as_of),
          "出典": source_text(ctx.v, ("survey", "roster", "status", "population", "boundaries"), view.date),
          "定義": note("prefecture_download")}
-kpi_table = tables.prefecture_kpi_table(row, nat, status, view.n, ctx.as_of, ctx.has_population)
+kpi_table = figs.kpi_table
 table_downloads(f"{pref_name}_市区町村_{view.date}", {"市区町村": full, "都道府県の指標": kpi_table}, notes, notes["出典"].is_sample,
                 key="dl_prefecture", csv_label="CSV をダウンロード（市区町村）",
                 xlsx_label="Excel をダウンロード（市区町村・指標・注記）")

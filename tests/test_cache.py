@@ -101,3 +101,17 @@ def test_under_audit_a_changed_attr_or_dict_is_caught_too(monkeypatch):
     out["df"].attrs["roles"].append("b")
     with pytest.raises(cache.SharedValueChanged):
         figures("v")
+
+
+def test_results_of_earlier_versions_of_the_same_file_are_dropped_and_others_kept():
+    @cache.shared(16)
+    def frame(v: str, n: int) -> list:
+        return [v, n]
+
+    old, new, other = "/w/a.duckdb:1:10:100", "/w/a.duckdb:2:20:100", "/w/b.duckdb:1:10:100"
+    for v in (old, new, other):
+        frame(v, 3)
+    kept = frame(new, 3)
+    assert cache.drop_superseded(new) == 1
+    assert frame(new, 3) is kept  # still cached
+    assert len(frame.cache.values) == 2 and all(k[0][0] != old for k in frame.cache.values)

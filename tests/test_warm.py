@@ -109,8 +109,10 @@ def check_watcher(watcher: warm.Watcher, served, tmp_path) -> None:
     while second not in watcher.warmed and time.monotonic() < deadline:
         time.sleep(0.2)
     assert second in watcher.warmed
-    # the new base date is among the warmed views
+    # the new base date is among the warmed views, and the first version's results are gone
     assert dt.date(2024, 10, 1) in common.base_dates(second)
+    versions = {key[0][0] for key in summary.national.cache.values}
+    assert second in versions and first not in versions
 
 
 @pytest.mark.slow
