@@ -20,11 +20,6 @@ from dashboard import cache
 T = TypeVar("T")
 
 
-@st.cache_resource(show_spinner=False, max_entries=512)
-def _built(name: str, args: tuple, kwargs: dict, _build: Callable[..., T]) -> T:
-    return _build(*args, **kwargs)
-
-
 # Values built for a key: (function name, key) -> value, the least recently used dropped beyond
 # MAX_KEYED. Not st.cache_resource: Streamlit hashes a cached function's arguments with its own
 # hasher on every call, and for these keys (the whole view) that was ~2 ms a call, most of what a
@@ -44,7 +39,7 @@ def _built_for(name: str, key: tuple, args: tuple, kwargs: dict, build: Callable
     k = (name, key)
     try:
         hash(k)
-    except TypeError:  # a key holding a list or a frame: Streamlit's hasher
+    except TypeError:  # a key holding a list or a frame: Streamlit's hasher, by content
         return _built_for_unhashable(name, key, args, kwargs, build)
     return _keyed.get_or_compute(k, lambda: build(*args, **kwargs))
 
@@ -58,11 +53,6 @@ def built(build: Callable[..., T], *args, key: tuple | None = None, **kwargs) ->
     figure, so pass the whole view rather than picking fields.
     """
     name = f"{build.__module__}.{build.__qualname__}"
-    if key is None:
-        plain = (args, tuple(sorted(kwargs.items())))
-        try:
-            hash(plain)
-        except TypeError:  # frames among the arguments: hashed by content (Streamlit's hasher)
-            return _built(name, args, kwargs, build)
-        return _keyed.get_or_compute((name, plain), lambda: build(*args, **kwargs))
+    if key is None:  # the arguments are the key (frames among them: hashed by content)
+        key = (args, tuple(sorted(kwargs.items())))
     return _built_for(name, key, args, kwargs, build)

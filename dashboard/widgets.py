@@ -5,12 +5,9 @@ when clicked: a page rerun never loads kaleido or python-pptx."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 import streamlit as st
 
-from dashboard import columns, slides
+from dashboard import cache, columns, slides
 from dashboard.capabilities import pdf_available, png_available
 from dashboard.charts.style import PICTURE_WIDTH, PLOTLY_CONFIG, summary_of
 from dashboard.downloads import PDF_MIME, PPTX_MIME, XLSX_MIME, csv_bytes, xlsx_bytes
@@ -59,25 +56,13 @@ def table(df, *, key: str | None = None, where=None, signed: tuple[str, ...] = (
 # the same cached object (dashboard.memo.built), so they are computed once per object. The entry
 # holds the frame itself, so its id cannot be reused by another frame while the entry lives; cached
 # frames are read-only (see dashboard.memo).
-_PREPARED: OrderedDict[tuple, tuple] = OrderedDict()
-_PREPARED_MAX = 256
-_prepared_lock = threading.Lock()
+_PREPARED = cache.store("dashboard.widgets.prepared", 256, audit=False)
 
 
 def _prepared(df, signed: tuple[str, ...]):
     """(the frame as shown, its column config) for df, remembered for the same object."""
-    k = (id(df), signed)
-    with _prepared_lock:
-        hit = _PREPARED.get(k)
-        if hit is not None and hit[0] is df:
-            _PREPARED.move_to_end(k)
-            return hit[1], hit[2]
-    shown, config = _one_type_per_column(df), columns.column_config(df, signed)
-    with _prepared_lock:
-        _PREPARED[k] = (df, shown, config)
-        _PREPARED.move_to_end(k)
-        while len(_PREPARED) > _PREPARED_MAX:
-            _PREPARED.popitem(last=False)
+    _, shown, config = _PREPARED.get_or_compute(
+        (id(df), signed), lambda: (df, _one_type_per_column(df), columns.column_config(df, signed)))
     return shown, config
 
 
