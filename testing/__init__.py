@@ -24,6 +24,7 @@ from testing.browser import (
     new_page,
     screenshot,
     streamlit_server,
+    wait_for_shapes,
     wait_idle,
 )
 from testing.inputs import (

@@ -128,13 +128,21 @@ def wait_idle(page, timeout: float = 60_000) -> None:
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
 
 
+def wait_for_shapes(page, key: str, count: int, timeout: float = 30_000) -> None:
+    """Wait until the chart with widget key `key` has drawn at least `count` filled shapes.
+    A page draws several maps (some in tabs); waiting for any shape can return on another one."""
+    page.wait_for_function(
+        "([sel, n]) => document.querySelectorAll(sel).length >= n",
+        arg=[f".st-key-{key} .choroplethlocation", count], timeout=timeout)
+
+
 def click_hokkaido_on_the_national_map(page, server: str) -> None:
     """Open the national map (2023-04-01, n=3), click 北海道 (the first shape in JIS order) and
     wait until the 都道府県 page for it has run."""
     page.goto(server + "/?date=2023-04-01&n=3")
     wait_idle(page)
-    page.wait_for_selector(".choroplethlocation", timeout=30_000)
-    box = page.locator(".choroplethlocation").first.bounding_box()
+    wait_for_shapes(page, "pref_map", 47)
+    box = page.locator(".st-key-pref_map .choroplethlocation").first.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.45)
     page.wait_for_url(re.compile(r".*/prefecture\?.*pref=01.*"), timeout=30_000)
     wait_idle(page)

@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.browser]
 def test_map_draws_offline_with_japanese_text(server, page):
     page.goto(server + "/?date=2023-04-01&n=3")
     testing.wait_idle(page)
-    page.wait_for_selector(".choroplethlocation", timeout=30_000)
+    testing.wait_for_shapes(page, "pref_map", 47 + 1)
     # 47 prefectures, and 沖縄県 again in its inset
     assert page.locator(".st-key-pref_map .choroplethlocation").count() == 47 + 1
     assert page.get_by_text("全国マップ", exact=True).first.is_visible()
@@ -43,7 +43,7 @@ def test_widget_change_writes_the_url(server, page):
 def test_municipality_tab_draws_every_municipality(server, page):
     page.goto(server + "/?date=2023-04-01&n=3")
     testing.wait_idle(page)
-    page.wait_for_selector(".choroplethlocation", timeout=30_000)
+    testing.wait_for_shapes(page, "pref_map", 47 + 1)
     page.get_by_role("tab", name="市区町村別").click()
     # The default build loads the real boundaries (data/public): one polygon per municipality.
     page.wait_for_function(
@@ -141,7 +141,7 @@ def test_a_region_labels_its_kpis_and_the_map_names_its_prefectures(server, page
     testing.screenshot(page, "maps_national_kinki")
     page.goto(server + "/?date=2025-04-01&region=近畿&present=1&slide=3")
     testing.wait_idle(page)
-    page.wait_for_selector(".choroplethlocation", timeout=60_000)
+    page.wait_for_selector(".choroplethlocation", timeout=60_000)  # a slide draws one chart
     note = page.locator(".annotation-text", has_text="の高い順")
     expect(note).to_be_visible(timeout=30_000)
     assert note.locator("tspan", has_text="奈良県").count() + ("奈良県" in note.text_content()) >= 1
