@@ -39,8 +39,9 @@ system-deps:
 warehouse: install
 	$(BIN)/python -m etl build --if-missing --db $(DB)
 
+# MALLOC_ARENA_MAX: fewer glibc arenas for the per-session threads (see deploy/replicas.py)
 run: warehouse
-	$(BIN)/streamlit run app.py
+	MALLOC_ARENA_MAX=$${MALLOC_ARENA_MAX:-2} $(BIN)/streamlit run app.py
 
 # R replicas of the app on one warehouse behind nginx on PORT (deploy/); Ctrl-C stops them all.
 R    ?= 2

@@ -59,9 +59,9 @@ REFERENCE = 'import streamlit as st\nfor i in range(60):\n    st.caption(f"line 
 
 
 # The app server's watcher computes every base date's and threshold's results and the default views'
-# figures after the server starts (about 7 s of a core): measured reruns start after it, as on a
-# server that has been up a while.
-WATCHER_WAIT = 20.0
+# figures after the server starts (about 7 s of a core), then, while idle, the prefecture pages of
+# the other base dates (about 15 s): measured reruns start after it, as on a server up a while.
+WATCHER_WAIT = 40.0
 
 
 @contextlib.contextmanager

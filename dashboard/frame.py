@@ -66,8 +66,7 @@ def _push_widgets(view: ViewState) -> None:
 def build_context() -> Context:
     """Read the URL (or the session), draw the shared sidebar, write the URL back."""
     v = db.version()
-    if warm.enabled():
-        warm.start()  # the server's one watcher: computes each new version's shared results ahead of sessions
+    warm.rerun_started()  # the server's one watcher computes each new version's shared results ahead of sessions
     dates = common.base_dates(v)
     if not dates:
         raise db.WarehouseUnavailable("データ倉庫に調査データがありません。職員調査ファイルを読み込んでください")

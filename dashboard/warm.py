@@ -6,7 +6,9 @@ paid that fifty times over (issue 16 §2: p95 1.5 s at 10 sessions with 0.35 cor
 thread per server watches the served file; when a new version appears it computes, in the
 background, the results every page reads for every base date and threshold — the view's default
 first — then the default view's national map and each prefecture page's figures, so that a
-session's first rerun on the new version finds most of them done. Sessions use
+session's first rerun on the new version finds most of them done. Then, only while no session is
+rerunning, it builds each prefecture page of the other base dates (a switch of prefecture there
+built five figures while the user waited: 3.6× the page's static twin). Sessions use
 the new version at once (a publish is seen at their next interaction); a result a session needs
 before the thread reaches it is computed once and shared (dashboard.cache).
 """
@@ -31,7 +33,9 @@ from dashboard.state import MAX_N, ViewState
 
 log = logging.getLogger("dashboard")
 POLL_SECONDS = 1.0
+IDLE_SECONDS = 0.5  # the low-priority pass builds only after this long without a rerun starting
 ENV = "DXGAP_WARM"  # "0": no watcher (each view computes its results on first use)
+_last_rerun = 0.0  # time.monotonic() when a session's rerun last started
 
 
 def enabled() -> bool:
@@ -39,6 +43,23 @@ def enabled() -> bool:
     from streamlit import config
 
     return os.environ.get(ENV, "1") != "0" and not config.get_option("global.appTest")
+
+
+def rerun_started() -> None:
+    """Each rerun calls this: starts the server's watcher once, and tells it the server is busy."""
+    global _last_rerun
+    _last_rerun = time.monotonic()
+    if _watcher is None and enabled():
+        start()
+
+
+def wait_idle(stop: threading.Event | None) -> bool:
+    """Block until no rerun has started for IDLE_SECONDS; False when stopped meanwhile. A Python
+    thread has no priority, and a figure built under a session's rerun delays it (one GIL)."""
+    while (quiet := time.monotonic() - _last_rerun) < IDLE_SECONDS:
+        if stop is not None and stop.wait(IDLE_SECONDS - quiet):
+            return False
+    return stop is None or not stop.is_set()
 
 
 def thresholds() -> list[int]:
@@ -88,6 +109,22 @@ def default_views(v: str, dates: list[dt.date], as_of: dt.date, stop: threading.
     return True
 
 
+def other_dates(v: str, as_of: dt.date, stop: threading.Event | None = None) -> int:
+    """The low-priority pass: each prefecture page (default threshold) of every base date but the
+    latest, newest first, one page at a time when the server is idle; returns how many it built."""
+    dates = common.base_dates(v)
+    has_population = common.has_population(v)
+    done = 0
+    for date in reversed(dates[:-1]):
+        prev = common.previous_date(v, date)
+        for code in common.prefectures(v).prefecture_code:
+            if not wait_idle(stop):
+                return done
+            prefecture_figures.figures(v, code, date, prev, DEFAULT_N, as_of, dates, has_population)
+            done += 1
+    return done
+
+
 def national_figures(v: str, view: ViewState, as_of: dt.date) -> None:
     """The national page's map and ranking for view, built as that page builds them (the same
     memo keys): every session opening the shared link asks for these first."""
@@ -103,6 +140,7 @@ class Watcher(threading.Thread):
         super().__init__(name="dxgap-warm", daemon=True)
         self.seen: str | None = None
         self.warmed: dict[str, float] = {}  # version -> seconds its warm took (the last few)
+        self.prebuilt: dict[str, int] = {}  # version -> prefecture pages its low-priority pass built
         self.stopping = threading.Event()
 
     def run(self) -> None:
@@ -128,23 +166,31 @@ class Watcher(threading.Thread):
         watch = threading.Thread(target=self._watch_for_newer, args=(v, newer), daemon=True)
         watch.start()
         t0 = time.perf_counter()
+        as_of = common.as_of_today()
         try:
-            views = warm(v, common.as_of_today(), stop=newer)
+            views = warm(v, as_of, stop=newer)
+            current = self._current(v)  # not overtaken by a newer publish meanwhile
+            dropped = cache.drop_superseded(v) if current else 0
+            self.warmed[v] = time.perf_counter() - t0
+            while len(self.warmed) > 8:
+                self.warmed.pop(next(iter(self.warmed)))
+            log.info("warmed %s: %d views in %.1f s; %d results of earlier versions dropped", v, views,
+                     self.warmed[v], dropped)
+            if current:
+                self.prebuilt[v] = other_dates(v, as_of, stop=newer)
+                while len(self.prebuilt) > 8:
+                    self.prebuilt.pop(next(iter(self.prebuilt)))
         except Exception as exc:  # noqa: BLE001 (a broken publish: the pages show their own message for it)
             log.warning("warming %s stopped: %s: %s", v, type(exc).__name__, exc)
-            return
         finally:
             newer.set()
+
+    @staticmethod
+    def _current(v: str) -> bool:
         try:
-            current = db.version() == v  # not overtaken by a newer publish meanwhile
+            return db.version() == v
         except db.WarehouseUnavailable:
-            current = False
-        dropped = cache.drop_superseded(v) if current else 0
-        self.warmed[v] = time.perf_counter() - t0
-        while len(self.warmed) > 8:
-            self.warmed.pop(next(iter(self.warmed)))
-        log.info("warmed %s: %d views in %.1f s; %d results of earlier versions dropped", v, views,
-                 self.warmed[v], dropped)
+            return False
 
     def _watch_for_newer(self, v: str, newer: threading.Event) -> None:
         while not newer.wait(POLL_SECONDS):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 
 import pytest
@@ -136,3 +137,48 @@ def test_every_prefecture_page_of_the_default_view_is_built_by_the_warm(warmed, 
     assert builds == []
     prefecture_figures.figures(v, "31", dates[-1], prev, 4, AS_OF, dates, common.has_population(v))
     assert builds == ["31"]
+
+
+@pytest.mark.slow
+def test_the_idle_pass_builds_every_prefecture_page_of_the_other_dates(warmed, monkeypatch):
+    """The pass asks for the entries a page's switch reads (the same memo keys). Its builds are
+    recorded instead of drawn (188 real builds take ~15 s; the default-view test draws 47)."""
+    from dashboard import prefecture_figures
+
+    v, _ = warmed
+    dates = common.base_dates(v)
+    builds, real = [], prefecture_figures.build
+
+    def build(*args):
+        builds.append(args[1:3])
+        return args[1:3]
+
+    build.__module__, build.__qualname__ = real.__module__, real.__qualname__
+    monkeypatch.setattr(prefecture_figures, "build", build)
+    assert warm.other_dates(v, AS_OF) == 47 * (len(dates) - 1)
+    codes = list(common.prefectures(v).prefecture_code)
+    assert builds == [(code, date) for date in reversed(dates[:-1]) for code in codes]
+    for date in dates[:-1]:
+        prev = common.previous_date(v, date)
+        for code in codes:
+            figs = prefecture_figures.figures(v, code, date, prev, 3, AS_OF, dates, common.has_population(v))
+            assert figs == (code, date)
+    assert len(builds) == 47 * (len(dates) - 1)
+
+
+def test_the_idle_pass_waits_while_sessions_rerun(monkeypatch):
+    stop = threading.Event()
+    monkeypatch.setattr(warm, "_last_rerun", 0.0)
+    assert warm.wait_idle(stop)  # nobody reran lately
+    warm.rerun_started()
+    t0 = time.monotonic()
+    assert warm.wait_idle(stop)
+    assert time.monotonic() - t0 >= warm.IDLE_SECONDS * 0.9
+    # sessions keep rerunning: it keeps waiting, until a newer version stops it
+    busy = threading.Thread(target=lambda: [warm.rerun_started() or time.sleep(0.05) for _ in range(30)])
+    busy.start()
+    threading.Timer(1.0, stop.set).start()
+    t0 = time.monotonic()
+    assert not warm.wait_idle(stop)
+    assert time.monotonic() - t0 >= 0.9
+    busy.join()
