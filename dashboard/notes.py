@@ -169,14 +169,15 @@ _BANNER_WHAT = {"survey": "職員数", "roster": "人材プール", "status": "�
 BANNER_FIGURE = {kind: f"{what}（{ORIGINS[kind]}）" if kind in ORIGINS else what for kind, what in _BANNER_WHAT.items()}
 
 
-def sample_kinds(v: str) -> tuple[list[str], list[str]]:
+@shared(16)
+def sample_kinds(v: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(synthetic, real) figures published now, in words for the banner."""
     src = common.current_sources(v)
     kinds = src.groupby("kind", sort=False).is_sample.any()
     order = list(BANNER_FIGURE)
     ranked = sorted(kinds.index, key=lambda k: order.index(k) if k in order else len(order))
-    synthetic = list(dict.fromkeys(BANNER_FIGURE.get(k, k) for k in ranked if kinds[k]))
-    real = [f for f in dict.fromkeys(BANNER_FIGURE.get(k, k) for k in ranked if not kinds[k]) if f not in synthetic]
+    synthetic = tuple(dict.fromkeys(BANNER_FIGURE.get(k, k) for k in ranked if kinds[k]))
+    real = tuple(f for f in dict.fromkeys(BANNER_FIGURE.get(k, k) for k in ranked if not kinds[k]) if f not in synthetic)
     return synthetic, real
 
 

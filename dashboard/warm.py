@@ -23,7 +23,7 @@ import threading
 import time
 
 from core.policy import DEFAULT_N
-from dashboard import cache, db, geo, prefecture_figures, slides
+from dashboard import cache, db, geo, prefecture_figures, scope, slides, talent_figures
 from dashboard.memo import built
 from dashboard.metrics import METRIC_KEYS
 from dashboard.notes import banner_text
@@ -96,12 +96,14 @@ def warm(v: str, as_of: dt.date, stop: threading.Event | None = None) -> int:
 
 def default_views(v: str, dates: list[dt.date], as_of: dt.date, stop: threading.Event | None) -> bool:
     """The figures of the views shared links open (the latest base date, the default threshold):
-    the national map and ranking, then each prefecture's page. False when stopped on the way."""
+    the national map and ranking, the talent page, then each prefecture's page. False when
+    stopped on the way."""
     date, prev = dates[-1], common.previous_date(v, dates[-1])
     prefecture._all_staff_history(v)
     for key in METRIC_KEYS:
         summary.metric_bounds(v, key, DEFAULT_N, as_of)
     national_figures(v, ViewState(date=date), as_of)
+    talent_view(v, date, as_of)
     for code in common.prefectures(v).prefecture_code:
         if stop is not None and stop.is_set():
             return False
@@ -123,6 +125,12 @@ def other_dates(v: str, as_of: dt.date, stop: threading.Event | None = None) -> 
             prefecture_figures.figures(v, code, date, prev, DEFAULT_N, as_of, dates, has_population)
             done += 1
     return done
+
+
+def talent_view(v: str, date: dt.date, as_of: dt.date) -> None:
+    """The talent page as a link opens it: every prefecture, the pool counted today."""
+    codes = tuple(common.prefectures(v).prefecture_code)
+    talent_figures.figures(v, date, DEFAULT_N, as_of, as_of, codes, scope.label(None), True)
 
 
 def national_figures(v: str, view: ViewState, as_of: dt.date) -> None:

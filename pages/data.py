@@ -207,7 +207,8 @@ else:
     c1, c2 = st.columns(2)
     old = c1.selectbox("前の版（この取り込みまで）", ids, index=len(ids) - 2, format_func=names.get, key="cmp_old")
     new = c2.selectbox("後の版（この取り込みまで）", ids, index=len(ids) - 1, format_func=names.get, key="cmp_new")
-    diff = data_tables.compare_table(q.compare_survey(ctx.v, date, old, new), ctx.view.n)
+    diff = built(data_tables.compare_table, q.compare_survey(ctx.v, date, old, new), ctx.view.n,
+                 key=(ctx.v, date, old, new, ctx.view.n))
     if diff.empty:
         st.success("2つの版で DX担当職員数が変わった市区町村はありません。")
     else:
@@ -231,7 +232,7 @@ vers = uploads.versions(ctx.v)
 if vers.empty:
     st.info("保存された版はまだありません。次に公開したときから保存します。")
 else:
-    show_table(data_tables.versions_table(vers), key="versions")
+    show_table(built(data_tables.versions_table, vers, key=(ctx.v, "versions")), key="versions")
 if not auth.is_admin():
     st.caption("版を戻せるのは管理者だけです（上の「管理者向け」を参照）。")
 else:

@@ -2,30 +2,18 @@
 
 import streamlit as st
 
-from core.policy import ACCELERATOR_TARGET, EMPLOYMENT_FORMS, ROLES
-from dashboard import formats, geo, kpis, scope
-from dashboard.charts import talent as charts
+from core.policy import ACCELERATOR_TARGET
+from dashboard import formats, scope, talent_figures
 from dashboard.frame import page_setup
-from dashboard.memo import built
 from dashboard.metrics import COVERAGE, note, shortage_rule
 from dashboard.notes import escape_md, source_text
-from dashboard.queries import summary
 from dashboard.queries import talent as q
-from dashboard.tables import (
-    mix_counts,
-    mix_table,
-    municipality_support_table,
-    role_counts,
-    supply_need_table,
-    talent_list_table,
-    uncovered_table,
-)
+from dashboard.tables import talent_list_table
 from dashboard.widgets import chart, kpi_cards, source_caption, table_downloads
 from dashboard.widgets import table as show_table
 
 ctx = page_setup()
 view = ctx.view
-roles, forms = list(ROLES), list(EMPLOYMENT_FORMS)
 
 st.title("人材プール")
 st.caption(f"都道府県の人材プールは、DX担当職員が{view.n}人以下の市区町村をどこまで支えているか"
@@ -46,47 +34,39 @@ picked = c2.multiselect(
 codes = picked or list(names)
 scope_label = scope.label(view.region, [names[c] for c in picked])
 
-by_pref = summary.by_prefecture(ctx.v, view.date, view.n, pool_on)
-shown = by_pref[by_pref.prefecture_code.isin(codes)]
-mix = q.pool_mix(ctx.v, pool_on)
-munis = q.municipality_support(ctx.v, view.date, view.n, pool_on)
-munis = munis[munis.prefecture_code.isin(codes)]
 pool_when = note("pool_on", pool_on=pool_on.isoformat())
-# Everything this page draws follows from these (see memo.built): figures are not rebuilt on reruns.
-fig_key = (ctx.v, view, ctx.as_of, pool_on, tuple(codes))
+nationwide = codes == list(ctx.prefectures.prefecture_code)
+figs = talent_figures.figures(ctx.v, view.date, view.n, ctx.as_of, pool_on, tuple(codes), scope_label, nationwide)
 
 # -- KPIs ----------------------------------------------------------------------------------------
-kpi_cards(kpis.talent(shown, view.n, scope_label, pool_on, nationwide=codes == list(ctx.prefectures.prefecture_code)),
-          per_row=4)
+kpi_cards(figs.kpis, per_row=4)
 source_caption(source_text(ctx.v, ("survey", "roster"), view.date, note("talent_kpis", n=view.n, pool_when=pool_when)))
 
 # -- Supply and need -------------------------------------------------------------------------------
 st.subheader("人材の供給と不足自治体（都道府県別）")
-wide = built(role_counts, mix, roles, key=fig_key)
-table = built(supply_need_table, shown, wide, view.n, key=fig_key)
-chart(built(charts.supply_need, shown, wide, view.n, key=fig_key), "supply_need",
+chart(figs.supply_chart, "supply_need",
       source_text(ctx.v, ("survey", "roster"), view.date, note("supply_need", n=view.n, pool_when=pool_when)),
       f"talent_supply_need_{view.date}_{pool_on}",
       title=f"人材の供給と不足自治体（{scope_label}）")
-show_table(table, key="supply_table")
+show_table(figs.supply_table, key="supply_table")
 notes = {"調査基準日": formats.date_label(view.date), "不足の基準": shortage_rule(view.n),
          "人材プールの時点": pool_on.isoformat(), "対象": scope_label, "カバー率": COVERAGE,
          "出典": source_text(ctx.v, ("survey", "roster"), None)}
-table_downloads(f"talent_pool_{pool_on}", {"供給と不足": table}, notes, notes["出典"].is_sample, key="dl_supply")
+table_downloads(f"talent_pool_{pool_on}", {"供給と不足": figs.supply_table}, notes, notes["出典"].is_sample,
+                key="dl_supply")
 
 # -- Coverage --------------------------------------------------------------------------------------
 st.subheader("人材プールのカバー率")
-chart(built(charts.coverage_map, shown, geo.prefecture_shapes(ctx.v).ref, key=fig_key), "coverage_map",
+chart(figs.coverage_map, "coverage_map",
       source_text(ctx.v, ("survey", "roster"), view.date, note("coverage_map", n=view.n, pool_when=pool_when)),
       f"talent_coverage_map_{view.date}_{pool_on}", title=f"人材プールのカバー率（{scope_label}）")
 
-uncovered = built(uncovered_table, munis, key=fig_key)
+uncovered, support = figs.uncovered, figs.support
 st.markdown(f"**支援のない不足自治体：{len(uncovered):,} 団体**（{escape_md(scope_label)}）")
 if uncovered.empty:
     st.success("支援のない不足自治体はありません。")
 else:
     show_table(uncovered, key="uncovered_table", height=320)
-support = built(municipality_support_table, munis, key=fig_key)
 table_downloads(f"uncovered_{view.date}_{pool_on}", {"支援のない不足自治体": uncovered, "支援先（人数）": support},
                 notes, notes["出典"].is_sample, key="dl_uncovered", csv_label="一覧を CSV でダウンロード",
                 xlsx_label="一覧を Excel でダウンロード")
@@ -99,27 +79,23 @@ with st.expander(f"支援を受けている市区町村と人数（{len(support)
 # -- Mix -------------------------------------------------------------------------------------------
 st.subheader("人材の構成")
 tab_role, tab_form = st.tabs(["役割", "雇用形態"])
-label = dict(zip(by_pref.prefecture_code, by_pref.name, strict=True))
-for tab, by, cats, colors, key in ((tab_role, "role", roles, charts.ROLE_COLORS, "mix_role"),
-                                   (tab_form, "employment_form", forms, charts.FORM_COLORS, "mix_form")):
+for tab, (key, by, _, _) in zip((tab_role, tab_form), talent_figures.MIXES, strict=True):
     with tab:
-        counts = built(mix_counts, mix, cats, by, codes, label, key=(*fig_key, by))
         what = "役割（スキル標準）" if by == "role" else "雇用形態"
-        chart(built(charts.mix_bars, counts, colors, key=(*fig_key, by)), key,
+        chart(figs.mixes[key].chart, key,
               source_text(ctx.v, ("roster",), None, note("mix", what=what, pool_when=pool_when)),
               f"talent_{key}_{pool_on}", title=f"人材の構成：{what}（{scope_label}）")
         with st.expander("表で見る"):
-            show_table(built(mix_table, counts, key=(*fig_key, by)), key=f"{key}_table")
+            show_table(figs.mixes[key].table, key=f"{key}_table")
 
 # -- Accelerators and the pool over time (quarter-ends up to today) ----------------------------
-trend = q.pool_over_time(ctx.v, ctx.as_of)
 st.subheader("自治体DXアクセラレータ（全国）")
-chart(built(charts.accelerators, built(q.accelerators_by_date, trend, key=fig_key), ACCELERATOR_TARGET, key=fig_key), "accelerators",
+chart(figs.accelerators, "accelerators",
       source_text(ctx.v, ("roster",), None, note("accelerators", as_of=ctx.as_of, target=ACCELERATOR_TARGET)),
       f"talent_accelerators_{ctx.as_of}", title="自治体DXアクセラレータ（全国）")
 
 st.subheader(f"人材プールの推移（{scope_label}）")
-chart(built(charts.pool_trend, trend[trend.prefecture_code.isin(codes)], roles, ctx.as_of, key=fig_key), "pool_trend",
+chart(figs.pool_trend, "pool_trend",
       source_text(ctx.v, ("roster",), None, note("pool_trend")),
       f"talent_pool_trend_{ctx.as_of}", title=f"人材プールの推移（{scope_label}）")
 

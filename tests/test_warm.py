@@ -182,3 +182,26 @@ def test_the_idle_pass_waits_while_sessions_rerun(monkeypatch):
     assert not warm.wait_idle(stop)
     assert time.monotonic() - t0 >= 0.9
     busy.join()
+
+
+@pytest.mark.slow
+def test_the_warm_asks_for_the_talent_page_that_a_link_opens(warmed, monkeypatch):
+    """The watcher's entry is the one the page reads: the same arguments, hence the same memo key."""
+    import inspect
+    from pathlib import Path
+
+    from dashboard import talent_figures
+
+    v, _ = warmed
+    calls, real = [], talent_figures.figures
+
+    def figures(*args, **kwargs):
+        calls.append(inspect.signature(real).bind(*args, **kwargs).args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(talent_figures, "figures", figures)
+    at = testing.app_test(Path(v.rsplit(":", 3)[0]), page="pages/talent.py")
+    assert not at.exception
+    warm.talent_view(v, common.base_dates(v)[-1], common.as_of_today())
+    assert len(calls) == 2 and calls[0] == calls[1]
+    assert calls[0][-2:] == ("全国", True)
