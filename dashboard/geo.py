@@ -17,9 +17,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import shapely
 import shapely.ops
-import streamlit as st
 
 from core import atomic
+from dashboard import cache
 from dashboard.cache import shared
 from dashboard.db import query
 
@@ -163,16 +163,17 @@ def _still_served(shapes: Shapes | None, geojson) -> Shapes | None:
     return shapes
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _prefecture_shapes(v: str) -> Shapes:
-    return _shapes(prefecture_geojson(v))
+# Keyed stores rather than st.cache_resource: their entries name the warehouse version, so a
+# publish's old shapes are dropped with its other results (dashboard.cache.drop_superseded).
+_PREFECTURE_SHAPES = cache.store("dashboard.geo.prefecture_shapes", 8, audit=False)
+_MUNICIPALITY_SHAPES = cache.store("dashboard.geo.municipality_shapes", 64, audit=False)
 
 
 def prefecture_shapes(v: str) -> Shapes:
-    return _still_served(_prefecture_shapes(v), lambda: prefecture_geojson(v))
+    shapes = _PREFECTURE_SHAPES.get_or_compute(v, lambda: _shapes(prefecture_geojson(v)))
+    return _still_served(shapes, lambda: prefecture_geojson(v))
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
 def _municipality_shapes(v: str, prefecture_code: str | None) -> Shapes | None:
     gj = municipality_geojson(v, prefecture_code)
     return _shapes(gj) if gj["features"] else None
@@ -180,4 +181,5 @@ def _municipality_shapes(v: str, prefecture_code: str | None) -> Shapes | None:
 
 def municipality_shapes(v: str, prefecture_code: str | None = None) -> Shapes | None:
     """Municipality polygons (all, or one prefecture's); None when boundaries are not loaded."""
-    return _still_served(_municipality_shapes(v, prefecture_code), lambda: municipality_geojson(v, prefecture_code))
+    shapes = _MUNICIPALITY_SHAPES.get_or_compute((v, prefecture_code), lambda: _municipality_shapes(v, prefecture_code))
+    return _still_served(shapes, lambda: municipality_geojson(v, prefecture_code))

@@ -205,3 +205,30 @@ def test_the_warm_asks_for_the_talent_page_that_a_link_opens(warmed, monkeypatch
     warm.talent_view(v, common.base_dates(v)[-1], common.as_of_today())
     assert len(calls) == 2 and calls[0] == calls[1]
     assert calls[0][-2:] == ("全国", True)
+
+
+@pytest.mark.slow
+def test_a_new_version_drops_the_earlier_ones_results_before_it_is_warmed(served, tmp_path, monkeypatch):
+    """Dropped first, the new results reuse the old ones' memory (the soak's RSS rose in a step
+    after each publish while both were held)."""
+    first = db.version()
+    summary.national(first, common.base_dates(first)[-1], 3, AS_OF)
+    held = []
+
+    def versions_held() -> set[str]:
+        return {key[0][0] for key in summary.national.cache.values}
+
+    def warm_now(v, as_of, stop=None):
+        held.append(versions_held())
+        summary.national(v, common.base_dates(v)[-1], 3, as_of)
+        return 1
+
+    monkeypatch.setattr(warm, "warm", warm_now)
+    monkeypatch.setattr(warm, "other_dates", lambda v, as_of, stop=None: 0)
+    new_file = testing.prefecture_survey(tmp_path, "survey_0_001.csv", 0, 1)
+    testing.run_etl("load", "survey", new_file, "--db", served, "--base-date", "2024-10-01", check=True)
+    second = db.version()
+    assert versions_held() == {first}
+    watcher = warm.Watcher()
+    watcher._warm(second)
+    assert held == [set()] and versions_held() == {second} and second in watcher.warmed
