@@ -49,9 +49,11 @@ PORT ?= 8501
 serve-replicas: warehouse system-deps
 	$(BIN)/python -m deploy.replicas --replicas $(R) --port $(PORT) --db $(DB)
 
+# Two workers (pytest-xdist): the live-server and Playwright tests in one, the rest spread over both.
+JOBS ?= 2
 test: install-dev system-deps
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
 check: install-dev system-deps
 	$(BIN)/ruff check .
