@@ -110,10 +110,11 @@ def check_secret(entered: str, state: MutableMapping | None = None) -> bool:
 
 def is_admin(state: MutableMapping | None = None) -> bool:
     """The session gave the current secret (changing the secret signs every session out)."""
-    ss = _state(state)
+    token = _state(state).get(_SS_TOKEN)
+    if not isinstance(token, str):  # most sessions: no need to read the secret (every rerun asks)
+        return False
     secret = configured_secret()
-    token = ss.get(_SS_TOKEN)
-    return bool(secret and isinstance(token, str) and hmac.compare_digest(token, _token(secret)))
+    return bool(secret and hmac.compare_digest(token, _token(secret)))
 
 
 def sign_out(state: MutableMapping | None = None) -> None:
