@@ -61,5 +61,5 @@ __all__ = [
     "TEST_SALT", "MediaFile", "Run", "SheetSpec", "app_test", "block_external", "browser_page", "chromium_browser",
     "click_hokkaido_on_the_national_map", "copy_db", "etl_env", "etl_main", "free_port", "launch_chromium",
     "new_page", "patch_xlsx", "prefecture_survey", "query", "record_media", "roster_csv", "run_etl", "sample_db", "sample_only_db", "screenshot",
-    "sha256", "status_csv", "streamlit_server", "survey_csv", "wait_idle", "write_book", "write_csv", "write_xlsx",
+    "sha256", "status_csv", "streamlit_server", "survey_csv", "wait_for_shapes", "wait_idle", "write_book", "write_csv", "write_xlsx",
 ]
