@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from etl import memo
 from etl.report import Issue, Report
 
 _TEXT_TYPES = {str, type(None)}
@@ -41,9 +42,28 @@ class Column:
 
     codes: np.ndarray  # per row: index into uniques
     uniques: list[object]  # one raw cell per distinct value
+    # what was computed from the cells (see remembered): a column read again is the same object
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def of(cls, values: Sequence[object]) -> Column:
+    def of(cls, values: Sequence[object], remember: bool = False) -> Column:
+        """remember: the same cells (text only) give the same Column during a validation run
+        (etl.memo), with what was computed from them: every survey repeats its 1,741 codes and
+        names in the same order. Such a column is never changed in place."""
+        if not remember or not set(map(type, values)) <= _TEXT_TYPES:
+            return cls._of(values)
+        known = memo.table(Column.of)
+        key = values if type(values) is tuple else tuple(values)
+        found = None if known is None else known.get(key)
+        if found is None:
+            found = cls._of(values)
+            found.codes.flags.writeable = False
+            if known is not None:
+                known[key] = found
+        return found
+
+    @classmethod
+    def _of(cls, values: Sequence[object]) -> Column:
         if len(values) == 0:
             return cls(np.zeros(0, dtype=np.intp), [])
         codes, _ = pd.factorize(_keys(values))  # None is the one missing key: code -1
@@ -75,14 +95,22 @@ class Column:
         """The cell of row i (one of the equal cells, as written: for messages)."""
         return self.uniques[self.codes[i]]
 
+    def remembered(self, key: object, compute: Callable[[], object]) -> object:
+        """compute() once for this column (its result is shared: never change it in place)."""
+        if key not in self._derived:
+            found = self._derived[key] = compute()
+            if isinstance(found, np.ndarray):
+                found.flags.writeable = False
+        return self._derived[key]
+
     def map(self, fn: Callable[[object], object]) -> np.ndarray:
         """fn of every cell, computed once per distinct value (an object array)."""
-        return _spread([fn(u) for u in self.uniques], self.codes)
+        return self.remembered(("map", fn), lambda: _spread([fn(u) for u in self.uniques], self.codes))
 
     def mask(self, fn: Callable[[object], bool]) -> np.ndarray:
         """A boolean array: fn of every cell, once per distinct value."""
-        return np.array([bool(fn(u)) for u in self.uniques], dtype=bool)[self.codes] if self.uniques else \
-            np.zeros(len(self.codes), dtype=bool)
+        return self.remembered(("mask", fn), lambda: np.array([bool(fn(u)) for u in self.uniques], dtype=bool)[
+            self.codes] if self.uniques else np.zeros(len(self.codes), dtype=bool))
 
     def attempt(self, fn: Callable[[object], object], errors: type[Exception] | tuple[type[Exception], ...],
                 ) -> tuple[np.ndarray, np.ndarray]:

@@ -92,8 +92,9 @@ def survey_columns(labels: list[str], context: str = "") -> SurveyColumns:
     out = SurveyColumns()
     blocks: dict[str, dict[str, list[int]]] = {}  # DX staff parent → field → columns
     generic: dict[str, dict[str, list[int]]] = {}  # 職員数 blocks without DX in their header
+    known = memo.table(_meaning)
     for j, label in enumerate(labels):
-        meaning = _meaning(tuple(getattr(label, "parts", (label,))))
+        meaning = _meaning(tuple(getattr(label, "parts", (label,))), known)
         if meaning is None:
             continue
         idents, what, name, fld = meaning
@@ -129,15 +130,19 @@ def survey_columns(labels: list[str], context: str = "") -> SurveyColumns:
     return out
 
 
-def _meaning(label_parts: tuple[str, ...]) -> tuple[tuple[str, ...], str, str | None, str | None] | None:
-    """_label_meaning, remembered for the validation run (header candidates repeat: every file's
-    first rows hold the same words)."""
-    known = memo.table(_meaning)
+def _meaning(label_parts: tuple[str, ...], known: dict | None,
+             ) -> tuple[tuple[str, ...], str, str | None, str | None] | None:
+    """_label_meaning, remembered for the validation run in known (memo.table(_meaning); header
+    candidates repeat: every file's first rows hold the same words)."""
     if known is None:
         return _label_meaning(label_parts)
-    if label_parts not in known:
-        known[label_parts] = _label_meaning(label_parts)
-    return known[label_parts]
+    found = known.get(label_parts, _UNSEEN)
+    if found is _UNSEEN:
+        found = known[label_parts] = _label_meaning(label_parts)
+    return found
+
+
+_UNSEEN = object()
 
 
 def _label_meaning(label_parts: tuple[str, ...]) -> tuple[tuple[str, ...], str, str | None, str | None] | None:

@@ -207,6 +207,10 @@ def _validate_table(cand, path, resolver, base_date, today, report) -> pd.DataFr
 
 
 TOTAL_ROW = re.compile(r"(全国|都道府県)?(合計|計|総計|小計)")
+
+
+def _is_total_label(value: object) -> bool:
+    return bool(TOTAL_ROW.fullmatch(normalize_text(value)))
 # The order of a row's checks, as its messages come in the report.
 STEP_RESOLVE, STEP_COUNT, STEP_EXTERNAL, STEP_CIO, STEP_DUPLICATE = 0, 1, 10, 11, 12
 
@@ -222,19 +226,20 @@ def _rows(table: Table, found: dict[str, int], resolver: Resolver, day: dt.date,
     cells = columnar.transpose(table.rows, len(table.columns))
     numbers = np.asarray(table.row_numbers)
 
-    def column(field: str) -> Column:
-        return Column.of(cells[found[field]]) if field in found else Column.blank(n)
+    def column(field: str, remember: bool = False) -> Column:
+        return Column.of(cells[found[field]], remember) if field in found else Column.blank(n)
 
     def label(field: str) -> str:
         return _label(table, found, field)
 
     issues = columnar.Issues()
-    code, pref, name = column("lg_code"), column("prefecture"), column("name")
+    # the same 1,741 codes, prefectures and names every base date: read once per build (etl.columnar)
+    code, pref, name = (column(f, remember=True) for f in ("lg_code", "prefecture", "name"))
     code_text, name_text = code.map(normalize_text), name.map(normalize_text)
-    total = (code_text == "") & name.mask(lambda v: TOTAL_ROW.fullmatch(normalize_text(v)))
+    total = (code_text == "") & name.mask(_is_total_label)
     rows = np.flatnonzero(~total)  # a total row is not a municipality
 
-    style = resolver.code_style(code.uniques) if "lg_code" in found else None
+    style = code.remembered("code_style", lambda: resolver.code_style(code.uniques)) if "lg_code" in found else None
     lg, ward, warning, failed = resolver.rows(code.take(rows), pref.take(rows), name.take(rows), style)
     for k in np.flatnonzero(failed != None):  # noqa: E711 (elementwise)
         i = rows[k]
@@ -359,7 +364,8 @@ def _check_plausible(codes, row_of, values, table, found, resolver, sheet, repor
     the total (warnings), municipality by municipality."""
     if not codes:
         return
-    limit = pd.Series(codes).map(resolver.kind_of).map(PLAUSIBLE_MAX).to_numpy(dtype=np.float64)
+    kinds = (resolver.kind_of.get(code) for code in codes)  # NaN: no limit known
+    limit = np.fromiter((PLAUSIBLE_MAX.get(kind, np.nan) for kind in kinds), dtype=np.float64, count=len(codes))
     over = {f: values[f] > limit for f in COUNT_FIELDS}  # NaN (not surveyed) is never over
     total, parts = values["dx_staff"], values["dedicated"] + values["concurrent"]
     mismatch = ~np.isnan(total) & ~np.isnan(parts) & (np.abs(parts - total) > 1e-9)
