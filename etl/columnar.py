@@ -36,7 +36,7 @@ def _keys(values: Sequence[object]) -> np.ndarray:
     return arr
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed as itself (a key of what was computed from it)
 class Column:
     """The cells of one column as codes into its distinct values (first-seen order)."""
 
@@ -66,12 +66,26 @@ class Column:
     def _of(cls, values: Sequence[object]) -> Column:
         if len(values) == 0:
             return cls(np.zeros(0, dtype=np.intp), [])
+        if set(map(type, values)) <= _TEXT_TYPES:
+            return cls._of_text(values)
         codes, _ = pd.factorize(_keys(values))  # None is the one missing key: code -1
         codes = np.asarray(codes, dtype=np.intp)
         present, first = np.unique(codes, return_index=True)  # the first row of each code
         uniques = [values[i] for i in first[present >= 0]]
         if present[0] < 0:  # some cells are None: they get the last code
             codes = np.where(codes < 0, len(uniques), codes)
+            uniques.append(None)
+        return cls(codes, uniques)
+
+    @classmethod
+    def _of_text(cls, values: Sequence[str | None]) -> Column:
+        """The same for text cells, with a dict: the first of equal cells is kept, None goes last."""
+        index: dict[str, int] = {}
+        codes = np.fromiter((-1 if v is None else index.setdefault(v, len(index)) for v in values),
+                            dtype=np.intp, count=len(values))
+        uniques: list[object] = list(index)
+        if len(index) < len(values) and None in values:
+            codes[codes < 0] = len(uniques)
             uniques.append(None)
         return cls(codes, uniques)
 
@@ -85,6 +99,8 @@ class Column:
 
     def take(self, rows: np.ndarray) -> Column:
         """The cells of the given rows (positions), keeping only the distinct values they use."""
+        if len(rows) == len(self.codes) and np.array_equal(rows, np.arange(len(rows))):
+            return self  # every row, in order
         codes = self.codes[rows]
         used = np.zeros(len(self.uniques), dtype=bool)
         used[codes] = True

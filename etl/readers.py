@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from etl import xlsx
+from etl import memo, xlsx
 from etl.codes import normalize_text
 from etl.report import WARNING, FileRejected, Issue, Report
 
@@ -85,7 +85,16 @@ def label_key(label: object) -> str:
     """Header label for matching: NFKC, no spaces or line breaks, lower case."""
     if isinstance(label, HeaderLabel):
         label = label.joined
+    if type(label) is str and memo.RUNS:  # header scans look at the same words in every file
+        return _label_key_remembered(label)
+    return _label_key(label)
+
+
+def _label_key(label: object) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", normalize_text(label))).lower()
+
+
+_label_key_remembered = memo.lru(_label_key)
 
 
 # -- warnings found while reading ------------------------------------------------------------
@@ -300,7 +309,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
     if _is_utf16(data) or b"\x00" in data[:4096] and looks_utf16(data):
         raise FileRejected(UTF16_REASON)
-    if any(esc in data[:200_000] for esc in (b"\x1b$B", b"\x1b$@", b"\x1b(J")):
+    head = data[:200_000]
+    if b"\x1b" in head and any(esc in head for esc in (b"\x1b$B", b"\x1b$@", b"\x1b(J")):
         # 7-bit JIS decodes as ASCII without error, and the header would just go missing.
         raise FileRejected(
             "文字コードが ISO-2022-JP（JIS）と判定されました。UTF-8 または Shift_JIS（CP932）の CSV で保存し直してください"
@@ -309,7 +319,6 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    head = data[:200_000]
     # charset_normalizer only names an encoding that decodes these bytes: when none of the refused
     # ones does (Shift_JIS text almost never is valid EUC-JP), its guess cannot refuse the file.
     if any(_decodes(head, codec) for codec in REFUSED_CODECS):

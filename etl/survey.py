@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from etl import columnar, columns
+from etl import columnar, columns, memo
 from etl.codes import normalize_text
 from etl.columnar import Column
 from etl.dates import DateError, base_date_in, parse_date
@@ -364,8 +364,7 @@ def _check_plausible(codes, row_of, values, table, found, resolver, sheet, repor
     the total (warnings), municipality by municipality."""
     if not codes:
         return
-    kinds = (resolver.kind_of.get(code) for code in codes)  # NaN: no limit known
-    limit = np.fromiter((PLAUSIBLE_MAX.get(kind, np.nan) for kind in kinds), dtype=np.float64, count=len(codes))
+    limit = _limits(codes, resolver)
     over = {f: values[f] > limit for f in COUNT_FIELDS}  # NaN (not surveyed) is never over
     total, parts = values["dx_staff"], values["dedicated"] + values["concurrent"]
     mismatch = ~np.isnan(total) & ~np.isnan(parts) & (np.abs(parts - total) > 1e-9)
@@ -381,6 +380,20 @@ def _check_plausible(codes, row_of, values, table, found, resolver, sheet, repor
             report.warn(f"専任 {d:g} 人＋兼任 {c:g} 人＝{d + c:g} 人が{FIELD_LABELS['dx_staff']} {t:g} 人と合いません"
                         "（合計の値を使います）", sheet=sheet, row=row_of[k], column=_label(table, found, "dx_staff"),
                         value=f"{t:g}")
+
+
+def _limits(codes: list[str], resolver: Resolver) -> np.ndarray:
+    """PLAUSIBLE_MAX of each municipality's kind (NaN: none known), remembered for the run (etl.memo):
+    every base date lists the same municipalities."""
+    known = memo.table(_limits)
+    key = (resolver, tuple(codes))
+    found = None if known is None else known.get(key)
+    if found is None:
+        found = np.array([PLAUSIBLE_MAX.get(resolver.kind_of.get(code), np.nan) for code in codes], dtype=np.float64)
+        found.flags.writeable = False
+        if known is not None:
+            known[key] = found
+    return found
 
 
 def _parse_external_flag(value: object) -> bool | None:
