@@ -1,5 +1,8 @@
+import gc
 import sys
 
-from etl.cli import main
+gc.disable()  # while the libraries are imported: many objects, no garbage cycles worth a collection
+from etl.cli import main  # noqa: E402
 
+gc.enable()
 sys.exit(main())

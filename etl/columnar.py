@@ -80,14 +80,15 @@ class Column:
     @classmethod
     def _of_text(cls, values: Sequence[str | None]) -> Column:
         """The same for text cells, with a dict: the first of equal cells is kept, None goes last."""
-        index: dict[str, int] = {}
-        codes = np.fromiter((-1 if v is None else index.setdefault(v, len(index)) for v in values),
-                            dtype=np.intp, count=len(values))
-        uniques: list[object] = list(index)
-        if len(index) < len(values) and None in values:
-            codes[codes < 0] = len(uniques)
-            uniques.append(None)
-        return cls(codes, uniques)
+        first_seen = dict.fromkeys(values)
+        blank = None in first_seen
+        if blank:
+            del first_seen[None]
+        index = {v: k for k, v in enumerate(first_seen)}
+        if blank:
+            index[None] = len(first_seen)
+        codes = np.fromiter(map(index.__getitem__, values), dtype=np.intp, count=len(values))
+        return cls(codes, list(index))
 
     @classmethod
     def blank(cls, n: int) -> Column:

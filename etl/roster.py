@@ -6,6 +6,7 @@ Names, e-mail addresses and phone numbers are used only to derive a salted hash
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import hashlib
@@ -178,9 +179,9 @@ def _frame(rows: list[tuple], names: list[str]) -> pd.DataFrame:
 
 def _one_prefecture(roster: list[tuple], resolver: Resolver, report: Report) -> None:
     """A roster replaces its prefecture's whole pool, so one file holds one prefecture."""
-    counts = pd.Series([r[1] for r in roster]).value_counts().sort_index()
+    counts = sorted(collections.Counter(r[1] for r in roster).items())
     if len(counts) > 1:
-        found = "、".join(f"{resolver.pref_names[c]} {n}行" for c, n in counts.items())
+        found = "、".join(f"{resolver.pref_names[c]} {n}行" for c, n in counts)
         report.error(f"1つの名簿に複数の都道府県の人材があります（{found}）。名簿はその都道府県の人材プール全体を"
                      "置き換えるため、都道府県ごとのファイルに分けて取り込んでください")
 

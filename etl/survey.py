@@ -85,7 +85,8 @@ def validate_survey(path: Path, resolver: Resolver, base_date: dt.date | None = 
             sources.append(frame.attrs["source"])
             frames.append(frame)
     report.tables["staff_survey"] = (
-        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=OUT_COLUMNS)
+        pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0] if frames
+        else pd.DataFrame(columns=OUT_COLUMNS)
     )
     if any(c.table.sheet for c in chosen):
         report.detail["シート"] = "、".join(f"「{c.table.sheet}」" for c in chosen)
@@ -282,7 +283,7 @@ def _rows(table: Table, found: dict[str, int], resolver: Resolver, day: dt.date,
     rows, lg, ward, has_cio = rows[ok], lg[ok], ward[ok], has_cio[ok]
     values = {f: v[ok] for f, v in values.items()}
     key = np.where(ward == None, lg, ward)  # noqa: E711
-    repeated = pd.Series(key).duplicated().to_numpy()
+    repeated = _repeated(key)
     if repeated.any():
         first_row = dict(zip(key[~repeated], numbers[rows[~repeated]], strict=True))
         for k in np.flatnonzero(repeated):
@@ -315,6 +316,12 @@ def _rows(table: Table, found: dict[str, int], resolver: Resolver, day: dt.date,
                           **{f: _nullable(out[f]) for f in COUNT_FIELDS}, "has_cio_aide": out_cio},
                          columns=OUT_COLUMNS)
     return frame, flagged
+
+
+def _repeated(keys: np.ndarray) -> np.ndarray:
+    """Whether each key was seen in an earlier row (the codes are text)."""
+    seen: set[str] = set()
+    return np.array([k in seen or seen.add(k) for k in keys.tolist()], dtype=bool)
 
 
 def _report_raised(issues, raised, rows, numbers, step, cells: Column, sheet, column) -> np.ndarray:
