@@ -266,8 +266,11 @@ def _validate_table(table, path, resolver, salt, prefecture, today, report, rost
         if ref:  # 人材番号, when there is one, is the person: a changed e-mail or phone is the same person
             pid = person_id(salt, pc, ["人材番号", ref])
             # compared as digests: the cells themselves are not kept
-            people.check_contacts(pid, functools.partial(_digests, [c[i] for c in contacts]), contact_labels,
-                                  report, {"sheet": sheet, "row": number})
+            contact = functools.partial(_row_digests, contacts, i)
+            if pid in people.contacts:
+                people.check_contacts(pid, contact, contact_labels, report, {"sheet": sheet, "row": number})
+            else:  # the first row of this id (what check_contacts would do, without the call)
+                people.contacts[pid] = (number, contact)
         else:
             contact = [_key(c[i]) for c in contacts]
             if not any(contact):
@@ -312,6 +315,11 @@ def _validate_table(table, path, resolver, salt, prefecture, today, report, rost
 
 def _accelerator(value: object) -> bool:
     return bool(parse_flag(value))
+
+
+def _row_digests(columns_: list, i: int) -> dict[str, str]:
+    """_digests of row i's contact cells (columns_: the contact columns)."""
+    return _digests([c[i] for c in columns_])
 
 
 def _digests(cells: list[object]) -> dict[str, str]:
