@@ -362,8 +362,7 @@ def _csv_rows(text: str, delimiter: str) -> list[list[str]]:
     except csv.Error:
         pass
     else:
-        if len(rows) <= MAX_ROWS and (len(text) <= MAX_CELL_CHARS or max(
-                map(len, itertools.chain.from_iterable(rows)), default=0) <= MAX_CELL_CHARS):
+        if len(rows) <= MAX_ROWS and not _may_hold_long_cell(text, rows):
             return rows
     rows = []
     try:
@@ -381,6 +380,16 @@ def _csv_rows(text: str, delimiter: str) -> list[list[str]]:
         raise FileRejected(f"CSV として読めません（{len(rows) + 1}行目付近）。1つのセルが長すぎるか"
                            f"（上限 {MAX_CELL_CHARS:,} 文字）、引用符（\"）の対応が崩れています") from exc
     return rows
+
+
+def _may_hold_long_cell(text: str, rows: list[list[str]]) -> bool:
+    """Whether a cell of rows is longer than MAX_CELL_CHARS. Without a quote no cell goes past a
+    line end, so a text whose lines are all shorter has none (lines are far fewer than cells)."""
+    if len(text) <= MAX_CELL_CHARS:
+        return False
+    if '"' not in text and max(map(len, text.split("\n"))) <= MAX_CELL_CHARS:
+        return False
+    return max(map(len, itertools.chain.from_iterable(rows)), default=0) > MAX_CELL_CHARS
 
 
 def _sniff_delimiter(text: str) -> str:
