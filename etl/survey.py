@@ -320,8 +320,11 @@ def _rows(table: Table, found: dict[str, int], resolver: Resolver, day: dt.date,
 
 def _repeated(keys: np.ndarray) -> np.ndarray:
     """Whether each key was seen in an earlier row (the codes are text)."""
+    keys = keys.tolist()
+    if len(set(keys)) == len(keys):  # the usual case: no row repeats another
+        return np.zeros(len(keys), dtype=bool)
     seen: set[str] = set()
-    return np.array([k in seen or seen.add(k) for k in keys.tolist()], dtype=bool)
+    return np.array([k in seen or seen.add(k) for k in keys], dtype=bool)
 
 
 def _report_raised(issues, raised, rows, numbers, step, cells: Column, sheet, column) -> np.ndarray:
