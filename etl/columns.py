@@ -77,6 +77,9 @@ def part_key(part: str) -> str:
     return key.replace("、", "").replace(",", "")
 
 
+_part_key_remembered = memo.lru(part_key)
+
+
 @dataclass
 class SurveyColumns:
     found: dict[str, int] = field(default_factory=dict)  # field → column index
@@ -156,7 +159,8 @@ def _label_meaning(label_parts: tuple[str, ...]) -> tuple[tuple[str, ...], str, 
     """What one header label can mean, whatever the other labels are: (the identity fields its text
     matches, in order, taken by the first still free; then what it is otherwise: "claim" a field,
     "unknown", or a column (field) of a "block" / "generic" staff block named name). None: no text."""
-    shown = [(p, k) for p in label_parts if (k := part_key(p))]
+    key = _part_key_remembered if memo.RUNS else part_key  # the same parts in many labels
+    shown = [(p, k) for p in label_parts if (k := key(p))]
     parts = [k for _, k in shown]
     if not parts:
         return None
