@@ -208,12 +208,12 @@ def _validate_table(cand, path, resolver, base_date, today, report) -> pd.DataFr
 
 
 TOTAL_ROW = re.compile(r"(全国|都道府県)?(合計|計|総計|小計)")
+# The order of a row's checks, as its messages come in the report.
+STEP_RESOLVE, STEP_COUNT, STEP_EXTERNAL, STEP_CIO, STEP_DUPLICATE = 0, 1, 10, 11, 12
 
 
 def _is_total_label(value: object) -> bool:
     return bool(TOTAL_ROW.fullmatch(normalize_text(value)))
-# The order of a row's checks, as its messages come in the report.
-STEP_RESOLVE, STEP_COUNT, STEP_EXTERNAL, STEP_CIO, STEP_DUPLICATE = 0, 1, 10, 11, 12
 
 
 def _rows(table: Table, found: dict[str, int], resolver: Resolver, day: dt.date, report: Report,
