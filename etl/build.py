@@ -3,7 +3,9 @@ and the synthetic sample (data/sample), through the same validation and load cod
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import gc
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from core.store import PUBLIC_DIR, SAMPLE_DIR, SAMPLE_MARKER
@@ -58,14 +60,29 @@ def build(db_path: Path, inputs: Path | Sequence[Path] = DEFAULT_INPUTS) -> tupl
         is_sample = (folder / SAMPLE_MARKER).exists()
         files += [(kind, path, is_sample) for kind, path in input_files(folder)]
         shas.update({folder / f.file: f.sha256 for f in read_manifest(folder)})
-    with memo.run():  # what one file computed serves the next (the same codes and names each base date)
-        reports = [_validate(kind, path, salt, shas.get(path)) for kind, path, _ in files]
-    if not all(r.ok for r in reports):
-        return False, reports
+    with _collector_paused():
+        with memo.run():  # what one file computed serves the next (the same codes and names each base date)
+            reports = [_validate(kind, path, salt, shas.get(path)) for kind, path, _ in files]
+        if not all(r.ok for r in reports):
+            return False, reports
 
-    def change(con):
-        loads = [Load(report, path, is_sample) for (_, path, is_sample), report in zip(files, reports, strict=True)]
-        apply_reports(con, loads, loaded_by="build", archive_to=raw_dir(db_path))
+        def change(con):
+            loads = [Load(report, path, is_sample) for (_, path, is_sample), report in zip(files, reports, strict=True)]
+            apply_reports(con, loads, loaded_by="build", archive_to=raw_dir(db_path))
 
-    publish(db_path, change, fresh=True)
+        publish(db_path, change, fresh=True)
     return True, reports
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection during a build. Its cells (millions of strings in row lists) live
+    until the publish, and every few hundred new lists the collector would walk all of them again:
+    a fifth of the build's time. A build makes almost no reference cycles; they go when it ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

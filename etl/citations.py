@@ -168,7 +168,8 @@ def recognise(path: Path, kind: str, sha256: str | None = None) -> PublicFile | 
     if sha256 is None:
         sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
     found = by_sha.get(sha256)
-    if found is None and path.suffix.lower() in TEXT_SUFFIXES and by_text:
+    # the text's hash only when a public file of this kind has one (it decodes the whole file)
+    if found is None and path.suffix.lower() in TEXT_SUFFIXES and any(f.kind == kind for f in by_text.values()):
         found = by_text.get(text_sha256(path.read_bytes()) or "")
     return found if found is not None and found.kind == kind else None
 

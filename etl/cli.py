@@ -4,10 +4,7 @@ Exit 0 done, 1 input rejected (or a version that cannot be restored), 2 usage er
 from __future__ import annotations
 
 import argparse
-import http.client
 import sys
-import tempfile
-import urllib.request
 from pathlib import Path
 
 from core.policy import PREFECTURES
@@ -16,7 +13,6 @@ from etl import validate as validate_module
 from etl.build import DEFAULT_INPUTS, build
 from etl.citations import citation_for
 from etl.dates import DateError
-from etl.parquet import ParquetError, export_parquet, import_parquet, rebuilt_from
 from etl.report import Report
 from etl.resolve import ResolveError, resolver
 from etl.survey import parse_base_date_arg
@@ -93,6 +89,9 @@ def _fetch(source: str, keep: list) -> Path:
     streamed and stops at the file size limit, whatever Content-Length says (it may be absent or lie)."""
     if not source.startswith(("http://", "https://")):
         return Path(source)
+    import tempfile
+    import urllib.request  # here: only a URL needs it (with ssl, a noticeable part of start-up)
+
     limit = validate_module.MAX_FILE_BYTES
     too_big = f"ファイルが大きすぎます（上限 {limit // 1024 // 1024} MB）。ダウンロードを途中で止めました"
     tmpdir = tempfile.TemporaryDirectory()
@@ -184,10 +183,14 @@ def _run(args) -> int:
     except ResolveError as exc:
         print(f"使い方の誤り: --prefecture: {exc}（01〜{PREFECTURES} または都道府県名）", file=sys.stderr)
         return EXIT_USAGE
+    from etl.parquet import rebuilt_from  # here, as in _run_parquet: pyarrow.parquet (with ssl) is slow to import
+
     if args.command == "load" and rebuilt_from(args.db):
         print(f"{args.db} は Parquet から作った閲覧用の倉庫です。取り込みは元の倉庫に行い、"
               "export と import で配り直してください。倉庫は変更していません", file=sys.stderr)
         return EXIT_REJECTED
+    import http.client  # for its exception; already loaded when a URL was fetched
+
     keep: list = []
     try:
         path = _fetch(args.file, keep)
@@ -272,6 +275,8 @@ def _run_versions(args) -> int:
 
 
 def _run_parquet(args) -> int:
+    from etl.parquet import ParquetError, export_parquet, import_parquet
+
     try:
         if args.command == "export":
             done = export_parquet(args.db, args.parquet)

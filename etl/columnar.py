@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from etl import memo
 from etl.report import Issue, Report
 
 _TEXT_TYPES = {str, type(None)}
@@ -35,17 +36,38 @@ def _keys(values: Sequence[object]) -> np.ndarray:
     return arr
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed as itself (a key of what was computed from it)
 class Column:
     """The cells of one column as codes into its distinct values (first-seen order)."""
 
     codes: np.ndarray  # per row: index into uniques
     uniques: list[object]  # one raw cell per distinct value
+    # what was computed from the cells (see remembered): a column read again is the same object
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def of(cls, values: Sequence[object]) -> Column:
+    def of(cls, values: Sequence[object], remember: bool = False) -> Column:
+        """remember: the same cells (text only) give the same Column during a validation run
+        (etl.memo), with what was computed from them: every survey repeats its 1,741 codes and
+        names in the same order. Such a column is never changed in place."""
+        if not remember or not set(map(type, values)) <= _TEXT_TYPES:
+            return cls._of(values)
+        known = memo.table(Column.of)
+        key = values if type(values) is tuple else tuple(values)
+        found = None if known is None else known.get(key)
+        if found is None:
+            found = cls._of(values)
+            found.codes.flags.writeable = False
+            if known is not None:
+                known[key] = found
+        return found
+
+    @classmethod
+    def _of(cls, values: Sequence[object]) -> Column:
         if len(values) == 0:
             return cls(np.zeros(0, dtype=np.intp), [])
+        if set(map(type, values)) <= _TEXT_TYPES:
+            return cls._of_text(values)
         codes, _ = pd.factorize(_keys(values))  # None is the one missing key: code -1
         codes = np.asarray(codes, dtype=np.intp)
         present, first = np.unique(codes, return_index=True)  # the first row of each code
@@ -54,6 +76,19 @@ class Column:
             codes = np.where(codes < 0, len(uniques), codes)
             uniques.append(None)
         return cls(codes, uniques)
+
+    @classmethod
+    def _of_text(cls, values: Sequence[str | None]) -> Column:
+        """The same for text cells, with a dict: the first of equal cells is kept, None goes last."""
+        first_seen = dict.fromkeys(values)
+        blank = None in first_seen
+        if blank:
+            del first_seen[None]
+        index = {v: k for k, v in enumerate(first_seen)}
+        if blank:
+            index[None] = len(first_seen)
+        codes = np.fromiter(map(index.__getitem__, values), dtype=np.intp, count=len(values))
+        return cls(codes, list(index))
 
     @classmethod
     def blank(cls, n: int) -> Column:
@@ -65,6 +100,8 @@ class Column:
 
     def take(self, rows: np.ndarray) -> Column:
         """The cells of the given rows (positions), keeping only the distinct values they use."""
+        if len(rows) == len(self.codes) and np.array_equal(rows, np.arange(len(rows))):
+            return self  # every row, in order
         codes = self.codes[rows]
         used = np.zeros(len(self.uniques), dtype=bool)
         used[codes] = True
@@ -75,14 +112,22 @@ class Column:
         """The cell of row i (one of the equal cells, as written: for messages)."""
         return self.uniques[self.codes[i]]
 
+    def remembered(self, key: object, compute: Callable[[], object]) -> object:
+        """compute() once for this column (its result is shared: never change it in place)."""
+        if key not in self._derived:
+            found = self._derived[key] = compute()
+            if isinstance(found, np.ndarray):
+                found.flags.writeable = False
+        return self._derived[key]
+
     def map(self, fn: Callable[[object], object]) -> np.ndarray:
         """fn of every cell, computed once per distinct value (an object array)."""
-        return _spread([fn(u) for u in self.uniques], self.codes)
+        return self.remembered(("map", fn), lambda: _spread([fn(u) for u in self.uniques], self.codes))
 
     def mask(self, fn: Callable[[object], bool]) -> np.ndarray:
         """A boolean array: fn of every cell, once per distinct value."""
-        return np.array([bool(fn(u)) for u in self.uniques], dtype=bool)[self.codes] if self.uniques else \
-            np.zeros(len(self.codes), dtype=bool)
+        return self.remembered(("mask", fn), lambda: np.array([bool(fn(u)) for u in self.uniques], dtype=bool)[
+            self.codes] if self.uniques else np.zeros(len(self.codes), dtype=bool))
 
     def attempt(self, fn: Callable[[object], object], errors: type[Exception] | tuple[type[Exception], ...],
                 ) -> tuple[np.ndarray, np.ndarray]:

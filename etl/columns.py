@@ -77,6 +77,9 @@ def part_key(part: str) -> str:
     return key.replace("、", "").replace(",", "")
 
 
+_part_key_remembered = memo.lru(part_key)
+
+
 @dataclass
 class SurveyColumns:
     found: dict[str, int] = field(default_factory=dict)  # field → column index
@@ -89,11 +92,31 @@ def survey_columns(labels: list[str], context: str = "") -> SurveyColumns:
 
     context is the text around the table (title rows, sheet name): a block headed only 職員数 is
     the DX staff block when the title says so and nothing else claims to be."""
+    return _survey_columns(_meanings(labels), labels, context)
+
+
+def _meanings(labels: list[str]) -> tuple:
+    """What each label means (_label_meaning), remembered for the validation run: header candidates
+    repeat (every file's first rows hold the same words)."""
+    known = memo.table(_label_meaning)
+    if known is None:
+        return tuple(_label_meaning(tuple(getattr(label, "parts", (label,)))) for label in labels)
+    out = []
+    for label in labels:
+        parts = tuple(getattr(label, "parts", (label,)))
+        found = known.get(parts, _UNSEEN)
+        if found is _UNSEEN:
+            found = known[parts] = _label_meaning(parts)
+        out.append(found)
+    return tuple(out)
+
+
+def _survey_columns(meanings: tuple, labels: list[str], context: str) -> SurveyColumns:
+    """survey_columns from what each label means (labels only name the columns in messages)."""
     out = SurveyColumns()
     blocks: dict[str, dict[str, list[int]]] = {}  # DX staff parent → field → columns
     generic: dict[str, dict[str, list[int]]] = {}  # 職員数 blocks without DX in their header
-    for j, label in enumerate(labels):
-        meaning = _meaning(tuple(getattr(label, "parts", (label,))))
+    for j, meaning in enumerate(meanings):
         if meaning is None:
             continue
         idents, what, name, fld = meaning
@@ -129,22 +152,15 @@ def survey_columns(labels: list[str], context: str = "") -> SurveyColumns:
     return out
 
 
-def _meaning(label_parts: tuple[str, ...]) -> tuple[tuple[str, ...], str, str | None, str | None] | None:
-    """_label_meaning, remembered for the validation run (header candidates repeat: every file's
-    first rows hold the same words)."""
-    known = memo.table(_meaning)
-    if known is None:
-        return _label_meaning(label_parts)
-    if label_parts not in known:
-        known[label_parts] = _label_meaning(label_parts)
-    return known[label_parts]
+_UNSEEN = object()
 
 
 def _label_meaning(label_parts: tuple[str, ...]) -> tuple[tuple[str, ...], str, str | None, str | None] | None:
     """What one header label can mean, whatever the other labels are: (the identity fields its text
     matches, in order, taken by the first still free; then what it is otherwise: "claim" a field,
     "unknown", or a column (field) of a "block" / "generic" staff block named name). None: no text."""
-    shown = [(p, k) for p in label_parts if (k := part_key(p))]
+    key = _part_key_remembered if memo.RUNS else part_key  # the same parts in many labels
+    shown = [(p, k) for p in label_parts if (k := key(p))]
     parts = [k for _, k in shown]
     if not parts:
         return None
@@ -194,9 +210,18 @@ def _claim(out: SurveyColumns, fld: str, j: int) -> None:
 
 
 def survey_score(labels: list[str]) -> int:
-    """Header score for read_tables: the survey fields the labels name (a 職員数 block counts)."""
-    cols = survey_columns(labels, context="dx")
-    return len(cols.found) + bool(cols.errors)
+    """Header score for read_tables: the survey fields the labels name (a 職員数 block counts).
+    It depends only on what each label means, so it is remembered for the run by those meanings
+    (every data row scanned for a header means the same: nothing)."""
+    meanings = _meanings(labels)
+    known = memo.table(survey_score)
+    found = None if known is None else known.get(meanings)
+    if found is None:
+        cols = _survey_columns(meanings, labels, "dx")
+        found = len(cols.found) + bool(cols.errors)
+        if known is not None:
+            known[meanings] = found
+    return found
 
 
 def match_columns(labels: list[str], spec: dict[str, str]) -> tuple[dict[str, int], list[int]]:
@@ -235,5 +260,10 @@ def _any_field(patterns: tuple[tuple[str, str], ...]) -> re.Pattern:
 
 
 def scorer(spec: dict[str, str]):
-    """Header score for read_tables: how many fields the labels name."""
-    return lambda labels: len(match_columns(labels, spec)[0])
+    """Header score for read_tables: how many fields the labels name. Its bound (no more fields
+    than the spec has, nor than labels with text) lets read_tables skip rows that cannot win."""
+    def score(labels: list[str]) -> int:
+        return len(match_columns(labels, spec)[0])
+
+    score.bound = lambda labels: min(len(spec), sum(1 for label in labels if label))
+    return score

@@ -103,22 +103,19 @@ def parse_date(value: object) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    known = memo.table(parse_date) if type(value) is str else None  # a roster repeats its dates
-    if known is None:
+    if type(value) is not str or not memo.RUNS:
         return _parse_text(value)
-    found = known.get(value, _UNSEEN)
-    if found is _UNSEEN:
-        try:
-            found = _parse_text(value)
-        except DateError as exc:
-            found = exc
-        known[value] = found
+    found = _parse_remembered(value)  # a roster repeats its dates
     if isinstance(found, DateError):
         raise DateError(str(found))
     return found
 
 
-_UNSEEN = object()
+def _date_or_error(value: str) -> dt.date | DateError | None:
+    try:
+        return _parse_text(value)
+    except DateError as exc:
+        return exc
 
 
 def _parse_text(value: object) -> dt.date | None:
@@ -131,6 +128,9 @@ def _parse_text(value: object) -> dt.date | None:
     if found is None:
         raise DateError(f"「{text[:100]}」は日付として読めません（例: 2023-04-01、令和5年4月1日）")
     return found
+
+
+_parse_remembered = memo.lru(_date_or_error)
 
 
 def wareki(d: dt.date) -> str:

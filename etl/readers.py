@@ -13,6 +13,7 @@ import contextlib
 import contextvars
 import csv
 import io
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -20,9 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-import charset_normalizer
-
-from etl import xlsx
+from etl import memo, xlsx
 from etl.codes import normalize_text
 from etl.report import WARNING, FileRejected, Issue, Report
 
@@ -37,9 +36,12 @@ XLSX_MAGIC = xlsx.ZIP_MAGIC
 BINARY_MAGIC = (XLSX_MAGIC, b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", xlsx.CFB_MAGIC)
 # A cell a spreadsheet would run: =HYPERLINK(...), =SUM(...), @SUM(...).
 FORMULA = re.compile(r"^=.|^@[A-Za-z_]+\(")
-# Where a CSV cell can begin with a formula mark: after a line end, a delimiter or a quote, and
-# spaces. A text without one holds no such cell, so its cells need not be looked at one by one.
-TYPED_FORMULA = re.compile(r"(?:^|[\r\n,\t\"])\s*[=＝@＠]")
+# Where a CSV cell can begin with a formula mark: at the start, or after a line end, a delimiter or
+# a quote, and spaces (r"(?:^|[\r\n,\t\"])\s*[=＝@＠]", in two parts that the regex engine scans
+# much faster). A text without one holds no such cell, so its cells need not be looked at one by one.
+FORMULA_MARKS = "=＝@＠"
+_TYPED_FORMULA_AT_START = re.compile(r"\s*[=＝@＠]")
+_TYPED_FORMULA_INSIDE = re.compile(r"[\r\n,\t\"]\s*[=＝@＠]")
 # A header row of units under the labels: （人）, 人, (%), 単位：人.
 UNIT_ROW_CELL = re.compile(r"^[(（]?(単位[:：]?)?(人|名|団体|件|%|％|か所|箇所|○/×|○×|有無)[)）]?$")
 FORMULAS_LISTED = 20  # formula cells named one by one in the warnings; the rest are counted
@@ -83,7 +85,16 @@ def label_key(label: object) -> str:
     """Header label for matching: NFKC, no spaces or line breaks, lower case."""
     if isinstance(label, HeaderLabel):
         label = label.joined
+    if type(label) is str and memo.RUNS:  # header scans look at the same words in every file
+        return _label_key_remembered(label)
+    return _label_key(label)
+
+
+def _label_key(label: object) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", normalize_text(label))).lower()
+
+
+_label_key_remembered = memo.lru(_label_key)
 
 
 # -- warnings found while reading ------------------------------------------------------------
@@ -161,7 +172,7 @@ def read_tables(path: Path, score: Callable[[list[str]], int], min_score: int = 
         text, encoding = decode_text(data)
         delimiter = "\t" if suffix == ".tsv" else _sniff_delimiter(text)
         sheets = [(None, _csv_rows(text, delimiter))]
-        typed_formulas = TYPED_FORMULA.search(text) is not None
+        typed_formulas = may_hold_typed_formula(text)
     elif suffix == ".xls":
         raise FileRejected("古い Excel 形式（.xls）には対応していません。.xlsx で保存し直してください")
     else:
@@ -186,6 +197,13 @@ def read_tables(path: Path, score: Callable[[list[str]], int], min_score: int = 
         if typed_formulas:
             _reject_formulas(table)
     return tables
+
+
+def may_hold_typed_formula(text: str) -> bool:
+    """Whether a cell of the CSV text may begin with a formula mark (see _TYPED_FORMULA_INSIDE)."""
+    if not any(mark in text for mark in FORMULA_MARKS):
+        return False
+    return _TYPED_FORMULA_AT_START.match(text) is not None or _TYPED_FORMULA_INSIDE.search(text) is not None
 
 
 def _check_formulas(table: Table, found: list[xlsx.Formula], recalc: bool) -> None:
@@ -274,13 +292,25 @@ def looks_utf16(data: bytes) -> bool:
 UTF16_REASON = "文字コードが UTF-16 です。UTF-8 または Shift_JIS（CP932）の CSV で保存し直してください"
 
 
+REFUSED_CODECS = ("euc_jp", "euc_jis_2004", "euc_jisx0213", "iso2022_jp")
+
+
+def _decodes(data: bytes, codec: str) -> bool:
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode CSV bytes: UTF-8 (with or without BOM) or CP932; others are detected and named."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
     if _is_utf16(data) or b"\x00" in data[:4096] and looks_utf16(data):
         raise FileRejected(UTF16_REASON)
-    if any(esc in data[:200_000] for esc in (b"\x1b$B", b"\x1b$@", b"\x1b(J")):
+    head = data[:200_000]
+    if b"\x1b" in head and any(esc in head for esc in (b"\x1b$B", b"\x1b$@", b"\x1b(J")):
         # 7-bit JIS decodes as ASCII without error, and the header would just go missing.
         raise FileRejected(
             "文字コードが ISO-2022-JP（JIS）と判定されました。UTF-8 または Shift_JIS（CP932）の CSV で保存し直してください"
@@ -289,9 +319,16 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    guess = charset_normalizer.from_bytes(data[:200_000]).best()
-    name = (guess.encoding if guess else "") or ""
-    if name and name.replace("-", "_") in ("euc_jp", "euc_jis_2004", "euc_jisx0213", "iso2022_jp"):
+    # charset_normalizer only names an encoding that decodes these bytes: when none of the refused
+    # ones does (Shift_JIS text almost never is valid EUC-JP), its guess cannot refuse the file.
+    if any(_decodes(head, codec) for codec in REFUSED_CODECS):
+        import charset_normalizer  # here: most files are UTF-8, and its import takes a while
+
+        guess = charset_normalizer.from_bytes(head).best()
+        name = (guess.encoding if guess else "") or ""
+    else:
+        name = ""
+    if name and name.replace("-", "_") in REFUSED_CODECS:
         label = "EUC-JP" if name.startswith("euc") else name.upper().replace("_", "-")  # euc_jis_2004 is EUC-JP to users
         raise FileRejected(
             f"文字コードが {label} と判定されました（{name}）。"
@@ -318,6 +355,15 @@ CR_ONLY_REASON = ("改行コードが CR だけです（古い Mac の形式）�
 def _csv_rows(text: str, delimiter: str) -> list[list[str]]:
     if "\r" in text and "\n" not in text:
         raise FileRejected(CR_ONLY_REASON)
+    # Most files break no limit: read them in one go; any other is read row by row below, to stop
+    # at the first row that breaks one, as the message says.
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error:
+        pass
+    else:
+        if len(rows) <= MAX_ROWS and not _may_hold_long_cell(text, rows):
+            return rows
     rows = []
     try:
         for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
@@ -336,17 +382,30 @@ def _csv_rows(text: str, delimiter: str) -> list[list[str]]:
     return rows
 
 
+def _may_hold_long_cell(text: str, rows: list[list[str]]) -> bool:
+    """Whether a cell of rows is longer than MAX_CELL_CHARS. Without a quote no cell goes past a
+    line end, so a text whose lines are all shorter has none (lines are far fewer than cells)."""
+    if len(text) <= MAX_CELL_CHARS:
+        return False
+    if '"' not in text and max(map(len, text.split("\n"))) <= MAX_CELL_CHARS:
+        return False
+    return max(map(len, itertools.chain.from_iterable(rows)), default=0) > MAX_CELL_CHARS
+
+
 def _sniff_delimiter(text: str) -> str:
     head = text[:5000]
     return "\t" if head.count("\t") > head.count(",") else ","
 
 
-def _header_labels(grid: list[list[object]], top: int, height: int) -> list[HeaderLabel]:
-    """Labels of the header rows top..top+height-1: per column, its distinct parts top to bottom.
+def _header_labels(texts: list[list[str]], top: int, height: int) -> list[HeaderLabel]:
+    """Labels of the header rows top..top+height-1 (texts: the rows' cells, normalize_text'ed): per
+    column, its distinct parts top to bottom.
 
     A label left blank to the right of a parent (CSV, or a workbook that centres a parent over
     its columns without merging) belongs to that parent when the rows below name the column."""
-    rows = [[normalize_text(c) for c in grid[top + k]] for k in range(height)]
+    if height == 1:  # one row: each cell is its own label
+        return [HeaderLabel((t,) if t else ()) for t in texts[top]]
+    rows = [texts[top + k] for k in range(height)]
     width = max(len(r) for r in rows)
     rows = [r + [""] * (width - len(r)) for r in rows]
     for k in range(height - 1):
@@ -383,11 +442,16 @@ def _is_unit_row(row: list[object], above: list[object]) -> bool:
 
 def _find_header(sheet, grid, score, min_score) -> tuple[Table | None, int]:
     best: tuple[int, int, list[HeaderLabel], int] | None = None  # (score, row index, labels, header height)
+    # the rows a header can be in, as text once (each takes part in up to three candidates)
+    texts = [[normalize_text(c) for c in row] for row in grid[:HEADER_SCAN_ROWS + MAX_HEADER_ROWS]]
+    bound = getattr(score, "bound", None)  # the most score(labels) can be, when the scorer knows it
     for i in range(min(HEADER_SCAN_ROWS, len(grid))):
-        if not any(normalize_text(c) for c in grid[i]):
+        if not any(texts[i]):
             continue
         for height in range(1, min(MAX_HEADER_ROWS, len(grid) - i) + 1):
-            labels = _header_labels(grid, i, height)
+            labels = _header_labels(texts, i, height)
+            if bound is not None and best is not None and best[1] != i and bound(labels) <= best[0]:
+                continue  # from another row, only a higher score replaces the best
             s = score(labels)
             # On a tie, a row of words under the header (計, 専任) is part of it; a data row has numbers.
             taller = best is not None and s == best[0] and best[1] == i and height == best[3] + 1 \
@@ -399,14 +463,19 @@ def _find_header(sheet, grid, score, min_score) -> tuple[Table | None, int]:
     s, i, labels, height = best
     while height < MAX_HEADER_ROWS and i + height < len(grid) and _is_unit_row(grid[i + height], grid[i + height - 1]):
         height += 1  # （人） under the labels: part of the header, not a data row
-        labels = _header_labels(grid, i, height)
+        labels = _header_labels(texts, i, height)
     width = len(labels)
     while width and not labels[width - 1]:
         width -= 1
     rows, numbers = [], []
     for k, row in enumerate(grid[i + height :], start=i + height + 1):
-        cells = list(row[:width]) + [None] * (width - len(row))
-        if any(map(normalize_text, cells)):
+        cells = row[:width] if type(row) is list else list(row[:width])
+        if len(cells) < width:
+            cells += [None] * (width - len(cells))
+        first = cells[0] if cells else None
+        # a code or a number first (normalize_text would return it as it is) is not an empty row
+        if type(first) is str and first and first.isascii() and first.isprintable() and " " not in first \
+                or any(map(normalize_text, cells)):
             rows.append(cells)
             numbers.append(k)
     title_rows = [" ".join(t for c in r if (t := normalize_text(c))) for r in grid[:i]]

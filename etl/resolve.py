@@ -216,7 +216,12 @@ class Resolver:
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """row() of every row of the three columns, once per distinct (code, prefecture, name) and
         remembered for the validation run (etl.memo: a survey repeats the same 1,741 each base
-        date): arrays of lg_code, ward_code, warning and the ResolveError (or None)."""
+        date): arrays of lg_code, ward_code, warning and the ResolveError (or None). The same three
+        columns (etl.columnar remembers them) give the same arrays: never change them in place."""
+        return code.remembered(("resolved", self, pref, name, style), lambda: self._rows(code, pref, name, style))
+
+    def _rows(self, code: Column, pref: Column, name: Column, style: str | None,
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         combos = combine(code, pref, name)
         known = memo.table(Resolver.rows)
         if known is None:
@@ -231,6 +236,7 @@ class Resolver:
             table = known.get(whole)
             if table is not None:
                 rows = table[combos.codes]
+                rows.flags.writeable = False
                 return rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
         texts = [[normalize_text(u) for u in c.uniques] for c in (code, pref, name)]
         found = []
@@ -251,6 +257,7 @@ class Resolver:
         if whole is not None:
             known[whole] = table
         rows = table[combos.codes]
+        rows.flags.writeable = False
         return rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
 
 

@@ -6,6 +6,7 @@ Names, e-mail addresses and phone numbers are used only to derive a salted hash
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import hashlib
@@ -178,9 +179,9 @@ def _frame(rows: list[tuple], names: list[str]) -> pd.DataFrame:
 
 def _one_prefecture(roster: list[tuple], resolver: Resolver, report: Report) -> None:
     """A roster replaces its prefecture's whole pool, so one file holds one prefecture."""
-    counts = pd.Series([r[1] for r in roster]).value_counts().sort_index()
+    counts = sorted(collections.Counter(r[1] for r in roster).items())
     if len(counts) > 1:
-        found = "、".join(f"{resolver.pref_names[c]} {n}行" for c, n in counts.items())
+        found = "、".join(f"{resolver.pref_names[c]} {n}行" for c, n in counts)
         report.error(f"1つの名簿に複数の都道府県の人材があります（{found}）。名簿はその都道府県の人材プール全体を"
                      "置き換えるため、都道府県ごとのファイルに分けて取り込んでください")
 
@@ -265,8 +266,11 @@ def _validate_table(table, path, resolver, salt, prefecture, today, report, rost
         if ref:  # 人材番号, when there is one, is the person: a changed e-mail or phone is the same person
             pid = person_id(salt, pc, ["人材番号", ref])
             # compared as digests: the cells themselves are not kept
-            people.check_contacts(pid, functools.partial(_digests, [c[i] for c in contacts]), contact_labels,
-                                  report, {"sheet": sheet, "row": number})
+            contact = functools.partial(_row_digests, contacts, i)
+            if pid in people.contacts:
+                people.check_contacts(pid, contact, contact_labels, report, {"sheet": sheet, "row": number})
+            else:  # the first row of this id (what check_contacts would do, without the call)
+                people.contacts[pid] = (number, contact)
         else:
             contact = [_key(c[i]) for c in contacts]
             if not any(contact):
@@ -311,6 +315,11 @@ def _validate_table(table, path, resolver, salt, prefecture, today, report, rost
 
 def _accelerator(value: object) -> bool:
     return bool(parse_flag(value))
+
+
+def _row_digests(columns_: list, i: int) -> dict[str, str]:
+    """_digests of row i's contact cells (columns_: the contact columns)."""
+    return _digests([c[i] for c in columns_])
 
 
 def _digests(cells: list[object]) -> dict[str, str]:

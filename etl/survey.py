@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from etl import columnar, columns
+from etl import columnar, columns, memo
 from etl.codes import normalize_text
 from etl.columnar import Column
 from etl.dates import DateError, base_date_in, parse_date
@@ -85,7 +85,8 @@ def validate_survey(path: Path, resolver: Resolver, base_date: dt.date | None = 
             sources.append(frame.attrs["source"])
             frames.append(frame)
     report.tables["staff_survey"] = (
-        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=OUT_COLUMNS)
+        pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0] if frames
+        else pd.DataFrame(columns=OUT_COLUMNS)
     )
     if any(c.table.sheet for c in chosen):
         report.detail["シート"] = "、".join(f"「{c.table.sheet}」" for c in chosen)
@@ -211,6 +212,10 @@ TOTAL_ROW = re.compile(r"(全国|都道府県)?(合計|計|総計|小計)")
 STEP_RESOLVE, STEP_COUNT, STEP_EXTERNAL, STEP_CIO, STEP_DUPLICATE = 0, 1, 10, 11, 12
 
 
+def _is_total_label(value: object) -> bool:
+    return bool(TOTAL_ROW.fullmatch(normalize_text(value)))
+
+
 def _rows(table: Table, found: dict[str, int], resolver: Resolver, day: dt.date, report: Report,
           ) -> tuple[pd.DataFrame, int]:
     """The data rows, checked column by column (etl.columnar): each distinct cell is read once by
@@ -222,19 +227,20 @@ def _rows(table: Table, found: dict[str, int], resolver: Resolver, day: dt.date,
     cells = columnar.transpose(table.rows, len(table.columns))
     numbers = np.asarray(table.row_numbers)
 
-    def column(field: str) -> Column:
-        return Column.of(cells[found[field]]) if field in found else Column.blank(n)
+    def column(field: str, remember: bool = False) -> Column:
+        return Column.of(cells[found[field]], remember) if field in found else Column.blank(n)
 
     def label(field: str) -> str:
         return _label(table, found, field)
 
     issues = columnar.Issues()
-    code, pref, name = column("lg_code"), column("prefecture"), column("name")
+    # the same 1,741 codes, prefectures and names every base date: read once per build (etl.columnar)
+    code, pref, name = (column(f, remember=True) for f in ("lg_code", "prefecture", "name"))
     code_text, name_text = code.map(normalize_text), name.map(normalize_text)
-    total = (code_text == "") & name.mask(lambda v: TOTAL_ROW.fullmatch(normalize_text(v)))
+    total = (code_text == "") & name.mask(_is_total_label)
     rows = np.flatnonzero(~total)  # a total row is not a municipality
 
-    style = resolver.code_style(code.uniques) if "lg_code" in found else None
+    style = code.remembered("code_style", lambda: resolver.code_style(code.uniques)) if "lg_code" in found else None
     lg, ward, warning, failed = resolver.rows(code.take(rows), pref.take(rows), name.take(rows), style)
     for k in np.flatnonzero(failed != None):  # noqa: E711 (elementwise)
         i = rows[k]
@@ -277,7 +283,7 @@ def _rows(table: Table, found: dict[str, int], resolver: Resolver, day: dt.date,
     rows, lg, ward, has_cio = rows[ok], lg[ok], ward[ok], has_cio[ok]
     values = {f: v[ok] for f, v in values.items()}
     key = np.where(ward == None, lg, ward)  # noqa: E711
-    repeated = pd.Series(key).duplicated().to_numpy()
+    repeated = _repeated(key)
     if repeated.any():
         first_row = dict(zip(key[~repeated], numbers[rows[~repeated]], strict=True))
         for k in np.flatnonzero(repeated):
@@ -310,6 +316,15 @@ def _rows(table: Table, found: dict[str, int], resolver: Resolver, day: dt.date,
                           **{f: _nullable(out[f]) for f in COUNT_FIELDS}, "has_cio_aide": out_cio},
                          columns=OUT_COLUMNS)
     return frame, flagged
+
+
+def _repeated(keys: np.ndarray) -> np.ndarray:
+    """Whether each key was seen in an earlier row (the codes are text)."""
+    keys = keys.tolist()
+    if len(set(keys)) == len(keys):  # the usual case: no row repeats another
+        return np.zeros(len(keys), dtype=bool)
+    seen: set[str] = set()
+    return np.array([k in seen or seen.add(k) for k in keys], dtype=bool)
 
 
 def _report_raised(issues, raised, rows, numbers, step, cells: Column, sheet, column) -> np.ndarray:
@@ -359,7 +374,7 @@ def _check_plausible(codes, row_of, values, table, found, resolver, sheet, repor
     the total (warnings), municipality by municipality."""
     if not codes:
         return
-    limit = pd.Series(codes).map(resolver.kind_of).map(PLAUSIBLE_MAX).to_numpy(dtype=np.float64)
+    limit = _limits(codes, resolver)
     over = {f: values[f] > limit for f in COUNT_FIELDS}  # NaN (not surveyed) is never over
     total, parts = values["dx_staff"], values["dedicated"] + values["concurrent"]
     mismatch = ~np.isnan(total) & ~np.isnan(parts) & (np.abs(parts - total) > 1e-9)
@@ -375,6 +390,20 @@ def _check_plausible(codes, row_of, values, table, found, resolver, sheet, repor
             report.warn(f"専任 {d:g} 人＋兼任 {c:g} 人＝{d + c:g} 人が{FIELD_LABELS['dx_staff']} {t:g} 人と合いません"
                         "（合計の値を使います）", sheet=sheet, row=row_of[k], column=_label(table, found, "dx_staff"),
                         value=f"{t:g}")
+
+
+def _limits(codes: list[str], resolver: Resolver) -> np.ndarray:
+    """PLAUSIBLE_MAX of each municipality's kind (NaN: none known), remembered for the run (etl.memo):
+    every base date lists the same municipalities."""
+    known = memo.table(_limits)
+    key = (resolver, tuple(codes))
+    found = None if known is None else known.get(key)
+    if found is None:
+        found = np.array([PLAUSIBLE_MAX.get(resolver.kind_of.get(code), np.nan) for code in codes], dtype=np.float64)
+        found.flags.writeable = False
+        if known is not None:
+            known[key] = found
+    return found
 
 
 def _parse_external_flag(value: object) -> bool | None:

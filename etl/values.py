@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from etl import memo
 from etl.codes import normalize_text
 
 # '－' (全角 minus), '-', '―' (horizontal bar), 'ー', '' and 調査無し all mean not surveyed.
@@ -27,6 +28,22 @@ def parse_count(value: object) -> float | None:
     """A staff count: non-negative number, possibly fractional; not-surveyed marks → None.
 
     Accepts 全角 digits, 「3人」 and 1,234,567; rejects anything else a person would not write."""
+    if type(value) is str and memo.RUNS:  # every survey writes the same few dozen counts
+        found = _count_remembered(value)
+        if isinstance(found, ValueProblem):
+            raise ValueProblem(str(found))
+        return found
+    return _parse_count(value)
+
+
+def _count_or_problem(value: str) -> float | ValueProblem | None:
+    try:
+        return _parse_count(value)
+    except ValueProblem as exc:
+        return exc
+
+
+def _parse_count(value: object) -> float | None:
     if isinstance(value, bool):
         raise ValueProblem("人数が数値ではありません")
     if isinstance(value, float) and value != value:
@@ -48,6 +65,9 @@ def parse_count(value: object) -> float | None:
     if number < 0:
         raise ValueProblem(f"人数がマイナスです（{number:g}）")
     return round(number, 2)
+
+
+_count_remembered = memo.lru(_count_or_problem)
 
 
 def parse_flag(value: object) -> bool | None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from core import atomic
@@ -382,14 +383,14 @@ def apply_reports(con: duckdb.DuckDBPyConnection, loads: list[Load], *, loaded_b
     if archive_to is not None:
         with ThreadPoolExecutor(min(ARCHIVE_THREADS, len(loads) or 1)) as pool:
             archived = list(pool.map(lambda load: archive_file(load.path, load.report.sha256, archive_to), loads))
-    rows: dict[str, list[pd.DataFrame]] = {}
+    rows: dict[str, list[tuple[pd.DataFrame, int]]] = {}  # table → (rows of one load, its source_id)
     logs, issues = [], []
     for source_id, load, archive_path in zip(source_ids, loads, archived, strict=True):
         report = load.report
         citation = load.citation or citation_for(report.kind, load.path, sha256=report.sha256, is_sample=load.is_sample)
         for name, frame in report.tables.items():
             if not frame.empty:
-                rows.setdefault(RAW_TABLES[name], []).append(frame.assign(source_id=source_id))
+                rows.setdefault(RAW_TABLES[name], []).append((frame, source_id))
         logs.append(dict(
             source_id=source_id, kind=report.kind, file_name=report.file_name, sha256=report.sha256,
             rows_read=report.rows_read, rows_loaded=report.rows_loaded, rows_rejected=report.rows_rejected,
@@ -399,8 +400,11 @@ def apply_reports(con: duckdb.DuckDBPyConnection, loads: list[Load], *, loaded_b
         if report.issues:
             issues.append(report.issues_frame().drop(columns="file_name")
                           .rename(columns={"row": "row_number", "column": "column_name"}).assign(source_id=source_id))
-    for table, frames in rows.items():
-        _append(con, table, frames)
+    for table, parts in rows.items():
+        frames = [frame for frame, _ in parts]
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        ids = np.repeat([sid for _, sid in parts], [len(f) for f in frames])  # one column, not a copy per load
+        _append(con, table, [frame.assign(source_id=ids)])
     con.append("load_log", pd.DataFrame(logs), by_name=True)
     if issues:
         _append(con, "reject_log", issues)
