@@ -14,13 +14,24 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import geo, kpis, tables
+from dashboard import geo, kpis, scope, tables
+from dashboard.charts import need as need_charts
 from dashboard.charts import prefecture as charts
 from dashboard.kpis import Kpi
 from dashboard.memo import built
 from dashboard.queries import common, summary
+from dashboard.queries import indicators as qi
 from dashboard.queries import national as qn
 from dashboard.queries import prefecture as q
+
+
+@dataclass(frozen=True)
+class NeedFigures:
+    """The cross view (few staff, no external talent, no organisation-wide set-up) for one prefecture."""
+    indicator_date: dt.date  # the Digital Agency table's base date used
+    kpi: Kpi
+    rows: pd.DataFrame  # the list, also its download
+    map: go.Figure
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,7 @@ class PrefectureFigures:
     peers: pd.DataFrame
     peer_chart: go.Figure
     peer_table: pd.DataFrame
+    need: NeedFigures | None  # None without an indicator table on or before the base date
 
 
 def build(v: str, pref: str, date: dt.date, prev: dt.date | None, n: int, as_of: dt.date,
@@ -65,7 +77,21 @@ def build(v: str, pref: str, date: dt.date, prev: dt.date | None, n: int, as_of:
         full_table=tables.prefecture_table(munis, roles, date, prev, n, has_population),
         trend=charts.shortage_trend(q.shortage_trend(v, pref, list(dates), n, as_of), pref_name, n),
         distribution=charts.staff_distribution(munis.dx_staff, qn.municipalities_at(v, date, n).dx_staff, pref_name, n),
-        peers=peers, peer_chart=charts.peer_comparison(peers, n), peer_table=tables.prefecture_peer_table(peers))
+        peers=peers, peer_chart=charts.peer_comparison(peers, n), peer_table=tables.prefecture_peer_table(peers),
+        need=_need(v, pref, pref_name, date, n))
+
+
+def _need(v: str, pref: str, pref_name: str, date: dt.date, n: int) -> NeedFigures | None:
+    ind_date = qi.indicator_date_for(v, date)
+    if ind_date is None:
+        return None
+    everyone = qi.most_in_need(v, date, n, ind_date)
+    need = scope.in_prefecture(everyone, pref)
+    shapes = geo.municipality_shapes(v, pref)
+    return NeedFigures(
+        indicator_date=ind_date, kpi=kpis.need_in_prefecture(need, everyone, n, pref_name),
+        rows=tables.need_table(need, n),
+        map=need_charts.need_map(need, shapes.subset(need.lg_code) if shapes else None, n))
 
 
 def outline(v: str, pref: str) -> tuple[str | dict, str]:

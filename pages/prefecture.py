@@ -3,14 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import formats, geo, kpis, prefecture_figures, scope, tables
-from dashboard.charts import need as need_charts
+from dashboard import formats, geo, prefecture_figures, scope, tables
 from dashboard.charts import prefecture as charts
 from dashboard.frame import page_setup, set_pref, write_view
 from dashboard.memo import built
 from dashboard.metrics import DEFINITIONS, need_condition, note, shortage_rule
 from dashboard.notes import escape_md, source_text
-from dashboard.queries import indicators as qi
 from dashboard.queries import prefecture as q
 from dashboard.widgets import (
     chart,
@@ -189,23 +187,20 @@ with p1:  # the caption covers the table beside the chart too
 table(figs.peer_table, key="pp_peer_table", where=p2)
 
 # -- Cross view: few staff AND no external talent AND no organisation-wide set-up ------------------
-ind_date = qi.indicator_date_for(ctx.v, view.date)
 if ctx.has_indicators:
     st.subheader(f"最も支援が必要な市区町村（職員{view.n}人以下・外部人材活用なし・全庁的な体制なし）")
-    if ind_date is None:
+    if figs.need is None:
         st.info(f"{formats.date_label(view.date)}以前の自治体DXの取組の表（デジタル庁）がないため、この一覧は作れません。")
     else:
-        everyone_need = qi.most_in_need(ctx.v, view.date, view.n, ind_date)
-        need = built(scope.in_prefecture, everyone_need, pref, key=(*fig_key, ind_date))
+        ind_date = figs.need.indicator_date
         st.caption(f"職員数は調査基準日 {formats.date_label(view.date)}、外部人材活用・全庁的な体制構築はデジタル庁の表の"
                    f"基準日 {formats.date_label(ind_date)} の値です。{DEFINITIONS['最も支援が必要な市区町村']}")
         need_src = source_text(ctx.v, ("survey", "indicators", "boundaries"), view.date, note("need", n=view.n))
         n1, n2 = st.columns([1, 2])
-        show_kpi(n1, built(kpis.need_in_prefecture, need, everyone_need, view.n, pref_name, key=(*fig_key, ind_date, "need")))
-        need_rows = built(tables.need_table, need, view.n, key=(*fig_key, ind_date, "need table"))
+        show_kpi(n1, figs.need.kpi)
+        need_rows = figs.need.rows
         table(need_rows, key="pp_need_list", where=n2)
-        chart(built(need_charts.need_map, need, shapes.subset(need.lg_code) if shapes else None, view.n,
-                    key=(*fig_key, ind_date, "need_map")), f"pp_need_map_{pref}", need_src,
+        chart(figs.need.map, f"pp_need_map_{pref}", need_src,
               f"prefecture_{pref}_need_map_{view.date}_n{view.n}", title=f"{pref_name}で最も支援が必要な市区町村")
         table_downloads(f"{pref_name}_最も支援が必要な市区町村_{view.date}_{view.n}人以下", {"最も支援が必要": need_rows},
                         {"都道府県": pref_name, "調査基準日（職員数）": formats.date_label(view.date),
