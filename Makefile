@@ -49,11 +49,12 @@ PORT ?= 8501
 serve-replicas: warehouse system-deps
 	$(BIN)/python -m deploy.replicas --replicas $(R) --port $(PORT) --db $(DB)
 
-# Two workers (pytest-xdist): the live-server and Playwright tests in one, the rest spread over both.
+# Two workers (pytest-xdist), each test file in one of them (its module fixtures, and each worker's
+# own server and Chromium for the browser files).
 JOBS ?= 2
 test: install-dev system-deps
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 check: install-dev system-deps
 	$(BIN)/ruff check .
