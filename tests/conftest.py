@@ -81,13 +81,9 @@ def page(server, chromium):
 
 def pytest_collection_modifyitems(items):
     """A test on a real server is a `server` test, one in Chromium a `browser` test (see pyproject.toml:
-    `make check` leaves both out). Under pytest-xdist (`make test` runs two workers) the tests on
-    a live server or in Playwright's Chromium run in one worker, one after another, sharing its
-    server and Chromium; the rest (kaleido pictures included) are spread over both."""
+    `make check` leaves both out)."""
     for item in items:
         if "server" in item.fixturenames:
             item.add_marker(pytest.mark.server)
         if "chromium" in item.fixturenames:
             item.add_marker(pytest.mark.browser)
-        if item.get_closest_marker("server") or "chromium" in item.fixturenames:
-            item.add_marker(pytest.mark.xdist_group("live"))
