@@ -24,7 +24,7 @@ import threading
 import time
 
 from core.policy import DEFAULT_N
-from dashboard import cache, db, geo, prefecture_figures, scope, slides, talent_figures
+from dashboard import cache, db, geo, prefecture_figures, progress_figures, scope, slides, talent_figures
 from dashboard.memo import built
 from dashboard.metrics import METRIC_KEYS
 from dashboard.notes import banner_text
@@ -97,7 +97,7 @@ def warm(v: str, as_of: dt.date, stop: threading.Event | None = None) -> int:
 
 def default_views(v: str, dates: list[dt.date], as_of: dt.date, stop: threading.Event | None) -> bool:
     """The figures of the views shared links open (the latest base date, the default threshold):
-    the national map and ranking, the talent page, then each prefecture's page. False when
+    the national map and ranking, the talent and progress pages, then each prefecture's page. False when
     stopped on the way."""
     date, prev = dates[-1], common.previous_date(v, dates[-1])
     prefecture._all_staff_history(v)
@@ -105,6 +105,7 @@ def default_views(v: str, dates: list[dt.date], as_of: dt.date, stop: threading.
         summary.metric_bounds(v, key, DEFAULT_N, as_of)
     national_figures(v, ViewState(date=date), as_of)
     talent_view(v, date, as_of)
+    progress_view(v, date, as_of)
     for code in common.prefectures(v).prefecture_code:
         if stop is not None and stop.is_set():
             return False
@@ -132,6 +133,13 @@ def talent_view(v: str, date: dt.date, as_of: dt.date) -> None:
     """The talent page as a link opens it: every prefecture, the pool counted today."""
     codes = tuple(common.prefectures(v).prefecture_code)
     talent_figures.figures(v, date, DEFAULT_N, as_of, as_of, codes, scope.label(None), True)
+
+
+def progress_view(v: str, date: dt.date, as_of: dt.date) -> None:
+    """The progress page as a link opens it: every prefecture, the matrix in either order."""
+    progress_figures.figures(v, date, DEFAULT_N, None, as_of)
+    for order in progress_figures.ORDERS:
+        progress_figures.matrix(v, None, as_of, order)
 
 
 def national_figures(v: str, view: ViewState, as_of: dt.date) -> None:

@@ -208,6 +208,32 @@ def test_the_warm_asks_for_the_talent_page_that_a_link_opens(warmed, monkeypatch
 
 
 @pytest.mark.slow
+def test_the_warm_asks_for_the_progress_page_that_a_link_opens(warmed, monkeypatch):
+    """The same memo keys as the page's: its view, and its matrix in the order a link opens it."""
+    import inspect
+    from pathlib import Path
+
+    from dashboard import progress_figures
+
+    v, _ = warmed
+    calls: dict[str, list[tuple]] = {"figures": [], "matrix": []}
+    for name in calls:
+        real = getattr(progress_figures, name)
+
+        def spy(*args, _real=real, _name=name, **kwargs):
+            calls[_name].append(inspect.signature(_real).bind(*args, **kwargs).args)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(progress_figures, name, spy)
+    at = testing.app_test(Path(v.rsplit(":", 3)[0]), page="pages/progress.py")
+    assert not at.exception
+    page = {name: list(got) for name, got in calls.items()}
+    warm.progress_view(v, common.base_dates(v)[-1], common.as_of_today())
+    assert page["figures"] == calls["figures"][1:] and page["matrix"][0] in calls["matrix"][1:]
+    assert page["matrix"][0][-1] == progress_figures.ORDERS[0]
+
+
+@pytest.mark.slow
 def test_a_new_version_drops_the_earlier_ones_results_before_it_is_warmed(served, tmp_path, monkeypatch):
     """Dropped first, the new results reuse the old ones' memory (the soak's RSS rose in a step
     after each publish while both were held)."""
