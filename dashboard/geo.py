@@ -67,13 +67,17 @@ def municipality_geojson(v: str, prefecture_code: str | None = None) -> dict:
     return _feature_collection(df.lg_code, df.geometry, tolerance)
 
 
-@shared(8)
 def prefecture_label_points(v: str) -> pd.DataFrame:
     """Where a prefecture's name goes on a map, and the frames of its parts: prefecture_code,
     name_short, lon, lat (a point well inside its largest part, away from the coast), west, south,
     east, north (that part's bounds) and isles_west … isles_north (the bounds of every part of at
     least 5% of its area: 沖縄本島 with 宮古・八重山, without the small 大東 islands). A map frames
-    the main parts, so 東京都's 南鳥島 and 沖縄県's 先島 do not shrink Japan to a corner."""
+    the main parts, so 東京都's 南鳥島 and 沖縄県's 先島 do not shrink Japan to a corner. Kept while
+    the prefectures' names and polygons are unchanged (boundary_fingerprints)."""
+    return _LABEL_POINTS.get_or_compute(boundary_fingerprints(v)[PREFECTURES], lambda: _label_points(v))
+
+
+def _label_points(v: str) -> pd.DataFrame:
     df = query(v, "SELECT prefecture_code, name_short, geometry FROM prefectures ORDER BY prefecture_code")
     rows = []
     for blob in df.geometry:
@@ -163,14 +167,36 @@ def _still_served(shapes: Shapes | None, geojson) -> Shapes | None:
     return shapes
 
 
-# Keyed stores rather than st.cache_resource: their entries name the warehouse version, so a
-# publish's old shapes are dropped with its other results (dashboard.cache.drop_superseded).
+# Keyed by the boundaries' content (boundary_fingerprints), not by the warehouse version: a
+# publish of survey or roster rows leaves the polygons alone, and simplifying them again was about
+# a fifth of each prefecture page the watcher rebuilt after every publish (issue 16 §2 profile).
+# Bounded by entries (47 prefectures, Japan and the prefecture outlines fit).
 _PREFECTURE_SHAPES = cache.store("dashboard.geo.prefecture_shapes", 8, audit=False)
 _MUNICIPALITY_SHAPES = cache.store("dashboard.geo.municipality_shapes", 64, audit=False)
+_LABEL_POINTS = cache.store("dashboard.geo.prefecture_label_points", 8)
+PREFECTURES = "prefectures"  # boundary_fingerprints' key for the prefecture polygons
+ALL = "all"  # … and for every municipality's
+
+
+@shared(8)
+def boundary_fingerprints(v: str) -> dict[str, str]:
+    """md5 of the polygons a map draws (codes and WKB, in code order): per prefecture_code for its
+    municipalities, ALL for every municipality, PREFECTURES for the prefectures (with their short
+    names, which the label points carry). Equal
+    fingerprints, equal shapes, whichever version they were read from."""
+    munis = query(v, """SELECT prefecture_code, md5(string_agg(lg_code || ':' || md5(geometry), ',' ORDER BY lg_code)) AS fp
+                        FROM municipalities WHERE geometry IS NOT NULL GROUP BY prefecture_code ORDER BY 1""")
+    prefs = query(v, """SELECT md5(coalesce(string_agg(prefecture_code || ':' || coalesce(name_short, '') || ':'
+                                                       || coalesce(md5(geometry), '-'), ',' ORDER BY prefecture_code), ''))
+                        AS fp FROM prefectures""")
+    out = dict(zip(munis.prefecture_code, munis.fp, strict=True))
+    whole = hashlib.md5(",".join(f"{k}:{fp}" for k, fp in out.items()).encode(), usedforsecurity=False).hexdigest()
+    return {**out, ALL: whole, PREFECTURES: prefs.fp.iloc[0]}
 
 
 def prefecture_shapes(v: str) -> Shapes:
-    shapes = _PREFECTURE_SHAPES.get_or_compute(v, lambda: _shapes(prefecture_geojson(v)))
+    key = (PREFECTURES, boundary_fingerprints(v)[PREFECTURES])
+    shapes = _PREFECTURE_SHAPES.get_or_compute(key, lambda: _shapes(prefecture_geojson(v)))
     return _still_served(shapes, lambda: prefecture_geojson(v))
 
 
@@ -181,5 +207,7 @@ def _municipality_shapes(v: str, prefecture_code: str | None) -> Shapes | None:
 
 def municipality_shapes(v: str, prefecture_code: str | None = None) -> Shapes | None:
     """Municipality polygons (all, or one prefecture's); None when boundaries are not loaded."""
-    shapes = _MUNICIPALITY_SHAPES.get_or_compute((v, prefecture_code), lambda: _municipality_shapes(v, prefecture_code))
+    scope = ALL if prefecture_code is None else prefecture_code
+    key = (scope, boundary_fingerprints(v).get(scope))  # None: no polygons there (shapes None)
+    shapes = _MUNICIPALITY_SHAPES.get_or_compute(key, lambda: _municipality_shapes(v, prefecture_code))
     return _still_served(shapes, lambda: municipality_geojson(v, prefecture_code))

@@ -76,7 +76,7 @@ def warm(v: str, as_of: dt.date, stop: threading.Event | None = None) -> int:
     dates = common.base_dates(v)
     common.prefectures(v), common.current_sources(v), common.has_population(v)
     common.has_municipal_boundaries(v), banner_text(v), qi.base_dates(v)
-    geo.prefecture_geojson(v), geo.prefecture_label_points(v)
+    geo.prefecture_shapes(v), geo.prefecture_label_points(v)
     talent.pool_mix(v, as_of), talent.pool_over_time(v, as_of), progress.milestones(v), progress.burnup(v, as_of)
     done = 0
     for date in reversed(dates):

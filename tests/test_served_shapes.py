@@ -120,3 +120,51 @@ def test_built_with_a_key_does_not_look_at_the_arguments():
     assert built(make, "other", key=("v1", 3)) == "first"  # same key: the built value
     assert built(make, "other", key=("v2", 3)) == "other"
     assert calls == ["first", "other"]
+
+
+def test_shapes_outlive_a_publish_that_leaves_the_boundaries_alone(tmp_path, monkeypatch):
+    """Keyed by the polygons' content: a survey publish reuses every prefecture's shapes (the
+    watcher rebuilt them all after each publish), a changed polygon gives its prefecture new ones."""
+    import shutil
+
+    import duckdb
+
+    from dashboard import db as dbmod
+    from dashboard import geo
+
+    db = testing.copy_db(testing.sample_db(), tmp_path / "wh")
+    first = dbmod.version(db)
+    tottori, hokkaido = geo.municipality_shapes(first, "31"), geo.municipality_shapes(first, "01")
+    outline, labels = geo.prefecture_shapes(first), geo.prefecture_label_points(first)
+    testing.run_etl("load", "survey", testing.prefecture_survey(tmp_path, "s.csv", 3, 1), "--db", db,
+                    "--base-date", "2024-10-01", check=True)
+    second = dbmod.version(db)
+    assert second != first
+
+    def no_rebuild(*args):
+        raise AssertionError(f"shapes rebuilt for {args}")
+
+    with monkeypatch.context() as m:
+        m.setattr(geo, "_municipality_shapes", no_rebuild)
+        m.setattr(geo, "_shapes", no_rebuild)
+        m.setattr(geo, "_label_points", no_rebuild)
+        assert geo.municipality_shapes(second, "31") is tottori and geo.municipality_shapes(second, "01") is hokkaido
+        assert geo.prefecture_shapes(second) is outline and geo.prefecture_label_points(second) is labels
+
+    # One 鳥取県 municipality given another's polygon (in a copy, published by replacing the file).
+    edited = tmp_path / "edited.duckdb"
+    shutil.copyfile(db, edited)
+    with duckdb.connect(str(edited)) as con:
+        codes = [r[0] for r in con.execute("SELECT lg_code FROM municipalities WHERE prefecture_code = '31' "
+                                           "AND geometry IS NOT NULL ORDER BY lg_code LIMIT 2").fetchall()]
+        con.execute("UPDATE municipalities SET geometry = (SELECT geometry FROM municipalities WHERE lg_code = ?) "
+                    "WHERE lg_code = ?", [codes[1], codes[0]])
+    edited.replace(db)
+    third = dbmod.version(db)
+    before, after = geo.boundary_fingerprints(second), geo.boundary_fingerprints(third)
+    assert after["31"] != before["31"] and after[geo.ALL] != before[geo.ALL]
+    assert {k: fp for k, fp in after.items() if k not in ("31", geo.ALL)} == \
+        {k: fp for k, fp in before.items() if k not in ("31", geo.ALL)}
+    redrawn = geo.municipality_shapes(third, "31")
+    assert redrawn is not tottori and redrawn.ids == tottori.ids and redrawn.ref != tottori.ref
+    assert geo.municipality_shapes(third, "01") is hokkaido
