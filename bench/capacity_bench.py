@@ -23,12 +23,13 @@ is an error. Reports the largest passing N, the server's CPU (cores and per sess
 replicas: the same steps through nginx (deploy/replicas.py) with R=1 and with R=2, in one run:
 each browser first opens the page, is given its replica by cookie and keeps it.
 
-soak: S sessions (default 50) coming and going for 30 minutes on one server: each lives 1–5
-minutes, then closes and a new one opens; a publish every 10 minutes. The server's RSS is sampled
-every 5 s; growth is its last-minute mean against the mean of minute 4–5 (caches filled and
+soak: S sessions (default 50) coming and going for 30 minutes on the configuration that holds them
+here (--soak-replicas, default 2 replicas behind nginx; 1 = one server): each session lives 1–5
+minutes, then closes and a new one opens; a publish every 10 minutes. The servers' RSS (summed) is
+sampled every 5 s; growth is its last-minute mean against the mean of minute 4–5 (caches filled and
 Streamlit's disconnected sessions, kept 120 s, at their steady count). After the sessions end and
-the disconnected-session TTL passes, the idle RSS is compared with the warm idle RSS before, and
-the server (run under bench/memprobe.py) reports what it still holds: Streamlit's stored
+the disconnected-session TTL passes, the idle RSS is compared with the warm idle RSS before. With
+one server, it runs under bench/memprobe.py and reports what it still holds: Streamlit's stored
 sessions, the heap without them, what a full gc.collect() finds, and the RSS after malloc_trim.
 
 Writes bench/out/capacity_bench.md (figure, measured, target, command). The load generator runs
@@ -75,6 +76,9 @@ from testing.capacity import (  # noqa: E402
 OUT = ROOT / "bench" / "out"
 STEPS = [10, 20, 35, 50, 70, 100, 140, 200, 280, 400]
 TARGET_SESSIONS = 50
+# The soak runs on the configuration that holds TARGET_SESSIONS here: one process uses one core
+# (the GIL), so this 2-core machine serves them from two replicas (the steps measure both).
+SOAK_REPLICAS = 2
 # Each server's watcher warms the warehouse after its first rerun (dashboard/warm.py, ~7 s of a
 # core): sessions start once it is done, as on a server that has been up a while.
 SETTLE = 15.0
@@ -121,12 +125,14 @@ class Soak:
 
 def soak(template_db: Path, minutes: float, sessions: int, think: tuple[float, float],
          life: tuple[float, float] = (60, 300), publish_every: float = 600, settle: float = 130,
-         flags: tuple[str, ...] = (), probe: bool = False) -> Soak:
+         flags: tuple[str, ...] = (), probe: bool = False, r: int = 1) -> Soak:
+    """r > 1: R replicas behind nginx (their RSS summed); the probe then is not run (one server only)."""
+    proxy = r > 1
     with workspace(template_db, "dxgap-soak-") as (work, db, dates):
         probes: dict[str, dict] = {}
-        folder = work / "probe" if probe else None
-        with serving(db, 1, False, work, flags, folder) as served:
-            warm(served.url, dates, False)
+        folder = work / "probe" if probe and not proxy else None
+        with serving(db, r, proxy, work, flags, folder) as served:
+            warm(served.url, dates, proxy)
             time.sleep(1.0)
             if folder:  # the warm server, before any session (its garbage collected: the baseline)
                 probes["idle"] = memprobe.ask(folder, "idle")
@@ -141,7 +147,7 @@ def soak(template_db: Path, minutes: float, sessions: int, think: tuple[float, f
                 start = t0 + rng.uniform(0, think[1])
                 while start < end - think[1]:
                     stop = min(end, start + rng.uniform(*life))
-                    session(served.url, load, random.Random(rng.random()), dates, start, stop, think, False,
+                    session(served.url, load, random.Random(rng.random()), dates, start, stop, think, proxy,
                             stop + RERUN_TIMEOUT)
                     start = time.monotonic() + rng.uniform(0, 2)
 
@@ -248,6 +254,9 @@ def main() -> int:
     ap.add_argument("--publishes", type=int, default=2)
     ap.add_argument("--soak-minutes", type=float, default=30.0)
     ap.add_argument("--soak-sessions", type=int, default=TARGET_SESSIONS)
+    ap.add_argument("--soak-replicas", type=int, default=SOAK_REPLICAS,
+                    help=f"servers behind nginx for the soak (default {SOAK_REPLICAS}: the configuration that holds "
+                         f"{TARGET_SESSIONS} sessions on this machine; 1 = one server, no proxy)")
     args = ap.parse_args()
     if args.quick:
         args.steps = args.steps or "5,10"
@@ -273,13 +282,15 @@ def main() -> int:
     elif "replicas" in modes:
         rows.append(("nginx + replicas", "not measured: nginx not installed (make system-deps)", "—", cmd))
     if "soak" in modes:
+        r = args.soak_replicas if replicas.nginx_binary() else 1
         s = soak(db, args.soak_minutes, args.soak_sessions, think, life=(15, 45) if args.quick else (60, 300),
-                 probe=True)
+                 probe=True, r=r)
         early = f"minutes {s.early_window[0]:.1f}–{s.early_window[1]:.1f}"
         print(f"soak: {s.opened} sessions opened, {s.reruns} reruns, p95 {s.p95 * 1000:.0f} ms, "
               f"{len(s.errors)} errors, RSS idle {mib(s.rss_idle)}, {early} {mib(s.rss_early)}, "
               f"end {mib(s.rss_late)} ({s.growth:+.1%}), settled {mib(s.rss_settled)}", flush=True)
-        what = (f"soak: {s.sessions} sessions coming and going for {s.minutes:g} min ({s.opened} opened, "
+        where = f"nginx + R={r} replicas, RSS summed" if r > 1 else "one server"
+        what = (f"soak: {s.sessions} sessions coming and going for {s.minutes:g} min on {where} ({s.opened} opened, "
                 f"{s.publishes} publishes)")
         rows.append((f"{what}: server RSS growth, last minute ÷ {early}",
                      f"{s.growth:+.1%} ({mib(s.rss_early)} → {mib(s.rss_late)})", "≤ +10%", f"{cmd} --only soak"))

@@ -102,6 +102,13 @@ class _Cache:
         with self.lock:
             self.values.clear()
 
+    def resize(self, max_entries: int) -> None:
+        """Hold at most max_entries from now on (the least recently used dropped at once)."""
+        with self.lock:
+            self.max_entries = max_entries
+            while len(self.values) > max_entries:
+                self.values.popitem(last=False)
+
     def drop(self, stale: Callable[[Hashable], bool]) -> int:
         with self.lock:
             keys = [k for k in self.values if stale(k)]

@@ -26,8 +26,18 @@ T = TypeVar("T")
 # warm rerun of the talent page spent outside Streamlit (issue 16 §1 profile). Keys are tuples of
 # scalars and frozen dataclasses, so Python's hash is enough. A figure is built once however many
 # sessions ask for it at the same moment (after a publish, every session's view is new).
-MAX_KEYED = 512
+MAX_KEYED = 512  # until a server's watcher sizes the store for its warehouse (size_for)
 _keyed = cache.store("dashboard.memo.built", MAX_KEYED, audit=False)
+# Figures of the views sessions open beyond those the watcher builds ahead. A prefecture page's
+# bundle is ~350 KiB; with 512 places for everything, the store filled with random views for most
+# of a 30-minute soak and the server's RSS grew with it (issue 16 §2).
+SESSION_VIEWS = 96
+
+
+def size_for(prebuilt: int) -> None:
+    """Hold the figures a server builds ahead (prebuilt) and SESSION_VIEWS more, least recently
+    used dropped first: a warm server's figures then take about all the memory they ever will."""
+    _keyed.resize(prebuilt + SESSION_VIEWS)
 
 
 @st.cache_resource(show_spinner=False, max_entries=512)

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 
 from core.policy import DEFAULT_N
-from dashboard import cache, db, geo, prefecture_figures, progress_figures, scope, slides, talent_figures
+from dashboard import cache, db, geo, memo, prefecture_figures, progress_figures, scope, slides, talent_figures
 from dashboard.memo import built
 from dashboard.metrics import METRIC_KEYS
 from dashboard.notes import banner_text
@@ -132,6 +132,16 @@ def idle_units(v: str, as_of: dt.date) -> Iterator[tuple[str, Callable[[], objec
             yield "results", functools.partial(shared_results, v, date, n, as_of)
 
 
+# Figures of the default views (national map and ranking, talent page, progress page and its
+# matrix in either order), with room for a few more.
+DEFAULT_VIEW_FIGURES = 8
+
+
+def prebuilt_figures(v: str) -> int:
+    """How many figures (memo.built entries) the warm and the idle pass build for version v."""
+    return len(common.base_dates(v)) * len(common.prefectures(v)) + DEFAULT_VIEW_FIGURES
+
+
 def idle_pass(v: str, as_of: dt.date, stop: threading.Event | None = None) -> int:
     """Build idle_units one at a time, each only once no session has started a rerun for
     IDLE_SECONDS; returns how many were built. Under load nothing here is built ahead: each result
@@ -206,6 +216,7 @@ class Watcher(threading.Thread):
         # instead of piling on top of it (the soak's RSS rose in steps after each publish).
         dropped = cache.drop_superseded(v)
         try:
+            memo.size_for(prebuilt_figures(v))
             views = warm(v, as_of, stop=newer)
             current = self._current(v)  # not overtaken by a newer publish meanwhile
             dropped += cache.drop_superseded(v) if current else 0  # what reruns under way recomputed
@@ -215,9 +226,11 @@ class Watcher(threading.Thread):
             log.info("warmed %s: %d base dates in %.1f s; %d results of earlier versions dropped", v, views,
                      self.warmed[v], dropped)
             if current:
+                t1 = time.perf_counter()
                 self.prebuilt[v] = idle_pass(v, as_of, stop=newer)
                 while len(self.prebuilt) > 8:
                     self.prebuilt.pop(next(iter(self.prebuilt)))
+                log.info("prebuilt %s: %d units in %.1f s", v, self.prebuilt[v], time.perf_counter() - t1)
         except Exception as exc:  # noqa: BLE001 (a broken publish: the pages show their own message for it)
             log.warning("warming %s stopped: %s: %s", v, type(exc).__name__, exc)
         finally:

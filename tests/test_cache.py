@@ -37,6 +37,17 @@ def test_the_least_recently_used_result_is_dropped_beyond_max_entries():
     assert calls == [1, 2, 3, 2]
 
 
+def test_a_resized_store_drops_its_least_recently_used_at_once_and_keeps_the_new_bound():
+    store = cache.store("test.resize", 5, audit=False)
+    for k in range(5):
+        store.get_or_compute(k, lambda k=k: k)
+    store.get_or_compute(0, lambda: "recomputed")  # 0 is now the most recently used
+    store.resize(2)
+    assert list(store.values) == [4, 0]
+    store.get_or_compute(9, lambda: 9)
+    assert list(store.values) == [0, 9]
+
+
 def test_sessions_asking_for_a_missing_key_at_once_wait_for_one_computation():
     calls, started = [], threading.Event()
 

@@ -10,7 +10,7 @@ import pytest
 
 import testing
 from core.store import DB_ENV
-from dashboard import db, warm
+from dashboard import db, memo, warm
 from dashboard.memo import built
 from dashboard.queries import common, prefecture, summary
 from dashboard.state import MAX_N, ViewState
@@ -247,6 +247,10 @@ def test_a_new_version_drops_the_earlier_ones_results_before_it_is_warmed(served
     testing.run_etl("load", "survey", new_file, "--db", served, "--base-date", "2024-10-01", check=True)
     second = db.version()
     assert versions_held() == {first}
+    monkeypatch.setattr(memo._keyed, "max_entries", memo._keyed.max_entries)  # restored for the next tests
     watcher = warm.Watcher()
     watcher._warm(second)
     assert held == [set()] and versions_held() == {second} and second in watcher.warmed
+    # the figure store holds what the server builds ahead, and a bounded number of session views
+    assert memo._keyed.max_entries == 47 * len(common.base_dates(second)) + warm.DEFAULT_VIEW_FIGURES \
+        + memo.SESSION_VIEWS
