@@ -69,6 +69,7 @@ from testing.capacity import (  # noqa: E402
     serving,
     session,
     streamlit_stats,
+    wait_for_log,
     warm,
     workspace,
 )
@@ -79,6 +80,7 @@ TARGET_SESSIONS = 50
 # The soak runs on the configuration that holds TARGET_SESSIONS here: one process uses one core
 # (the GIL), so this 2-core machine serves them from two replicas (the steps measure both).
 SOAK_REPLICAS = 2
+PREBUILT_WAIT = 300.0  # seconds the soak waits for the watchers' idle pass before its sessions
 # Each server's watcher warms the warehouse after its first rerun (dashboard/warm.py, ~7 s of a
 # core): sessions start once it is done, as on a server that has been up a while.
 SETTLE = 15.0
@@ -117,6 +119,7 @@ class Soak:
     stats: dict[str, dict[str, float]]  # Streamlit's accounting: early, end, settled
     probes: dict[str, dict]  # bench/memprobe.py: idle (warm, before the sessions), settled
     publishes: int
+    prebuilt: bool  # every server's idle pass had finished before the sessions started
 
     @property
     def growth(self) -> float:
@@ -133,6 +136,9 @@ def soak(template_db: Path, minutes: float, sessions: int, think: tuple[float, f
         folder = work / "probe" if probe and not proxy else None
         with serving(db, r, proxy, work, flags, folder) as served:
             warm(served.url, dates, proxy)
+            # A server that has been up a while: its watcher has built ahead what it builds when idle
+            # (dashboard/warm.py), so the growth measured is the sessions' (the log says when).
+            prebuilt = wait_for_log(served.logs, "prebuilt ", PREBUILT_WAIT)
             time.sleep(1.0)
             if folder:  # the warm server, before any session (its garbage collected: the baseline)
                 probes["idle"] = memprobe.ask(folder, "idle")
@@ -189,7 +195,7 @@ def soak(template_db: Path, minutes: float, sessions: int, think: tuple[float, f
     secs = [s.seconds for s in load.samples]
     return Soak(minutes, sessions, load.sessions_opened, len(secs), percentile(secs, 0.95), load.errors, rss_idle,
                 statistics.mean(early), statistics.mean(late), rss_settled, rows, (window[0] / 60, window[1] / 60), stats, probes,
-                sum(1 for p in load.publishes if p[1] == 0))
+                sum(1 for p in load.publishes if p[1] == 0), prebuilt)
 
 
 # -- report ---------------------------------------------------------------------------------------
@@ -291,7 +297,8 @@ def main() -> int:
               f"end {mib(s.rss_late)} ({s.growth:+.1%}), settled {mib(s.rss_settled)}", flush=True)
         where = f"nginx + R={r} replicas, RSS summed" if r > 1 else "one server"
         what = (f"soak: {s.sessions} sessions coming and going for {s.minutes:g} min on {where} ({s.opened} opened, "
-                f"{s.publishes} publishes)")
+                f"{s.publishes} publishes; started {'after' if s.prebuilt else 'without waiting for'} the watchers' "
+                f"idle pass)")
         rows.append((f"{what}: server RSS growth, last minute ÷ {early}",
                      f"{s.growth:+.1%} ({mib(s.rss_early)} → {mib(s.rss_late)})", "≤ +10%", f"{cmd} --only soak"))
         rows.append((f"{what}: idle RSS after the sessions (TTL passed) ÷ warm idle before",

@@ -259,11 +259,23 @@ _watcher: Watcher | None = None
 _lock = threading.Lock()
 
 
+def log_to_stderr() -> None:
+    """The server's log (stderr) gets the dashboard's INFO lines, such as when a version was warmed
+    and prebuilt: Python's fallback handler prints warnings and errors only."""
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+
 def start() -> Watcher:
     """The server's one watcher, started on first use."""
     global _watcher
     with _lock:
         if _watcher is None:
+            log_to_stderr()
             _watcher = Watcher()
             _watcher.start()
             atexit.register(_watcher.stop)  # runs before the interpreter kills daemon threads

@@ -236,6 +236,20 @@ def session(url: str, load: Load, rng: random.Random, dates: list[str], start: f
             ws.ws.close()
 
 
+def wait_for_log(logs: list[Path], text: str, timeout: float) -> bool:
+    """Wait until every server log holds text (e.g. the watcher's "prebuilt" line); False at timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        seen = 0
+        for log in logs:
+            with contextlib.suppress(OSError):
+                seen += text in log.read_text(errors="replace")
+        if seen == len(logs):
+            return True
+        time.sleep(1.0)
+    return False
+
+
 def streamlit_stats(url: str) -> dict[str, float]:
     """Streamlit's own memory accounting (/_stcore/metrics): bytes held by st.cache_data,
     st.cache_resource and session state, summed by kind, and the sessions it counts."""

@@ -254,3 +254,15 @@ def test_a_new_version_drops_the_earlier_ones_results_before_it_is_warmed(served
     # the figure store holds what the server builds ahead, and a bounded number of session views
     assert memo._keyed.max_entries == 47 * len(common.base_dates(second)) + warm.DEFAULT_VIEW_FIGURES \
         + memo.SESSION_VIEWS
+
+
+def test_the_watchers_lines_reach_the_server_log_once():
+    """INFO lines (warmed, prebuilt) go to stderr, each once, in a process that starts the watcher."""
+    import subprocess
+    import sys
+
+    code = ("from dashboard import warm; warm.log_to_stderr(); warm.log_to_stderr(); "
+            "warm.log.info('prebuilt v: 3 units in 0.1 s')")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=testing.ROOT, capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert proc.stderr.count("INFO dashboard: prebuilt v: 3 units") == 1
