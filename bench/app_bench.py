@@ -44,6 +44,7 @@ logging.getLogger("streamlit").setLevel(logging.ERROR)
 
 import testing  # noqa: E402
 from testing import twins  # noqa: E402
+from testing.capacity import wait_for_log  # noqa: E402
 
 TRIVIAL = 'import streamlit as st\nst.write("hello")\n'
 # The pages as the tables title them -> their twin's name; the page file, url path and query
@@ -58,10 +59,10 @@ SWITCH_CODES = twins.SWITCH_CODES  # 10 prefectures, none seen before in the ses
 REFERENCE = 'import streamlit as st\nfor i in range(60):\n    st.caption(f"line {i}")\n'
 
 
-# The app server's watcher computes every base date's and threshold's results and the default views'
-# figures after the server starts (about 7 s of a core), then, while idle, the prefecture pages of
-# the other base dates (about 15 s): measured reruns start after it, as on a server up a while.
-WATCHER_WAIT = 40.0
+# After its first rerun the app server's watcher warms the default views (a few seconds of a core),
+# then, while idle, builds every prefecture page and the other thresholds' results (about 30 s):
+# measured reruns start once its log says it is done ("prebuilt"), as on a server up a while.
+WATCHER_WAIT = 300.0  # at most
 
 
 @contextlib.contextmanager
@@ -115,15 +116,18 @@ def server_reruns(db: Path, runs: int, twin_app: Path, flags: tuple[str, ...] = 
 
     trivial_all: list[float] = []
     out = {}
-    with one_file_app(TRIVIAL) as trivial, one_file_app(REFERENCE) as reference, \
+    logs = tempfile.TemporaryDirectory()
+    app_log = Path(logs.name) / "app.log"
+    with logs, one_file_app(TRIVIAL) as trivial, one_file_app(REFERENCE) as reference, \
             testing.streamlit_server(db, script=trivial, flags=flags) as trivial_url, \
             testing.streamlit_server(db, script=reference, flags=flags) as reference_url, \
             testing.streamlit_server(db, script=twin_app, flags=flags) as twin_url, \
-            testing.streamlit_server(db, flags=flags) as url, server_rerun.Session(trivial_url) as trivial_ws:
+            testing.streamlit_server(db, flags=flags, log=app_log) as url, \
+            server_rerun.Session(trivial_url) as trivial_ws:
         warm(trivial_ws)
         with server_rerun.Session(url) as ws:  # the app's first rerun starts its watcher (dashboard/warm.py)
             warm(ws)
-        time.sleep(WATCHER_WAIT)  # ... which warms the warehouse, as after a server start or a publish
+        wait_for_log([app_log], "prebuilt ", WATCHER_WAIT)  # ... which warms it, as after a start or a publish
         with server_rerun.Session(reference_url) as ws:
             warm(ws)
             out["reference"] = interleaved(trivial_ws, ws, [""] * runs)
@@ -236,7 +240,8 @@ def browser_time(db: Path, visits: int = 5) -> tuple[float, int] | None:
 
     from playwright.sync_api import sync_playwright
 
-    with testing.streamlit_server(db) as url, sync_playwright() as p:
+    with tempfile.TemporaryDirectory() as logs, testing.streamlit_server(db, log=Path(logs) / "app.log") as url, \
+            sync_playwright() as p:
         browser = testing.launch_chromium(p, offline=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         host = urlparse(url).netloc
@@ -250,7 +255,7 @@ def browser_time(db: Path, visits: int = 5) -> tuple[float, int] | None:
             if i:  # the first visit warms the server caches and the browser cache
                 times.append(time.perf_counter() - t)
             else:  # ... and starts the server's watcher: measured after it, as the reruns are
-                time.sleep(WATCHER_WAIT)
+                wait_for_log([Path(logs) / "app.log"], "prebuilt ", WATCHER_WAIT)
         browser.close()
     return statistics.median(times), len(external)
 

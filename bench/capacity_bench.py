@@ -80,17 +80,17 @@ TARGET_SESSIONS = 50
 # The soak runs on the configuration that holds TARGET_SESSIONS here: one process uses one core
 # (the GIL), so this 2-core machine serves them from two replicas (the steps measure both).
 SOAK_REPLICAS = 2
-PREBUILT_WAIT = 300.0  # seconds the soak waits for the watchers' idle pass before its sessions
-# Each server's watcher warms the warehouse after its first rerun (dashboard/warm.py, ~7 s of a
-# core): sessions start once it is done, as on a server that has been up a while.
-SETTLE = 15.0
+# Each server's watcher warms the warehouse after its first rerun, then builds ahead while idle
+# (dashboard/warm.py, ~30 s of a core): sessions start once its log says it is done, as on a
+# server that has been up a while (at most this long).
+PREBUILT_WAIT = 300.0
 
 
 def step_up(template_db: Path, steps: list[int], duration: float, think: tuple[float, float], publishes: int,
             r: int = 1, proxy: bool = False, label: str = "") -> list[Step]:
     done = []
     for n in steps:
-        step = run_step(template_db, n, duration, think, publishes, r, proxy, settle=SETTLE)
+        step = run_step(template_db, n, duration, think, publishes, r, proxy, prebuilt_wait=PREBUILT_WAIT)
         print(f"{label}{step.row()}", flush=True)
         for e in step.errors[:5]:
             print(f"    {e}", flush=True)

@@ -326,13 +326,14 @@ def workspace(template_db: Path, prefix: str) -> Iterator[tuple[Path, Path, list
 
 
 def run_step(template_db: Path, n: int, duration: float, think: tuple[float, float], publishes: int,
-             r: int = 1, proxy: bool = False, seed: int = 1, settle: float = 1.0) -> Step:
-    """settle: seconds between the warming visit and the sessions (the server's own watcher warms
-    the warehouse after its first rerun: dashboard/warm.py)."""
+             r: int = 1, proxy: bool = False, seed: int = 1, prebuilt_wait: float = 0.0) -> Step:
+    """prebuilt_wait: at most this many seconds between the warming visit and the sessions, for
+    each server's watcher to say it has built ahead what it builds when idle (dashboard/warm.py)."""
     with workspace(template_db, "dxgap-capacity-") as (work, db, dates):
         with serving(db, r, proxy, work) as served:
             warm(served.url, dates, proxy)
-            time.sleep(settle)
+            wait_for_log(served.logs, "prebuilt ", prebuilt_wait)
+            time.sleep(1.0)
             sampler = Sampler(served.pids)
             rss_idle = sampler.take()[2]
             load, rng = Load(), random.Random(seed * 7919 + n)
