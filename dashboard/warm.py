@@ -220,16 +220,12 @@ class Watcher(threading.Thread):
             views = warm(v, as_of, stop=newer)
             current = self._current(v)  # not overtaken by a newer publish meanwhile
             dropped += cache.drop_superseded(v) if current else 0  # what reruns under way recomputed
-            self.warmed[v] = time.perf_counter() - t0
-            while len(self.warmed) > 8:
-                self.warmed.pop(next(iter(self.warmed)))
+            _keep_last(self.warmed, v, time.perf_counter() - t0)
             log.info("warmed %s: %d base dates in %.1f s; %d results of earlier versions dropped", v, views,
                      self.warmed[v], dropped)
             if current:
                 t1 = time.perf_counter()
-                self.prebuilt[v] = idle_pass(v, as_of, stop=newer)
-                while len(self.prebuilt) > 8:
-                    self.prebuilt.pop(next(iter(self.prebuilt)))
+                _keep_last(self.prebuilt, v, idle_pass(v, as_of, stop=newer))
                 log.info("prebuilt %s: %d units in %.1f s", v, self.prebuilt[v], time.perf_counter() - t1)
         except Exception as exc:  # noqa: BLE001 (a broken publish: the pages show their own message for it)
             log.warning("warming %s stopped: %s: %s", v, type(exc).__name__, exc)
@@ -253,6 +249,13 @@ class Watcher(threading.Thread):
                     newer.set()
             except db.WarehouseUnavailable:
                 newer.set()
+
+
+def _keep_last(record: dict, v: str, value: object, last: int = 8) -> None:
+    """record[v] = value, keeping the last few versions only."""
+    record[v] = value
+    while len(record) > last:
+        record.pop(next(iter(record)))
 
 
 _watcher: Watcher | None = None
