@@ -371,43 +371,51 @@ def apply_report(con: duckdb.DuckDBPyConnection, report: Report, path: Path, *, 
 
 
 ARCHIVE_THREADS = 8  # archive copies are fsynced one by one: in threads, the file system commits them together
+ISSUE_COLUMNS = ["severity", "sheet", "row_number", "column_name", "value", "reason", "source_id"]
 
 
 def apply_reports(con: duckdb.DuckDBPyConnection, loads: list[Load], *, loaded_by: str,
                   archive_to: Path | None) -> list[int]:
     """Insert accepted reports as new sources, numbered in order; returns their source_ids. The same
-    rows as one apply_report per file, inserted table by table (one append per table, not per file)."""
+    rows as one apply_report per file, inserted table by table (one append per table, not per file).
+    The archive copies (waiting on fsync) are made in threads while the rows are inserted; load_log,
+    which names them, is written once they are all done."""
     first = scalar(con, "SELECT coalesce(max(source_id), 0) + 1 FROM load_log")
     source_ids = list(range(first, first + len(loads)))
-    archived: list[Path | None] = [None] * len(loads)
-    if archive_to is not None:
-        with ThreadPoolExecutor(min(ARCHIVE_THREADS, len(loads) or 1)) as pool:
-            archived = list(pool.map(lambda load: archive_file(load.path, load.report.sha256, archive_to), loads))
-    rows: dict[str, list[tuple[pd.DataFrame, int]]] = {}  # table → (rows of one load, its source_id)
-    logs, issues = [], []
-    for source_id, load, archive_path in zip(source_ids, loads, archived, strict=True):
-        report = load.report
-        citation = load.citation or citation_for(report.kind, load.path, sha256=report.sha256, is_sample=load.is_sample)
-        for name, frame in report.tables.items():
-            if not frame.empty:
-                rows.setdefault(RAW_TABLES[name], []).append((frame, source_id))
-        logs.append(dict(
-            source_id=source_id, kind=report.kind, file_name=report.file_name, sha256=report.sha256,
-            rows_read=report.rows_read, rows_loaded=report.rows_loaded, rows_rejected=report.rows_rejected,
-            warnings=len(report.warnings), loaded_at=dt.datetime.now(), loaded_by=loaded_by, status="loaded",
-            scope="; ".join(f"{k}: {v}" for k, v in report.detail.items()), is_sample=load.is_sample,
-            archive_path=str(archive_path) if archive_path else None, **citation.columns()))
-        if report.issues:
-            issues.append(report.issues_frame().drop(columns="file_name")
-                          .rename(columns={"row": "row_number", "column": "column_name"}).assign(source_id=source_id))
-    for table, parts in rows.items():
-        frames = [frame for frame, _ in parts]
-        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        ids = np.repeat([sid for _, sid in parts], [len(f) for f in frames])  # one column, not a copy per load
-        _append(con, table, [frame.assign(source_id=ids)])
+    pool = ThreadPoolExecutor(min(ARCHIVE_THREADS, len(loads) or 1)) if archive_to is not None else None
+    try:
+        pending = [pool.submit(archive_file, load.path, load.report.sha256, archive_to) for load in loads] \
+            if pool is not None else None
+        rows: dict[str, list[tuple[pd.DataFrame, int]]] = {}  # table → (rows of one load, its source_id)
+        logs, issues = [], []
+        for source_id, load in zip(source_ids, loads, strict=True):
+            report = load.report
+            citation = load.citation or citation_for(report.kind, load.path, sha256=report.sha256,
+                                                     is_sample=load.is_sample)
+            for name, frame in report.tables.items():
+                if not frame.empty:
+                    rows.setdefault(RAW_TABLES[name], []).append((frame, source_id))
+            logs.append(dict(
+                source_id=source_id, kind=report.kind, file_name=report.file_name, sha256=report.sha256,
+                rows_read=report.rows_read, rows_loaded=report.rows_loaded, rows_rejected=report.rows_rejected,
+                warnings=len(report.warnings), loaded_at=dt.datetime.now(), loaded_by=loaded_by, status="loaded",
+                scope="; ".join(f"{k}: {v}" for k, v in report.detail.items()), is_sample=load.is_sample,
+                archive_path=None, **citation.columns()))
+            issues += [(i.severity, i.sheet, i.row, i.column, i.value, i.reason, source_id) for i in report.issues]
+        for table, parts in rows.items():
+            frames = [frame for frame, _ in parts]
+            frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+            ids = np.repeat([sid for _, sid in parts], [len(f) for f in frames])  # one column, not a copy per load
+            _append(con, table, [frame.assign(source_id=ids)])
+        if pending is not None:
+            for log, done in zip(logs, pending, strict=True):
+                log["archive_path"] = str(done.result())
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
     con.append("load_log", pd.DataFrame(logs), by_name=True)
-    if issues:
-        _append(con, "reject_log", issues)
+    if issues:  # every load's issues in one frame (object columns: _append gives each the table's type)
+        _append(con, "reject_log", [pd.DataFrame(issues, columns=ISSUE_COLUMNS, dtype=object)])
     return source_ids
 
 

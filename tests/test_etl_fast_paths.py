@@ -88,3 +88,88 @@ def test_the_header_scan_skips_only_rows_that_cannot_win():
     unbounded = lambda labels: score(labels)  # noqa: E731 (the same scorer without its bound)
     assert readers._find_header(None, grid[:3], unbounded, 2)[0].header_rows == \
         readers._find_header(None, grid[:3], score, 2)[0].header_rows == (2, 2)
+
+
+# -- the roster's assignment rows and the publish (issue 16 §5, second round) ------------------
+
+def test_distinct_assignment_rows_are_what_drop_duplicates_kept():
+    import datetime as dt
+
+    from etl.roster import ASSIGN_COLUMNS, _distinct_frame, _frame
+
+    day, later = dt.date(2024, 4, 1), dt.date(2025, 3, 31)
+    rows = [("T1", "011002", day, None), ("T1", "012025", day, None), ("T1", "011002", day, None),
+            ("T2", "011002", day, later), ("T2", "011002", day, None), ("T2", "011002", day, later)]
+    for sample in (rows, rows[:2], []):
+        plain = _frame(sample, ASSIGN_COLUMNS).drop_duplicates().reset_index(drop=True)
+        fast = _distinct_frame(sample, ASSIGN_COLUMNS)
+        pd.testing.assert_frame_equal(fast, plain)
+
+
+def _reject_log_as_per_report_frames(reports, first_id):
+    """reject_log as apply_reports wrote it before: one issues_frame per report, concatenated."""
+    frames = [r.issues_frame().drop(columns="file_name").rename(columns={"row": "row_number", "column": "column_name"})
+              .assign(source_id=sid) for sid, r in enumerate(reports, start=first_id) if r.issues]
+    frame = pd.concat(frames, ignore_index=True)
+    return [tuple(None if pd.isna(v) else v for v in row) for row in frame.itertuples(index=False)]
+
+
+def test_reject_log_in_one_frame_holds_what_the_frames_per_report_held(tmp_path):
+    import duckdb
+
+    from etl.report import Issue, Report
+    from etl.warehouse import Load, apply_reports, publish
+
+    src = tmp_path / "input.csv"
+    src.write_text("x\n")
+    reports = [
+        Report("survey", "a.csv", issues=[Issue("warning", "w1"), Issue("error", "e1", sheet="S", row=3, column="列",
+                                                                         value="値")]),
+        Report("status", "b.csv"),  # no issue
+        Report("roster", "c.csv", issues=[Issue("warning", "w2", row=None, column="役割")]),
+        Report("roster", "d.csv", issues=[Issue("warning", "w3", row=7)]),
+    ]
+    for r in reports:
+        r.sha256 = "0" * 64
+    db = tmp_path / "w.duckdb"
+    publish(db, lambda con: apply_reports(con, [Load(r, src) for r in reports], loaded_by="t", archive_to=None),
+            fresh=True)
+    with duckdb.connect(str(db), read_only=True) as con:
+        stored = con.execute("SELECT severity, sheet, row_number, column_name, value, reason, source_id "
+                             "FROM reject_log ORDER BY rowid").fetchall()
+    assert stored == _reject_log_as_per_report_frames(reports, 1)
+    assert [r[2] for r in stored] == [None, 3, None, 7]
+
+
+def test_an_archive_that_fails_while_rows_are_inserted_still_publishes_nothing(tmp_path, monkeypatch):
+    import errno
+
+    from etl import warehouse
+    from etl.report import Report
+    from etl.warehouse import Load, PublishError, apply_reports, publish, raw_dir
+
+    db = tmp_path / "w.duckdb"
+    files = []
+    for k in range(3):
+        (tmp_path / f"f{k}.csv").write_text(f"{k}\n")
+        report = Report("status", f"f{k}.csv")
+        report.sha256 = f"{k}" * 64
+        files.append(Load(report, tmp_path / f"f{k}.csv"))
+    archive = warehouse.archive_file
+
+    def full_disk_on_the_second(path, sha, directory):
+        if path.name == "f1.csv":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return archive(path, sha, directory)
+
+    monkeypatch.setattr(warehouse, "archive_file", full_disk_on_the_second)
+    with pytest.raises(PublishError, match="ディスクの空き容量"):
+        publish(db, lambda con: apply_reports(con, files, loaded_by="t", archive_to=raw_dir(db)), fresh=True)
+    assert not db.exists()
+    monkeypatch.setattr(warehouse, "archive_file", archive)
+    publish(db, lambda con: apply_reports(con, files, loaded_by="t", archive_to=raw_dir(db)), fresh=True)
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        paths = [p for (p,) in con.execute("SELECT archive_path FROM load_log ORDER BY source_id").fetchall()]
+    assert paths == [str(raw_dir(db) / f"{str(k) * 64}.csv") for k in range(3)]
