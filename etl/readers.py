@@ -440,6 +440,36 @@ def _is_unit_row(row: list[object], above: list[object]) -> bool:
     return bool(units) and all(UNIT_ROW_CELL.match(c) for c in units)
 
 
+def _data_rows(body: list, first_number: int, width: int) -> tuple[list[list[object]], list[int]]:
+    """The rows below the header that are not empty, cut or padded to width, and their row numbers.
+    A CSV's rows are usually all as wide as the header: they are then kept as they are (not
+    copied), and judged in one comprehension; any other grid goes row by row (_data_rows_each)."""
+    if not width or not all(type(row) is list and len(row) == width for row in body):
+        return _data_rows_each(body, first_number, width)
+    # as _data_rows_each: a code or a number first is not an empty row (normalize_text would return it)
+    keep = [type(first := row[0]) is str and first and first.isascii() and first.isprintable() and " " not in first
+            or any(map(normalize_text, row)) for row in body]
+    numbers = range(first_number, first_number + len(body))
+    if all(keep):
+        return body, list(numbers)
+    return list(itertools.compress(body, keep)), list(itertools.compress(numbers, keep))
+
+
+def _data_rows_each(body: list, first_number: int, width: int) -> tuple[list[list[object]], list[int]]:
+    rows, numbers = [], []
+    for k, row in enumerate(body, start=first_number):
+        cells = row[:width] if type(row) is list else list(row[:width])
+        if len(cells) < width:
+            cells += [None] * (width - len(cells))
+        first = cells[0] if cells else None
+        # a code or a number first (normalize_text would return it as it is) is not an empty row
+        if type(first) is str and first and first.isascii() and first.isprintable() and " " not in first \
+                or any(map(normalize_text, cells)):
+            rows.append(cells)
+            numbers.append(k)
+    return rows, numbers
+
+
 def _find_header(sheet, grid, score, min_score) -> tuple[Table | None, int]:
     best: tuple[int, int, list[HeaderLabel], int] | None = None  # (score, row index, labels, header height)
     # the rows a header can be in, as text once (each takes part in up to three candidates)
@@ -467,17 +497,7 @@ def _find_header(sheet, grid, score, min_score) -> tuple[Table | None, int]:
     width = len(labels)
     while width and not labels[width - 1]:
         width -= 1
-    rows, numbers = [], []
-    for k, row in enumerate(grid[i + height :], start=i + height + 1):
-        cells = row[:width] if type(row) is list else list(row[:width])
-        if len(cells) < width:
-            cells += [None] * (width - len(cells))
-        first = cells[0] if cells else None
-        # a code or a number first (normalize_text would return it as it is) is not an empty row
-        if type(first) is str and first and first.isascii() and first.isprintable() and " " not in first \
-                or any(map(normalize_text, cells)):
-            rows.append(cells)
-            numbers.append(k)
+    rows, numbers = _data_rows(grid[i + height :], i + height + 1, width)
     title_rows = [" ".join(t for c in r if (t := normalize_text(c))) for r in grid[:i]]
     title_rows = [t for t in title_rows if t]
     return Table(sheet, labels[:width], rows, numbers, " ".join(title_rows), title_rows=title_rows,

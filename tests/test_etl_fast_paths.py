@@ -173,3 +173,16 @@ def test_an_archive_that_fails_while_rows_are_inserted_still_publishes_nothing(t
     with duckdb.connect(str(db), read_only=True) as con:
         paths = [p for (p,) in con.execute("SELECT archive_path FROM load_log ORDER BY source_id").fetchall()]
     assert paths == [str(raw_dir(db) / f"{str(k) * 64}.csv") for k in range(3)]
+
+
+@pytest.mark.parametrize("body", [
+    [["011002", "1"], ["", ""], ["札幌市", ""], [" 011002", ""], ["", "２"], ["\u3000", " "], ["a b", ""]],
+    [["011002", "1"], ["012025", "2"]],  # every row kept: the rows themselves, numbered in order
+    [[1, None], [None, None], [2.5, "x"], [True, ""]],  # workbook cells
+    [["011002", "1", "extra"], ["", ""], ["012025"]],  # ragged: row by row, cut and padded
+    [],
+])
+def test_the_data_rows_below_a_header_are_those_the_row_by_row_reader_keeps(body):
+    with memo.run():
+        fast = readers._data_rows([list(r) for r in body], 3, 2)
+    assert fast == readers._data_rows_each([list(r) for r in body], 3, 2)
