@@ -59,8 +59,10 @@ def _frozen(value: object) -> object:
 
 
 class _Cache:
-    def __init__(self, name: str, max_entries: int, fn: Callable | None = None, audit: bool = True):
+    def __init__(self, name: str, max_entries: int, fn: Callable | None = None, audit: bool = True,
+                 per_version: bool = False):
         self.name, self.max_entries, self.fn, self.audit = name, max_entries, fn, audit
+        self.per_version = per_version
         self.values: OrderedDict[Hashable, tuple[object, str | None]] = OrderedDict()
         self.computing: dict[Hashable, threading.Event] = {}
         self.lock = threading.Lock()
@@ -132,9 +134,12 @@ def shared(max_entries: int) -> Callable[[F], F]:
     return wrap
 
 
-def store(name: str, max_entries: int, fn: Callable | None = None, audit: bool = True) -> _Cache:
-    """A keyed store of shared values (get_or_compute), cleared with the others by clear_all."""
-    cache = _Cache(name, max_entries, fn, audit)
+def store(name: str, max_entries: int, fn: Callable | None = None, audit: bool = True,
+          per_version: bool = False) -> _Cache:
+    """A keyed store of shared values (get_or_compute), cleared with the others by clear_all.
+    per_version: its keys cannot name the warehouse version (e.g. an object's id), yet its values
+    belong to one: drop_superseded empties it."""
+    cache = _Cache(name, max_entries, fn, audit, per_version)
     _caches.append(cache)
     return cache
 
@@ -157,13 +162,13 @@ def drop_superseded(version: str) -> int:
     """Forget every result of an earlier version of the same warehouse file (a version is
     "<path>:<inode>:<mtime>:<size>", an argument of every query and figure): once a publish has
     been warmed, nothing asks for them again, and they would otherwise sit in the caches until
-    pushed out. Returns how many were dropped."""
+    pushed out. Stores made per_version are emptied. Returns how many were dropped."""
     path = version.rsplit(":", 3)[0] + ":"
 
     def stale(key: Hashable) -> bool:
         return any(s.startswith(path) and s != version for s in _strings(key))
 
-    return sum(c.drop(stale) for c in _caches)
+    return sum(c.drop(lambda _: True) if c.per_version else c.drop(stale) for c in _caches)
 
 
 def entries() -> int:

@@ -126,3 +126,14 @@ def test_results_of_earlier_versions_of_the_same_file_are_dropped_and_others_kep
     assert cache.drop_superseded(new) == 1
     assert frame(new, 3) is kept  # still cached
     assert len(frame.cache.values) == 2 and all(k[0][0] != old for k in frame.cache.values)
+
+
+def test_a_per_version_store_is_emptied_when_a_publish_is_seen():
+    """Keyed by an object's id, its entries cannot name a version, yet they hold that version's frames."""
+    by_id = cache.store("test.per_version", 8, audit=False, per_version=True)
+    other = cache.store("test.other", 8, audit=False)
+    frame = pd.DataFrame({"a": [1]})
+    by_id.get_or_compute(id(frame), lambda: frame)
+    other.get_or_compute(("kept",), lambda: 1)
+    cache.drop_superseded("/w/c.duckdb:2:20:100")
+    assert not by_id.values and list(other.values) == [("kept",)]
