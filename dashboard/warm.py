@@ -1,19 +1,18 @@
 """Compute a published warehouse's shared results before sessions ask for them.
 
 Every cached result keys on the warehouse version, so after a publish (and on a fresh server) each
-view's first rerun computes its queries and figures, and fifty sessions moving to a new version at
-once paid that fifty times over (issue 16 §2: p95 1.5 s at 10 sessions with 0.35 cores busy). One
-thread per server watches the served file; when a new version appears it computes, in the
-background, the results every page reads for every base date and threshold (the view's default
-first), then the default view's national map, talent and progress pages and each prefecture page's
-figures, so that a session's first rerun on the new version finds most of them done. Then, only
-while no session is rerunning, it builds each prefecture page of the other base dates (a switch of
-prefecture there built five figures while the user waited: 3.6× the page's static twin). Building
-only the default views at once and the rest while idle was tried (issue 16 §2): after a publish
-each session then computed its own view, and two replicas held 20 sessions at p95 ≤ 1 s, not 50. Sessions use the new version at once (a publish is seen at
-their next interaction); a result a session needs before the thread reaches it is computed once
-and shared (dashboard.cache). The earlier version's results are dropped as soon as a new version
-is seen.
+view's first rerun computes its queries and figures. One thread per server watches the served
+file; when a new version appears it computes, in the background, what the views a shared link
+opens first need: the default threshold's results for every base date, the national map and
+ranking, the talent and progress pages. Then, only while no session is rerunning, it builds the
+rest one unit at a time: each prefecture page (a switch of prefecture built five figures while the
+user waited: 3.6× the page's static twin), then the other thresholds' results. Under load that
+pass waits: a thread has no priority, and warming every threshold and prefecture after each
+publish (~7 s of the one GIL) delayed the sessions more than it saved them (issue 16 §2 profile:
+a quarter of the server's samples at 35 sessions with two publishes a minute). Sessions use the
+new version at once (a publish is seen at their next interaction); a result a session needs
+before the thread reaches it is computed once and shared (dashboard.cache). The earlier
+version's results are dropped as soon as a new version is seen.
 """
 
 from __future__ import annotations
@@ -73,10 +72,10 @@ def thresholds() -> list[int]:
 
 
 def warm(v: str, as_of: dt.date, stop: threading.Event | None = None) -> int:
-    """Compute version v's shared results for every base date and threshold (pools counted on
-    as_of), the latest date first, and the figures of the default views of the national, talent and
-    progress pages and of every prefecture's page; returns how many (date, threshold) views were
-    done. stop: give up between views (a newer version was published meanwhile)."""
+    """Compute version v's shared results of the default threshold for every base date (pools
+    counted on as_of), the latest date first, and the figures of the views a shared link opens first
+    (the national page, the talent and progress pages); returns how many base dates were done.
+    stop: give up between dates (a newer version was published meanwhile)."""
     dates = common.base_dates(v)
     common.prefectures(v), common.current_sources(v), common.has_population(v)
     common.has_municipal_boundaries(v), banner_text(v), qi.base_dates(v)
@@ -84,13 +83,12 @@ def warm(v: str, as_of: dt.date, stop: threading.Event | None = None) -> int:
     talent.pool_mix(v, as_of), talent.pool_over_time(v, as_of), progress.milestones(v), progress.burnup(v, as_of)
     done = 0
     for date in reversed(dates):
-        for n in thresholds():
-            if stop is not None and stop.is_set():
-                return done
-            shared_results(v, date, n, as_of)
-            done += 1
-            if date == dates[-1] and n == DEFAULT_N and not default_views(v, dates, as_of, stop):
-                return done
+        if stop is not None and stop.is_set():
+            return done
+        shared_results(v, date, DEFAULT_N, as_of)
+        done += 1
+        if date == dates[-1] and not default_views(v, dates, as_of, stop):
+            return done
     return done
 
 
@@ -104,33 +102,34 @@ def shared_results(v: str, date: dt.date, n: int, as_of: dt.date) -> None:
 
 
 def default_views(v: str, dates: list[dt.date], as_of: dt.date, stop: threading.Event | None) -> bool:
-    """The figures of the views shared links open (the latest base date, the default threshold):
-    the national map and ranking, the talent and progress pages, then each prefecture's page.
-    False when stopped on the way."""
-    date, prev = dates[-1], common.previous_date(v, dates[-1])
+    """The figures of the views shared links open first (the latest base date, the default
+    threshold): the national map and ranking, the talent and progress pages. False when stopped."""
+    date = dates[-1]
     prefecture._all_staff_history(v)
     for key in METRIC_KEYS:
         summary.metric_bounds(v, key, DEFAULT_N, as_of)
+    if stop is not None and stop.is_set():
+        return False
     national_figures(v, ViewState(date=date), as_of)
     talent_view(v, date, as_of)
     progress_view(v, date, as_of)
-    for code in common.prefectures(v).prefecture_code:
-        if stop is not None and stop.is_set():
-            return False
-        prefecture_figures.figures(v, code, date, prev, DEFAULT_N, as_of, dates, common.has_population(v))
     return True
 
 
-def idle_units(v: str, as_of: dt.date) -> Iterator[Callable[[], object]]:
-    """What the low-priority pass builds, in order: each prefecture page (default threshold) of every
-    base date but the latest, newest first."""
+def idle_units(v: str, as_of: dt.date) -> Iterator[tuple[str, Callable[[], object]]]:
+    """What the low-priority pass builds, in order, as (what, build): each prefecture page of the
+    default threshold (the latest base date first, then the others, newest first), then the shared
+    results of every other threshold (each base date, newest first)."""
     dates = common.base_dates(v)
     has_population = common.has_population(v)
-    for date in reversed(dates[:-1]):
+    for date in reversed(dates):
         prev = common.previous_date(v, date)
         for code in common.prefectures(v).prefecture_code:
-            yield functools.partial(prefecture_figures.figures, v, code, date, prev, DEFAULT_N, as_of, dates,
-                                    has_population)
+            yield "page", functools.partial(prefecture_figures.figures, v, code, date, prev, DEFAULT_N, as_of, dates,
+                                            has_population)
+    for date in reversed(dates):
+        for n in thresholds()[1:]:
+            yield "results", functools.partial(shared_results, v, date, n, as_of)
 
 
 # Figures of the default views (national map and ranking, talent page, progress page and its
@@ -145,9 +144,11 @@ def prebuilt_figures(v: str) -> int:
 
 def idle_pass(v: str, as_of: dt.date, stop: threading.Event | None = None) -> int:
     """Build idle_units one at a time, each only once no session has started a rerun for
-    IDLE_SECONDS; returns how many were built."""
+    IDLE_SECONDS; returns how many were built. Under load nothing here is built ahead: each result
+    is then computed when a session first asks for it (once, shared), instead of competing with
+    the sessions for the one GIL on results that may never be asked for before the next publish."""
     done = 0
-    for build in idle_units(v, as_of):
+    for _, build in idle_units(v, as_of):
         if not wait_idle(stop):
             return done
         build()

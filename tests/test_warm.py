@@ -51,19 +51,18 @@ def count_queries(monkeypatch) -> list[str]:
 
 
 @pytest.mark.slow
-def test_after_a_warm_every_date_and_threshold_is_answered_without_a_query(warmed, monkeypatch):
+def test_after_a_warm_each_dates_default_threshold_is_answered_without_a_query(warmed, monkeypatch):
     v, views = warmed
     dates = common.base_dates(v)
-    assert views == len(dates) * (MAX_N + 1)
+    assert views == len(dates)
     ran = count_queries(monkeypatch)
     for date in dates:
-        for n in range(MAX_N + 1):
-            summary.area(v, date, n, AS_OF, "関東")
-            prefecture.municipalities(v, "31", date, common.previous_date(v, date), n, AS_OF)
-            prefecture.peers(v, "31", date, n, AS_OF)
+        summary.area(v, date, 3, AS_OF, "関東")
+        prefecture.municipalities(v, "31", date, common.previous_date(v, date), 3, AS_OF)
+        prefecture.peers(v, "31", date, 3, AS_OF)
     assert ran == []
-    # ... and what a view it did not cover asks is computed then (as_of another day)
-    summary.national(v, dates[-1], 3, AS_OF + dt.timedelta(days=1))
+    # ... the other thresholds are left to the idle pass, or to the first session that asks
+    summary.national(v, dates[-1], MAX_N, AS_OF)
     assert len(ran) == 1
 
 
@@ -129,37 +128,15 @@ def check_watcher(watcher: warm.Watcher, served, tmp_path) -> None:
 
 
 @pytest.mark.slow
-def test_every_prefecture_page_of_the_default_view_is_built_by_the_warm(warmed, monkeypatch):
+def test_the_idle_pass_builds_every_prefecture_page_then_the_other_thresholds(warmed, monkeypatch):
+    """Each prefecture page of the default threshold (the latest date first), then the other
+    thresholds' results, asking for the entries a page reads (the same memo keys). Builds are
+    recorded instead of drawn (235 real page builds take ~25 s)."""
     from dashboard import prefecture_figures
 
     v, _ = warmed
     dates = common.base_dates(v)
-    builds, real = [], prefecture_figures.build
-
-    def build(*args):  # what the page's call would run if the prefecture's figures were missing
-        builds.append(args[1])
-        return real(*args)
-
-    build.__module__, build.__qualname__ = real.__module__, real.__qualname__
-    monkeypatch.setattr(prefecture_figures, "build", build)
-    prev = common.previous_date(v, dates[-1])
-    for code in common.prefectures(v).prefecture_code:
-        figs = prefecture_figures.figures(v, code, dates[-1], prev, 3, AS_OF, dates, common.has_population(v))
-        assert set(figs.munis.prefecture_code) == {code}
-    assert builds == []
-    prefecture_figures.figures(v, "31", dates[-1], prev, 4, AS_OF, dates, common.has_population(v))
-    assert builds == ["31"]
-
-
-@pytest.mark.slow
-def test_the_idle_pass_builds_every_prefecture_page_of_the_other_dates(warmed, monkeypatch):
-    """The pass asks for the entries a page's switch reads (the same memo keys). Its builds are
-    recorded instead of drawn (188 real builds take ~15 s; the default-view test draws 47)."""
-    from dashboard import prefecture_figures
-
-    v, _ = warmed
-    dates = common.base_dates(v)
-    builds, real = [], prefecture_figures.build
+    builds, results, real = [], [], prefecture_figures.build
 
     def build(*args):
         builds.append(args[1:3])
@@ -167,15 +144,18 @@ def test_the_idle_pass_builds_every_prefecture_page_of_the_other_dates(warmed, m
 
     build.__module__, build.__qualname__ = real.__module__, real.__qualname__
     monkeypatch.setattr(prefecture_figures, "build", build)
-    assert warm.idle_pass(v, AS_OF) == 47 * (len(dates) - 1)
+    monkeypatch.setattr(warm, "shared_results", lambda *args: results.append(args[1:3]))
     codes = list(common.prefectures(v).prefecture_code)
-    assert builds == [(code, date) for date in reversed(dates[:-1]) for code in codes]
-    for date in dates[:-1]:
+    others = [n for n in range(MAX_N + 1) if n != 3]
+    assert warm.idle_pass(v, AS_OF) == 47 * len(dates) + len(others) * len(dates)
+    assert builds == [(code, date) for date in reversed(dates) for code in codes]
+    assert results == [(date, n) for date in reversed(dates) for n in others]
+    for date in dates:
         prev = common.previous_date(v, date)
         for code in codes:
             figs = prefecture_figures.figures(v, code, date, prev, 3, AS_OF, dates, common.has_population(v))
             assert figs == (code, date)
-    assert len(builds) == 47 * (len(dates) - 1)
+    assert len(builds) == 47 * len(dates)
 
 
 def test_the_idle_pass_waits_while_sessions_rerun(monkeypatch):
