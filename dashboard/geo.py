@@ -182,8 +182,8 @@ ALL = "all"  # … and for every municipality's
 def boundary_fingerprints(v: str) -> dict[str, str]:
     """md5 of the polygons a map draws (codes and WKB, in code order): per prefecture_code for its
     municipalities, ALL for every municipality, PREFECTURES for the prefectures (with their short
-    names, which the label points carry). Equal
-    fingerprints, equal shapes, whichever version they were read from."""
+    names, which the label points carry). Equal fingerprints, equal shapes, whichever version they
+    were read from."""
     munis = query(v, """SELECT prefecture_code, md5(string_agg(lg_code || ':' || md5(geometry), ',' ORDER BY lg_code)) AS fp
                         FROM municipalities WHERE geometry IS NOT NULL GROUP BY prefecture_code ORDER BY 1""")
     prefs = query(v, """SELECT md5(coalesce(string_agg(prefecture_code || ':' || coalesce(name_short, '') || ':'

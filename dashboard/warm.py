@@ -7,9 +7,10 @@ opens first need: the default threshold's results for every base date, the natio
 ranking, the talent and progress pages. Then, only while no session is rerunning, it builds the
 rest one unit at a time: each prefecture page (a switch of prefecture built five figures while the
 user waited: 3.6× the page's static twin), then the other thresholds' results. Under load that
-pass waits: a thread has no priority, and warming every threshold and prefecture after each
-publish (~7 s of the one GIL) delayed the sessions more than it saved them (issue 16 §2 profile:
-a quarter of the server's samples at 35 sessions with two publishes a minute). Sessions use the
+pass waits: a thread has no priority, and warming every threshold and prefecture page at once
+after each publish (~7 s of the one GIL) was a quarter of a busy server's samples (issue 16 §2
+profile at 35 sessions, two publishes a minute); two replicas held 20 sessions at p95 ≤ 1 s with
+this order and 10 with that one (one run each, same evening). Sessions use the
 new version at once (a publish is seen at their next interaction); a result a session needs
 before the thread reaches it is computed once and shared (dashboard.cache). The earlier
 version's results are dropped as soon as a new version is seen.
