@@ -52,15 +52,13 @@ class Column:
         names in the same order. Such a column is never changed in place."""
         if not remember or not set(map(type, values)) <= _TEXT_TYPES:
             return cls._of(values)
-        known = memo.table(Column.of)
-        key = values if type(values) is tuple else tuple(values)
-        found = None if known is None else known.get(key)
-        if found is None:
-            found = cls._of(values)
-            found.codes.flags.writeable = False
-            if known is not None:
-                known[key] = found
-        return found
+        return memo.remember(Column.of, values if type(values) is tuple else tuple(values),
+                             lambda: cls._read_only(cls._of(values)))
+
+    @staticmethod
+    def _read_only(column: Column) -> Column:
+        column.codes.flags.writeable = False
+        return column
 
     @classmethod
     def _of(cls, values: Sequence[object]) -> Column:

@@ -214,14 +214,12 @@ def survey_score(labels: list[str]) -> int:
     It depends only on what each label means, so it is remembered for the run by those meanings
     (every data row scanned for a header means the same: nothing)."""
     meanings = _meanings(labels)
-    known = memo.table(survey_score)
-    found = None if known is None else known.get(meanings)
-    if found is None:
+
+    def score() -> int:
         cols = _survey_columns(meanings, labels, "dx")
-        found = len(cols.found) + bool(cols.errors)
-        if known is not None:
-            known[meanings] = found
-    return found
+        return len(cols.found) + bool(cols.errors)
+
+    return memo.remember(survey_score, meanings, score)
 
 
 def match_columns(labels: list[str], spec: dict[str, str]) -> tuple[dict[str, int], list[int]]:
@@ -244,13 +242,8 @@ def match_columns(labels: list[str], spec: dict[str, str]) -> tuple[dict[str, in
 def _fields_matching(key: str, patterns: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
     """The fields whose pattern matches a label, in the order of the spec (remembered for the
     validation run: the same words in every file)."""
-    known = memo.table(_fields_matching)
-    found = None if known is None else known.get((key, patterns))
-    if found is None:
-        found = tuple(f for f, pat in patterns if re.search(pat, key)) if _any_field(patterns).search(key) else ()
-        if known is not None:
-            known[(key, patterns)] = found
-    return found
+    return memo.remember(_fields_matching, (key, patterns), lambda: tuple(
+        f for f, pat in patterns if re.search(pat, key)) if _any_field(patterns).search(key) else ())
 
 
 @functools.cache

@@ -105,17 +105,7 @@ def parse_date(value: object) -> dt.date | None:
         return value
     if type(value) is not str or not memo.RUNS:
         return _parse_text(value)
-    found = _parse_remembered(value)  # a roster repeats its dates
-    if isinstance(found, DateError):
-        raise DateError(str(found))
-    return found
-
-
-def _date_or_error(value: str) -> dt.date | DateError | None:
-    try:
-        return _parse_text(value)
-    except DateError as exc:
-        return exc
+    return _parse_remembered(value)  # a roster repeats its dates
 
 
 def _parse_text(value: object) -> dt.date | None:
@@ -130,7 +120,7 @@ def _parse_text(value: object) -> dt.date | None:
     return found
 
 
-_parse_remembered = memo.lru(_date_or_error)
+_parse_remembered = memo.lru_raising(_parse_text, DateError)
 
 
 def wareki(d: dt.date) -> str:

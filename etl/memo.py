@@ -14,6 +14,9 @@ import contextvars
 import functools
 import threading
 from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
 
 _tables: contextvars.ContextVar[dict[object, dict] | None] = contextvars.ContextVar("etl_memo", default=None)
 MAX_ENTRIES = 100_000  # per memo: a table that fills up starts again (bounds memory on hostile files)
@@ -32,6 +35,26 @@ def lru(fn: Callable) -> Callable:
     cached = functools.lru_cache(maxsize=MAX_ENTRIES)(fn)
     _caches.append(cached)
     return cached
+
+
+def lru_raising(fn: Callable[[str], T], error: type[Exception]) -> Callable[[str], T]:
+    """lru for a reader of one text cell that may raise error: the error is remembered as well,
+    and each call raises a new one with its message (a raised exception keeps a traceback)."""
+    def outcome(value: str) -> T | Exception:
+        try:
+            return fn(value)
+        except error as exc:
+            return exc
+
+    cached = lru(outcome)
+
+    def call(value: str) -> T:
+        found = cached(value)
+        if isinstance(found, error):
+            raise error(str(found))
+        return found
+
+    return call
 
 
 @contextlib.contextmanager
@@ -53,6 +76,21 @@ def run() -> Iterator[None]:
             if RUNS == 0:
                 for cached in _caches:
                     cached.cache_clear()
+
+
+_UNSEEN = object()
+
+
+def remember(owner: object, key: object, compute: Callable[[], T]) -> T:
+    """compute(), once per key in the current run's memo for owner (outside a run: computed each
+    time, nothing kept). The result is shared by every caller with that key: never change it."""
+    known = table(owner)
+    if known is None:
+        return compute()
+    found = known.get(key, _UNSEEN)
+    if found is _UNSEEN:
+        found = known[key] = compute()
+    return found
 
 
 def table(owner: object) -> dict | None:

@@ -395,15 +395,12 @@ def _check_plausible(codes, row_of, values, table, found, resolver, sheet, repor
 def _limits(codes: list[str], resolver: Resolver) -> np.ndarray:
     """PLAUSIBLE_MAX of each municipality's kind (NaN: none known), remembered for the run (etl.memo):
     every base date lists the same municipalities."""
-    known = memo.table(_limits)
-    key = (resolver, tuple(codes))
-    found = None if known is None else known.get(key)
-    if found is None:
+    def limits() -> np.ndarray:
         found = np.array([PLAUSIBLE_MAX.get(resolver.kind_of.get(code), np.nan) for code in codes], dtype=np.float64)
         found.flags.writeable = False
-        if known is not None:
-            known[key] = found
-    return found
+        return found
+
+    return memo.remember(_limits, (resolver, tuple(codes)), limits)
 
 
 def _parse_external_flag(value: object) -> bool | None:

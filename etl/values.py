@@ -29,18 +29,8 @@ def parse_count(value: object) -> float | None:
 
     Accepts 全角 digits, 「3人」 and 1,234,567; rejects anything else a person would not write."""
     if type(value) is str and memo.RUNS:  # every survey writes the same few dozen counts
-        found = _count_remembered(value)
-        if isinstance(found, ValueProblem):
-            raise ValueProblem(str(found))
-        return found
+        return _count_remembered(value)
     return _parse_count(value)
-
-
-def _count_or_problem(value: str) -> float | ValueProblem | None:
-    try:
-        return _parse_count(value)
-    except ValueProblem as exc:
-        return exc
 
 
 def _parse_count(value: object) -> float | None:
@@ -67,7 +57,7 @@ def _parse_count(value: object) -> float | None:
     return round(number, 2)
 
 
-_count_remembered = memo.lru(_count_or_problem)
+_count_remembered = memo.lru_raising(_parse_count, ValueProblem)
 
 
 def parse_flag(value: object) -> bool | None:
