@@ -443,16 +443,22 @@ def _is_unit_row(row: list[object], above: list[object]) -> bool:
 def _data_rows(body: list, first_number: int, width: int) -> tuple[list[list[object]], list[int]]:
     """The rows below the header that are not empty, cut or padded to width, and their row numbers.
     A CSV's rows are usually all as wide as the header: they are then kept as they are (not
-    copied), and judged in one comprehension; any other grid goes row by row (_data_rows_each)."""
+    copied) and judged in one pass; any other grid goes row by row (_data_rows_each)."""
     if not width or not all(type(row) is list and len(row) == width for row in body):
         return _data_rows_each(body, first_number, width)
-    # as _data_rows_each: a code or a number first is not an empty row (normalize_text would return it)
-    keep = [type(first := row[0]) is str and first and first.isascii() and first.isprintable() and " " not in first
-            or any(map(normalize_text, row)) for row in body]
+    keep = list(map(_has_data, body))
     numbers = range(first_number, first_number + len(body))
     if all(keep):
         return body, list(numbers)
     return list(itertools.compress(body, keep)), list(itertools.compress(numbers, keep))
+
+
+def _has_data(cells: list) -> bool:
+    """Whether a row holds a cell; a code or a number first (normalize_text would return it as it
+    is) answers without reading the others."""
+    first = cells[0] if cells else None
+    return type(first) is str and bool(first) and first.isascii() and first.isprintable() and " " not in first \
+        or any(map(normalize_text, cells))
 
 
 def _data_rows_each(body: list, first_number: int, width: int) -> tuple[list[list[object]], list[int]]:
@@ -461,10 +467,7 @@ def _data_rows_each(body: list, first_number: int, width: int) -> tuple[list[lis
         cells = row[:width] if type(row) is list else list(row[:width])
         if len(cells) < width:
             cells += [None] * (width - len(cells))
-        first = cells[0] if cells else None
-        # a code or a number first (normalize_text would return it as it is) is not an empty row
-        if type(first) is str and first and first.isascii() and first.isprintable() and " " not in first \
-                or any(map(normalize_text, cells)):
+        if _has_data(cells):
             rows.append(cells)
             numbers.append(k)
     return rows, numbers
