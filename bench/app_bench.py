@@ -44,7 +44,7 @@ logging.getLogger("streamlit").setLevel(logging.ERROR)
 
 import testing  # noqa: E402
 from testing import twins  # noqa: E402
-from testing.capacity import wait_for_log  # noqa: E402
+from testing.capacity import wait_prebuilt  # noqa: E402
 
 TRIVIAL = 'import streamlit as st\nst.write("hello")\n'
 # The pages as the tables title them -> their twin's name; the page file, url path and query
@@ -62,7 +62,6 @@ REFERENCE = 'import streamlit as st\nfor i in range(60):\n    st.caption(f"line 
 # After its first rerun the app server's watcher warms the default views (a few seconds of a core),
 # then, while idle, builds every prefecture page and the other thresholds' results (about 30 s):
 # measured reruns start once its log says it is done ("prebuilt"), as on a server up a while.
-WATCHER_WAIT = 300.0  # at most
 
 
 @contextlib.contextmanager
@@ -127,7 +126,7 @@ def server_reruns(db: Path, runs: int, twin_app: Path, flags: tuple[str, ...] = 
         warm(trivial_ws)
         with server_rerun.Session(url) as ws:  # the app's first rerun starts its watcher (dashboard/warm.py)
             warm(ws)
-        wait_for_log([app_log], "prebuilt ", WATCHER_WAIT)  # ... which warms it, as after a start or a publish
+        wait_prebuilt([app_log])  # ... which warms it, as after a start or a publish
         with server_rerun.Session(reference_url) as ws:
             warm(ws)
             out["reference"] = interleaved(trivial_ws, ws, [""] * runs)
@@ -255,7 +254,7 @@ def browser_time(db: Path, visits: int = 5) -> tuple[float, int] | None:
             if i:  # the first visit warms the server caches and the browser cache
                 times.append(time.perf_counter() - t)
             else:  # ... and starts the server's watcher: measured after it, as the reruns are
-                wait_for_log([Path(logs) / "app.log"], "prebuilt ", WATCHER_WAIT)
+                wait_prebuilt([Path(logs) / "app.log"])
         browser.close()
     return statistics.median(times), len(external)
 

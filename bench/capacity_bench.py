@@ -58,6 +58,7 @@ import testing  # noqa: E402
 from bench import memprobe  # noqa: E402
 from deploy import replicas  # noqa: E402
 from testing.capacity import (  # noqa: E402
+    PREBUILT_WAIT,
     RERUN_TIMEOUT,
     Load,
     Sampler,
@@ -69,7 +70,7 @@ from testing.capacity import (  # noqa: E402
     serving,
     session,
     streamlit_stats,
-    wait_for_log,
+    wait_prebuilt,
     warm,
     workspace,
 )
@@ -80,10 +81,6 @@ TARGET_SESSIONS = 50
 # The soak runs on the configuration that holds TARGET_SESSIONS here: one process uses one core
 # (the GIL), so this 2-core machine serves them from two replicas (the steps measure both).
 SOAK_REPLICAS = 2
-# Each server's watcher warms the warehouse after its first rerun, then builds ahead while idle
-# (dashboard/warm.py, ~30 s of a core): sessions start once its log says it is done, as on a
-# server that has been up a while (at most this long).
-PREBUILT_WAIT = 300.0
 
 
 def step_up(template_db: Path, steps: list[int], duration: float, think: tuple[float, float], publishes: int,
@@ -138,7 +135,7 @@ def soak(template_db: Path, minutes: float, sessions: int, think: tuple[float, f
             warm(served.url, dates, proxy)
             # A server that has been up a while: its watcher has built ahead what it builds when idle
             # (dashboard/warm.py), so the growth measured is the sessions' (the log says when).
-            prebuilt = wait_for_log(served.logs, "prebuilt ", PREBUILT_WAIT)
+            prebuilt = wait_prebuilt(served.logs)
             time.sleep(1.0)
             if folder:  # the warm server, before any session (its garbage collected: the baseline)
                 probes["idle"] = memprobe.ask(folder, "idle")

@@ -117,8 +117,8 @@ def default_views(v: str, dates: list[dt.date], as_of: dt.date, stop: threading.
     return True
 
 
-def idle_units(v: str, as_of: dt.date) -> Iterator[tuple[str, Callable[[], object]]]:
-    """What the low-priority pass builds, in order, as (what, build): each prefecture page of the
+def idle_units(v: str, as_of: dt.date) -> Iterator[Callable[[], object]]:
+    """What the low-priority pass builds, in order: each prefecture page of the
     default threshold (the latest base date first, then the others, newest first), then the shared
     results of every other threshold (each base date, newest first)."""
     dates = common.base_dates(v)
@@ -126,11 +126,11 @@ def idle_units(v: str, as_of: dt.date) -> Iterator[tuple[str, Callable[[], objec
     for date in reversed(dates):
         prev = common.previous_date(v, date)
         for code in common.prefectures(v).prefecture_code:
-            yield "page", functools.partial(prefecture_figures.figures, v, code, date, prev, DEFAULT_N, as_of, dates,
-                                            has_population)
+            yield functools.partial(prefecture_figures.figures, v, code, date, prev, DEFAULT_N, as_of, dates,
+                                    has_population)
     for date in reversed(dates):
         for n in thresholds()[1:]:
-            yield "results", functools.partial(shared_results, v, date, n, as_of)
+            yield functools.partial(shared_results, v, date, n, as_of)
 
 
 # Figures of the default views (national map and ranking, talent page, progress page and its
@@ -149,7 +149,7 @@ def idle_pass(v: str, as_of: dt.date, stop: threading.Event | None = None) -> in
     is then computed when a session first asks for it (once, shared), instead of competing with
     the sessions for the one GIL on results that may never be asked for before the next publish."""
     done = 0
-    for _, build in idle_units(v, as_of):
+    for build in idle_units(v, as_of):
         if not wait_idle(stop):
             return done
         build()

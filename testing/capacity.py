@@ -236,8 +236,13 @@ def session(url: str, load: Load, rng: random.Random, dates: list[str], start: f
             ws.ws.close()
 
 
-def wait_for_log(logs: list[Path], text: str, timeout: float) -> bool:
-    """Wait until every server log holds text (e.g. the watcher's "prebuilt" line); False at timeout."""
+PREBUILT_WAIT = 300.0  # seconds at most for a server's watcher to build ahead (~30 s of a core)
+
+
+def wait_prebuilt(logs: list[Path], timeout: float = PREBUILT_WAIT) -> bool:
+    """Wait until every server log says its watcher's idle pass is done (dashboard/warm.py logs
+    "prebuilt …"), as on a server up a while; False at timeout."""
+    text = "prebuilt "
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         seen = 0
@@ -332,7 +337,7 @@ def run_step(template_db: Path, n: int, duration: float, think: tuple[float, flo
     with workspace(template_db, "dxgap-capacity-") as (work, db, dates):
         with serving(db, r, proxy, work) as served:
             warm(served.url, dates, proxy)
-            wait_for_log(served.logs, "prebuilt ", prebuilt_wait)
+            wait_prebuilt(served.logs, prebuilt_wait)
             time.sleep(1.0)
             sampler = Sampler(served.pids)
             rss_idle = sampler.take()[2]
