@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import duckdb
 import pandas as pd
-import streamlit as st
 
 from core.store import DB_ENV, DEFAULT_DB, SCHEMA_VERSION
 
@@ -32,7 +33,15 @@ def version(path: Path | None = None) -> str:
     return f"{path}:{st_.st_ino}:{st_.st_mtime_ns}:{st_.st_size}"
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+# Open connections by file version: the served one and the one before it (reruns under way when a
+# publish lands still read it). Each is its own DuckDB instance with its own buffer pool: four held
+# cost a server ~50 MiB more once four publishes had passed (issue 16 §2: the soak's RSS stepped up
+# after each publish). The watcher closes the one before once the new version is built ahead.
+CONNECTIONS_HELD = 2
+_held: OrderedDict[str, duckdb.DuckDBPyConnection] = OrderedDict()
+_held_lock = threading.Lock()
+
+
 def _connect(path: str, file_version: str) -> duckdb.DuckDBPyConnection:
     # The open handle keeps the old file alive after os.replace, so a running query never
     # sees a half-published state; a new version gets a new connection. The file is ATTACHed
@@ -57,8 +66,33 @@ def _connect(path: str, file_version: str) -> duckdb.DuckDBPyConnection:
 
 
 def connection(file_version: str | None = None) -> duckdb.DuckDBPyConnection:
+    """The connection to file_version (default: the file as it is now), opened on first use; the
+    least recently used beyond CONNECTIONS_HELD is dropped (its running queries finish on their own
+    cursors, which keep its instance alive)."""
     file_version = file_version or version()
-    return _connect(file_version.rsplit(":", 3)[0], file_version)
+    with _held_lock:  # opening takes milliseconds; one at a time, so a version is opened once
+        con = _held.get(file_version)
+        if con is None:
+            con = _held[file_version] = _connect(file_version.rsplit(":", 3)[0], file_version)
+            while len(_held) > CONNECTIONS_HELD:
+                _held.popitem(last=False)
+        _held.move_to_end(file_version)
+        return con
+
+
+def held_versions() -> list[str]:
+    with _held_lock:
+        return list(_held)
+
+
+def close_superseded(file_version: str) -> int:
+    """Drop the connections to earlier versions of the same file; returns how many."""
+    path = file_version.rsplit(":", 3)[0] + ":"
+    with _held_lock:
+        stale = [v for v in _held if v.startswith(path) and v != file_version]
+        for v in stale:
+            del _held[v]
+    return len(stale)
 
 
 def query(file_version: str, sql: str, params: list | tuple | dict = ()) -> pd.DataFrame:

@@ -227,7 +227,10 @@ class Watcher(threading.Thread):
             if current:
                 t1 = time.perf_counter()
                 _keep_last(self.prebuilt, v, idle_pass(v, as_of, stop=newer))
-                log.info("prebuilt %s: %d units in %.1f s", v, self.prebuilt[v], time.perf_counter() - t1)
+                # Reruns that began on the earlier version ended long ago: its DuckDB instance goes.
+                closed = db.close_superseded(v) if not newer.is_set() else 0
+                log.info("prebuilt %s: %d units in %.1f s; %d earlier connections closed", v, self.prebuilt[v],
+                         time.perf_counter() - t1, closed)
         except Exception as exc:  # noqa: BLE001 (a broken publish: the pages show their own message for it)
             log.warning("warming %s stopped: %s: %s", v, type(exc).__name__, exc)
         finally:

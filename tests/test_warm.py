@@ -98,7 +98,9 @@ def test_the_national_map_of_the_default_view_is_built_by_the_warm(warmed):
 
 
 @pytest.mark.slow
-def test_the_watcher_warms_the_served_version_and_then_each_publish(served, tmp_path):
+def test_the_watcher_warms_the_served_version_and_then_each_publish(served, tmp_path, monkeypatch):
+    # the idle pass has its own tests: here it builds nothing, so that it ends at once
+    monkeypatch.setattr(warm, "idle_units", lambda v, as_of: iter(()))
     watcher = warm.Watcher()
     watcher.start()
     try:
@@ -125,6 +127,10 @@ def check_watcher(watcher: warm.Watcher, served, tmp_path) -> None:
     assert dt.date(2024, 10, 1) in common.base_dates(second)
     versions = {key[0][0] for key in summary.national.cache.values}
     assert second in versions and first not in versions
+    # once its idle pass is done, the first version's DuckDB connection (its own instance) is closed
+    while second not in watcher.prebuilt and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert db.held_versions() == [second]
 
 
 @pytest.mark.slow
@@ -266,3 +272,19 @@ def test_the_watchers_lines_reach_the_server_log_once():
     proc = subprocess.run([sys.executable, "-c", code], cwd=testing.ROOT, capture_output=True, text=True,
                           timeout=60, check=True)
     assert proc.stderr.count("INFO dashboard: prebuilt v: 3 units") == 1
+
+
+def test_connections_are_held_for_the_served_version_and_the_one_before(served, tmp_path):
+    """A publish opens a new DuckDB instance; the one before stays for reruns under way, older ones
+    go (each holds its own buffer pool), and close_superseded drops all but the served one."""
+    seen = [db.version()]
+    db.connection(seen[0])
+    for serial in (1, 2):
+        survey = testing.prefecture_survey(tmp_path, f"survey_{serial}.csv", serial, serial)
+        testing.run_etl("load", "survey", survey, "--db", served, "--base-date", "2024-10-01", check=True)
+        seen.append(db.version())
+        assert db.query(seen[-1], "SELECT count(*) AS n FROM staff_survey WHERE base_date = '2024-10-01'").n[0] > 0
+    mine = [v for v in db.held_versions() if v in seen]
+    assert mine == seen[1:]
+    assert db.close_superseded(seen[-1]) == 1
+    assert [v for v in db.held_versions() if v in seen] == [seen[-1]]
