@@ -4,12 +4,10 @@ Every cached result keys on the warehouse version, so after a publish (and on a 
 view's first rerun computes its queries and figures. One thread per server watches the served
 file; when a new version appears it computes, in the background, what the views a shared link
 opens first need: the default threshold's results for every base date, the national map and
-ranking, the talent and progress pages. Then, only while no session of this server is rerunning,
-and in a thread at the lowest CPU priority (other processes, such as another replica, go first), it
-builds the rest one unit at a time: each prefecture page (a switch of prefecture built five
-figures while the user waited: 3.6× the page's static twin), then the other thresholds' results.
-Under load that pass waits: the CPU priority does not order the threads of one process (they share
-one GIL), and warming every threshold and prefecture page at once
+ranking, the talent and progress pages. Then, only while no session is rerunning, it builds the
+rest one unit at a time: each prefecture page (a switch of prefecture built five figures while the
+user waited: 3.6× the page's static twin), then the other thresholds' results. Under load that
+pass waits: a thread has no priority, and warming every threshold and prefecture page at once
 after each publish (~7 s of the one GIL) was a quarter of a busy server's samples (issue 16 §2
 profile at 35 sessions, two publishes a minute); two replicas held 20 sessions at p95 ≤ 1 s with
 this order and 10 with that one (one run each, same evening). Sessions use the
@@ -21,7 +19,6 @@ version's results are dropped as soon as a new version is seen.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import datetime as dt
 import functools
 import logging
@@ -181,33 +178,6 @@ def national_figures(v: str, view: ViewState, as_of: dt.date) -> None:
     built(slides.page_chart, "national", "ranked", v, view, as_of, is_sample, order="value")
 
 
-IDLE_NICE = 19  # the idle pass's thread: the lowest CPU priority (Linux sets nice per thread)
-
-
-def build_ahead(v: str, as_of: dt.date, stop: threading.Event | None = None) -> int:
-    """idle_pass in a thread of its own at the lowest CPU priority, waited for; returns its count
-    (or raises what it raised). wait_idle sees this server's reruns only: at IDLE_NICE the kernel also
-    gives the cores to every other process first, such as another replica's sessions (two replicas'
-    idle passes after a publish took both cores from them: 1.1 cores at 10 sessions)."""
-    done: list[int] = []
-    failed: list[BaseException] = []
-
-    def run() -> None:
-        with contextlib.suppress(AttributeError, OSError):  # no per-thread priority on this platform
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), IDLE_NICE)
-        try:
-            done.append(idle_pass(v, as_of, stop))
-        except BaseException as exc:  # noqa: BLE001 (handed to the watcher, which logs it)
-            failed.append(exc)
-
-    thread = threading.Thread(target=run, name="dxgap-build-ahead", daemon=True)
-    thread.start()
-    thread.join()
-    if failed:
-        raise failed[0]
-    return done[0]
-
-
 class Watcher(threading.Thread):
     """Polls the served file; warms each new version once (stopping a warm that a newer one overtakes)."""
 
@@ -256,7 +226,7 @@ class Watcher(threading.Thread):
                      self.warmed[v], dropped)
             if current:
                 t1 = time.perf_counter()
-                _keep_last(self.prebuilt, v, build_ahead(v, as_of, stop=newer))
+                _keep_last(self.prebuilt, v, idle_pass(v, as_of, stop=newer))
                 # Reruns that began on the earlier version ended long ago: its DuckDB instance goes.
                 closed = db.close_superseded(v) if not newer.is_set() else 0
                 log.info("prebuilt %s: %d units in %.1f s; %d earlier connections closed", v, self.prebuilt[v],

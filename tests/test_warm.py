@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import threading
 import time
 
@@ -289,26 +288,3 @@ def test_connections_are_held_for_the_served_version_and_the_one_before(served, 
     assert mine == seen[1:]
     assert db.close_superseded(seen[-1]) == 1
     assert [v for v in db.held_versions() if v in seen] == [seen[-1]]
-
-
-def test_the_idle_pass_runs_at_the_lowest_cpu_priority_and_hands_back_its_result(monkeypatch):
-    """build_ahead runs idle_pass in a thread at IDLE_NICE (another replica's sessions get the cores
-    first); the calling thread keeps its priority, and an error in the pass reaches the caller."""
-    seen = []
-
-    def unit():
-        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-
-    monkeypatch.setattr(warm, "idle_units", lambda v, as_of: iter([unit, unit]))
-    monkeypatch.setattr(warm, "IDLE_SECONDS", 0.0)
-    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    assert warm.build_ahead("v", AS_OF) == 2
-    assert seen == [warm.IDLE_NICE] * 2
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine
-
-    def broken():
-        raise ValueError("no such view")
-
-    monkeypatch.setattr(warm, "idle_units", lambda v, as_of: iter([broken]))
-    with pytest.raises(ValueError, match="no such view"):
-        warm.build_ahead("v", AS_OF)
