@@ -24,6 +24,8 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from dashboard import db
+
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 AUDIT_ENV = "DXGAP_CACHE_AUDIT"
@@ -163,7 +165,7 @@ def drop_superseded(version: str) -> int:
     "<path>:<inode>:<mtime>:<size>", an argument of every query and figure): once a publish has
     been warmed, nothing asks for them again, and they would otherwise sit in the caches until
     pushed out. Stores made per_version are emptied. Returns how many were dropped."""
-    path = version.rsplit(":", 3)[0] + ":"
+    path = db.path_of(version) + ":"
 
     def stale(key: Hashable) -> bool:
         return any(s.startswith(path) and s != version for s in _strings(key))

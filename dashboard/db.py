@@ -33,6 +33,11 @@ def version(path: Path | None = None) -> str:
     return f"{path}:{st_.st_ino}:{st_.st_mtime_ns}:{st_.st_size}"
 
 
+def path_of(file_version: str) -> str:
+    """The warehouse file a version() names."""
+    return file_version.rsplit(":", 3)[0]
+
+
 # Open connections by file version: the served one and the one before it (reruns under way when a
 # publish lands still read it). Each is its own DuckDB instance with its own buffer pool: four held
 # cost a server ~50 MiB more once four publishes had passed (issue 16 §2: the soak's RSS stepped up
@@ -73,7 +78,7 @@ def connection(file_version: str | None = None) -> duckdb.DuckDBPyConnection:
     with _held_lock:  # opening takes milliseconds; one at a time, so a version is opened once
         con = _held.get(file_version)
         if con is None:
-            con = _held[file_version] = _connect(file_version.rsplit(":", 3)[0], file_version)
+            con = _held[file_version] = _connect(path_of(file_version), file_version)
             while len(_held) > CONNECTIONS_HELD:
                 _held.popitem(last=False)
         _held.move_to_end(file_version)
@@ -87,7 +92,7 @@ def held_versions() -> list[str]:
 
 def close_superseded(file_version: str) -> int:
     """Drop the connections to earlier versions of the same file; returns how many."""
-    path = file_version.rsplit(":", 3)[0] + ":"
+    path = path_of(file_version) + ":"
     with _held_lock:
         stale = [v for v in _held if v.startswith(path) and v != file_version]
         for v in stale:

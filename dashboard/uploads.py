@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard import db
 from dashboard.cache import shared
 from dashboard.downloads import csv_bytes
 from etl import intake
@@ -53,4 +54,4 @@ def issues_csv(report: Report) -> bytes:
 def versions(v: str) -> pd.DataFrame:
     """The kept versions of this warehouse, newest first, listed by intake (which opens every kept
     file) once per warehouse version: a publish or rollback changes v, so the list is read again."""
-    return intake.versions(Path(v.rsplit(":", 3)[0]))
+    return intake.versions(Path(db.path_of(v)))

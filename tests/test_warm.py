@@ -198,7 +198,7 @@ def test_the_warm_asks_for_the_talent_page_that_a_link_opens(warmed, monkeypatch
         return real(*args, **kwargs)
 
     monkeypatch.setattr(talent_figures, "figures", figures)
-    at = testing.app_test(Path(v.rsplit(":", 3)[0]), page="pages/talent.py")
+    at = testing.app_test(Path(db.path_of(v)), page="pages/talent.py")
     assert not at.exception
     warm.talent_view(v, common.base_dates(v)[-1], common.as_of_today())
     assert len(calls) == 2 and calls[0] == calls[1]
@@ -223,7 +223,7 @@ def test_the_warm_asks_for_the_progress_page_that_a_link_opens(warmed, monkeypat
             return _real(*args, **kwargs)
 
         monkeypatch.setattr(progress_figures, name, spy)
-    at = testing.app_test(Path(v.rsplit(":", 3)[0]), page="pages/progress.py")
+    at = testing.app_test(Path(db.path_of(v)), page="pages/progress.py")
     assert not at.exception
     page = {name: list(got) for name, got in calls.items()}
     warm.progress_view(v, common.base_dates(v)[-1], common.as_of_today())
