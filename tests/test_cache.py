@@ -119,6 +119,7 @@ def test_results_of_earlier_versions_of_the_same_file_are_dropped_and_others_kep
     def frame(v: str, n: int) -> list:
         return [v, n]
 
+    cache.clear_all()  # per-version stores filled by earlier tests in this process would be counted too
     old, new, other = "/w/a.duckdb:1:10:100", "/w/a.duckdb:2:20:100", "/w/b.duckdb:1:10:100"
     for v in (old, new, other):
         frame(v, 3)
