@@ -30,8 +30,11 @@ MAX_KEYED = 512  # until a server's watcher sizes the store for its warehouse (s
 _keyed = cache.store("dashboard.memo.built", MAX_KEYED, audit=False)
 # Figures of the views sessions open beyond those the watcher builds ahead. A prefecture page's
 # bundle is ~350 KiB; with 512 places for everything, the store filled with random views for most
-# of a 30-minute soak and the server's RSS grew with it (issue 16 §2).
-SESSION_VIEWS = 96
+# of a 30-minute soak and the server's RSS grew with it (issue 16 §2). Views outside the prebuilt
+# ones are spread thin (47 prefectures × base dates × 7 thresholds, regions, metrics), so a
+# larger store buys few hits: 600 random views after the idle pass grew a server by 42 MiB with
+# 96 places and by 23 MiB with 32 (an in-process simulation on the sample, one version).
+SESSION_VIEWS = 32
 
 
 def size_for(prebuilt: int) -> None:
