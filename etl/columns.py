@@ -253,10 +253,11 @@ def _any_field(patterns: tuple[tuple[str, str], ...]) -> re.Pattern:
 
 
 def scorer(spec: dict[str, str]):
-    """Header score for read_tables: how many fields the labels name. Its bound (no more fields
-    than the spec has, nor than labels with text) lets read_tables skip rows that cannot win."""
+    """Header score for read_tables: how many fields the labels name. Its bound, given how many
+    labels have text (no more fields than the spec has, nor than such labels), lets read_tables
+    skip rows that cannot win without building their labels."""
     def score(labels: list[str]) -> int:
         return len(match_columns(labels, spec)[0])
 
-    score.bound = lambda labels: min(len(spec), sum(1 for label in labels if label))
+    score.bound = lambda labelled: min(len(spec), labelled)
     return score

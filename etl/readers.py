@@ -477,14 +477,20 @@ def _find_header(sheet, grid, score, min_score) -> tuple[Table | None, int]:
     best: tuple[int, int, list[HeaderLabel], int] | None = None  # (score, row index, labels, header height)
     # the rows a header can be in, as text once (each takes part in up to three candidates)
     texts = [[normalize_text(c) for c in row] for row in grid[:HEADER_SCAN_ROWS + MAX_HEADER_ROWS]]
-    bound = getattr(score, "bound", None)  # the most score(labels) can be, when the scorer knows it
+    # the most score(labels) can be, given how many labels have text (when the scorer knows it)
+    bound = getattr(score, "bound", None)
+    # per row, a bit for each column with text: a label has text exactly where a row of it has
+    filled = [sum(1 << j for j, t in enumerate(row) if t) for row in texts]
     for i in range(min(HEADER_SCAN_ROWS, len(grid))):
-        if not any(texts[i]):
+        if not filled[i]:
             continue
+        columns = 0
         for height in range(1, min(MAX_HEADER_ROWS, len(grid) - i) + 1):
+            columns |= filled[i + height - 1]
+            # from another row, only a higher score replaces the best: skip what cannot reach it
+            if bound is not None and best is not None and best[1] != i and bound(columns.bit_count()) <= best[0]:
+                continue
             labels = _header_labels(texts, i, height)
-            if bound is not None and best is not None and best[1] != i and bound(labels) <= best[0]:
-                continue  # from another row, only a higher score replaces the best
             s = score(labels)
             # On a tie, a row of words under the header (計, 専任) is part of it; a data row has numbers.
             taller = best is not None and s == best[0] and best[1] == i and height == best[3] + 1 \

@@ -82,12 +82,33 @@ def test_a_remembered_column_is_shared_in_a_run_and_never_changed():
 def test_the_header_scan_skips_only_rows_that_cannot_win():
     grid = [["注記"], ["人材番号", "役割", "開始日"], ["P1", "PM", "2024/04/01"], ["人材番号", "役割", "開始日", "終了日"]]
     score = columns.scorer(columns.ROSTER)
-    assert score.bound([readers.HeaderLabel(("a",)), readers.HeaderLabel(())]) == 1
+    assert score.bound(1) == 1 and score.bound(1000) == len(columns.ROSTER)  # given the labels with text
     table, best = readers._find_header(None, grid, score, 2)
     assert (best, table.header_rows) == (4, (4, 4))  # a later row with more fields still wins
     unbounded = lambda labels: score(labels)  # noqa: E731 (the same scorer without its bound)
     assert readers._find_header(None, grid[:3], unbounded, 2)[0].header_rows == \
         readers._find_header(None, grid[:3], score, 2)[0].header_rows == (2, 2)
+    # a parent over its sub-labels (the labels of two rows), below a title, above data rows
+    survey = [["令和5年度 調査"], ["団体コード", "団体名", "DX担当職員数", "", ""], ["", "", "計", "専任", "兼任"],
+              ["012025", "函館市", "3", "1", "2"], ["012033", "小樽市", "2", "", "2"]]
+    score = columns.scorer(columns.SURVEY)
+    found = readers._find_header(None, survey, score, 2)
+    plain = readers._find_header(None, survey, lambda labels: score(labels), 2)
+    assert found[1] == plain[1] == 2 and found[0].header_rows == plain[0].header_rows == (2, 3)
+    assert found[0].columns == plain[0].columns
+
+
+def test_the_header_scan_bounds_a_taller_header_by_every_row_of_it():
+    """A parent row with one cell over a row of sub-labels: the pair has a label in every column,
+    so its bound counts the columns of both rows, not the parent's one cell."""
+    def score(labels):  # labels of exactly two parts: only the parent and its sub-labels make them
+        return sum(1 for label in labels if len(label.parts) == 2)
+
+    score.bound = lambda labelled: labelled
+    grid = [["a", "b", "c"], ["親", "", ""], ["x", "y", "z"], ["1", "2", "3"]]
+    table, best = readers._find_header(None, grid, score, 1)
+    assert (best, table.header_rows) == (3, (2, 3))
+    assert table.columns == ["親／x", "親／y", "親／z"]
 
 
 # -- the roster's assignment rows and the publish (issue 16 §5, second round) ------------------
