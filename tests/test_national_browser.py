@@ -113,8 +113,11 @@ def test_cross_view_lists_maps_and_downloads_the_municipalities_most_in_need(ser
     page.locator(".st-key-need_map").scroll_into_view_if_needed()
     testing.screenshot(page, "national_most_in_need_map")
     page.get_by_role("tab", name="一覧").click()
-    with page.expect_download(timeout=30_000) as info:
-        page.get_by_role("button", name="一覧を CSV でダウンロード").click()
+    button = page.get_by_role("button", name="一覧を CSV でダウンロード")
+    button.wait_for(state="visible", timeout=30_000)
+    testing.wait_idle(page)  # a click while the map tab is still drawing was once lost (a 30 s timeout)
+    with page.expect_download(timeout=60_000) as info:
+        button.click()
     text = open(info.value.path(), encoding="utf-8-sig").read()
     assert "サンプル（架空）データ" in text  # staff counts are synthetic
     assert "# 自治体DXの取組の基準日: 令和5年4月1日（2023-04-01）" in text
