@@ -19,6 +19,7 @@ import json
 import math
 
 import duckdb
+import pandas as pd
 import pytest
 
 import testing
@@ -141,6 +142,28 @@ def test_one_colour_scale_per_metric_over_every_base_date(db, key):
                 SELECT s.base_date, m.prefecture_code, count(*) FILTER (WHERE s.dx_staff <= 3) / count(s.dx_staff) AS share
                 FROM staff_survey s JOIN municipalities m USING (lg_code) GROUP BY ALL)""")[0]
         assert ranges == {(round(lo, 9), round(hi, 9))}
+
+
+@pytest.mark.parametrize("n", [0, 3, 6])
+def test_every_base_date_in_one_run_is_each_dates_run(db, n):
+    """metric_bounds reads every base date's prefecture rows in one lateral run of the marts: the
+    same rows, and so the same range, as one run per date (by_prefecture)."""
+    from dashboard import db as ddb
+    from dashboard.metrics import METRIC_KEYS
+    from dashboard.queries import common, summary
+
+    v, as_of = ddb.version(db), dt.date(2026, 12, 1)
+    together = summary._every_date(v, n, as_of)
+    dates = common.base_dates(v)
+    on = together.base_date.dt.date
+    assert len(dates) > 1 and list(pd.unique(on)) == dates
+    for date in dates:
+        alone = summary.by_prefecture(v, date, n, as_of)
+        part = together[on == date].drop(columns="base_date").reset_index(drop=True)
+        pd.testing.assert_frame_equal(part, alone, check_dtype=False)  # a column NULL on one date is Int64
+    for key in METRIC_KEYS:
+        values = pd.concat([summary.by_prefecture(v, d, n, as_of)[key] for d in dates]).astype(float).dropna()
+        assert summary.metric_bounds(v, key, n, as_of) == ((values.min(), values.max()) if len(values) else None)
 
 
 def test_the_scale_is_the_same_in_every_region(db):
