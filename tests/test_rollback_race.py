@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow  # AppTest pages, CLI runs or fault injection: lef
 DATE = dt.date(2025, 10, 1)
 MART_TABLES = ("staff_survey", "talent_roster", "talent_assignment", "dx_system_status", "municipalities",
                "prefectures")
-READS_PER_PUBLISH = 10  # at least, on average: a reader that stalls during publishes fails
+READS_PER_PUBLISH = 10  # the reader reads on after the last publish until it has read this many per publish
 
 
 @pytest.fixture
