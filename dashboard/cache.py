@@ -165,10 +165,8 @@ def drop_superseded(version: str) -> int:
     "<path>:<inode>:<mtime>:<size>", an argument of every query and figure): once a publish has
     been warmed, nothing asks for them again, and they would otherwise sit in the caches until
     pushed out. Stores made per_version are emptied. Returns how many were dropped."""
-    path = db.path_of(version) + ":"
-
     def stale(key: Hashable) -> bool:
-        return any(s.startswith(path) and s != version for s in _strings(key))
+        return any(db.superseded(s, version) for s in _strings(key))
 
     return sum(c.drop(lambda _: True) if c.per_version else c.drop(stale) for c in _caches)
 

@@ -38,6 +38,11 @@ def path_of(file_version: str) -> str:
     return file_version.rsplit(":", 3)[0]
 
 
+def superseded(other: str, file_version: str) -> bool:
+    """Whether other is another version() of the same warehouse file as file_version."""
+    return other != file_version and other.startswith(path_of(file_version) + ":")
+
+
 # Open connections by file version: the served one and the one before it (reruns under way when a
 # publish lands still read it). Each is its own DuckDB instance with its own buffer pool: four held
 # cost a server ~50 MiB more once four publishes had passed (issue 16 §2: the soak's RSS stepped up
@@ -92,9 +97,8 @@ def held_versions() -> list[str]:
 
 def close_superseded(file_version: str) -> int:
     """Drop the connections to earlier versions of the same file; returns how many."""
-    path = path_of(file_version) + ":"
     with _held_lock:
-        stale = [v for v in _held if v.startswith(path) and v != file_version]
+        stale = [v for v in _held if superseded(v, file_version)]
         for v in stale:
             del _held[v]
     return len(stale)

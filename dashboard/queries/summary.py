@@ -31,19 +31,28 @@ ORDER BY s.area_code
 """
 
 
+def _mart_params(n: float, as_of: dt.date, **dates) -> dict:
+    """The marts' parameters: the view's threshold and as-of day, the policy's milestones and the
+    indicator names, and dates (the base date or dates, and those shown with them)."""
+    return {**dates, "n": n, "as_of": as_of, "system": SYSTEM, "pool": POOL, **qi.MART_NAMES}
+
+
+def _prefectures(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the marts without the nation's."""
+    return rows[rows.prefecture_code != NATION].reset_index(drop=True)
+
+
 @shared(128)
 def _areas(v: str, date: dt.date, n: float, as_of: dt.date) -> pd.DataFrame:
     """The nation's row (NATION, first) and the prefectures' in one run of the marts."""
-    params = {"date": date, "prev": previous_date(v, date), "n": n, "as_of": as_of, "system": SYSTEM, "pool": POOL,
-              "ind_date": qi.indicator_date_for(v, date), **qi.MART_NAMES}
-    return query(v, _SUMMARY, params)
+    return query(v, _SUMMARY, _mart_params(n, as_of, date=date, prev=previous_date(v, date),
+                                           ind_date=qi.indicator_date_for(v, date)))
 
 
 @shared(128)
 def by_prefecture(v: str, date: dt.date, n: float, as_of: dt.date) -> pd.DataFrame:
     """47 rows (JIS order): counts, shares, pool, progress and indicators per prefecture."""
-    rows = _areas(v, date, n, as_of)
-    return rows[rows.prefecture_code != NATION].reset_index(drop=True)
+    return _prefectures(_areas(v, date, n, as_of))
 
 
 @shared(128)
@@ -60,7 +69,7 @@ def national(v: str, date: dt.date, n: float, as_of: dt.date) -> dict:
 
 
 # _SUMMARY for every base date in one run: each row of $dates (with its previous and indicator
-# base dates) joined laterally to the marts. One run of five dates took ~40 ms where five runs
+# base dates) joined laterally to the marts (tests/test_maps.py checks it against _SUMMARY). One run of five dates took ~40 ms where five runs
 # took ~110 ms (a national map at a new threshold needs them all for its colour scale).
 _SUMMARY_EVERY_DATE = """
 SELECT v.base_date, x.*
@@ -78,11 +87,9 @@ ORDER BY v.base_date, x.prefecture_code
 def _every_date(v: str, n: float, as_of: dt.date) -> pd.DataFrame:
     """The prefectures' rows of _areas for every base date (a base_date column first)."""
     dates = base_dates(v)
-    params = {"dates": dates, "prevs": [previous_date(v, d) for d in dates],
-              "ind_dates": [qi.indicator_date_for(v, d) for d in dates], "n": n, "as_of": as_of,
-              "system": SYSTEM, "pool": POOL, **qi.MART_NAMES}
-    rows = query(v, _SUMMARY_EVERY_DATE, params)
-    return rows[rows.prefecture_code != NATION].reset_index(drop=True)
+    return _prefectures(query(v, _SUMMARY_EVERY_DATE, _mart_params(
+        n, as_of, dates=dates, prevs=[previous_date(v, d) for d in dates],
+        ind_dates=[qi.indicator_date_for(v, d) for d in dates])))
 
 
 @shared(64)
