@@ -39,6 +39,7 @@ on the same cores; its own CPU is reported beside the server's.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import sys
@@ -243,7 +244,18 @@ def soak_attribution(s: Soak) -> str:
             f"(dashboard.cache, each bounded), {settled['types_after_gc'].get('Figure', 0)} figures). A full gc.collect() found "
             f"{settled['gc_collected']} unreachable objects (RSS {mib(settled['rss'])} → {mib(settled['rss_after_gc'])}): "
             f"{verdict}. RSS after dropping the sessions and malloc_trim(0): "
-            f"{mib(settled['rss_after_trim'])} (the allocator keeps freed memory for reuse)")
+            f"{mib(settled['rss_after_trim'])} (the allocator keeps freed memory for reuse)" + _pymalloc_note(idle, settled))
+
+
+def _pymalloc_note(idle: dict, settled: dict) -> str:
+    """CPython's own allocator, whose arenas glibc's heap figures do not count."""
+    before, after = idle.get("pymalloc_after_trim") or {}, settled.get("pymalloc_after_trim") or {}
+    if not before.get("arenas") or not after.get("arenas"):
+        return ""
+    return (f". CPython's object allocator (its 1 MiB arenas, not in glibc's heap): {before['arenas']} arenas "
+            f"holding {mib(before['allocated'])} of live objects on the warm server, {after['arenas']} holding "
+            f"{mib(after['allocated'])} once the sessions are dropped, {mib(after['available'])} free inside "
+            f"arenas that still hold live objects (an arena is given back only when wholly empty)")
 
 
 def main() -> int:
@@ -307,6 +319,9 @@ def main() -> int:
         every = max(1, round(len(s.samples) / 12))
         rows.append((f"{what}: server RSS over the run", ", ".join(f"{at / 60:.1f} min {mib(rss)}"
                                                                     for at, rss in s.samples[::every]), "shown", "same"))
+        if s.probes:  # the whole probes, for a closer look than the table's line
+            OUT.mkdir(parents=True, exist_ok=True)
+            (OUT / "capacity_probes.json").write_text(json.dumps(s.probes, indent=1), encoding="utf-8")
         why = soak_attribution(s)
         if why:
             rows.append((f"{what}: what the server holds once the sessions are gone (bench/memprobe.py)", why,

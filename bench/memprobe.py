@@ -3,8 +3,10 @@
     .venv/bin/python bench/memprobe.py PROBE_DIR -- run app.py [streamlit options]
 
 Runs `streamlit …` in this process with one extra daemon thread. When PROBE_DIR/<label>.request
-appears, the thread writes PROBE_DIR/<label>.json: RSS; glibc's heap (bytes in use and free in
-its arenas, mallinfo2); Streamlit's session count; the most numerous Python object types; then
+appears, the thread writes PROBE_DIR/<label>.json: RSS and its mappings by kind (smaps); glibc's
+heap (bytes in use and free in its arenas, mallinfo2); CPython's object allocator (its arenas and
+the bytes live and free in them: glibc's figures do not count it); each shared store's entries;
+Streamlit's session count; the most numerous Python object types; then
 the same after a full gc.collect() (garbage kept only because runner.postScriptGC = false); a
 chain of referrers from a live AppSession to its root; optionally the heap once Streamlit has
 dropped its expired disconnected sessions; and the RSS after malloc_trim(0) (freed memory the
@@ -17,7 +19,10 @@ import collections
 import ctypes
 import gc
 import json
+import os
+import re
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -49,7 +54,50 @@ def heap(libc) -> dict[str, int]:
     if libc is None:
         return {}
     m = libc.mallinfo2()
-    return {"in_use": m.uordblks + m.hblkhd, "free_in_arenas": m.fordblks}
+    # system: what glibc holds from the kernel (its arenas and mmapped blocks), resident or not
+    return {"in_use": m.uordblks + m.hblkhd, "free_in_arenas": m.fordblks, "system": m.arena + m.hblkhd}
+
+
+def memory_map() -> dict[str, int]:
+    """Resident bytes by kind of mapping (/proc/self/smaps): files (shared objects among them), [heap]
+    (glibc's main arena), [stack], and anonymous mappings. The kernel merges neighbouring anonymous
+    mappings, so 'anon' is split by allocator from the heap and pymalloc figures, not by mapping."""
+    out: collections.Counter[str] = collections.Counter()
+    kind = None
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = re.match(r"^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$", line)
+        if head:
+            name = head[1]
+            kind = ("shared objects" if ".so" in name else "files") if name.startswith("/") else (name or "anon")
+        elif line.startswith("Rss:") and kind:
+            out[kind] += int(line.split()[1]) * 1024
+    return dict(out)
+
+
+def pymalloc() -> dict[str, int]:
+    """CPython's small-object allocator (sys._debugmallocstats, which writes to fd 2): its arenas
+    are not in glibc's heap, and an arena is given back only when every object in it is freed."""
+    wanted = {"# arenas allocated current": "arenas", "# bytes in allocated blocks": "allocated",
+              "# bytes in available blocks": "available", "# bytes in free pools": "free_pools",
+              "# arenas highwater mark": "arenas_highwater"}
+    with tempfile.TemporaryFile(mode="w+b") as f:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            os.dup2(f.fileno(), 2)
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        f.seek(0)
+        text = f.read().decode("utf-8", "replace")
+    out = {}
+    for line in text.splitlines():
+        label, _, value = line.rpartition("=")
+        for key, name in wanted.items():
+            if label.strip().startswith(key):
+                out[name] = int(value.strip().replace(",", ""))
+    return out
 
 
 def sessions() -> int | None:
@@ -114,7 +162,7 @@ def drop_expired_sessions() -> int | None:
 
 def probe(expire: bool = False) -> dict:
     libc = _libc()
-    out = {"rss": rss(), "heap": heap(libc), "sessions": sessions()}
+    out = {"rss": rss(), "heap": heap(libc), "sessions": sessions(), "map": memory_map(), "pymalloc": pymalloc()}
     counts = collections.Counter(type(o).__qualname__ for o in gc.get_objects())
     out["objects"] = sum(counts.values())
     out["top_types"] = counts.most_common(25)
@@ -130,6 +178,8 @@ def probe(expire: bool = False) -> dict:
     out["kept_by"] = kept_by("AppSession")
     cache = sys.modules.get("dashboard.cache")  # the app's shared query results and figures
     out["shared_entries"] = cache.entries() if cache is not None else 0
+    # each store's entries and bound: which fill up only after the warm server's pass
+    out["stores"] = {c.name: [len(c.values), c.max_entries] for c in cache._caches} if cache is not None else {}
     if expire:  # what the expired, still stored sessions held
         out["stored_sessions_after_expire"] = drop_expired_sessions()
         gc.collect()
@@ -138,6 +188,7 @@ def probe(expire: bool = False) -> dict:
     if libc is not None:
         libc.malloc_trim(0)
     out["rss_after_trim"] = rss()
+    out["map_after_trim"], out["pymalloc_after_trim"] = memory_map(), pymalloc()
     return out
 
 
