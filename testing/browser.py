@@ -29,11 +29,12 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_server(db: Path, extra_env: dict[str, str] | None = None, log: Path | None = None,
-                     script: Path | None = None, flags: tuple[str, ...] = ()) -> Iterator[str]:
-    """The real app server on a free loopback port; yields its base URL. script: another app
-    (run from its own folder, so that folder's .streamlit/config.toml applies) instead of app.py;
-    flags: more `streamlit run` options (e.g. "--runner.postScriptGC", "true")."""
-    port = free_port()
+                     script: Path | None = None, flags: tuple[str, ...] = (),
+                     port: int | None = None) -> Iterator[str]:
+    """The real app server on a loopback port (default: a free one); yields its base URL. script:
+    another app (run from its own folder, so that folder's .streamlit/config.toml applies) instead
+    of app.py; flags: more `streamlit run` options (e.g. "--runner.postScriptGC", "true")."""
+    port = port or free_port()
     env = {**os.environ, "DXGAP_DB": str(db), **(extra_env or {})}
     script = script or ROOT / "app.py"
     log_file = open(log or os.devnull, "w")  # noqa: SIM115 (closed below)
