@@ -498,6 +498,9 @@ def open_data_page(page, url: str, admin: bool = False) -> None:
     if admin:
         page.get_by_text(ADMIN_SECTION).click()
         page.get_by_label("管理者パスワード").wait_for(timeout=30_000)
+        # A sign-in typed while a run is still drawing the page was once lost under a loaded suite
+        # (the refusal never showed in 60 s); the form is filled once the page is idle.
+        testing.wait_idle(page)
 
 
 def test_upload_and_publish_in_a_real_browser(db, tmp_path, chromium):
