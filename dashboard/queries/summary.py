@@ -69,8 +69,9 @@ def national(v: str, date: dt.date, n: float, as_of: dt.date) -> dict:
 
 
 # _SUMMARY for every base date in one run: each row of $dates (with its previous and indicator
-# base dates) joined laterally to the marts (tests/test_maps.py checks it against _SUMMARY). One run of five dates took ~40 ms where five runs
-# took ~110 ms (a national map at a new threshold needs them all for its colour scale).
+# base dates) joined laterally to the marts (tests/test_maps.py checks it against _SUMMARY). One
+# run of five dates took ~40 ms where five runs took ~110 ms (a national map at a new threshold
+# needs them all for its colour scale).
 _SUMMARY_EVERY_DATE = """
 SELECT v.base_date, x.*
 FROM (SELECT unnest($dates) AS base_date, unnest($prevs) AS prev, unnest($ind_dates) AS ind_date) v,
