@@ -10,9 +10,13 @@ st.plotly_chart serialises a copy, and the PNG export works on its own copy
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from collections.abc import Callable
 from typing import TypeVar
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 
 from dashboard import cache
@@ -37,10 +41,64 @@ _keyed = cache.store("dashboard.memo.built", MAX_KEYED, audit=False)
 SESSION_VIEWS = 32
 
 
+# Parts of a view (a chart, a table) keyed by the content of what they are drawn from, not by the
+# warehouse version: a publish makes every view's key new, yet most of what a view draws reads
+# rows the publish did not touch (a prefecture's survey reloaded leaves the other 46 prefectures'
+# maps, tables and peers as they were). After each publish every session's next view was cold
+# and was built again in full, bunched in the seconds after it (issue 16 §2: the limit on
+# sessions per server). With its parts here, such a view only reads its rows again.
+BY_CONTENT_PER_VIEW = 12  # parts of a prefecture page (the largest view): map, tables, charts, KPIs
+_by_content = cache.store("dashboard.memo.by_content", MAX_KEYED * BY_CONTENT_PER_VIEW, audit=False)
+
+
 def size_for(prebuilt: int) -> None:
     """Hold the figures a server builds ahead (prebuilt) and SESSION_VIEWS more, least recently
-    used dropped first: a warm server's figures then take about all the memory they ever will."""
+    used dropped first: a warm server's figures then take about all the memory they ever will.
+    The parts of the same views (by_content) are held the same way."""
     _keyed.resize(prebuilt + SESSION_VIEWS)
+    _by_content.resize((prebuilt + SESSION_VIEWS) * BY_CONTENT_PER_VIEW)
+
+
+def content_digest(value: object) -> bytes:
+    """A digest of value's content: the pickle of each frame's columns, dtypes, index, values and
+    attrs (not of the frame itself: pandas consolidates a frame's blocks in place on some reads,
+    which changes its pickle, cf. dashboard.cache), dates, dataclasses and the rest, hashed. Equal
+    digests, equal content; equal content laid out differently (e.g. in other chunks) may digest
+    differently, which costs a rebuild, never a wrong reuse. About 1 ms for a frame of every
+    municipality, a fraction of building a figure from it."""
+    return hashlib.blake2b(pickle.dumps(_laid_out(value), protocol=pickle.HIGHEST_PROTOCOL), digest_size=20).digest()
+
+
+def _laid_out(value: object) -> object:
+    if isinstance(value, pd.DataFrame):
+        return ("frame", list(value.columns), [str(t) for t in value.dtypes], _values(value.index),
+                [_values(value.iloc[:, i]) for i in range(value.shape[1])], _laid_out(value.attrs))
+    if isinstance(value, pd.Series):
+        return ("series", value.name, str(value.dtype), _values(value.index), _values(value), _laid_out(value.attrs))
+    if isinstance(value, dict):
+        return ("dict", [(k, _laid_out(v)) for k, v in value.items()])
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, [_laid_out(v) for v in value])
+    return value
+
+
+def _values(column: pd.Series | pd.Index) -> object:
+    """A column's values as numpy holds them: an Arrow-backed column (text) pickles its chunks and
+    its parent buffers, which differ between two reads of the same rows."""
+    if isinstance(column, pd.RangeIndex):
+        return (column.start, column.stop, column.step)
+    if isinstance(column.dtype, np.dtype):
+        return column.to_numpy()
+    return column.to_numpy(dtype=object)
+
+
+def by_content(build: Callable[..., T], *args, **kwargs) -> T:
+    """build(*args, **kwargs), computed once for each distinct content of the arguments, whichever
+    warehouse version they were read from. build must be a pure function of its arguments (a chart
+    or table builder: no query, no clock), and its result is shared: never change it."""
+    name = f"{build.__module__}.{build.__qualname__}"
+    key = (name, content_digest((args, sorted(kwargs.items()))))
+    return _by_content.get_or_compute(key, lambda: build(*args, **kwargs))
 
 
 @st.cache_resource(show_spinner=False, max_entries=512)
@@ -61,11 +119,13 @@ def built(build: Callable[..., T], *args, key: tuple | None = None, **kwargs) ->
     """build(*args, **kwargs), computed once for each distinct set of arguments.
 
     key: scalars that determine every argument (e.g. the warehouse version and the view, when
-    the arguments are query results for them). The arguments are then not hashed, which for
-    DataFrames costs more than building a small figure; a key that misses an input gives a stale
-    figure, so pass the whole view rather than picking fields.
+    the arguments are query results for them). The arguments are then not hashed on a rerun,
+    which for DataFrames costs more than building a small figure; a key that misses an input
+    gives a stale figure, so pass the whole view rather than picking fields. The first time a key
+    is asked (e.g. after a publish) the value is looked up by the arguments' content (by_content),
+    so an unchanged figure or table is not built again.
     """
     name = f"{build.__module__}.{build.__qualname__}"
     if key is None:  # the arguments are the key (frames among them: hashed by content)
-        key = (args, tuple(sorted(kwargs.items())))
-    return _built_for(name, key, args, kwargs, build)
+        return _built_for(name, (args, tuple(sorted(kwargs.items()))), args, kwargs, build)
+    return _built_for(name, key, (build, *args), kwargs, by_content)

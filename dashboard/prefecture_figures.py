@@ -18,7 +18,7 @@ from dashboard import geo, kpis, scope, tables
 from dashboard.charts import need as need_charts
 from dashboard.charts import prefecture as charts
 from dashboard.kpis import Kpi
-from dashboard.memo import built
+from dashboard.memo import built, by_content
 from dashboard.queries import common, summary
 from dashboard.queries import indicators as qi
 from dashboard.queries import national as qn
@@ -57,6 +57,8 @@ class PrefectureFigures:
 
 def build(v: str, pref: str, date: dt.date, prev: dt.date | None, n: int, as_of: dt.date,
           dates: tuple[dt.date, ...], has_population: bool) -> PrefectureFigures:
+    """Reads the view's rows (shared query results) and draws each part from them by content
+    (memo.by_content): after a publish, the parts whose rows it left alone are not drawn again."""
     munis = q.municipalities(v, pref, date, prev, n, as_of)
     history = q.staff_history(v, pref)
     prefs = common.prefectures(v)
@@ -66,32 +68,35 @@ def build(v: str, pref: str, date: dt.date, prev: dt.date | None, n: int, as_of:
     row = summary.by_prefecture(v, date, n, as_of).set_index("prefecture_code").loc[pref].to_dict()
     status = q.reached_milestone(q.system_status(v, pref), as_of)
     nat = summary.national(v, date, n, as_of)
+    shapes = geo.municipality_shapes(v, pref)
     return PrefectureFigures(
         munis=munis, names=dict(zip(munis.lg_code, munis.name, strict=True)), history=history, row=row,
         status=status,
-        kpis=kpis.prefecture(row, nat, status, n, pref_name, has_population),
-        kpi_table=tables.prefecture_kpi_table(row, nat, status, n, as_of, has_population),
-        far_islands=tuple(munis.name[charts.far_islands(munis)]),
-        map=charts.municipality_map(munis, history, n, geo.municipality_shapes(v, pref), outline(v, pref)),
-        table=tables.prefecture_table(q.search(munis, "", uncovered_only=False), roles, date, prev, n, has_population),
-        full_table=tables.prefecture_table(munis, roles, date, prev, n, has_population),
-        trend=charts.shortage_trend(q.shortage_trend(v, pref, list(dates), n, as_of), pref_name, n),
-        distribution=charts.staff_distribution(munis.dx_staff, qn.municipalities_at(v, date, n).dx_staff, pref_name, n),
-        peers=peers, peer_chart=charts.peer_comparison(peers, n), peer_table=tables.prefecture_peer_table(peers),
-        need=_need(v, pref, pref_name, date, n))
+        kpis=by_content(kpis.prefecture, row, nat, status, n, pref_name, has_population),
+        kpi_table=by_content(tables.prefecture_kpi_table, row, nat, status, n, as_of, has_population),
+        far_islands=tuple(munis.name[by_content(charts.far_islands, munis)]),
+        map=by_content(charts.municipality_map, munis, history, n, shapes, outline(v, pref)),
+        table=by_content(tables.prefecture_table, q.search(munis, "", uncovered_only=False), roles, date, prev, n,
+                         has_population),
+        full_table=by_content(tables.prefecture_table, munis, roles, date, prev, n, has_population),
+        trend=by_content(charts.shortage_trend, q.shortage_trend(v, pref, list(dates), n, as_of), pref_name, n),
+        distribution=by_content(charts.staff_distribution, munis.dx_staff, qn.municipalities_at(v, date, n).dx_staff,
+                                pref_name, n),
+        peers=peers, peer_chart=by_content(charts.peer_comparison, peers, n),
+        peer_table=by_content(tables.prefecture_peer_table, peers),
+        need=_need(v, pref, pref_name, date, n, shapes))
 
 
-def _need(v: str, pref: str, pref_name: str, date: dt.date, n: int) -> NeedFigures | None:
+def _need(v: str, pref: str, pref_name: str, date: dt.date, n: int, shapes: geo.Shapes | None) -> NeedFigures | None:
     ind_date = qi.indicator_date_for(v, date)
     if ind_date is None:
         return None
     everyone = qi.most_in_need(v, date, n, ind_date)
     need = scope.in_prefecture(everyone, pref)
-    shapes = geo.municipality_shapes(v, pref)
     return NeedFigures(
-        indicator_date=ind_date, kpi=kpis.need_in_prefecture(need, everyone, n, pref_name),
-        rows=tables.need_table(need, n),
-        map=need_charts.need_map(need, shapes.subset(need.lg_code) if shapes else None, n))
+        indicator_date=ind_date, kpi=by_content(kpis.need_in_prefecture, need, everyone, n, pref_name),
+        rows=by_content(tables.need_table, need, n),
+        map=by_content(need_charts.need_map, need, shapes.subset(need.lg_code) if shapes else None, n))
 
 
 def outline(v: str, pref: str) -> tuple[str | dict, str]:

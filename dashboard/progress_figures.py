@@ -21,7 +21,7 @@ from core.policy import DEADLINE, DEADLINE_LABEL, MILESTONES, MODELS
 from dashboard import goal, kpis, scope
 from dashboard.charts import progress as charts
 from dashboard.kpis import Kpi
-from dashboard.memo import built
+from dashboard.memo import built, by_content
 from dashboard.queries import common, summary
 from dashboard.queries import progress as q
 from dashboard.tables import lag_cutoff, lagging_table, milestone_matrix_table, milestone_wide, model_table
@@ -58,19 +58,20 @@ def build(v: str, date: dt.date, n: int, region: str | None, as_of: dt.date) -> 
         result=goal.lines(nat["goal"]),
         since=goal.since_details(nat["goal"]),
         total=total,
-        kpis=kpis.progress(nat, status, as_of),
-        burnup=charts.burnup(q.burnup(v, as_of), MILESTONES, as_of, DEADLINE, DEADLINE_LABEL, total),
+        kpis=by_content(kpis.progress, nat, status, as_of),
+        burnup=by_content(charts.burnup, q.burnup(v, as_of), MILESTONES, as_of, DEADLINE, DEADLINE_LABEL, total),
         cutoff=lag_cutoff(DEADLINE, as_of),
-        lagging=lagging_table(shown, DEADLINE, as_of, n),
-        models=model_table(by_pref, MODELS),
-        models_chart=charts.coverage_by_model(by_pref, MODELS),
+        lagging=by_content(lagging_table, shown, DEADLINE, as_of, n),
+        models=by_content(model_table, by_pref, MODELS),
+        models_chart=by_content(charts.coverage_by_model, by_pref, MODELS),
     )
 
 
 def build_matrix(v: str, region: str | None, as_of: dt.date, order: str) -> Matrix:
     wide = milestone_wide(q.milestones(v), common.prefectures(v), MILESTONES, as_of, order)
     wide = wide[wide.prefecture_code.isin(region_codes(v, region))]
-    return Matrix(charts.milestone_matrix(wide, MILESTONES, DEADLINE), milestone_matrix_table(wide, MILESTONES))
+    return Matrix(by_content(charts.milestone_matrix, wide, MILESTONES, DEADLINE),
+                  by_content(milestone_matrix_table, wide, MILESTONES))
 
 
 def region_codes(v: str, region: str | None) -> pd.Series:

@@ -22,6 +22,7 @@ from dashboard.charts import national as national_charts
 from dashboard.charts import slides as charts
 from dashboard.formats import date_label
 from dashboard.kpis import Kpi
+from dashboard.memo import by_content
 from dashboard.metrics import DEFINITIONS, NOT_COMPUTED, Metric, deck_definitions, metric, note
 from dashboard.notes import SourceText, dated_source_text, source_text
 from dashboard.queries import common, summary
@@ -144,16 +145,16 @@ def national_map(v: str, view: ViewState, as_of: dt.date, ranking: bool = False)
     names on it, one colour scale for the metric over every base date; ranking (slides): the
     highest and lowest prefectures named with their values."""
     m = metric(view.metric, view.n)
-    return national_charts.prefecture_choropleth(
-        _shown(v, view, as_of), geo.prefecture_shapes(v).ref, m, view.n,
+    return by_content(
+        national_charts.prefecture_choropleth, _shown(v, view, as_of), geo.prefecture_shapes(v).ref, m, view.n,
         bounds=summary.metric_bounds(v, m.key, view.n, as_of), labels=geo.prefecture_label_points(v),
         nation=summary.national(v, view.date, view.n, as_of)[m.key], ranking=ranking)
 
 
 def national_ranked(v: str, view: ViewState, as_of: dt.date, order: str = "value") -> go.Figure:
     m = metric(view.metric, view.n)
-    return national_charts.ranked_bars(_shown(v, view, as_of), m, order,
-                                       nation=summary.national(v, view.date, view.n, as_of)[m.key])
+    return by_content(national_charts.ranked_bars, _shown(v, view, as_of), m, order,
+                      nation=summary.national(v, view.date, view.n, as_of)[m.key])
 
 
 def municipality_map(v: str, view: ViewState, pref: str | None = None) -> tuple[go.Figure, bool]:
@@ -166,7 +167,7 @@ def municipality_map(v: str, view: ViewState, pref: str | None = None) -> tuple[
         munis = scope.in_region(munis, view.region)
     shapes = geo.municipality_shapes(v, pref) if common.has_municipal_boundaries(v) and not munis.empty else None
     if shapes:
-        return national_charts.municipality_choropleth(munis, shapes.subset(munis.lg_code), view.n), False
+        return by_content(national_charts.municipality_choropleth, munis, shapes.subset(munis.lg_code), view.n), False
     fig = national_charts.municipality_points(munis, view.n)
     if pref:  # one prefecture: its outline under the points, zoomed to it, markers large enough to see
         fig.update_traces(marker={"size": 11})

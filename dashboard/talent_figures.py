@@ -18,7 +18,7 @@ from core.policy import ACCELERATOR_TARGET, EMPLOYMENT_FORMS, ROLES
 from dashboard import geo, kpis
 from dashboard.charts import talent as charts
 from dashboard.kpis import Kpi
-from dashboard.memo import built
+from dashboard.memo import built, by_content
 from dashboard.queries import summary
 from dashboard.queries import talent as q
 from dashboard.tables import (
@@ -67,18 +67,18 @@ def build(v: str, date: dt.date, n: int, as_of: dt.date, pool_on: dt.date, codes
     mixes = {}
     for key, by, cats, colors in MIXES:
         counts = mix_counts(mix, cats, by, list(codes), label)
-        mixes[key] = Mix(charts.mix_bars(counts, colors), mix_table(counts))
+        mixes[key] = Mix(by_content(charts.mix_bars, counts, colors), by_content(mix_table, counts))
     trend = q.pool_over_time(v, as_of)
     return TalentFigures(
-        kpis=kpis.talent(shown, n, scope_label, pool_on, nationwide=nationwide),
-        supply_chart=charts.supply_need(shown, wide, n),
-        supply_table=supply_need_table(shown, wide, n),
-        coverage_map=charts.coverage_map(shown, geo.prefecture_shapes(v).ref),
-        uncovered=uncovered_table(munis),
-        support=municipality_support_table(munis),
+        kpis=by_content(kpis.talent, shown, n, scope_label, pool_on, nationwide=nationwide),
+        supply_chart=by_content(charts.supply_need, shown, wide, n),
+        supply_table=by_content(supply_need_table, shown, wide, n),
+        coverage_map=by_content(charts.coverage_map, shown, geo.prefecture_shapes(v).ref),
+        uncovered=by_content(uncovered_table, munis),
+        support=by_content(municipality_support_table, munis),
         mixes=mixes,
-        accelerators=charts.accelerators(q.accelerators_by_date(trend), ACCELERATOR_TARGET),
-        pool_trend=charts.pool_trend(trend[trend.prefecture_code.isin(codes)], list(ROLES), as_of),
+        accelerators=by_content(charts.accelerators, q.accelerators_by_date(trend), ACCELERATOR_TARGET),
+        pool_trend=by_content(charts.pool_trend, trend[trend.prefecture_code.isin(codes)], list(ROLES), as_of),
     )
 
 
