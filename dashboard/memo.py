@@ -98,7 +98,30 @@ def by_content(build: Callable[..., T], *args, **kwargs) -> T:
     or table builder: no query, no clock), and its result is shared: never change it."""
     name = f"{build.__module__}.{build.__qualname__}"
     key = (name, content_digest((args, sorted(kwargs.items()))))
+    _used[key] = _epoch
     return _by_content.get_or_compute(key, lambda: build(*args, **kwargs))
+
+
+# When each part was last asked for, in epochs (a server's watcher starts one per version it serves).
+_epoch = 0
+_used: dict[tuple, int] = {}
+
+
+def new_epoch() -> int:
+    """Start counting what is asked for from now on (a new version is served); returns the epoch."""
+    global _epoch
+    _epoch += 1
+    return _epoch
+
+
+def drop_parts_unused_since(epoch: int) -> int:
+    """Forget the parts nothing has asked for since epoch began: once a new version's views are
+    built ahead, the parts only the earlier versions drew would otherwise stay until pushed out,
+    on top of the new ones (the memory a publish used to free at once). Returns how many."""
+    dropped = _by_content.drop(lambda key: _used.get(key, -1) < epoch)
+    for key in [k for k, e in list(_used.items()) if e < epoch]:
+        _used.pop(key, None)
+    return dropped
 
 
 @st.cache_resource(show_spinner=False, max_entries=512)

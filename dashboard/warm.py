@@ -211,6 +211,7 @@ class Watcher(threading.Thread):
         watch = threading.Thread(target=self._watch_for_newer, args=(v, newer), daemon=True)
         watch.start()
         t0 = time.perf_counter()
+        epoch = memo.new_epoch()
         as_of = common.as_of_today()
         # The earlier version's results go first: only reruns already under way still read them
         # (each rerun starts on the served version), and the new results then reuse their memory
@@ -227,10 +228,13 @@ class Watcher(threading.Thread):
             if current:
                 t1 = time.perf_counter()
                 _keep_last(self.prebuilt, v, idle_pass(v, as_of, stop=newer))
-                # Reruns that began on the earlier version ended long ago: its DuckDB instance goes.
-                closed = db.close_superseded(v) if not newer.is_set() else 0
-                log.info("prebuilt %s: %d units in %.1f s; %d earlier connections closed", v, self.prebuilt[v],
-                         time.perf_counter() - t1, closed)
+                # Reruns that began on the earlier version ended long ago: its DuckDB instance goes,
+                # and the views' parts that only the earlier versions drew.
+                done = not newer.is_set()
+                closed = db.close_superseded(v) if done else 0
+                parts = memo.drop_parts_unused_since(epoch) if done else 0
+                log.info("prebuilt %s: %d units in %.1f s; %d earlier connections closed, %d parts dropped", v,
+                         self.prebuilt[v], time.perf_counter() - t1, closed, parts)
         except Exception as exc:  # noqa: BLE001 (a broken publish: the pages show their own message for it)
             log.warning("warming %s stopped: %s: %s", v, type(exc).__name__, exc)
         finally:

@@ -72,6 +72,24 @@ def test_a_part_is_built_once_per_content_whatever_its_key():
     assert by_content(part, frame(), 3) is a and len(calls) == 2
 
 
+def test_parts_no_view_asked_for_since_a_new_version_are_dropped():
+    calls = []
+
+    def part(df: pd.DataFrame) -> float:
+        calls.append(1)
+        return float(df.dx_staff.sum())
+
+    kept, gone = frame(), frame().assign(dx_staff=[5.0, 6.0, 7.0])
+    memo.new_epoch()
+    by_content(part, kept), by_content(part, gone)
+    epoch = memo.new_epoch()  # a new version is served: its views ask for `kept` only
+    by_content(part, kept)
+    assert len(calls) == 2
+    assert memo.drop_parts_unused_since(epoch) >= 1
+    assert by_content(part, kept) == 15.0 and len(calls) == 2  # still held
+    assert by_content(part, gone) == 18.0 and len(calls) == 3  # built again
+
+
 @pytest.fixture()
 def served(tmp_path, monkeypatch):
     path = testing.copy_db(testing.sample_db(), tmp_path / "wh")
