@@ -13,6 +13,7 @@ import pytest
 import testing
 from core.store import DB_ENV
 from dashboard import db, memo, prefecture_figures
+from dashboard.cache import SharedValueChanged
 from dashboard.memo import by_content, content_digest
 from dashboard.queries import common
 from dashboard.queries import prefecture as q
@@ -70,6 +71,15 @@ def test_a_part_is_built_once_per_content_whatever_its_key():
     c = memo.built(part, frame().assign(dx_staff=[1.0, 2.0, 3.0]), 3, key=("test_by_content", "version 3"))
     assert c == [1.0, 2.0, 3.0] and len(calls) == 2
     assert by_content(part, frame(), 3) is a and len(calls) == 2
+
+
+def test_a_frame_changed_after_it_was_digested_fails_under_the_audit():
+    df = frame()
+    first = content_digest(df)
+    assert content_digest(df) == first  # remembered while the frame lives
+    df.loc[0, "dx_staff"] = 99.0  # never done to a frame given to by_content: the tests' audit says so
+    with pytest.raises(SharedValueChanged):
+        content_digest(df)
 
 
 def test_parts_no_view_asked_for_since_a_new_version_are_dropped():
