@@ -48,6 +48,11 @@ def superseded(other: str, file_version: str) -> bool:
 # cost a server ~50 MiB more once four publishes had passed (issue 16 §2: the soak's RSS stepped up
 # after each publish). The watcher closes the one before once the new version is built ahead.
 CONNECTIONS_HELD = 2
+# The pages' queries read a few thousand mart rows each: DuckDB's threads cost more to start and
+# join than they save (a warm of every base date: 0.8 s of CPU on one thread, 1.1 s on two), and a
+# server's concurrency comes from its sessions (issue 16 §2). On two cores, two replicas' queries
+# and a publish each spreading over both cores only took turns.
+QUERY_THREADS = 1
 _held: OrderedDict[str, duckdb.DuckDBPyConnection] = OrderedDict()
 _held_lock = threading.Lock()
 
@@ -58,7 +63,7 @@ def _connect(path: str, file_version: str) -> duckdb.DuckDBPyConnection:
     # to a private in-memory instance: duckdb.connect(path) would hand back the cached instance
     # of the OLD file while a connection to it is still open (duckdb#15912).
     try:
-        con = duckdb.connect()
+        con = duckdb.connect(config={"threads": QUERY_THREADS})
         con.execute("ATTACH ? AS warehouse (READ_ONLY)", [path]).fetchall()
         con.execute("USE warehouse").fetchall()
         con.execute("SELECT count(*) FROM municipalities").fetchall()

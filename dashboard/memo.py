@@ -133,6 +133,9 @@ def by_content(build: Callable[..., T], *args, **kwargs) -> T:
     name = f"{build.__module__}.{build.__qualname__}"
     key = (name, content_digest((args, sorted(kwargs.items()))))
     _used[key] = _epoch
+    if len(_used) > 2 * _by_content.max_entries:  # no watcher drops parts here (tests, exports): forget the evicted
+        for k in [k for k in list(_used) if k not in _by_content.values]:
+            _used.pop(k, None)
     return _by_content.get_or_compute(key, lambda: build(*args, **kwargs))
 
 

@@ -55,9 +55,9 @@ def table(df, *, key: str | None = None, where=None, signed: tuple[str, ...] = (
 # The widths and formats of a table read every cell (dashboard.columns): on a warm rerun the table is
 # the same cached object (dashboard.memo.built), so they are computed once per object. The entry
 # holds the frame itself, so its id cannot be reused by another frame while the entry lives; cached
-# frames are read-only (see dashboard.memo). Emptied when a publish is seen, so it does not keep a
-# superseded version's frames alive (per_version).
-_PREPARED = cache.store("dashboard.widgets.prepared", 256, audit=False, per_version=True)
+# frames are read-only (see dashboard.memo). Kept across publishes: a table whose rows a publish
+# left alone is the same object in the new version's views (dashboard.memo.by_content).
+_PREPARED = cache.store("dashboard.widgets.prepared", 256, audit=False)
 
 
 def _prepared(df, signed: tuple[str, ...]):

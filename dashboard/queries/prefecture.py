@@ -186,13 +186,21 @@ def similar_prefectures(rows: pd.DataFrame, pref: str, k: int = 3) -> pd.DataFra
     deviation over the prefectures, and the differences are combined as the square root of the sum
     of their squares. Population is left out when it is not loaded; a value unknown for either side
     counts as no difference."""
+    return _nearest(*_scaled(rows), pref, k)
+
+
+def _scaled(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the prefectures' rows, their features on one scale): the same for every prefecture."""
     x = rows.drop(index="")
     cols = [c for c in SIMILAR_BY if c in x.columns and x[c].notna().any()]
     features = x[cols].astype(float)
     for c in ("population", "municipalities"):
         if c in features:
             features[c] = features[c].where(features[c] > 0).map(math.log)
-    scaled = (features - features.mean()) / features.std(ddof=0).replace(0, 1)
+    return x, (features - features.mean()) / features.std(ddof=0).replace(0, 1)
+
+
+def _nearest(x: pd.DataFrame, scaled: pd.DataFrame, pref: str, k: int) -> pd.DataFrame:
     if pref not in scaled.index:
         return x.iloc[0:0]
     gap = ((scaled - scaled.loc[pref]) ** 2).fillna(0).sum(axis=1) ** 0.5
@@ -207,9 +215,15 @@ def peers(v: str, pref: str, date: dt.date, n: int, as_of: dt.date, k: int = 3) 
     Shares and coverage come from summary, so they equal the national page's figures.
     """
     rows = _peer_rows(v, date, n, as_of)
-    near = similar_prefectures(rows, pref, k)
+    near = _nearest(*_peer_scale(v, date, n, as_of), pref, k)
     out = rows.loc[[pref, *near.prefecture_code, ""]].reset_index()
     return out
+
+
+@shared(64)
+def _peer_scale(v: str, date: dt.date, n: int, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """_scaled of the view's _peer_rows, once for its 47 prefectures."""
+    return _scaled(_peer_rows(v, date, n, as_of))
 
 
 @shared(64)
