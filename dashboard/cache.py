@@ -22,6 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from dashboard import db
@@ -36,23 +37,45 @@ class SharedValueChanged(AssertionError):
     """A caller changed a value other sessions share (raised only under DXGAP_CACHE_AUDIT=1)."""
 
 
-def _canonical(value: object) -> object:
+def canonical(value: object, frame: Callable[[pd.DataFrame | pd.Series], object] | None = None) -> object:
     """The content of a value, apart from how pandas lays it out in memory (a frame's blocks are
-    consolidated in place by some reads, which changes its pickle but not its content)."""
-    if isinstance(value, pd.DataFrame):
-        return ("frame", list(value.columns), [str(t) for t in value.dtypes], value.index.tolist(),
-                [value[c].tolist() for c in value.columns], _canonical(value.attrs))
-    if isinstance(value, pd.Series):
-        return ("series", value.name, str(value.dtype), value.index.tolist(), value.tolist(), _canonical(value.attrs))
+    consolidated in place by some reads, which changes its pickle but not its content): frames and
+    series as frame_content gives them (or as `frame` lays them out), dicts, lists and tuples item
+    by item, anything else as itself."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        return frame(value) if frame is not None else frame_content(value)
     if isinstance(value, dict):
-        return ("dict", [(k, _canonical(v)) for k, v in value.items()])
+        return ("dict", [(k, canonical(v, frame)) for k, v in value.items()])
     if isinstance(value, list | tuple):
-        return (type(value).__name__, [_canonical(v) for v in value])
+        return (type(value).__name__, [canonical(v, frame) for v in value])
     return value
 
 
-def _fingerprint(value: object) -> str:
-    return hashlib.blake2b(pickle.dumps(_canonical(value), protocol=5), digest_size=16).hexdigest()
+def frame_content(value: pd.DataFrame | pd.Series) -> tuple:
+    """A frame's (or series') columns, dtypes, index, values and attrs."""
+    if isinstance(value, pd.DataFrame):
+        return ("frame", list(value.columns), [str(t) for t in value.dtypes], _values(value.index),
+                [_values(column) for _, column in value.items()], canonical(value.attrs))
+    return ("series", value.name, str(value.dtype), _values(value.index), _values(value), canonical(value.attrs))
+
+
+def _values(column: pd.Series | pd.Index) -> object:
+    """A column's values as numpy holds them: an Arrow-backed column (text) pickles its chunks and
+    its parent buffers, which differ between two reads of the same rows."""
+    if isinstance(column, pd.RangeIndex):
+        return (column.start, column.stop, column.step)
+    if isinstance(column.dtype, np.dtype):
+        return column.to_numpy()
+    return column.to_numpy(dtype=object)
+
+
+def digest(laid_out: object) -> bytes:
+    """A hash of a canonical layout's pickle: equal digests, equal content."""
+    return hashlib.blake2b(pickle.dumps(laid_out, protocol=pickle.HIGHEST_PROTOCOL), digest_size=20).digest()
+
+
+def _fingerprint(value: object) -> bytes:
+    return digest(canonical(value))
 
 
 def _frozen(value: object) -> object:
@@ -65,7 +88,7 @@ class _Cache:
                  per_version: bool = False):
         self.name, self.max_entries, self.fn, self.audit = name, max_entries, fn, audit
         self.per_version = per_version
-        self.values: OrderedDict[Hashable, tuple[object, str | None]] = OrderedDict()
+        self.values: OrderedDict[Hashable, tuple[object, bytes | None]] = OrderedDict()
         self.computing: dict[Hashable, threading.Event] = {}
         self.lock = threading.Lock()
 

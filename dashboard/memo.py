@@ -10,14 +10,11 @@ st.plotly_chart serialises a copy, and the PNG export works on its own copy
 
 from __future__ import annotations
 
-import hashlib
 import os
-import pickle
 import weakref
 from collections.abc import Callable
 from typing import TypeVar
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -62,16 +59,11 @@ def size_for(prebuilt: int) -> None:
 
 
 def content_digest(value: object) -> bytes:
-    """A digest of value's content: the pickle of each frame's columns, dtypes, index, values and
-    attrs (not of the frame itself: pandas consolidates a frame's blocks in place on some reads,
-    which changes its pickle, cf. dashboard.cache), dates, dataclasses and the rest, hashed. Equal
-    digests, equal content; equal content laid out differently (e.g. in other chunks) may digest
-    differently, which costs a rebuild, never a wrong reuse."""
-    return _digest(_laid_out(value))
-
-
-def _digest(laid_out: object) -> bytes:
-    return hashlib.blake2b(pickle.dumps(laid_out, protocol=pickle.HIGHEST_PROTOCOL), digest_size=20).digest()
+    """A digest of value's content (dashboard.cache.canonical: each frame's columns, dtypes, index,
+    values and attrs, not the frame's own pickle, which changes when pandas consolidates its blocks;
+    dates, dataclasses and the rest as themselves). Equal digests, equal content; equal content laid
+    out differently may digest differently, which costs a rebuild, never a wrong reuse."""
+    return cache.digest(cache.canonical(value, _remembered))
 
 
 # A frame's digest, remembered while the frame lives: the parts of one view read the same frames
@@ -82,14 +74,18 @@ def _digest(laid_out: object) -> bytes:
 _frame_digests: dict[int, tuple[weakref.ref, bytes]] = {}
 
 
+def _remembered(frame: pd.DataFrame | pd.Series) -> tuple[str, bytes]:
+    return ("digest", _frame_digest(frame))
+
+
 def _frame_digest(frame: pd.DataFrame | pd.Series) -> bytes:
     key = id(frame)
     found = _frame_digests.get(key)
     if found is not None and found[0]() is frame:
-        if os.environ.get(cache.AUDIT_ENV) == "1" and _digest(_frame_laid_out(frame)) != found[1]:
+        if os.environ.get(cache.AUDIT_ENV) == "1" and cache.digest(cache.frame_content(frame)) != found[1]:
             raise cache.SharedValueChanged("a frame given to by_content was changed afterwards")
         return found[1]
-    digest = _digest(_frame_laid_out(frame))
+    digest = cache.digest(cache.frame_content(frame))
 
     def forget(ref: weakref.ref, key: int = key) -> None:
         if _frame_digests.get(key, (None,))[0] is ref:
@@ -97,33 +93,6 @@ def _frame_digest(frame: pd.DataFrame | pd.Series) -> bytes:
 
     _frame_digests[key] = (weakref.ref(frame, forget), digest)
     return digest
-
-
-def _frame_laid_out(value: pd.DataFrame | pd.Series) -> tuple:
-    if isinstance(value, pd.DataFrame):
-        return ("frame", list(value.columns), [str(t) for t in value.dtypes], _values(value.index),
-                [_values(column) for _, column in value.items()], _laid_out(value.attrs))
-    return ("series", value.name, str(value.dtype), _values(value.index), _values(value), _laid_out(value.attrs))
-
-
-def _laid_out(value: object) -> object:
-    if isinstance(value, pd.DataFrame | pd.Series):
-        return ("digest", _frame_digest(value))
-    if isinstance(value, dict):
-        return ("dict", [(k, _laid_out(v)) for k, v in value.items()])
-    if isinstance(value, list | tuple):
-        return (type(value).__name__, [_laid_out(v) for v in value])
-    return value
-
-
-def _values(column: pd.Series | pd.Index) -> object:
-    """A column's values as numpy holds them: an Arrow-backed column (text) pickles its chunks and
-    its parent buffers, which differ between two reads of the same rows."""
-    if isinstance(column, pd.RangeIndex):
-        return (column.start, column.stop, column.step)
-    if isinstance(column.dtype, np.dtype):
-        return column.to_numpy()
-    return column.to_numpy(dtype=object)
 
 
 def by_content(build: Callable[..., T], *args, **kwargs) -> T:
