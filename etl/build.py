@@ -5,15 +5,23 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
+import multiprocessing
+import os
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from core.store import PUBLIC_DIR, SAMPLE_DIR, SAMPLE_MARKER
 from etl import memo
 from etl.citations import MANIFEST, read_manifest
 from etl.report import FileRejected, Report
+from etl.resolve import resolver
 from etl.validate import validate
 from etl.warehouse import Load, apply_reports, person_salt, publish, raw_dir
+
+log = logging.getLogger("etl")
 
 DEFAULT_INPUTS = (PUBLIC_DIR, SAMPLE_DIR)  # real first; only staff counts, rosters and progress are synthetic
 
@@ -49,9 +57,11 @@ def _validate(kind: str, path: Path, salt: str, manifest_sha: str | None) -> Rep
     return report
 
 
-def build(db_path: Path, inputs: Path | Sequence[Path] = DEFAULT_INPUTS) -> tuple[bool, list[Report]]:
+def build(db_path: Path, inputs: Path | Sequence[Path] = DEFAULT_INPUTS, *,
+          workers: int = 1) -> tuple[bool, list[Report]]:
     """Validate every input first; publish a new warehouse only if all of them pass.
-    A folder holding the SAMPLE_MARKER file is synthetic: its loads are flagged is_sample."""
+    A folder holding the SAMPLE_MARKER file is synthetic: its loads are flagged is_sample.
+    workers: processes that validate files side by side (see validate_all)."""
     folders = [Path(inputs)] if isinstance(inputs, str | Path) else [Path(p) for p in inputs]
     salt = person_salt(db_path)
     files = []  # (kind, path, is_sample)
@@ -61,8 +71,7 @@ def build(db_path: Path, inputs: Path | Sequence[Path] = DEFAULT_INPUTS) -> tupl
         files += [(kind, path, is_sample) for kind, path in input_files(folder)]
         shas.update({folder / f.file: f.sha256 for f in read_manifest(folder)})
     with _collector_paused():
-        with memo.run():  # what one file computed serves the next (the same codes and names each base date)
-            reports = [_validate(kind, path, salt, shas.get(path)) for kind, path, _ in files]
+        reports = validate_all([(kind, path, salt, shas.get(path)) for kind, path, _ in files], workers)
         if not all(r.ok for r in reports):
             return False, reports
 
@@ -72,6 +81,52 @@ def build(db_path: Path, inputs: Path | Sequence[Path] = DEFAULT_INPUTS) -> tupl
 
         publish(db_path, change, fresh=True)
     return True, reports
+
+
+Job = tuple[str, Path, str, str | None]  # (kind, path, salt, the manifest's sha256)
+
+# Below this many files a second process costs more than it saves (a fork, a pickled report each).
+PARALLEL_FROM_FILES = 8
+
+
+def cli_workers() -> int:
+    """Processes for a CLI build: DXGAP_BUILD_WORKERS, else one per CPU this process may use."""
+    given = os.environ.get("DXGAP_BUILD_WORKERS", "")
+    if given.isdigit() and int(given) > 0:
+        return int(given)
+    return len(os.sched_getaffinity(0))
+
+
+def validate_all(jobs: list[Job], workers: int = 1) -> list[Report]:
+    """The reports of every file, in order. Files are independent, so with workers > 1 (and enough
+    files) they are validated in forked processes, each remembering what it read for its later
+    files (etl.memo), and their reports come back pickled: the same reports as one process gives.
+    Only the CLI asks for workers: a fork is safe in a process that has started no threads of its
+    own, never inside the Streamlit server."""
+    if workers > 1 and len(jobs) >= PARALLEL_FROM_FILES and "fork" in multiprocessing.get_all_start_methods():
+        resolver()  # built once here, inherited by every worker (not once in each)
+        try:
+            with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=multiprocessing.get_context("fork"),
+                                     initializer=_start_worker) as pool:
+                return list(pool.map(_validate_job, jobs))
+        except BrokenProcessPool:  # a worker died (e.g. killed for memory): validate here instead
+            log.warning("a validation process ended unexpectedly; validating in one process", exc_info=True)
+    with memo.run():  # what one file computed serves the next (the same codes and names each base date)
+        return [_validate_job(job) for job in jobs]
+
+
+_worker_run = contextlib.ExitStack()  # a worker's memo run: held open (and referenced) until it ends
+
+
+def _start_worker() -> None:
+    """A validation process remembers (etl.memo) until it ends; its memory goes with it."""
+    gc.disable()  # as in the parent (see _collector_paused); the process is short-lived
+    _worker_run.enter_context(memo.run())
+
+
+def _validate_job(job: Job) -> Report:
+    kind, path, salt, manifest_sha = job
+    return _validate(kind, path, salt, manifest_sha)
 
 
 @contextlib.contextmanager

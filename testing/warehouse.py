@@ -38,9 +38,11 @@ def etl_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_etl(*args: object, salt: str | None = None, timeout: float = 300, check: bool = False) -> Run:
-    """`python -m etl ARGS` in a child process, exactly as a user runs it; check: fail unless exit 0."""
-    env = etl_env(**({"DXGAP_PERSON_SALT": salt} if salt else {}))
+def run_etl(*args: object, salt: str | None = None, timeout: float = 300, check: bool = False,
+            env: dict[str, str] | None = None) -> Run:
+    """`python -m etl ARGS` in a child process, exactly as a user runs it; check: fail unless exit 0.
+    env: variables to set for the child besides the usual ones."""
+    env = etl_env(**({"DXGAP_PERSON_SALT": salt} if salt else {}), **(env or {}))
     proc = subprocess.run([sys.executable, "-m", "etl", *map(str, args)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout, check=False)
     run = Run(proc.returncode, proc.stdout, proc.stderr)

@@ -1,0 +1,139 @@
+"""A build validates its files in worker processes (issue 16 §5): the reports, the warehouse and the
+messages are the same as one process gives, and a rejected file still stops the whole build."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import resource
+
+import duckdb
+
+from etl import build as etl_build
+from etl.build import PARALLEL_FROM_FILES, input_files, validate_all
+from etl.cli import EXIT_REJECTED
+from testing import SAMPLE_DIR, TEST_SALT, run_etl
+
+# Columns, and meta keys, that say when or where a build ran, not what it loaded.
+RUN_COLUMNS = {"loaded_at", "built_at", "archive_path"}
+RUN_META = ("built_at", "version_id")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _jobs() -> list:
+    return [(kind, path, TEST_SALT, None) for kind, path in input_files(SAMPLE_DIR)]
+
+
+def test_workers_give_the_reports_one_process_gives():
+    jobs = _jobs()
+    assert len(jobs) >= PARALLEL_FROM_FILES
+    alone = validate_all(jobs, workers=1)
+    before = _children_cpu()
+    side_by_side = validate_all(jobs, workers=2)
+    assert _children_cpu() > before  # worker processes ran (and were reaped)
+    assert [r.file_name for r in side_by_side] == [path.name for _, path, *_ in jobs]  # in the files' order
+    for one, two in zip(alone, side_by_side, strict=True):
+        assert (two.kind, two.file_name, two.sha256, two.rows_read, two.detail) == \
+            (one.kind, one.file_name, one.sha256, one.rows_read, one.detail)
+        assert two.issues == one.issues, one.file_name
+        assert two.tables.keys() == one.tables.keys()
+        for name, frame in one.tables.items():
+            assert two.tables[name].dtypes.equals(frame.dtypes), (one.file_name, name)
+            assert two.tables[name].equals(frame), (one.file_name, name)
+            assert two.tables[name].attrs == frame.attrs, (one.file_name, name)
+
+
+def _tables(con: duckdb.DuckDBPyConnection, db: str) -> dict[str, list[str]]:
+    rows = con.execute("SELECT table_name, column_name FROM information_schema.columns "
+                       "WHERE table_catalog = ? AND table_schema = 'main' ORDER BY table_name, ordinal_position",
+                       [db]).fetchall()
+    out: dict[str, list[str]] = {}
+    for table, column in rows:
+        if column not in RUN_COLUMNS:
+            out.setdefault(table, []).append(column)
+    return out
+
+
+def test_a_build_in_workers_publishes_the_same_warehouse(tmp_path):
+    dbs = {}
+    for workers in (1, 2):
+        dbs[workers] = tmp_path / f"w{workers}" / "warehouse.duckdb"
+        run = run_etl("build", "--db", dbs[workers], "--inputs", SAMPLE_DIR, salt=TEST_SALT, check=True,
+                      env={"DXGAP_BUILD_WORKERS": str(workers)})
+        assert "倉庫を作りました" in run.out
+    with duckdb.connect() as con:
+        con.execute("ATTACH ? AS one (READ_ONLY)", [str(dbs[1])])
+        con.execute("ATTACH ? AS two (READ_ONLY)", [str(dbs[2])])
+        tables = _tables(con, "one")
+        assert tables == _tables(con, "two")
+        assert {"raw_staff_survey", "raw_talent_roster", "staff_survey", "talent_roster", "reject_log"} <= set(tables)
+        for table, columns in tables.items():
+            cols = ", ".join(f'"{c}"' for c in columns)  # names from information_schema, not user text
+            where = "WHERE key NOT IN (SELECT unnest(?))" if table == "meta" else ""
+            params = [list(RUN_META)] if where else []
+            counts = con.execute(f"SELECT (SELECT count(*) FROM one.{table} {where}), "
+                                 f"(SELECT count(*) FROM two.{table} {where})", params * 2).fetchone()
+            assert counts[0] == counts[1], table
+            differ = con.execute(f"SELECT count(*) FROM (SELECT {cols} FROM one.{table} {where} EXCEPT ALL "
+                                 f"SELECT {cols} FROM two.{table} {where})", params * 2).fetchone()[0]
+            assert differ == 0, table
+        assert con.execute("SELECT count(*) FROM one.raw_talent_roster").fetchone()[0] > 0
+
+
+def test_one_bad_file_among_many_stops_a_build_in_workers_with_its_row(tmp_path):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    survey = (SAMPLE_DIR / "survey_2025-04-01.csv").read_bytes()
+    for k in range(1, PARALLEL_FROM_FILES + 2):
+        (inputs / f"survey_2024-{k:02d}-01.csv").write_bytes(survey)
+    lines = (inputs / "survey_2024-05-01.csv").read_text(encoding="cp932").splitlines()
+    cells = lines[3].split(",")
+    cells[3] = "多数"  # not a count
+    lines[3] = ",".join(cells)
+    (inputs / "survey_2024-05-01.csv").write_text("\n".join(lines) + "\n", encoding="cp932")
+    runs = {}
+    for workers in (1, 2):
+        db = tmp_path / f"w{workers}" / "warehouse.duckdb"
+        runs[workers] = run_etl("build", "--db", db, "--inputs", inputs, salt=TEST_SALT,
+                                env={"DXGAP_BUILD_WORKERS": str(workers)})
+        assert runs[workers].code == EXIT_REJECTED
+        assert not db.exists()
+    assert "survey_2024-05-01.csv" in runs[2].err and "4行目" in runs[2].err and "「多数」" in runs[2].err
+    assert runs[2].err == runs[1].err
+    assert runs[2].out == runs[1].out
+
+
+def _dies_on_the_first_file(job):
+    """Validation that kills its worker on the sample's first file, as a kill would: no report,
+    no exception (module level: the pool sends the function to its workers by name). In the
+    test's own process it validates."""
+    if job[1] == _jobs()[0][1] and multiprocessing.parent_process() is not None:
+        os._exit(9)
+    return etl_build._validate(*job)
+
+
+def test_a_worker_that_dies_leaves_the_build_to_one_process(monkeypatch, caplog):
+    """A worker killed mid-build (e.g. for memory) costs time, never the reports."""
+    jobs = _jobs()[:PARALLEL_FROM_FILES]
+    alone = validate_all(jobs, workers=1)
+    monkeypatch.setattr(etl_build, "_validate_job", _dies_on_the_first_file)
+    with caplog.at_level(logging.WARNING, logger="etl"):
+        reports = validate_all(jobs, workers=2)  # the pool breaks; every file is validated here instead
+    assert "validating in one process" in caplog.text
+    assert [r.issues for r in reports] == [r.issues for r in alone]
+    assert [r.rows_read for r in reports] == [r.rows_read for r in alone]
+
+
+def test_the_cli_uses_one_worker_per_cpu_unless_told(monkeypatch):
+    cpus = len(os.sched_getaffinity(0))
+    monkeypatch.delenv("DXGAP_BUILD_WORKERS", raising=False)
+    assert etl_build.cli_workers() == cpus
+    monkeypatch.setenv("DXGAP_BUILD_WORKERS", "1")
+    assert etl_build.cli_workers() == 1
+    monkeypatch.setenv("DXGAP_BUILD_WORKERS", "zero")
+    assert etl_build.cli_workers() == cpus
