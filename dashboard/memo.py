@@ -123,17 +123,10 @@ def new_epoch() -> int:
 def drop_parts_unused_since(epoch: int) -> int:
     """Forget the parts nothing has asked for since epoch began: once a new version's views are
     built ahead, the parts only the earlier versions drew would otherwise stay until pushed out,
-    on top of the new ones (the memory a publish used to free at once). Returns how many.
-
-    The store then holds the parts the views built ahead use, and room for SESSION_VIEWS more
-    views' parts. size_for counts BY_CONTENT_PER_VIEW parts for every view, but most views built
-    ahead share theirs (a base date's national frames) or have fewer: sized that way the store kept
-    the parts of about a hundred session views, and a warm server grew by a fifth within minutes
-    of sessions arriving (the soak, issue 16 §2)."""
+    on top of the new ones (the memory a publish used to free at once). Returns how many."""
     dropped = _by_content.drop(lambda key: _used.get(key, -1) < epoch)
     for key in [k for k, e in list(_used.items()) if e < epoch]:
         _used.pop(key, None)
-    _by_content.resize(len(_by_content.values) + SESSION_VIEWS * BY_CONTENT_PER_VIEW)
     return dropped
 
 

@@ -100,38 +100,6 @@ def test_parts_no_view_asked_for_since_a_new_version_are_dropped():
     assert by_content(part, gone) == 18.0 and len(calls) == 3  # built again
 
 
-def test_after_the_drop_the_store_holds_what_is_in_use_and_room_for_session_views(monkeypatch):
-    """Sized per view (size_for), the store kept the parts of about a hundred session views; after a
-    version's drop it holds the parts in use and SESSION_VIEWS views' worth more, least recent out."""
-    monkeypatch.setattr(memo, "SESSION_VIEWS", 2)
-    monkeypatch.setattr(memo, "BY_CONTENT_PER_VIEW", 3)
-    memo.size_for(100)
-
-    def part(df: pd.DataFrame) -> float:
-        return float(df.dx_staff.sum())
-
-    def frames(n: int, start: float) -> list[pd.DataFrame]:
-        return [frame().assign(dx_staff=[start + k, 0.0, 0.0]) for k in range(n)]
-
-    memo.new_epoch()
-    old = frames(10, 1000.0)
-    for df in old:
-        by_content(part, df)
-    epoch = memo.new_epoch()
-    for df in old[:4]:  # the views built ahead of the new version use these
-        by_content(part, df)
-    memo.drop_parts_unused_since(epoch)
-    assert len(memo._by_content.values) == 4
-    assert memo._by_content.max_entries == 4 + 2 * 3
-    for df in frames(7, 2000.0):  # sessions' views: one part more than the room
-        by_content(part, df)
-    assert len(memo._by_content.values) == 10
-    held = set(memo._by_content.values)
-    assert (f"{part.__module__}.{part.__qualname__}", content_digest(((old[0],), []))) not in held  # least recent
-    assert (f"{part.__module__}.{part.__qualname__}", content_digest(((old[3],), []))) in held
-    memo.size_for(100)  # as the next version's watcher does
-
-
 @pytest.fixture()
 def served(tmp_path, monkeypatch):
     path = testing.copy_db(testing.sample_db(), tmp_path / "wh")
