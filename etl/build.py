@@ -101,8 +101,9 @@ def validate_all(jobs: list[Job], workers: int = 1) -> list[Report]:
     """The reports of every file, in order. Files are independent, so with workers > 1 (and enough
     files) they are validated in forked processes, each remembering what it read for its later
     files (etl.memo), and their reports come back pickled: the same reports as one process gives.
-    Only the CLI asks for workers: a fork is safe in a process that has started no threads of its
-    own, never inside the Streamlit server."""
+    Only the CLI asks for workers, before it opens the warehouse: a fork is safe where the only
+    other threads are the libraries' fork-aware ones (OpenBLAS, jemalloc), never in the Streamlit
+    server (its sessions' threads, DuckDB's) or after DuckDB has connected."""
     if workers > 1 and len(jobs) >= PARALLEL_FROM_FILES and "fork" in multiprocessing.get_all_start_methods():
         resolver()  # built once here, inherited by every worker (not once in each)
         try:
