@@ -11,8 +11,8 @@ external timing tool). Every build figure is wall-clock time of a child process
 the kernel accounts it for the child and the workers it reaped (os.wait4), and its peak memory as
 the largest sum of the RSS of the child and its workers, sampled every 20 ms. The "plain read" is
 pandas reading the same files (pd.read_csv with dtype=str, pd.read_excel, pd.read_json) in this
-process: its wall and CPU time. At 100× the build and the plain read take turns three times and the
-medians are compared. The split by phase comes from a second, instrumented build
+process: its wall and CPU time. Below 1000× the build and the plain read take turns five times and
+the medians are compared. The split by phase comes from a second, instrumented build
 (`--phases-child`) that validates in one process: read = etl.readers.read_tables (bytes to cells,
 every sheet and header found), validate = the rest of etl.validate (checks, messages, frames),
 publish = etl.warehouse.publish (insert, indexes, marts, the atomic swap), and start = imports and
@@ -279,10 +279,13 @@ def sample_rows(repeat: int) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def scale_rows(scale: int, keep: Path | None, phases: bool, repeat: int) -> list[tuple[str, str, str, str]]:
+TURNS = 5  # builds and plain reads taken in turn below 1000× (their medians are compared)
+
+
+def scale_rows(scale: int, keep: Path | None, phases: bool) -> list[tuple[str, str, str, str]]:
     """Generate N× inputs, build them (wall, CPU, peak memory), read them with pandas, and split
-    the build by phase. Below 1000× the build and the plain read take turns repeat times and the
-    medians are compared (the machine's speed drifts between runs); 1000× builds once."""
+    the build by phase. Below 1000× the build and the plain read take turns TURNS times and the
+    medians are compared (this machine's speed drifts by a third between runs); 1000× builds once."""
     rows = []
     label = f"{scale}×"
     with tempfile.TemporaryDirectory(prefix=f"etl_bench_{scale}x_") as tmp:
@@ -293,7 +296,7 @@ def scale_rows(scale: int, keep: Path | None, phases: bool, repeat: int) -> list
         info = generate(inputs, scale, 500 * scale)
         size_mb = sum(p.stat().st_size for p in inputs.rglob("*") if p.is_file()) / 1e6
         print(f"{label}: generated {info} ({size_mb:.1f} MB) in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-        turns = 1 if scale >= 1000 else repeat
+        turns = 1 if scale >= 1000 else TURNS
         builds, reads = [], []
         for turn in range(turns):
             db = tmp / f"big{turn}" / "warehouse.duckdb"
@@ -364,7 +367,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="10× only (smoke test)")
     ap.add_argument("--scales", default="100,1000", help="comma-separated scale-ups (default 100,1000)")
     ap.add_argument("--repeat", type=int, default=3,
-                    help="sample builds, and 100× builds and reads in turn, to take the median of")
+                    help="sample builds to take the median of")
     ap.add_argument("--no-phases", action="store_true", help="skip the instrumented build per scale")
     ap.add_argument("--keep", type=Path, help="generate the synthetic inputs under this folder and keep them")
     opts = ap.parse_args()
@@ -373,7 +376,7 @@ def main() -> None:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     rows = sample_rows(opts.repeat)
     for scale in scales:
-        rows += scale_rows(scale, opts.keep, not opts.no_phases, opts.repeat)
+        rows += scale_rows(scale, opts.keep, not opts.no_phases)
     lines = [
         f"# ETL benchmark ({'quick, 10×' if opts.quick else ', '.join(f'{s}×' for s in scales)})",
         "",

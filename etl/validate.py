@@ -7,14 +7,9 @@ import logging
 from pathlib import Path
 
 from etl import memo, readers
-from etl.boundaries import validate_boundaries
-from etl.citations import recognise
-from etl.indicators import validate_indicators
-from etl.population import validate_population
 from etl.report import FileRejected, Report
 from etl.resolve import resolver
 from etl.roster import validate_roster
-from etl.status import validate_status
 from etl.survey import validate_survey
 from etl.warehouse import sha256_file
 
@@ -63,15 +58,26 @@ def _validate_kind(kind, path, res, salt, base_date, prefecture, today) -> Repor
     if kind == "roster":
         pref = res.prefecture(prefecture) if prefecture else None
         return validate_roster(path, res, salt, prefecture=pref, today=today)
+    # The other kinds' modules are imported when a file of theirs comes (a build of surveys and
+    # rosters, most builds, does not pay for shapely and the rest at start-up).
     if kind == "status":
+        from etl.status import validate_status
+
         return validate_status(path, res, today=today)
     if kind == "population":
+        from etl.population import validate_population
+
         return validate_population(path, res)
     if kind == "indicators":
+        from etl.citations import recognise
+        from etl.indicators import validate_indicators
+
         public = None if base_date else recognise(path, kind)
         return validate_indicators(
             path, res, base_date or (public.base_date if public else None),
             "--base-date" if base_date else "公開ファイルの基準日" if public and public.base_date else None, today=today)
+    from etl.boundaries import validate_boundaries
+
     return validate_boundaries(path, res)
 
 
