@@ -8,6 +8,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -90,11 +91,12 @@ PARALLEL_FROM_FILES = 8
 
 
 def cli_workers() -> int:
-    """Processes for a CLI build: DXGAP_BUILD_WORKERS, else one per CPU this process may use."""
+    """Processes for a CLI build: DXGAP_BUILD_WORKERS, else one per CPU this process may use (one
+    where the OS cannot say: not Linux, where the workers are not forked anyway)."""
     given = os.environ.get("DXGAP_BUILD_WORKERS", "")
     if given.isdigit() and int(given) > 0:
         return int(given)
-    return len(os.sched_getaffinity(0))
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
 
 
 def validate_all(jobs: list[Job], workers: int = 1) -> list[Report]:
@@ -104,7 +106,7 @@ def validate_all(jobs: list[Job], workers: int = 1) -> list[Report]:
     Only the CLI asks for workers, before it opens the warehouse: a fork is safe where the only
     other threads are the libraries' fork-aware ones (OpenBLAS, jemalloc), never in the Streamlit
     server (its sessions' threads, DuckDB's) or after DuckDB has connected."""
-    if workers > 1 and len(jobs) >= PARALLEL_FROM_FILES and "fork" in multiprocessing.get_all_start_methods():
+    if workers > 1 and len(jobs) >= PARALLEL_FROM_FILES and sys.platform == "linux":  # macOS: fork is unsafe
         resolver()  # built once here, inherited by every worker (not once in each)
         try:
             with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=multiprocessing.get_context("fork"),

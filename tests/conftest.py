@@ -23,6 +23,9 @@ os.environ[AUDIT_ENV] = "1"
 # The servers tests start do not warm each version in the background (4 s of a core per version,
 # on the 2 cores the browsers share); tests of the watcher, capacity and replicas switch it on.
 os.environ[WARM_ENV] = "0"
+# The builds tests run validate in one process: two test workers already share the 2 cores, and a
+# build's own workers would only contend with them. tests/test_build_workers.py asks for workers.
+os.environ["DXGAP_BUILD_WORKERS"] = "1"
 
 
 def find_shared_reference() -> Path | None:
