@@ -148,6 +148,9 @@ def run_child(args: list[str], log: Path) -> tuple[float, int, int, float]:
     return wall, max(peak, usage.ru_maxrss * 1024), proc.returncode, cpu  # Linux reports ru_maxrss in KiB
 
 
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")  # /proc/<pid>/statm counts pages
+
+
 def _tree_rss(root: int) -> int:
     """Bytes resident in process root and its descendants now (from /proc). Only processes started
     after root are read (pids grow; a wrap-around could only leave a worker out, and ru_maxrss
@@ -164,7 +167,7 @@ def _tree_rss(root: int) -> int:
             continue
         pid = int(entry.name)
         children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(pid)
-        rss[pid] = int(statm.split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        rss[pid] = int(statm.split()[1]) * PAGE_BYTES
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
