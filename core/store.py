@@ -6,11 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 # 2: load_log citation columns, dx_indicators (etl/sql/00_schema.sql);
-# 3: the active_on macro and the summary marts as table macros (etl/sql/01_*, 30_*, 31_*).
-SCHEMA_VERSION = "3"
+# 3: the active_on macro and the summary marts as table macros (etl/sql/01_*, 30_*, 31_*);
+# 4: shortage_summary compares only prefectures answered on both dates (paired_* columns).
+SCHEMA_VERSION = "4"
 # Older schemas that a publish upgrades in place (new columns, tables and macros only), so a kept
 # version from before can still be restored; anything else is refused.
-UPGRADABLE_SCHEMAS = ("1", "2")
+UPGRADABLE_SCHEMAS = ("1", "2", "3")
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"

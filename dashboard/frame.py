@@ -38,11 +38,6 @@ class Context:
     has_population: bool
     has_indicators: bool = False
 
-    @property
-    def prev_date(self) -> dt.date | None:
-        earlier = [d for d in self.dates if d < self.view.date]
-        return earlier[-1] if earlier else None
-
     @functools.cached_property
     def _pref_names(self) -> dict[str, str]:
         return dict(zip(self.prefectures.prefecture_code, self.prefectures.name, strict=True))

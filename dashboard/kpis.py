@@ -37,6 +37,21 @@ def accelerators(count: float) -> Kpi:
                f"目標まで あと {formats.count(max(0, ACCELERATOR_TARGET - count))} 人")
 
 
+def change_kpi(nat: dict, prev, where: str) -> Kpi:
+    """The change since the previous survey (prev: the view's, summary.previous_date). The marts
+    compare only the prefectures that answered on both dates; the note says so when that leaves
+    some of today's answers out."""
+    label = (f"前回（{prev}）からの変化" if prev else "前回からの変化") + where
+    if not prev:
+        return Kpi(label, "—", "前回の調査なし")
+    if pd.isna(nat["shortage_change"]):
+        return Kpi(label, "—", "前回と同じ都道府県の回答なし")
+    note = f"{formats.points(nat['shortage_share_change'])}（割合）"
+    if nat["paired_surveyed"] < nat["surveyed"]:
+        note += f"　前回と同じ都道府県（回答 {formats.count(nat['paired_surveyed'])} 団体）で比較"
+    return Kpi(label, formats.signed(nat["shortage_change"], unit=" 団体"), note, change=True)
+
+
 def national(nat: dict, n: int, region: str | None = None) -> tuple[Kpi, ...]:
     """The six KPIs of the nation (nat: summary.national), the national page's and the national
     deck's; or of one 地方 (region, nat: summary.area for it), each label naming it."""
@@ -52,9 +67,7 @@ def national(nat: dict, n: int, region: str | None = None) -> tuple[Kpi, ...]:
             f"回答 {formats.count(nat['surveyed'])} 団体の {formats.share(nat['shortage_share'])}"),
         Kpi(f"1人以下の市区町村{where}", f"{formats.count(nat['severe'])} 団体", formats.share(nat["severe_share"])),
         Kpi(f"0人の市区町村{where}", f"{formats.count(nat['zero'])} 団体", formats.share(nat["zero_share"])),
-        Kpi((f"前回（{prev}）からの変化" if prev else "前回からの変化") + where,
-            formats.signed(nat["shortage_change"], unit=" 団体") if prev else "—",
-            f"{formats.points(nat['shortage_share_change'])}（割合）" if prev else "前回の調査なし", change=bool(prev)),
+        change_kpi(nat, prev, where),
         system_goal(nat["goal"], where),
         accel,
     )

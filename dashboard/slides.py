@@ -189,7 +189,8 @@ def prefecture_map(v: str, view: ViewState, pref: str, as_of: dt.date) -> go.Fig
     from dashboard.charts import prefecture as prefecture_charts
     from dashboard.queries import prefecture as prefecture_q
 
-    munis = prefecture_q.municipalities(v, pref, view.date, common.previous_date(v, view.date), view.n, as_of)
+    munis = prefecture_q.municipalities(v, pref, view.date, common.previous_date(v, view.date, (pref,)), view.n,
+                                          as_of)
     shapes = geo.municipality_shapes(v, pref)
     return prefecture_charts.municipality_map(munis, prefecture_q.staff_history(v, pref), view.n, shapes,
                                               (geo.prefecture_shapes(v).subset([pref]), pref))
@@ -351,7 +352,7 @@ NUMERIC_COLUMNS = ("DX担当職員", "前回", "支援中の人材")
 def prefecture_deck(v: str, view: ViewState, pref: str, as_of: dt.date, is_sample: bool) -> Deck:
     n, date = view.n, view.date
     name = common.prefectures(v).set_index("prefecture_code").name[pref]
-    prev = common.previous_date(v, date)
+    prev = common.previous_date(v, date, (pref,))  # the prefecture's own last survey
     row = _pref_row(v, view, pref, as_of)
     nat = summary.national(v, date, n, as_of)
     ms = q.milestones(v, pref)

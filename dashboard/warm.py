@@ -124,10 +124,9 @@ def idle_units(v: str, as_of: dt.date) -> Iterator[Callable[[], object]]:
     dates = common.base_dates(v)
     has_population = common.has_population(v)
     for date in reversed(dates):
-        prev = common.previous_date(v, date)
         for code in common.prefectures(v).prefecture_code:
-            yield functools.partial(prefecture_figures.figures, v, code, date, prev, DEFAULT_N, as_of, dates,
-                                    has_population)
+            yield functools.partial(prefecture_figures.figures, v, code, date, common.previous_date(v, date, (code,)),
+                                    DEFAULT_N, as_of, dates, has_population)
     for date in reversed(dates):
         for n in thresholds()[1:]:
             yield functools.partial(shared_results, v, date, n, as_of)

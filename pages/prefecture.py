@@ -9,6 +9,7 @@ from dashboard.frame import page_setup, set_pref, write_view
 from dashboard.memo import built
 from dashboard.metrics import DEFINITIONS, need_condition, note, shortage_rule
 from dashboard.notes import escape_md, source_text
+from dashboard.queries import common
 from dashboard.queries import prefecture as q
 from dashboard.widgets import (
     chart,
@@ -70,7 +71,7 @@ h1, _ = st.columns([1, 2])
 h1.selectbox("都道府県", in_region if pref in in_region else [pref, *in_region], key="pp_pref", on_change=_on_pref,
              format_func=ctx.pref_name,
              help=f"サイドバーの「地方」（いまは{scope.label(view.region)}）の都道府県から選べます。")
-prev = ctx.prev_date
+prev = common.previous_date(ctx.v, view.date, (pref,))  # the prefecture's own last survey
 st.caption(f"調査基準日 {formats.date_label(view.date)}"
            + (f"（前回 {formats.date_label(prev)}）" if prev else "（前回の調査なし）")
            + f"　不足＝DX担当職員{view.n}人以下　人材の在籍・割当は {ctx.as_of} 時点")

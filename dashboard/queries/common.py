@@ -28,9 +28,31 @@ def base_dates(v: str) -> list[dt.date]:
     return [pd.Timestamp(d).date() for d in df.base_date]
 
 
-def previous_date(v: str, date: dt.date) -> dt.date | None:
-    earlier = [d for d in base_dates(v) if d < date]
-    return earlier[-1] if earlier else None
+@shared(32)
+def surveyed_prefectures(v: str) -> dict[dt.date, frozenset[str]]:
+    """Each base date's prefectures with at least one answer (a dx_staff that is not 未回答)."""
+    df = query(v, """SELECT s.base_date, list(DISTINCT m.prefecture_code) AS prefs
+                     FROM staff_survey s JOIN municipalities m USING (lg_code)
+                     WHERE s.dx_staff IS NOT NULL GROUP BY s.base_date""")
+    return {pd.Timestamp(d).date(): frozenset(p) for d, p in zip(df.base_date, df.prefs, strict=True)}
+
+
+def previous_date(v: str, date: dt.date, prefectures: tuple[str, ...] | None = None) -> dt.date | None:
+    """The survey a view's 前回比 compares with: the latest base date before date at which every
+    prefecture of the view (prefectures, else all) answered on date had answered too. A survey of
+    a few prefectures between two national ones is so never the nation's 前回, and a prefecture's
+    own 前回 is its last survey. Where no earlier date covers them all, the one covering most (the
+    marts then compare only the prefectures both dates have); None before the first survey."""
+    by_date = surveyed_prefectures(v)
+    scope = frozenset(prefectures) if prefectures is not None else None
+    now = by_date.get(date, frozenset())
+    wanted = (now & scope if scope is not None else now) or scope or now
+    earlier = [(len(wanted & by_date[d]), d) for d in base_dates(v) if d < date and d in by_date]
+    covering = [d for n, d in earlier if n == len(wanted)]
+    if covering:
+        return covering[-1]
+    n, d = max(earlier, default=(0, None))
+    return d if n else None
 
 
 @shared(32)

@@ -104,7 +104,8 @@ def metric_bounds(v: str, key: str, n: float, as_of: dt.date) -> tuple[float, fl
 
 # The counts a 地方's row adds up from its prefectures', as the mart's national row does.
 _SUMMED = ("municipalities", "surveyed", "shortage", "severe", "zero", "prev_surveyed", "prev_shortage",
-           "shortage_covered", "pool_talent", "accelerators", "prefectures", "systems_built", "pools_built")
+           "paired_surveyed", "paired_shortage", "shortage_covered", "pool_talent", "accelerators", "prefectures",
+           "systems_built", "pools_built")
 
 
 def _ratio(a: float, b: float) -> float | None:
@@ -131,8 +132,10 @@ def area(v: str, date: dt.date, n: float, as_of: dt.date, region: str | None = N
         "prev_date": prev, "indicator_date": qi.indicator_date_for(v, date),
         "goal": goal.of(rows, as_of),
     }
+    # as the mart's: only the prefectures that answered on both dates are compared
     prev_share = _ratio(out["prev_shortage"], out["prev_surveyed"]) if prev else None
-    out["shortage_change"] = out["shortage"] - out["prev_shortage"] if prev_share is not None else None
-    out["shortage_share_change"] = (out["shortage_share"] - prev_share
-                                    if prev_share is not None and out["shortage_share"] is not None else None)
+    paired_share = _ratio(out["paired_shortage"], out["paired_surveyed"])
+    out["shortage_change"] = out["paired_shortage"] - out["prev_shortage"] if prev_share is not None else None
+    out["shortage_share_change"] = (paired_share - prev_share
+                                    if prev_share is not None and paired_share is not None else None)
     return out

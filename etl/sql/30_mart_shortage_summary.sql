@@ -1,12 +1,14 @@
 -- shortage_summary(survey_date, previous_date, n, as_of, system_milestone, pool_milestone):
 -- the shortage, pool and progress figures of every prefecture (area_code '01'..'47', JIS order)
 -- and of the nation (area_code '00', first) for one view of the dashboard:
---   staff on survey_date (previous_date: the survey before it, or NULL), 不足 = staff <= n,
+--   staff on survey_date (previous_date: the survey the change compares with, or NULL), 不足 = staff <= n,
 --   pools and assignments active on as_of, milestones reached by as_of (system_milestone and
 --   pool_milestone: the numbers of 推進体制の構築 and 人材プール機能の確保, from core.policy).
 -- A table macro, so the parameters reach every step; it runs on the read-only warehouse.
 -- Counts of the nation are the sums of the prefectures'; a rate is NULL (未算出) where its
 -- denominator is 0 or unknown, never 0. Municipalities not surveyed are 未回答, never 0 staff.
+-- A change (前回比) compares only prefectures that answered on both dates: a prefecture missing
+-- from either has none (never 0 − its previous count), and the nation's adds up the others'.
 CREATE OR REPLACE MACRO shortage_summary(survey_date, previous_date, n, as_of, system_milestone, pool_milestone) AS TABLE
 WITH staff AS (  -- source: every municipality with its staff on the base date (NULL = 未回答)
     SELECT m.prefecture_code, m.lg_code, m.population, m.population_source_id, s.dx_staff
@@ -52,7 +54,12 @@ WITH staff AS (  -- source: every municipality with its staff on the base date (
     FROM previous_staff GROUP BY prefecture_code
 ), prefecture_rows AS (
     SELECT p.prefecture_code AS area_code, p.name, p.region, s.* EXCLUDE (prefecture_code),
-           pv.prev_surveyed, pv.prev_shortage,
+           -- the previous counts only where the prefecture answered on survey_date too
+           CASE WHEN s.surveyed > 0 THEN pv.prev_surveyed END AS prev_surveyed,
+           CASE WHEN s.surveyed > 0 THEN pv.prev_shortage END AS prev_shortage,
+           -- the current counts of the same prefectures: what a change is taken from
+           CASE WHEN s.surveyed > 0 AND pv.prev_surveyed > 0 THEN s.surveyed END AS paired_surveyed,
+           CASE WHEN s.surveyed > 0 AND pv.prev_surveyed > 0 THEN s.shortage END AS paired_shortage,
            coalesce(pl.pool_talent, 0) AS pool_talent, coalesce(pl.accelerators, 0) AS accelerators,
            st.milestone, st.system_on, st.pool_on, st.model,
            1 AS prefectures,
@@ -72,6 +79,7 @@ WITH staff AS (  -- source: every municipality with its staff on the base date (
            sum(population_surveyed) AS population_surveyed, sum(population_missing)::BIGINT AS population_missing,
            sum(shortage_covered)::BIGINT AS shortage_covered,
            sum(prev_surveyed)::BIGINT AS prev_surveyed, sum(prev_shortage)::BIGINT AS prev_shortage,
+           sum(paired_surveyed)::BIGINT AS paired_surveyed, sum(paired_shortage)::BIGINT AS paired_shortage,
            sum(pool_talent)::BIGINT AS pool_talent, sum(accelerators)::BIGINT AS accelerators,
            sum(prefectures)::BIGINT AS prefectures,
            sum(systems_built)::BIGINT AS systems_built, sum(pools_built)::BIGINT AS pools_built
@@ -92,8 +100,8 @@ WITH staff AS (  -- source: every municipality with its staff on the base date (
            pool_talent / nullif(shortage, 0) AS pool_per_shortage,
            shortage_covered / nullif(shortage, 0) AS coverage,
            prev_shortage / nullif(prev_surveyed, 0) AS prev_shortage_share,
-           shortage / nullif(surveyed, 0) - prev_shortage / nullif(prev_surveyed, 0) AS shortage_share_change,
-           shortage - prev_shortage AS shortage_change
+           paired_shortage / nullif(paired_surveyed, 0) - prev_shortage / nullif(prev_surveyed, 0) AS shortage_share_change,
+           paired_shortage - prev_shortage AS shortage_change
     FROM areas
 )
 SELECT * FROM final ORDER BY area_code;
