@@ -60,9 +60,10 @@ def _validate(kind: str, path: Path, salt: str, manifest_sha: str | None) -> Rep
 
 def build(db_path: Path, inputs: Path | Sequence[Path] = DEFAULT_INPUTS, *,
           workers: int = 1) -> tuple[bool, list[Report]]:
-    """Validate every input first; publish a new warehouse only if all of them pass.
+    """Validate every input; publish a new warehouse only if all of them pass (each file's rows go
+    into the new file while later files are validated; a rejection drops that file unpublished).
     A folder holding the SAMPLE_MARKER file is synthetic: its loads are flagged is_sample.
-    workers: processes that validate files side by side (see validate_all)."""
+    workers: processes that validate files side by side (see validated)."""
     folders = [Path(inputs)] if isinstance(inputs, str | Path) else [Path(p) for p in inputs]
     salt = person_salt(db_path)
     files = []  # (kind, path, is_sample)
@@ -71,20 +72,41 @@ def build(db_path: Path, inputs: Path | Sequence[Path] = DEFAULT_INPUTS, *,
         is_sample = (folder / SAMPLE_MARKER).exists()
         files += [(kind, path, is_sample) for kind, path in input_files(folder)]
         shas.update({folder / f.file: f.sha256 for f in read_manifest(folder)})
-    with _collector_paused():
-        reports = validate_all([(kind, path, salt, shas.get(path)) for kind, path, _ in files], workers)
+    jobs = [(kind, path, salt, shas.get(path)) for kind, path, _ in files]
+    reports: list[Report] = []
+
+    def accepted(results: Iterator[Report]) -> Iterator[Load]:
+        """Each file's load while every report so far passed; after a failure the rest are only read."""
+        failed = False
+        for (_, path, is_sample), report in zip(files, results, strict=True):
+            reports.append(report)
+            failed = failed or not report.ok
+            if not failed:
+                yield Load(report, path, is_sample)
+
+    def change(con) -> None:
+        apply_reports(con, accepted(results), loaded_by="build", archive_to=raw_dir(db_path))
         if not all(r.ok for r in reports):
-            return False, reports
+            raise _Rejected  # publish drops the new file: nothing is published
 
-        def change(con):
-            loads = [Load(report, path, is_sample) for (_, path, is_sample), report in zip(files, reports, strict=True)]
-            apply_reports(con, loads, loaded_by="build", archive_to=raw_dir(db_path))
-
-        publish(db_path, change, fresh=True)
+    with _collector_paused():
+        # the workers are forked here, before publish opens DuckDB; publish appends each file's rows
+        # while the later ones are still being validated
+        with contextlib.closing(validated(jobs, workers)) as results:
+            try:
+                publish(db_path, change, fresh=True)
+            except _Rejected:
+                return False, reports
     return True, reports
 
 
+class _Rejected(Exception):
+    """A file of the build was rejected: its reports say why."""
+
+
 Job = tuple[str, Path, str, str | None]  # (kind, path, salt, the manifest's sha256)
+
+BROKEN = "a validation process ended unexpectedly; validating in one process"  # logged when a worker dies
 
 # Below this many files a second process costs more than it saves (a fork, a pickled report each).
 PARALLEL_FROM_FILES = 8
@@ -100,22 +122,61 @@ def cli_workers() -> int:
 
 
 def validate_all(jobs: list[Job], workers: int = 1) -> list[Report]:
-    """The reports of every file, in order. Files are independent, so with workers > 1 (and enough
-    files) they are validated in forked processes, each remembering what it read for its later
-    files (etl.memo), and their reports come back pickled: the same reports as one process gives.
-    Only the CLI asks for workers, before it opens the warehouse: a fork is safe where the only
-    other threads are the libraries' fork-aware ones (OpenBLAS, jemalloc), never in the Streamlit
-    server (its sessions' threads, DuckDB's) or after DuckDB has connected."""
+    """The reports of every file, in order (see validated)."""
+    with contextlib.closing(validated(jobs, workers)) as reports:
+        return list(reports)
+
+
+def validated(jobs: list[Job], workers: int = 1) -> _FromWorkers | Iterator[Report]:
+    """The reports of every file, in order, each as soon as it and those before it are done. Files
+    are independent, so with workers > 1 (and enough files) they are validated in forked processes,
+    each remembering what it read for its later files (etl.memo), and their reports come back
+    pickled: the same reports as one process gives. The workers are forked when this is called,
+    not when the first report is asked for: only the CLI asks for workers, before it opens the
+    warehouse, and a fork is safe where the only other threads are the libraries' fork-aware ones
+    (OpenBLAS, jemalloc), never in the Streamlit server (its sessions' threads, DuckDB's) or after
+    DuckDB has connected. Close the iterator to stop early (the workers' pending files are dropped)."""
     if workers > 1 and len(jobs) >= PARALLEL_FROM_FILES and sys.platform == "linux":  # macOS: fork is unsafe
         resolver()  # built once here, inherited by every worker (not once in each)
+        pool = ProcessPoolExecutor(min(workers, len(jobs)), mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_start_worker)
         try:
-            with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=multiprocessing.get_context("fork"),
-                                     initializer=_start_worker) as pool:
-                return list(pool.map(_validate_job, jobs))
-        except BrokenProcessPool:  # a worker died (e.g. killed for memory): validate here instead
-            log.warning("a validation process ended unexpectedly; validating in one process", exc_info=True)
+            results = pool.map(_validate_job, jobs)  # forks every worker and hands out every file now
+        except BrokenProcessPool:
+            pool.shutdown(wait=True, cancel_futures=True)
+            log.warning(BROKEN, exc_info=True)
+            return _validated_here(jobs)
+        return _FromWorkers(pool, results, jobs)
+    return _validated_here(jobs)
+
+
+class _FromWorkers:
+    """The workers' reports in order, as they come; close() stops the workers (pending files
+    dropped), whether or not a report was asked for."""
+
+    def __init__(self, pool: ProcessPoolExecutor, results: Iterator[Report], jobs: list[Job]):
+        self.pool, self.results, self.jobs = pool, results, jobs
+
+    def __iter__(self) -> Iterator[Report]:
+        done = 0
+        try:
+            for report in self.results:
+                done += 1
+                yield report
+        except BrokenProcessPool:  # a worker died (e.g. killed for memory): validate the rest here instead
+            log.warning(BROKEN, exc_info=True)
+            yield from _validated_here(self.jobs[done:])
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _validated_here(jobs: list[Job]) -> Iterator[Report]:
     with memo.run():  # what one file computed serves the next (the same codes and names each base date)
-        return [_validate_job(job) for job in jobs]
+        for job in jobs:
+            yield _validate_job(job)
 
 
 _worker_run = contextlib.ExitStack()  # a worker's memo run: held open (and referenced) until it ends

@@ -80,9 +80,34 @@ def test_a_build_in_workers_publishes_the_same_warehouse(tmp_path):
         run = run_etl("build", "--db", dbs[workers], "--inputs", inputs, salt=TEST_SALT, check=True,
                       env={"DXGAP_BUILD_WORKERS": str(workers)})
         assert "倉庫を作りました" in run.out
+    assert_same_warehouse(dbs[1], dbs[2])
+
+
+def test_rows_appended_in_batches_as_files_come_are_the_rows_appended_at_once(tmp_path, monkeypatch):
+    """A build appends a table's rows whenever APPEND_ROWS have come (while later files are still
+    validated): with batches of 20 rows, the warehouse is the one a single append per table gives."""
+    from etl import warehouse
+
+    inputs = _small_sample(tmp_path / "inputs")
+    monkeypatch.setenv("DXGAP_PERSON_SALT", TEST_SALT)
+    once, batched = tmp_path / "once" / "warehouse.duckdb", tmp_path / "batched" / "warehouse.duckdb"
+    assert etl_build.build(once, [inputs])[0]
+    appends = []
+    append = warehouse._append
+    monkeypatch.setattr(warehouse, "APPEND_ROWS", 20)
+    monkeypatch.setattr(warehouse, "_append", lambda con, table, frames: appends.append(table) or
+                        append(con, table, frames))
+    assert etl_build.build(batched, [inputs])[0]
+    assert appends.count("raw_staff_survey") == 2  # two surveys of 1,741 rows: a batch after each
+    assert appends.count("raw_talent_roster") >= 3  # eight rosters of 1 to 25 rows
+    assert_same_warehouse(once, batched)
+
+
+def assert_same_warehouse(first: Path, second: Path) -> None:
+    """Every table holds the same rows (the run's own columns and meta keys left out)."""
     with duckdb.connect() as con:
-        con.execute("ATTACH ? AS one (READ_ONLY)", [str(dbs[1])])
-        con.execute("ATTACH ? AS two (READ_ONLY)", [str(dbs[2])])
+        con.execute("ATTACH ? AS one (READ_ONLY)", [str(first)])
+        con.execute("ATTACH ? AS two (READ_ONLY)", [str(second)])
         tables = _tables(con, "one")
         assert tables == _tables(con, "two")
         assert {"raw_staff_survey", "raw_talent_roster", "staff_survey", "talent_roster", "reject_log"} <= set(tables)
@@ -117,6 +142,7 @@ def test_one_bad_file_among_many_stops_a_build_in_workers_with_its_row(tmp_path)
                                 env={"DXGAP_BUILD_WORKERS": str(workers)})
         assert runs[workers].code == EXIT_REJECTED
         assert not db.exists()
+        assert not list(db.parent.glob(".*tmp*"))  # the new file the good files went into is gone
     assert "survey_2024-05-01.csv" in runs[2].err and "4行目" in runs[2].err and "「多数」" in runs[2].err
     assert runs[2].err == runs[1].err
     assert runs[2].out == runs[1].out
