@@ -118,3 +118,24 @@ def test_a_comparison_over_part_of_todays_answers_says_so(warehouses, monkeypatc
     assert got == (19, short - prev_short)  # 鳥取県 only, against its 19 answers on BETWEEN
     kpi = kpis.change_kpi(nat | {"paired_surveyed": 19, "shortage_change": got[1]}, BETWEEN, "")
     assert kpi.note.endswith("前回と同じ都道府県（回答 19 団体）で比較") and kpi.change
+
+
+def test_a_trend_draws_the_nation_only_on_nationwide_surveys(warehouses, monkeypatch):
+    from dashboard import slides
+
+    v = version_of(warehouses[1], monkeypatch)
+    dates = common.base_dates(v)
+    assert common.nationwide_dates(v) == frozenset(dates) - {BETWEEN}
+    tottori = q.shortage_trend(v, TOTTORI, dates, 3, AS_OF).set_index("base_date")
+    surveyed, short = shortage_count(warehouses[1], BETWEEN, TOTTORI)
+    assert tottori.pref_share[BETWEEN] == pytest.approx(short / surveyed)
+    assert pd.isna(tottori.national_share[BETWEEN])  # 鳥取県's 19 are not the nation's point
+    assert tottori.national_share.drop(index=BETWEEN).notna().all()
+    tokyo = q.shortage_trend(v, TOKYO, dates, 3, AS_OF).set_index("base_date")
+    assert pd.isna(tokyo.pref_share[BETWEEN]) and tokyo.pref_share.drop(index=BETWEEN).notna().all()
+    # the deck's trend slide: each line only where it has a survey
+    rows = slides._trend_rows(v, 3, AS_OF, TOKYO)
+    assert BETWEEN not in {d.date() for d in rows.base_date}
+    rows = slides._trend_rows(v, 3, AS_OF, TOTTORI)
+    assert [(d.date(), s) for d, s in zip(rows.base_date, rows.series, strict=True) if d.date() == BETWEEN] == \
+        [(BETWEEN, "鳥取県")]

@@ -251,14 +251,16 @@ def staff_history(hist: pd.DataFrame, n: int, name: str) -> go.Figure:
 
 
 def shortage_trend(trend: pd.DataFrame, pref_name: str, n: int) -> go.Figure:
-    """The prefecture's shortage share on every base date against the national line."""
+    """The prefecture's shortage share on every base date against the national line. A line joins
+    the dates it has a value for (a prefecture not surveyed on a date, the nation on a survey of a
+    few prefectures), so no other survey cuts it."""
     x = pd.to_datetime(trend.base_date)
     return figure([
         {"type": "scatter", "x": x, "y": trend.pref_share, "name": pref_name, "mode": "lines+markers",
-         "line": {"color": BLUE, "width": 3},
+         "connectgaps": True, "line": {"color": BLUE, "width": 3},
          "hovertemplate": "%{x|%Y-%m-%d}: %{y:.1%}<extra>" + pref_name + "</extra>"},
         {"type": "scatter", "x": x, "y": trend.national_share, "name": "全国", "mode": "lines+markers",
-         "line": {"color": GREY, "width": 2, "dash": "dash"},
+         "connectgaps": True, "line": {"color": GREY, "width": 2, "dash": "dash"},
          "hovertemplate": "%{x|%Y-%m-%d}: %{y:.1%}<extra>全国</extra>"},
     ], {
         "yaxis": {"title": {"text": f"{n}人以下の割合"}, "tickformat": ".0%", "rangemode": "tozero"},

@@ -37,6 +37,15 @@ def surveyed_prefectures(v: str) -> dict[dt.date, frozenset[str]]:
     return {pd.Timestamp(d).date(): frozenset(p) for d, p in zip(df.base_date, df.prefs, strict=True)}
 
 
+@shared(32)
+def nationwide_dates(v: str) -> frozenset[dt.date]:
+    """The base dates at which every prefecture that any survey covers answered: only on these is a
+    trend's 全国 point the nation's (on a date of one prefecture's survey it would be that one's)."""
+    by_date = surveyed_prefectures(v)
+    every = frozenset().union(*by_date.values())
+    return frozenset(d for d, prefs in by_date.items() if prefs == every)
+
+
 def previous_date(v: str, date: dt.date, prefectures: tuple[str, ...] | None = None) -> dt.date | None:
     """The survey a view's 前回比 compares with: the latest base date before date at which every
     prefecture of the view (prefectures, else all) answered on date had answered too. A survey of

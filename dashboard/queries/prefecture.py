@@ -18,7 +18,7 @@ from core.policy import (
 )
 from dashboard.cache import shared
 from dashboard.db import query
-from dashboard.queries import summary
+from dashboard.queries import common, summary
 from dashboard.tiers import tiers
 
 # What "similar" means, in the words the page shows (similarity_words) and exactly what peers() does.
@@ -170,12 +170,15 @@ def shortage_trend(v: str, pref: str, dates: list[dt.date], n: int, as_of: dt.da
 
 @shared(16)
 def _all_shortage_trends(v: str, dates: tuple[dt.date, ...], n: int, as_of: dt.date) -> pd.DataFrame:
-    """base date × (each prefecture code, "national") → shortage share."""
+    """base date × (each prefecture code, "national") → shortage share; the nation's only on the
+    dates every prefecture answered (common.nationwide_dates), else NaN."""
     rows = []
+    nationwide = common.nationwide_dates(v)
     for d in dates:
         by_pref = summary.by_prefecture(v, d, n, as_of)
         rows.append({**dict(zip(by_pref.prefecture_code, by_pref.shortage_share, strict=True)),
-                     "national": summary.national(v, d, n, as_of)["shortage_share"]})
+                     "national": summary.national(v, d, n, as_of)["shortage_share"] if d in nationwide
+                     else float("nan")})
     return pd.DataFrame(rows, index=list(dates))
 
 
