@@ -194,6 +194,20 @@ def banner_text(v: str) -> str | None:
     return text
 
 
+def partial_survey_text(v: str, date: dt.date) -> str | None:
+    """What a national view on a base date that not every prefecture answered is made of (None on
+    a nationwide survey, common.nationwide_dates): 全国 figures there are those prefectures' only."""
+    if date in common.nationwide_dates(v):
+        return None
+    answered = common.surveyed_prefectures(v).get(date, frozenset())
+    prefs = common.prefectures(v)
+    names = list(prefs.name[prefs.prefecture_code.isin(answered)])
+    who = "、".join(names) if len(names) <= 5 else f"{len(names)} 都道府県"
+    return (f"調査基準日 {date_label(date)} は全国の調査ではありません（回答は {who or 'なし'}）。"
+            "この日の全国・地方の値と地図は、回答のあった都道府県だけから計算しています。"
+            "前回比は、この日と前回の両方に回答のある都道府県で比べています。")
+
+
 def caption_md(text: str) -> str:
     return escape_md(text)
 

@@ -7,7 +7,7 @@ from dashboard.charts import need as need_charts
 from dashboard.frame import page_setup, set_pref
 from dashboard.memo import built
 from dashboard.metrics import DEFINITIONS, INDICATOR_METRICS, metric, need_condition, note, shortage_rule
-from dashboard.notes import caption_md, source_text
+from dashboard.notes import caption_md, escape_md, partial_survey_text, source_text
 from dashboard.queries import indicators as qi
 from dashboard.queries import summary
 from dashboard.queries.common import has_municipal_boundaries
@@ -28,6 +28,8 @@ shown = scope.in_region(by_pref, view.region)
 ind_date = qi.indicator_date_for(ctx.v, view.date)  # the Digital Agency table shown with this base date
 
 # -- KPIs ---------------------------------------------------------------------------------
+if partial := partial_survey_text(ctx.v, view.date):
+    st.info(escape_md(partial))
 kpi_cards(kpis.national(area, view.n, view.region), per_row=3)
 st.caption(caption_md(source_text(ctx.v, ("survey", "status", "roster"), view.date,
                                   note("national_kpis", n=view.n, as_of=ctx.as_of))))

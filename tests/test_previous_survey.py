@@ -139,3 +139,15 @@ def test_a_trend_draws_the_nation_only_on_nationwide_surveys(warehouses, monkeyp
     rows = slides._trend_rows(v, 3, AS_OF, TOTTORI)
     assert [(d.date(), s) for d, s in zip(rows.base_date, rows.series, strict=True) if d.date() == BETWEEN] == \
         [(BETWEEN, "鳥取県")]
+
+
+def test_the_national_page_says_when_a_base_date_is_not_a_national_survey(warehouses):
+    path = warehouses[1]
+    at = testing.app_test(path, params={"date": BETWEEN.isoformat()})
+    assert not at.exception
+    infos = [i.value for i in at.info]
+    assert any("は全国の調査ではありません（回答は 鳥取県）" in i for i in infos), infos
+    assert any("前回（2024-04-01）からの変化" in m.label for m in at.metric)
+    at = testing.app_test(path, params={"date": AFTER.isoformat()})
+    assert not at.exception
+    assert not any("全国の調査ではありません" in i.value for i in at.info)
