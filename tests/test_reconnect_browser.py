@@ -33,7 +33,9 @@ def test_a_browser_whose_session_is_gone_keeps_its_view_at_its_next_interaction(
             # new session on the URL's view; the user clicks again, as a user would.
             step_up = page.locator("[data-testid=stSidebar] button[data-testid=stNumberInputStepUp]")
             n3 = re.compile(r".*[?&]n=3(&|$).*")
-            deadline = time.monotonic() + 90
+            # Each try may wait out a click (8 s), the URL (8 s) and a slow run (30 s); under a loaded
+            # suite 90 s once ran out before the page took a click, so the user gets three minutes.
+            deadline = time.monotonic() + 180
             while not n3.match(page.url) and time.monotonic() < deadline:
                 with contextlib.suppress(PlaywrightTimeout):
                     step_up.click(timeout=8_000)
