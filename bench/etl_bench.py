@@ -16,10 +16,10 @@ the medians are compared. The split by phase comes from a second, instrumented b
 (`--phases-child`) that validates in one process: read = etl.readers.read_tables (bytes to cells,
 every sheet and header found), validate = the rest of etl.validate (checks, messages, frames),
 publish = etl.warehouse.publish less the validation it runs (a build appends each file's rows
-as it passes: insert, marts, the atomic swap), and start = imports and the rest. A second figure, never the headline, divides the build by the same read run as a fresh
-process (bench/plain_read.py: Python starting, importing pandas, reading, exiting), so that both
-sides pay for start-up and teardown. Prints a Markdown table and writes it to
-bench/out/etl_bench.md.
+as it passes: insert, marts, the atomic swap), and start = imports and the rest. A second figure,
+never the headline, divides the build by the same read run as a fresh process (bench/plain_read.py:
+Python starting, importing pandas, reading, exiting), so that both sides pay for start-up and
+teardown. Prints a Markdown table and writes it to bench/out/etl_bench.md.
 """
 
 from __future__ import annotations

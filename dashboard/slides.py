@@ -236,12 +236,13 @@ def prefecture_progress(v: str, pref: str, as_of: dt.date) -> go.Figure:
 def _trend_rows(v: str, n: int, as_of: dt.date, pref: str | None) -> pd.DataFrame:
     rows = []
     names = common.prefectures(v).set_index("prefecture_code").name
+    nationwide = common.nationwide_dates(v)
     for d in common.base_dates(v):
         if pref:
             r = summary.by_prefecture(v, d, n, as_of).set_index("prefecture_code").loc[pref]
             if r.surveyed:  # not on another prefecture's survey date: the line joins its own surveys
                 rows.append((pd.Timestamp(d), names[pref], r.shortage_share, r.shortage, r.surveyed))
-        if d in common.nationwide_dates(v):  # a survey of a few prefectures is not a point of the nation's line
+        if d in nationwide:  # a survey of a few prefectures is not a point of the nation's line
             nat = summary.national(v, d, n, as_of)
             rows.append((pd.Timestamp(d), "全国", nat["shortage_share"], nat["shortage"], nat["surveyed"]))
     return pd.DataFrame(rows, columns=["base_date", "series", "value", "count", "surveyed"])

@@ -386,7 +386,6 @@ def apply_reports(con: duckdb.DuckDBPyConnection, loads: Iterable[Load], *, load
     first = scalar(con, "SELECT coalesce(max(source_id), 0) + 1 FROM load_log")
     taken: list[Load] = []
     rows: dict[str, list[tuple[pd.DataFrame, int]]] = {}  # table → (rows of one load, its source_id), not yet appended
-    held: dict[str, int] = {}  # table → rows in rows[table]
     logs, issues = [], []
     for source_id, load in enumerate(loads, start=first):
         taken.append(load)
@@ -397,10 +396,8 @@ def apply_reports(con: duckdb.DuckDBPyConnection, loads: Iterable[Load], *, load
             if not frame.empty:
                 table = RAW_TABLES[name]
                 rows.setdefault(table, []).append((frame, source_id))
-                held[table] = held.get(table, 0) + len(frame)
-                if held[table] >= APPEND_ROWS:
+                if sum(len(part) for part, _ in rows[table]) >= APPEND_ROWS:
                     _append_parts(con, table, rows.pop(table))
-                    held[table] = 0
         logs.append(dict(
             source_id=source_id, kind=report.kind, file_name=report.file_name, sha256=report.sha256,
             rows_read=report.rows_read, rows_loaded=report.rows_loaded, rows_rejected=report.rows_rejected,

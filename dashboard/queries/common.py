@@ -55,7 +55,7 @@ def previous_date(v: str, date: dt.date, prefectures: tuple[str, ...] | None = N
     by_date = surveyed_prefectures(v)
     scope = frozenset(prefectures) if prefectures is not None else None
     now = by_date.get(date, frozenset())
-    wanted = (now & scope if scope is not None else now) or scope or now
+    wanted = now if scope is None else (now & scope or scope)  # the scope's answers, else the scope
     earlier = [(len(wanted & by_date[d]), d) for d in base_dates(v) if d < date and d in by_date]
     covering = [d for n, d in earlier if n == len(wanted)]
     if covering:
