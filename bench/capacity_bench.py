@@ -59,6 +59,7 @@ import testing  # noqa: E402
 from bench import memprobe  # noqa: E402
 from deploy import replicas  # noqa: E402
 from testing.capacity import (  # noqa: E402
+    AFTER_PUBLISH,
     PREBUILT_WAIT,
     RERUN_TIMEOUT,
     Load,
@@ -217,6 +218,12 @@ def capacity_rows(steps: list[Step], what: str, command: str, target: str) -> li
         why = f"p95 {failed.p95 * 1000:.0f} ms" + (f", {len(failed.errors)} errors: {failed.errors[0][:120]}"
                                                    if failed.errors else "")
         rows.append((f"{what}: first failing step", f"N={failed.n}: {why}", "—", "same"))
+    if steps and steps[0].publishes:
+        # Where the time goes: the seconds after a publish (every view computed afresh) against the rest.
+        rows.append((f"{what}: p95 of the reruns away from the publishes (none running when one landed, none "
+                     f"started in the {AFTER_PUBLISH:.0f} s after it)",
+                     ", ".join(f"N={s.n}: {s.away_p95 * 1000:.0f} ms ({s.away_reruns} of {s.reruns} reruns)"
+                               for s in steps), "shown", "same"))
     if best is not None:
         per_session = (best.rss_end - best.rss_idle) / best.n
         rows.append((f"{what}: server CPU at N={best.n}", f"{best.cores:.2f} cores, {best.cores / best.n * 100:.1f}% "

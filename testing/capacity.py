@@ -306,6 +306,10 @@ class Step:
     rss_end: int  # with the sessions still open
     client_cores: float
     wall: float
+    # the reruns that ran wholly outside the AFTER_PUBLISH seconds from each publish: how many,
+    # and their p95 (what the sessions see between publishes)
+    away_reruns: int = 0
+    away_p95: float = float("nan")
 
     @property
     def passed(self) -> bool:
@@ -315,8 +319,12 @@ class Step:
         return (f"N={self.n}: {self.reruns} reruns, p50 {self.p50 * 1000:.0f} ms, p95 {self.p95 * 1000:.0f} ms, "
                 f"max {self.worst * 1000:.0f} ms, {len(self.errors)} errors, publishes {self.publishes_ok}/"
                 f"{self.publishes}, server {self.cores:.2f} cores, RSS {self.rss_idle / 2**20:.0f}→"
-                f"{self.rss_end / 2**20:.0f} MiB, client {self.client_cores:.2f} cores, {self.wall:.0f} s "
-                f"→ {'pass' if self.passed else 'FAIL'}")
+                f"{self.rss_end / 2**20:.0f} MiB, client {self.client_cores:.2f} cores, {self.wall:.0f} s; "
+                f"{self.away_note()} → {'pass' if self.passed else 'FAIL'}")
+
+    def away_note(self) -> str:
+        return (f"away from publishes (from {AFTER_PUBLISH:.0f} s after each): {self.away_reruns} reruns, "
+                f"p95 {self.away_p95 * 1000:.0f} ms")
 
 
 @contextlib.contextmanager
@@ -371,9 +379,21 @@ def run_step(template_db: Path, n: int, duration: float, think: tuple[float, flo
     active = [row for row in sampler.rows if t0 <= row[0] <= stop]
     cores = (active[-1][1] - active[0][1]) / max(active[-1][0] - active[0][0], 1e-9) if len(active) > 1 else float("nan")
     secs = [s.seconds for s in load.samples]
+    away = away_from_publishes(load.samples, [t0 + at for at, _, _ in load.publishes])
     client = (client1.user + client1.system - client0.user - client0.system) / max(wall, 1e-9)
     return Step(n, len(secs), statistics.median(secs) if secs else float("nan"), percentile(secs, 0.95),
                 max(secs, default=float("nan")), load.errors, sum(1 for p in load.publishes if p[1] == 0), publishes,
-                cores, rss_idle, rss_end, client, wall)
+                cores, rss_idle, rss_end, client, wall, len(away), percentile(away, 0.95))
+
+
+AFTER_PUBLISH = 10.0  # seconds after a publish lands in which sessions' next views are computed afresh
+
+
+def away_from_publishes(samples: list[Sample], landed: list[float]) -> list[float]:
+    """The rerun times of the samples that neither ran while a publish landed nor started within
+    AFTER_PUBLISH seconds after one (landed: monotonic times): every cached result keys on the
+    warehouse version, so the views asked for in those seconds are all computed afresh."""
+    return [s.seconds for s in samples
+            if not any(s.at < at + AFTER_PUBLISH and s.at + s.seconds > at for at in landed)]
 
 

@@ -42,3 +42,16 @@ def test_one_short_step_measures_reruns_a_publish_cpu_and_memory(warming):
     assert step.cores > 0 and step.rss_idle > 50 * 2**20 and step.rss_end > 0
     assert step.passed == (step.p95 <= capacity.P95_TARGET)
     assert "N=3:" in step.row()
+
+
+def test_reruns_away_from_publishes_leave_out_those_running_at_or_started_soon_after_one():
+    after = capacity.AFTER_PUBLISH
+    samples = [capacity.Sample(at, seconds, "page view") for at, seconds in [
+        (0.0, 0.5),                 # before the publish: kept
+        (99.0, 2.0),                # running when it landed at 100: left out
+        (100.0 + after - 0.1, 0.2),  # started inside the window: left out
+        (100.0 + after, 0.3),       # started as the window ends: kept
+        (200.0, 0.4),               # long after: kept
+    ]]
+    assert capacity.away_from_publishes(samples, [100.0]) == [0.5, 0.3, 0.4]
+    assert capacity.away_from_publishes(samples, []) == [s.seconds for s in samples]
