@@ -1,8 +1,8 @@
 """Sessions one server holds: N headless websocket sessions that behave like users.
 
-    .venv/bin/python bench/capacity_bench.py                  # steps, R=1 against R=2, 30-min soak
+    .venv/bin/python bench/capacity_bench.py                  # steps, quiet steps, R=1 against R=2, 30-min soak
     .venv/bin/python bench/capacity_bench.py --quick          # a smoke run: small N, short durations
-    .venv/bin/python bench/capacity_bench.py --only steps     # or replicas, soak (repeatable)
+    .venv/bin/python bench/capacity_bench.py --only steps     # or quiet, replicas, soak (repeatable)
 
 Each session is a websocket client of testing/rerun.py (the browser's rerun message, its
 message cache, timed to the server's script_finished). It opens the app from a shared link (the
@@ -19,6 +19,9 @@ fresh server and a fresh copy of the warehouse (warmed by one session first), fo
 sessions, and is bounded to 120 s including the ramp and the last answers; what is unanswered then
 is an error. Reports the largest passing N, the server's CPU (cores and per session) and its RSS
 (warm idle, at the end of the step, and per session).
+
+quiet: the same steps on one server with no publish during the run (not the target's setting: what
+a server holds between publishes, which come a few times a year).
 
 replicas: the same steps through nginx (deploy/replicas.py) with R=1 and with R=2, in one run:
 each browser first opens the page, is given its replica by cookie and keeps it.
@@ -268,7 +271,7 @@ def _pymalloc_note(idle: dict, settled: dict) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--db", type=Path, help="warehouse to copy for each step (default: the sample, built once)")
-    ap.add_argument("--only", action="append", choices=["steps", "replicas", "soak"])
+    ap.add_argument("--only", action="append", choices=["steps", "quiet", "replicas", "soak"])
     ap.add_argument("--quick", action="store_true", help="small N and short durations (a smoke run)")
     ap.add_argument("--steps", help="comma-separated N (default 10,20,35,50,70,100,140,200,280,400)")
     ap.add_argument("--duration", type=float, default=60.0)
@@ -286,7 +289,7 @@ def main() -> int:
         args.soak_minutes, args.soak_sessions = min(args.soak_minutes, 3.0), min(args.soak_sessions, 10)
     steps = [int(x) for x in args.steps.split(",")] if args.steps else STEPS
     think = tuple(float(x) for x in args.think.split(","))
-    modes = args.only or ["steps", "replicas", "soak"]
+    modes = args.only or ["steps", "quiet", "replicas", "soak"]
     db = args.db or testing.sample_db()
     given = [a for a in sys.argv[1:] if a not in ("--only", *modes)]
     cmd = " ".join(["python bench/capacity_bench.py", *given])
@@ -296,6 +299,12 @@ def main() -> int:
     if "steps" in modes:
         got = step_up(db, steps, args.duration, think, args.publishes, label="one server: ")
         rows += capacity_rows(got, f"one server ({settings})", f"{cmd} --only steps", f"≥ {TARGET_SESSIONS}")
+    if "quiet" in modes:
+        # Not the target's setting: the same sessions with no publish during the run, the state a
+        # server is in between the few publishes a year (what a planner sizes a server by).
+        quiet = settings.replace(f"{args.publishes} publishes", "no publish")
+        got = step_up(db, steps, args.duration, think, 0, label="one server, no publish: ")
+        rows += capacity_rows(got, f"one server ({quiet}; not the target's setting)", f"{cmd} --only quiet", "shown")
     if "replicas" in modes and replicas.nginx_binary():
         for r in (1, 2):
             got = step_up(db, steps, args.duration, think, args.publishes, r=r, proxy=True, label=f"nginx R={r}: ")
