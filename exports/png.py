@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
+import logging
+import os
 import re
+import signal
 import threading
 from pathlib import Path
 
@@ -29,6 +33,7 @@ FOOTER_FONT_PX = 12
 FOOTER_LINE_PX = 17
 _CARTESIAN = {"bar", "scatter", "histogram", "box", "heatmap"}
 
+log = logging.getLogger("dashboard")
 _lock = threading.Lock()  # guards starting and stopping the shared browser
 _browser = None  # the _Browser of this process, started by the first export
 
@@ -62,25 +67,44 @@ def _kaleido_class():
     return SteadyKaleido
 
 
+# A kaleido Chromium opens in 1.5–5 s, under a loaded test suite in seconds more; one that has
+# not opened in START_SECONDS has hung (seen once in CI: the first PNG waited 120 s). It is killed
+# and started again, START_TRIES times in all.
+START_SECONDS = 45.0
+START_TRIES = 2
+
+
 class _Browser:
     """One kaleido (Chromium, two tabs) on its own event-loop thread, shared by every export of
     the process: Streamlit sessions (each download runs on its own thread), the CLI, the bench."""
 
-    def __init__(self) -> None:
+    def __init__(self, start_seconds: float = START_SECONDS) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="dxgap-kaleido", daemon=True)
         self.thread.start()
         cls = _kaleido_class()
+        opening, gave_up = [], threading.Event()  # the kaleido being opened, to kill if it hangs
 
         async def start():
             # mathjax=False: its default is a CDN script, which offline only costs a failed fetch.
             k = cls(n=2, path=str(chromium_path()), mathjax=False, timeout=90)
-            await k.open()
+            opening.append(k)
+            try:
+                await k.open()
+            except BaseException:
+                if gave_up.is_set():  # killed below: its failure has been reported already
+                    return None
+                raise
             return k
 
+        started = asyncio.run_coroutine_threadsafe(start(), self.loop)
         try:
-            self.kaleido = self._call(start(), timeout=120)
+            self.kaleido = started.result(start_seconds)
         except BaseException:
+            gave_up.set()
+            for k in opening:
+                _kill(k)
+            started.cancel()
             self.loop.call_soon_threadsafe(self.loop.stop)
             raise
 
@@ -102,6 +126,30 @@ class _Browser:
         self.thread.join(5)
 
 
+def _kill(k) -> None:
+    """Kill the browser of a kaleido that did not open. choreographer's .subprocess is a wrapper that
+    runs the browser as its child: the child goes first (killing the wrapper alone orphans it, and
+    the wrapper's own SIGTERM handling takes 5 s)."""
+    proc = getattr(k, "subprocess", None)
+    if proc is None or proc.poll() is not None:
+        return
+    for child in _children(proc.pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
+    proc.kill()
+    proc.wait(10)
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is pid (from /proc; none where there is no /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
 def _shared_browser() -> _Browser:
     global _browser
     with _lock:
@@ -110,9 +158,22 @@ def _shared_browser() -> _Browser:
             if not ok:
                 raise PngUnavailable(reason)
             set_offline_topojson(TOPOJSON_DIR.as_uri() + "/")
-            _browser = _Browser()
+            _browser = _started()
             atexit.register(stop)
         return _browser
+
+
+def _started() -> _Browser:
+    """A new _Browser; one that hangs while opening is killed and started again (START_TRIES)."""
+    for attempt in range(1, START_TRIES + 1):
+        try:
+            return _Browser(START_SECONDS)
+        except TimeoutError:
+            log.warning("kaleido's Chromium did not open in %.0f s (attempt %d of %d)", START_SECONDS, attempt,
+                        START_TRIES)
+    raise PngUnavailable(f"PNG を作れません：画像を描くブラウザ（{chromium_path()}）が {START_SECONDS:.0f} 秒待っても"
+                         f"起動しませんでした（{START_TRIES} 回）。しばらくしてからもう一度お試しください。"
+                         "続く場合はサーバーの管理者に連絡してください。")
 
 
 def stop() -> None:

@@ -319,12 +319,10 @@ class Step:
         return (f"N={self.n}: {self.reruns} reruns, p50 {self.p50 * 1000:.0f} ms, p95 {self.p95 * 1000:.0f} ms, "
                 f"max {self.worst * 1000:.0f} ms, {len(self.errors)} errors, publishes {self.publishes_ok}/"
                 f"{self.publishes}, server {self.cores:.2f} cores, RSS {self.rss_idle / 2**20:.0f}→"
-                f"{self.rss_end / 2**20:.0f} MiB, client {self.client_cores:.2f} cores, {self.wall:.0f} s; "
-                f"{self.away_note()} → {'pass' if self.passed else 'FAIL'}")
-
-    def away_note(self) -> str:
-        return (f"away from publishes (from {AFTER_PUBLISH:.0f} s after each): {self.away_reruns} reruns, "
-                f"p95 {self.away_p95 * 1000:.0f} ms")
+                f"{self.rss_end / 2**20:.0f} MiB, client {self.client_cores:.2f} cores, {self.wall:.0f} s"
+                + (f"; away from publishes (from {AFTER_PUBLISH:.0f} s after each): {self.away_reruns} reruns, "
+                   f"p95 {self.away_p95 * 1000:.0f} ms" if self.publishes else "")
+                + f" → {'pass' if self.passed else 'FAIL'}")
 
 
 @contextlib.contextmanager

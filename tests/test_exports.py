@@ -484,6 +484,59 @@ def test_exports_reuse_one_browser_started_lazily(ctx):
     assert browser.kaleido.subprocess.poll() is None
 
 
+def _hanging_browser(tmp_path: Path, then_real: bool) -> tuple[Path, str]:
+    """An executable in Chromium's place that never answers (a hung start), and the command line its
+    hung process runs (unique to the test); with then_real, only its first run hangs and later runs
+    are Debian's Chromium."""
+    marker, script = tmp_path / "hung-once", tmp_path / "chromium"
+    hung = f"sleep 600.{os.getpid()}{len(str(tmp_path))}"
+    real = f'if [ -e "{marker}" ]; then exec /usr/bin/chromium "$@"; fi\ntouch "{marker}"\n' if then_real else ""
+    script.write_text(f"#!/bin/sh\n{real}exec {hung}\n")
+    script.chmod(0o755)
+    return script, hung
+
+
+def _running(command: str) -> list[str]:
+    """The processes running exactly this command line, wherever they were started from."""
+    out = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True, check=True).stdout
+    return [ln for ln in out.splitlines() if ln.split(maxsplit=1)[1:] == [command]]
+
+
+@needs_chromium
+def test_a_browser_that_hangs_while_opening_is_killed_and_started_again(tmp_path, monkeypatch):
+    import plotly.graph_objects as go
+
+    from exports import png
+
+    png.stop()
+    monkeypatch.setattr(png, "START_SECONDS", 15.0)  # the hung start costs this much; the real one needs 1.5–5 s
+    script, hung = _hanging_browser(tmp_path, then_real=True)
+    monkeypatch.setenv("DXGAP_CHROMIUM", str(script))
+    try:
+        data = png.render(go.Figure(go.Bar(x=["北海道", "沖縄県"], y=[1, 2])), width=320, height=200, scale=1)
+        assert Image.open(io.BytesIO(data)).size == (320, 200)
+        assert (tmp_path / "hung-once").exists()  # the first start did hang
+        assert _running(hung) == []  # and was stopped
+    finally:
+        png.stop()
+
+
+@needs_chromium
+def test_a_browser_that_never_opens_gives_a_japanese_reason_and_leaves_nothing_running(tmp_path, monkeypatch):
+    import plotly.graph_objects as go
+
+    from exports import png
+
+    png.stop()
+    monkeypatch.setattr(png, "START_SECONDS", 2.0)
+    script, hung = _hanging_browser(tmp_path, then_real=False)
+    monkeypatch.setenv("DXGAP_CHROMIUM", str(script))
+    with pytest.raises(png.PngUnavailable, match="2 秒待っても起動しませんでした（2 回）"):
+        png.render(go.Figure(go.Bar(x=["a"], y=[1])), width=320, height=200, scale=1)
+    assert png._browser is None
+    assert _running(hung) == []
+
+
 def test_png_footer_has_source_base_date_and_notice_and_escapes_markup():
     import plotly.graph_objects as go
 
