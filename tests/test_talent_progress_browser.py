@@ -26,7 +26,9 @@ def test_talent_page_draws_its_charts_and_map_offline(server, page):
     open_page(page, server + "/talent" + PARAMS, 6)
     assert page.locator(".plot-container").count() == 6
     assert page.get_by_role("heading", name="人材プール").first.is_visible()
-    assert page.locator(".choroplethlocation").count() == 47  # the coverage map, every prefecture
+    # the coverage map's shapes come in a fetch of their own after its SVG is there
+    page.wait_for_function("document.querySelectorAll('.choroplethlocation').length >= 47", timeout=60_000)
+    assert page.locator(".choroplethlocation").count() == 47  # every prefecture
     assert page.locator("g.barlayer .point").count() > 47  # stacked role bars
     assert not [u for u in page.blocked if "world_110m" in u or "cdn" in u], page.blocked
     assert page.get_by_text("サンプル（架空）データ").first.is_visible()
