@@ -68,8 +68,8 @@ def _kaleido_class():
 
 
 # A kaleido Chromium opens in 1.5–5 s, under a loaded test suite in seconds more; one that has
-# not opened in START_SECONDS has hung (seen once in CI: the first PNG waited 120 s). It is killed
-# and started again, START_TRIES times in all.
+# not opened in START_SECONDS has hung (the likely cause of a CI run whose first PNG waited the
+# whole 120 s). It is killed and started again, START_TRIES times in all.
 START_SECONDS = 45.0
 START_TRIES = 2
 
