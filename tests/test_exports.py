@@ -509,7 +509,7 @@ def test_a_browser_that_hangs_while_opening_is_killed_and_started_again(tmp_path
     from exports import png
 
     png.stop()
-    monkeypatch.setattr(png, "START_SECONDS", 15.0)  # the hung start costs this much; the real one needs 1.5–5 s
+    monkeypatch.setattr(png, "START_SECONDS", 10.0)  # the hung start costs this much; the real one needs 1.5–5 s
     script, hung = _hanging_browser(tmp_path, then_real=True)
     monkeypatch.setenv("DXGAP_CHROMIUM", str(script))
     try:
