@@ -78,7 +78,7 @@ class _Browser:
     """One kaleido (Chromium, two tabs) on its own event-loop thread, shared by every export of
     the process: Streamlit sessions (each download runs on its own thread), the CLI, the bench."""
 
-    def __init__(self, start_seconds: float = START_SECONDS) -> None:
+    def __init__(self, start_seconds: float) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="dxgap-kaleido", daemon=True)
         self.thread.start()

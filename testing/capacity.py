@@ -30,6 +30,7 @@ MEMPROBE = ROOT / "bench" / "memprobe.py"  # the launcher a probed server runs u
 P95_TARGET = 1.0  # seconds
 STEP_LIMIT = 120.0  # seconds per step, ramp and last answers included
 RERUN_TIMEOUT = 30.0
+AFTER_PUBLISH = 10.0  # seconds after a publish lands in which sessions' next views are computed afresh
 PUBLISH_DATE = "2024-10-01"
 PUBLISH_PREF = "31"  # 鳥取県: 19 municipalities
 PREFS = [f"{i:02d}" for i in range(1, 48)]
@@ -382,9 +383,6 @@ def run_step(template_db: Path, n: int, duration: float, think: tuple[float, flo
     return Step(n, len(secs), statistics.median(secs) if secs else float("nan"), percentile(secs, 0.95),
                 max(secs, default=float("nan")), load.errors, sum(1 for p in load.publishes if p[1] == 0), publishes,
                 cores, rss_idle, rss_end, client, wall, len(away), percentile(away, 0.95))
-
-
-AFTER_PUBLISH = 10.0  # seconds after a publish lands in which sessions' next views are computed afresh
 
 
 def away_from_publishes(samples: list[Sample], landed: list[float]) -> list[float]:
