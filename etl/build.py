@@ -72,6 +72,9 @@ def build(db_path: Path, inputs: Path | Sequence[Path] = DEFAULT_INPUTS, *,
         is_sample = (folder / SAMPLE_MARKER).exists()
         files += [(kind, path, is_sample) for kind, path in input_files(folder)]
         shas.update({folder / f.file: f.sha256 for f in read_manifest(folder)})
+    if not files:  # publishing nothing would replace the served warehouse with an empty one
+        raise NoInputFiles("入力フォルダに取り込めるファイルがありません: " + "、".join(map(str, folders))
+                           + "（ファイル名の決まり: " + "、".join(p for _, pats in LAYOUT for p in pats) + "）")
     jobs = [(kind, path, salt, shas.get(path)) for kind, path, _ in files]
     reports: list[Report] = []
 
@@ -98,6 +101,10 @@ def build(db_path: Path, inputs: Path | Sequence[Path] = DEFAULT_INPUTS, *,
             except _Rejected:
                 return False, reports
     return True, reports
+
+
+class NoInputFiles(ValueError):
+    """No folder of a build holds a file it reads (its message is the user's, in Japanese)."""
 
 
 class _Rejected(Exception):

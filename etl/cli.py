@@ -10,7 +10,7 @@ from pathlib import Path
 from core.policy import PREFECTURES
 from core.store import DEFAULT_DB, SCHEMA_VERSION, UPGRADABLE_SCHEMAS
 from etl import validate as validate_module
-from etl.build import DEFAULT_INPUTS, build, cli_workers
+from etl.build import DEFAULT_INPUTS, NoInputFiles, build, cli_workers
 from etl.citations import citation_for
 from etl.dates import DateError
 from etl.report import Report
@@ -144,7 +144,11 @@ def _run(args) -> int:
             print(f"入力フォルダがありません: {'、'.join(missing)}", file=sys.stderr)
             return EXIT_USAGE
         args.db.parent.mkdir(parents=True, exist_ok=True)
-        ok, reports = build(args.db, inputs, workers=cli_workers())
+        try:
+            ok, reports = build(args.db, inputs, workers=cli_workers())
+        except NoInputFiles as exc:
+            print(f"{exc}。倉庫は作りませんでした（既存の倉庫はそのままです）", file=sys.stderr)
+            return EXIT_USAGE
         for r in reports:
             if not r.ok or r.warnings:
                 _print_report(r, sys.stdout if r.ok else sys.stderr)

@@ -237,6 +237,11 @@ def test_exit_codes_0_done_1_rejected_2_usage(tmp_path):
     assert bad_pref.code == 2 and "--prefecture" in bad_pref.err and "都道府県「99」が分かりません" in bad_pref.err
     no_file = etl_main("load", "survey", tmp_path / "missing.csv", "--db", db, "--base-date", "2023-04-01")
     assert no_file.code == 1 and "がありません" in no_file.err
+    (tmp_path / "empty" / "roster").mkdir(parents=True)  # a folder of other files only: nothing to build from
+    (tmp_path / "empty" / "notes.txt").write_text("x", encoding="utf-8")
+    nothing = etl_main("build", "--inputs", tmp_path / "empty", "--db", db)
+    assert nothing.code == 2 and "取り込めるファイルがありません" in nothing.err and "survey_*.csv" in nothing.err
+    assert "Traceback" not in nothing.err
     assert db.read_bytes() == before
     no_db = etl_main("history", "--db", tmp_path / "missing.duckdb")
     assert no_db.code == 2 and "倉庫がありません" in no_db.err
