@@ -17,7 +17,6 @@ Markdown).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 
 import pandas as pd
@@ -79,11 +78,13 @@ def _kind_rows(v: str, kind: str, date: dt.date | None) -> pd.DataFrame:
     return rows
 
 
-@functools.lru_cache(maxsize=1024)
+@shared(1024)
 def kind_citation(v: str, kind: str, date: dt.date | None = None) -> tuple[str, bool] | None:
     """(citation text, is_sample) of the loads behind one kind (on date, for dated kinds);
     None when nothing of that kind is published. Once per warehouse version: each note of a view
-    asks again (5 ms each from the load log)."""
+    asks again (5 ms each from the load log). A shared store, not functools.lru_cache: after a
+    publish every session's next rerun asks at once, and lru_cache lets each of them compute it
+    (a tenth of a busy server's samples in the seconds after a publish, issue 16 §2)."""
     rows = _kind_rows(v, kind, date)
     if rows.empty:
         return None
@@ -110,7 +111,7 @@ def source_text(v: str, kinds: tuple[str, ...], date: dt.date | None = None,
     return _source_text(v, tuple(kinds), date, definition)
 
 
-@functools.lru_cache(maxsize=4096)
+@shared(4096)
 def _source_text(v: str, kinds: tuple[str, ...], date: dt.date | None, definition: str | None) -> SourceText:
     parts, sample = [], False
     cited = []

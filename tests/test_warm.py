@@ -288,3 +288,35 @@ def test_connections_are_held_for_the_served_version_and_the_one_before(served, 
     assert mine == seen[1:]
     assert db.close_superseded(seen[-1]) == 1
     assert [v for v in db.held_versions() if v in seen] == [seen[-1]]
+
+
+def test_sessions_asking_for_a_new_versions_source_notes_at_once_compute_each_once(served, monkeypatch):
+    """After a publish every session's next rerun asks for the same 出典 notes at the same moment:
+    each kind's citation is read from the load log once, and the others wait for it."""
+    from dashboard import notes
+
+    v = db.version()
+    date = common.base_dates(v)[-1]
+    read, real = [], notes._kind_rows
+
+    def slow_kind_rows(v, kind, date):
+        read.append((kind, date))
+        time.sleep(0.05)  # the overlap a busy server gives the sessions' reruns
+        return real(v, kind, date)
+
+    monkeypatch.setattr(notes, "_kind_rows", slow_kind_rows)
+    kinds = ("survey", "roster", "status")
+    barrier = threading.Barrier(6)
+    texts = []
+
+    def session():
+        barrier.wait()
+        texts.append(notes.source_text(v, kinds, date))
+
+    threads = [threading.Thread(target=session) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(read) == sorted({(k, date if k == "survey" else None) for k in kinds})
+    assert len(texts) == 6 and len(set(texts)) == 1 and texts[0].startswith("出典：")
