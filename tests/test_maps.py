@@ -166,6 +166,39 @@ def test_every_base_date_in_one_run_is_each_dates_run(db, n):
         assert summary.metric_bounds(v, key, n, as_of) == ((values.min(), values.max()) if len(values) else None)
 
 
+@pytest.fixture(scope="module")
+def one_prefecture_date(tmp_path_factory):
+    """The sample and a survey of 鳥取県 alone on a later base date (not the nation's)."""
+    folder = tmp_path_factory.mktemp("one_pref")
+    db = testing.copy_db(testing.sample_db(), folder / "wh")
+    survey = testing.prefecture_survey(folder, "survey_tottori.csv", 2, 0)
+    run = testing.etl_main("load", "survey", survey, "--db", db, "--base-date", "2025-10-01")
+    assert run.code == 0, run.err
+    return db
+
+
+@pytest.mark.parametrize("n", [0, 3, 6])
+def test_every_prefectures_trend_is_each_dates_run_of_the_marts(one_prefecture_date, n):
+    """A prefecture's trend reads every base date from one lateral run: the same shares as each
+    date's own run (by_prefecture, and national on the dates every prefecture answered)."""
+    from dashboard import db as ddb
+    from dashboard.queries import common, prefecture, summary
+
+    v, as_of = ddb.version(one_prefecture_date), dt.date(2026, 12, 1)
+    dates = common.base_dates(v)
+    nationwide = common.nationwide_dates(v)
+    assert dt.date(2025, 10, 1) in set(dates) - nationwide and nationwide
+    for pref in common.prefectures(v).prefecture_code:
+        trend = prefecture.shortage_trend(v, pref, dates, n, as_of)
+        expected = pd.DataFrame({
+            "base_date": dates,
+            "pref_share": [summary.by_prefecture(v, d, n, as_of).set_index("prefecture_code").shortage_share.get(pref)
+                           for d in dates],
+            "national_share": [summary.national(v, d, n, as_of)["shortage_share"] if d in nationwide else None
+                               for d in dates]}).astype({"pref_share": float, "national_share": float})
+        pd.testing.assert_frame_equal(trend, expected)
+
+
 def test_the_scale_is_the_same_in_every_region(db):
     whole = pref_choropleth(charts(testing.app_test(db, params={"date": DATE}))["pref_map"]["spec"])
     kinki = pref_choropleth(charts(testing.app_test(db, params={"date": DATE, "region": "近畿"}))["pref_map"]["spec"])

@@ -171,15 +171,17 @@ def shortage_trend(v: str, pref: str, dates: list[dt.date], n: int, as_of: dt.da
 @shared(16)
 def _all_shortage_trends(v: str, dates: tuple[dt.date, ...], n: int, as_of: dt.date) -> pd.DataFrame:
     """base date × (each prefecture code, "national") → shortage share; the nation's only on the
-    dates every prefecture answered (common.nationwide_dates), else NaN."""
-    rows = []
+    dates every prefecture answered (common.nationwide_dates), else NaN. From one run of the marts
+    for every date (summary.every_date_areas): a prefecture page at a threshold no one had asked
+    for since a publish ran the marts once per base date for it, a seventh of a busy server's
+    samples in the seconds after a publish (issue 16 §2)."""
+    rows = summary.every_date_areas(v, n, as_of)
+    wide = rows.pivot(index="base_date", columns="prefecture_code", values="shortage_share").astype(float)
+    wide.index = wide.index.date
     nationwide = common.nationwide_dates(v)
-    for d in dates:
-        by_pref = summary.by_prefecture(v, d, n, as_of)
-        rows.append({**dict(zip(by_pref.prefecture_code, by_pref.shortage_share, strict=True)),
-                     "national": summary.national(v, d, n, as_of)["shortage_share"] if d in nationwide
-                     else float("nan")})
-    return pd.DataFrame(rows, index=list(dates))
+    nation = wide.pop(summary.NATION)
+    wide["national"] = [share if d in nationwide else float("nan") for d, share in nation.items()]
+    return wide.reindex(list(dates))
 
 
 def similar_prefectures(rows: pd.DataFrame, pref: str, k: int = 3) -> pd.DataFrame:

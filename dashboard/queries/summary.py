@@ -85,12 +85,19 @@ ORDER BY v.base_date, x.prefecture_code
 
 
 @shared(64)
+def every_date_areas(v: str, n: float, as_of: dt.date) -> pd.DataFrame:
+    """_areas for every base date in one run: the nation's row and the prefectures' of each date
+    (a base_date column first)."""
+    dates = base_dates(v)
+    return query(v, _SUMMARY_EVERY_DATE, _mart_params(
+        n, as_of, dates=dates, prevs=[previous_date(v, d) for d in dates],
+        ind_dates=[qi.indicator_date_for(v, d) for d in dates]))
+
+
+@shared(64)
 def _every_date(v: str, n: float, as_of: dt.date) -> pd.DataFrame:
     """The prefectures' rows of _areas for every base date (a base_date column first)."""
-    dates = base_dates(v)
-    return _prefectures(query(v, _SUMMARY_EVERY_DATE, _mart_params(
-        n, as_of, dates=dates, prevs=[previous_date(v, d) for d in dates],
-        ind_dates=[qi.indicator_date_for(v, d) for d in dates])))
+    return _prefectures(every_date_areas(v, n, as_of))
 
 
 @shared(64)
