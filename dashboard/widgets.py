@@ -61,10 +61,19 @@ _PREPARED = cache.store("dashboard.widgets.prepared", 256, audit=False)
 
 
 def _prepared(df, signed: tuple[str, ...]):
-    """(the frame as shown, its column config) for df, remembered for the same object."""
+    """(the table as shown, its column config) for df, remembered for the same object. The table is
+    handed to st.dataframe as Arrow, converted here once: given a frame, Streamlit converts it on
+    every call, in every session's rerun (a twentieth of a busy server's samples, issue 16 §2). The
+    conversion is Streamlit's own, so the bytes it sends are those it would make of the frame."""
     _, shown, config = _PREPARED.get_or_compute(
-        (id(df), signed), lambda: (df, _one_type_per_column(df), columns.column_config(df, signed)))
+        (id(df), signed), lambda: (df, _arrow(_one_type_per_column(df)), columns.column_config(df, signed)))
     return shown, config
+
+
+def _arrow(df):
+    from streamlit.dataframe_util import convert_pandas_df_to_arrow_table
+
+    return convert_pandas_df_to_arrow_table(df)
 
 
 def _one_type_per_column(df):
