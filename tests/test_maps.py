@@ -472,3 +472,21 @@ def test_the_map_summary_is_computed_from_the_data(db):
                      "WHERE base_date = ?", [DATE])[0][0]
     assert summary == (f"不足自治体の割合（3人以下）：最も高いのは{top} {hi * 100:.1f}%、最も低いのは{low} {lo * 100:.1f}%"
                        f"（全国 {nation * 100:.1f}%）")
+
+
+def test_a_municipality_history_lists_only_the_surveys_of_its_prefecture(one_prefecture_date):
+    """A survey of 鳥取県 alone is not 未回答 for 北海道's towns: their history, hover and staff
+    chart skip its date, and 鳥取県's towns have it."""
+    from dashboard import db as ddb
+    from dashboard.charts import prefecture as pc
+    from dashboard.queries import common, prefecture
+
+    v = ddb.version(one_prefecture_date)
+    extra = dt.date(2025, 10, 1)
+    hokkaido, tottori = prefecture.staff_history(v, "01"), prefecture.staff_history(v, "31")
+    assert set(hokkaido.base_date.dt.date) == set(common.base_dates(v)) - {extra}
+    assert set(tottori.base_date.dt.date) == set(common.base_dates(v))
+    assert tottori[tottori.base_date.dt.date == extra].dx_staff.notna().all()
+    munis = prefecture.municipalities(v, "01", extra, None, 3, dt.date(2026, 12, 1))
+    assert not any("2025-10-01" in text for text in pc.hover_texts(munis, hokkaido))
+    assert all("2025-04-01" in text for text in pc.hover_texts(munis, hokkaido))

@@ -113,17 +113,21 @@ def roles_of(df: pd.DataFrame) -> list[str]:
 
 @shared(64)
 def staff_history(v: str, pref: str) -> pd.DataFrame:
-    """lg_code × every base date → dx_staff (NaN = 未回答 or not in that survey)."""
+    """lg_code × each base date of a survey of the prefecture → dx_staff (NaN = 未回答)."""
     df = _all_staff_history(v)
     return df[df.prefecture_code == pref].drop(columns="prefecture_code").reset_index(drop=True)
 
 
 @shared(8)
 def _all_staff_history(v: str) -> pd.DataFrame:
+    """Each municipality on the base dates its prefecture was surveyed: a survey of other
+    prefectures alone is not the municipality's 未回答, and a publish of one prefecture's survey
+    then leaves the other prefectures' histories (and the maps drawn from them) as they were."""
     return query(v, """
         SELECT m.lg_code, m.prefecture_code, d.base_date, s.dx_staff
         FROM municipalities m
-        CROSS JOIN (SELECT DISTINCT base_date FROM staff_survey) d
+        JOIN (SELECT DISTINCT s.base_date, sm.prefecture_code
+              FROM staff_survey s JOIN municipalities sm USING (lg_code)) d USING (prefecture_code)
         LEFT JOIN staff_survey s ON s.lg_code = m.lg_code AND s.base_date = d.base_date
         ORDER BY m.lg_code, d.base_date""")
 
