@@ -6,6 +6,7 @@ when clicked: a page rerun never loads kaleido or python-pptx."""
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.dataframe_util import convert_pandas_df_to_arrow_table
 
 from dashboard import cache, columns, slides
 from dashboard.capabilities import pdf_available, png_available
@@ -66,14 +67,9 @@ def _prepared(df, signed: tuple[str, ...]):
     every call, in every session's rerun (a twentieth of a busy server's samples, issue 16 §2). The
     conversion is Streamlit's own, so the bytes it sends are those it would make of the frame."""
     _, shown, config = _PREPARED.get_or_compute(
-        (id(df), signed), lambda: (df, _arrow(_one_type_per_column(df)), columns.column_config(df, signed)))
+        (id(df), signed),
+        lambda: (df, convert_pandas_df_to_arrow_table(_one_type_per_column(df)), columns.column_config(df, signed)))
     return shown, config
-
-
-def _arrow(df):
-    from streamlit.dataframe_util import convert_pandas_df_to_arrow_table
-
-    return convert_pandas_df_to_arrow_table(df)
 
 
 def _one_type_per_column(df):
