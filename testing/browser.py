@@ -129,6 +129,24 @@ def wait_idle(page, timeout: float = 60_000) -> None:
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
 
 
+def choose_option(page, box, option: str, attempts: int = 3) -> None:
+    """Open the st.selectbox `box` (a locator) and pick `option`. A rerun that lands while the list
+    is open redraws the selectbox and closes the list (seen once in CI: the option detached and
+    was never found again); the list is then opened again, up to `attempts` times."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(1, attempts + 1):
+        box.click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == attempts:
+                raise
+            page.keyboard.press("Escape")
+            wait_idle(page)
+
+
 def wait_for_shapes(page, key: str, count: int, timeout: float = 30_000) -> None:
     """Wait until the chart with widget key `key` has drawn at least `count` filled shapes.
     A page draws several maps (some in tabs); waiting for any shape can return on another one."""

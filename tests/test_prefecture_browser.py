@@ -29,8 +29,7 @@ def server(db, tmp_path_factory):
 def choose(page, label: str, option: str, where: str = "stMain") -> None:
     """Pick an option in the st.selectbox with this label, in the page (stMain) or the sidebar (stSidebar)."""
     box = page.locator(f"[data-testid={where}] [data-testid=stSelectbox]").filter(has=page.get_by_text(label, exact=True)).first
-    box.click()
-    page.get_by_role("option", name=option, exact=True).click()
+    testing.choose_option(page, box, option)
 
 
 def count(db, code: str) -> int:
