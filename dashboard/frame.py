@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from dashboard import db, warm
+from dashboard import admission, db, warm
 from dashboard.formats import date_label
 from dashboard.metrics import metric, metrics
 from dashboard.notes import banner_text
@@ -132,7 +132,8 @@ def run_page(page) -> None:
     from streamlit import config
 
     try:
-        page.run()
+        with admission.admitted():
+            page.run()
     except Exception:
         if config.get_option("global.appTest"):
             raise

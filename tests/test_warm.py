@@ -320,3 +320,27 @@ def test_sessions_asking_for_a_new_versions_source_notes_at_once_compute_each_on
         t.join()
     assert sorted(read) == sorted({(k, date if k == "survey" else None) for k in kinds})
     assert len(texts) == 6 and len(set(texts)) == 1 and texts[0].startswith("出典：")
+
+
+class Node:
+    """An object in a reference cycle: only the cyclic collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_settling_the_heap_freezes_it_and_frees_the_cycles_of_the_freeze_before():
+    import gc
+    import weakref
+
+    try:
+        before = Node()
+        gone = weakref.ref(before)
+        assert warm.settle_heap() > 0 and gc.get_freeze_count() > 0
+        del before  # a cycle made before the freeze: frozen, so no collection sees it …
+        gc.collect()
+        assert gone() is not None
+        warm.settle_heap()  # … until the next settle undoes the freeze first
+        assert gone() is None
+    finally:
+        gc.unfreeze()
