@@ -9,8 +9,8 @@ computing the results most of those runs waited for, so the whole burst finished
 of a burst end one after another, and what they share is computed first.
 
 A run waits at most WAIT_SECONDS for its turn, then runs anyway: a long run (a large upload being
-validated, an export) cannot hold everyone up, and a run that waits for a result another run is
-computing can never wait forever.
+validated) cannot hold everyone up, and a run that waits for a result another run is computing
+can never wait forever. Downloads built on click (exports) run on Streamlit's own thread, outside.
 """
 
 from __future__ import annotations
