@@ -3,10 +3,11 @@
 Every cached result keys on the warehouse version, so after a publish (and on a fresh server) each
 view's first rerun computes its queries and figures. One thread per server watches the served
 file; when a new version appears it computes, in the background, what the views a shared link
-opens first need: the default threshold's results for every base date, the national map and
-ranking, the talent and progress pages. Then, only while no session is rerunning, it builds the
-rest one unit at a time: each prefecture page (a switch of prefecture built five figures while the
-user waited: 3.6× the page's static twin), then the other thresholds' results. Under load that
+opens first need: the default threshold's results for the latest base date, the national map
+and ranking, the talent and progress pages. Then, only while no session is rerunning, it builds the
+rest one unit at a time: the default threshold's earlier base dates, each prefecture page (a switch
+of prefecture built five figures while the user waited: 3.6× the page's static twin), then the
+other thresholds' results. Under load that
 pass waits: a thread has no priority, and warming every threshold and prefecture page at once
 after each publish (~7 s of the one GIL) was a quarter of a busy server's samples (issue 16 §2
 profile at 35 sessions, two publishes a minute); two replicas held 20 sessions at p95 ≤ 1 s with
@@ -73,25 +74,21 @@ def thresholds() -> list[int]:
     return [DEFAULT_N, *(n for n in range(MAX_N + 1) if n != DEFAULT_N)]
 
 
-def warm(v: str, as_of: dt.date, stop: threading.Event | None = None) -> int:
-    """Compute version v's shared results of the default threshold for every base date (pools
-    counted on as_of), the latest date first, and the figures of the views a shared link opens first
-    (the national page, the talent and progress pages); returns how many base dates were done.
-    stop: give up between dates (a newer version was published meanwhile)."""
+def warm(v: str, as_of: dt.date, stop: threading.Event | None = None) -> bool:
+    """Compute what the views a shared link opens first read, for version v: the latest base date's
+    shared results of the default threshold (pools counted on as_of), and the figures of the
+    national page, the talent and progress pages. The other base dates are left to the idle pass
+    (or to the first session that asks): building all of them here (~2 s of the GIL on the sample)
+    competed with the sessions' own first views in the seconds after each publish, and a capacity
+    step of 50 sessions went from p95 2.3 s to 1.1 s without them (probe runs, same hour).
+    Returns False when stopped before the figures (a newer version was published meanwhile)."""
     dates = common.base_dates(v)
     common.prefectures(v), common.current_sources(v), common.has_population(v)
     common.has_municipal_boundaries(v), banner_text(v), qi.base_dates(v)
     geo.prefecture_shapes(v), geo.prefecture_label_points(v)
     talent.pool_mix(v, as_of), talent.pool_over_time(v, as_of), progress.milestones(v), progress.burnup(v, as_of)
-    done = 0
-    for date in reversed(dates):
-        if stop is not None and stop.is_set():
-            return done
-        shared_results(v, date, DEFAULT_N, as_of)
-        done += 1
-        if date == dates[-1] and not default_views(v, dates, as_of, stop):
-            return done
-    return done
+    shared_results(v, dates[-1], DEFAULT_N, as_of)
+    return default_views(v, dates, as_of, stop)
 
 
 def shared_results(v: str, date: dt.date, n: int, as_of: dt.date) -> None:
@@ -119,11 +116,14 @@ def default_views(v: str, dates: list[dt.date], as_of: dt.date, stop: threading.
 
 
 def idle_units(v: str, as_of: dt.date) -> Iterator[Callable[[], object]]:
-    """What the low-priority pass builds, in order: each prefecture page of the
-    default threshold (the latest base date first, then the others, newest first), then the shared
-    results of every other threshold (each base date, newest first)."""
+    """What the low-priority pass builds, in order: the default threshold's shared results of the
+    base dates before the latest (newest first), each prefecture page of the default threshold (the
+    latest base date first, then the others, newest first), then the shared results of every other
+    threshold (each base date, newest first)."""
     dates = common.base_dates(v)
     has_population = common.has_population(v)
+    for date in reversed(dates[:-1]):
+        yield functools.partial(shared_results, v, date, DEFAULT_N, as_of)
     for date in reversed(dates):
         for code in common.prefectures(v).prefecture_code:
             yield functools.partial(prefecture_figures.figures, v, code, date, common.previous_date(v, date, (code,)),
@@ -223,8 +223,8 @@ class Watcher(threading.Thread):
             current = self._current(v)  # not overtaken by a newer publish meanwhile
             dropped += cache.drop_superseded(v) if current else 0  # what reruns under way recomputed
             _keep_last(self.warmed, v, time.perf_counter() - t0)
-            log.info("warmed %s: %d base dates in %.1f s; %d results of earlier versions dropped", v, views,
-                     self.warmed[v], dropped)
+            log.info("warmed %s%s in %.1f s; %d results of earlier versions dropped", v,
+                     "" if views else " (stopped: a newer version)", self.warmed[v], dropped)
             if current:
                 t1 = time.perf_counter()
                 _keep_last(self.prebuilt, v, idle_pass(v, as_of, stop=newer))
