@@ -10,6 +10,7 @@ import datetime as dt
 import math
 import unicodedata
 
+import numpy as np
 import pandas as pd
 
 from core.policy import (
@@ -210,10 +211,16 @@ def _scaled(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _nearest(x: pd.DataFrame, scaled: pd.DataFrame, pref: str, k: int) -> pd.DataFrame:
+    """x's k rows nearest pref (gap, then fewer municipalities first; ties in x's order), with their
+    gap. In numpy: the same steps in pandas took 7 ms of each prefecture page's 50 ms build."""
     if pref not in scaled.index:
         return x.iloc[0:0]
-    gap = ((scaled - scaled.loc[pref]) ** 2).fillna(0).sum(axis=1) ** 0.5
-    return x.assign(gap=gap).drop(index=pref).sort_values(["gap", "municipalities"]).head(k).reset_index()
+    values = scaled.to_numpy(dtype=float)
+    me = scaled.index.get_loc(pref)
+    gap = np.sqrt(np.nansum((values - values[me]) ** 2, axis=1))  # an unknown value: no difference
+    order = np.lexsort((x.municipalities.to_numpy(dtype=float, na_value=np.nan), gap))  # stable: ties keep x's order
+    near = order[order != me][:k]
+    return x.iloc[near].assign(gap=gap[near]).reset_index()
 
 
 @shared(128)
