@@ -7,14 +7,13 @@ opens first need: the default threshold's results for the latest base date, the 
 and ranking, the talent and progress pages. Then, only while no session is rerunning, it builds the
 rest one unit at a time: the default threshold's earlier base dates, each prefecture page (a switch
 of prefecture built five figures while the user waited: 3.6× the page's static twin), then the
-other thresholds' results. Under load that
-pass waits: a thread has no priority, and warming every threshold and prefecture page at once
-after each publish (~7 s of the one GIL) was a quarter of a busy server's samples (issue 16 §2
-profile at 35 sessions, two publishes a minute); two replicas held 20 sessions at p95 ≤ 1 s with
-this order and 10 with that one (one run each, same evening). Sessions use the
-new version at once (a publish is seen at their next interaction); a result a session needs
-before the thread reaches it is computed once and shared (dashboard.cache). The earlier
-version's results are dropped as soon as a new version is seen.
+other thresholds' results. Under load that pass waits: a thread has no priority, and warming
+every threshold and prefecture page at once after each publish (~7 s of the one GIL) was a
+quarter of a busy server's samples (issue 16 §2 profile at 35 sessions, two publishes a minute);
+two replicas held 20 sessions at p95 ≤ 1 s with this order and 10 with that one (one run each,
+same evening). Sessions use the new version at once (a publish is seen at their next
+interaction); a result a session needs before the thread reaches it is computed once and shared
+(dashboard.cache). The earlier version's results are dropped as soon as a new version is seen.
 """
 
 from __future__ import annotations
@@ -219,12 +218,12 @@ class Watcher(threading.Thread):
         dropped = cache.drop_superseded(v)
         try:
             memo.size_for(prebuilt_figures(v))
-            views = warm(v, as_of, stop=newer)
+            finished = warm(v, as_of, stop=newer)
             current = self._current(v)  # not overtaken by a newer publish meanwhile
             dropped += cache.drop_superseded(v) if current else 0  # what reruns under way recomputed
             _keep_last(self.warmed, v, time.perf_counter() - t0)
             log.info("warmed %s%s in %.1f s; %d results of earlier versions dropped", v,
-                     "" if views else " (stopped: a newer version)", self.warmed[v], dropped)
+                     "" if finished else " (stopped: a newer version)", self.warmed[v], dropped)
             if current:
                 t1 = time.perf_counter()
                 _keep_last(self.prebuilt, v, idle_pass(v, as_of, stop=newer))

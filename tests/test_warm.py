@@ -28,7 +28,7 @@ def served(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def warmed(tmp_path_factory):
-    """A warehouse copy served and warmed once for the tests that only read (a warm is ~7 s)."""
+    """A warehouse copy served and warmed once for the tests that only read."""
     path = testing.copy_db(testing.sample_db(), tmp_path_factory.mktemp("wh"))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(DB_ENV, str(path))
@@ -57,10 +57,10 @@ def test_after_a_warm_the_latest_dates_default_threshold_is_answered_without_a_q
     dates = common.base_dates(v)
     ran = count_queries(monkeypatch)
 
-    def ask(date, n=3):
-        summary.area(v, date, n, AS_OF, "関東")
-        prefecture.municipalities(v, "31", date, common.previous_date(v, date), n, AS_OF)
-        prefecture.peers(v, "31", date, n, AS_OF)
+    def ask(date):
+        summary.area(v, date, 3, AS_OF, "関東")
+        prefecture.municipalities(v, "31", date, common.previous_date(v, date), 3, AS_OF)
+        prefecture.peers(v, "31", date, 3, AS_OF)
 
     ask(dates[-1])
     assert ran == []
