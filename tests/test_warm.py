@@ -354,3 +354,50 @@ def test_settling_the_heap_freezes_it_and_frees_the_cycles_of_the_freeze_before(
         assert gone() is None
     finally:
         gc.unfreeze()
+
+
+def test_the_settle_after_a_publish_frees_what_the_last_settle_froze():
+    import gc
+    import weakref
+
+    try:
+        node = Node()
+        gone = weakref.ref(node)
+        warm.settle_heap()
+        del node
+        gc.collect()
+        assert gone() is not None  # frozen: a server under steady load kept it
+        watcher = warm.Watcher()
+        watcher.settle_later(0.1).join(10)
+        assert gone() is None
+        # a stopping watcher settles nothing
+        node = Node()
+        gone = weakref.ref(node)
+        warm.settle_heap()
+        del node
+        watcher.stopping.set()
+        watcher.settle_later(0.1).join(10)
+        assert gone() is not None
+    finally:
+        gc.unfreeze()
+
+
+@pytest.mark.slow
+def test_a_version_warmed_while_a_freeze_is_in_place_is_settled_later(served, monkeypatch):
+    import gc
+
+    monkeypatch.setattr(warm, "warm", lambda v, as_of, stop=None: True)
+    monkeypatch.setattr(warm, "idle_pass", lambda v, as_of, stop=None: 0)
+    monkeypatch.setattr(memo._keyed, "max_entries", memo._keyed.max_entries)  # restored for the next tests
+    delays = []
+    monkeypatch.setattr(warm.Watcher, "settle_later", lambda self, delay: delays.append(delay))
+    watcher = warm.Watcher()
+    try:
+        gc.unfreeze()  # nothing frozen: the collector sees every object, there is nothing to free later
+        watcher._warm(db.version())
+        assert delays == []
+        assert gc.get_freeze_count() > 0  # the idle pass was done, on a quiet server: settled and frozen
+        watcher._warm(db.version())  # the next version, warmed on a frozen heap
+        assert delays == [warm.SETTLE_AFTER_PUBLISH]
+    finally:
+        gc.unfreeze()
