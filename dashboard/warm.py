@@ -40,9 +40,6 @@ from dashboard.state import MAX_N, ViewState
 log = logging.getLogger("dashboard")
 POLL_SECONDS = 1.0
 IDLE_SECONDS = 0.5  # the low-priority pass builds only after this long without a rerun starting
-# Seconds after a new version is warmed at which the heap is settled again (settle_heap), whether or
-# not the server has been quiet: past the burst of sessions' first views after a publish.
-SETTLE_AFTER_PUBLISH = 15.0
 ENV = "DXGAP_WARM"  # "0": no watcher (each view computes its results on first use)
 _last_rerun = 0.0  # time.monotonic() when a session's rerun last started
 
@@ -227,8 +224,6 @@ class Watcher(threading.Thread):
             _keep_last(self.warmed, v, time.perf_counter() - t0)
             log.info("warmed %s%s in %.1f s; %d results of earlier versions dropped", v,
                      "" if finished else " (stopped: a newer version)", self.warmed[v], dropped)
-            if current and gc.get_freeze_count():
-                self.settle_later(SETTLE_AFTER_PUBLISH)
             if current:
                 t1 = time.perf_counter()
                 _keep_last(self.prebuilt, v, idle_pass(v, as_of, stop=newer))
@@ -244,21 +239,6 @@ class Watcher(threading.Thread):
             log.warning("warming %s stopped: %s: %s", v, type(exc).__name__, exc)
         finally:
             newer.set()
-
-    def settle_later(self, delay: float) -> threading.Thread:
-        """settle_heap() in delay seconds, on its own thread. The settle after the idle pass needs a
-        quiet server, and under steady load it never came: what the last settle froze (the earlier
-        version's figures and frames, whose reference cycles only the cyclic collector frees) then
-        stayed after each publish, and a 30-minute soak of 50 sessions grew +16% where it had grown
-        +8% before the freeze. A settle past the burst after a publish frees them (one full
-        collection, 0.4–0.6 s of the GIL, once per publish)."""
-        def run() -> None:
-            if not self.stopping.wait(delay):
-                log.info("settled the heap after a publish: %d objects frozen", settle_heap())
-
-        thread = threading.Thread(target=run, name="dxgap-settle", daemon=True)
-        thread.start()
-        return thread
 
     @staticmethod
     def _current(v: str) -> bool:
