@@ -228,11 +228,10 @@ class Watcher(threading.Thread):
                 t1 = time.perf_counter()
                 _keep_last(self.prebuilt, v, idle_pass(v, as_of, stop=newer))
                 # Reruns that began on the earlier version ended long ago: its DuckDB instance goes,
-                # and the views' parts that only the earlier versions drew.
-                done = not newer.is_set()
-                closed = db.close_superseded(v) if done else 0
-                parts = memo.drop_parts_unused_since(epoch) if done else 0
-                frozen = settle_heap() if done else 0
+                # and the views' parts that only the earlier versions drew; then the heap is settled.
+                closed = parts = frozen = 0
+                if not newer.is_set():
+                    closed, parts, frozen = db.close_superseded(v), memo.drop_parts_unused_since(epoch), settle_heap()
                 log.info("prebuilt %s: %d units in %.1f s; %d earlier connections closed, %d parts dropped, "
                          "%d objects frozen", v, self.prebuilt[v], time.perf_counter() - t1, closed, parts, frozen)
         except Exception as exc:  # noqa: BLE001 (a broken publish: the pages show their own message for it)

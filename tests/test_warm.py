@@ -33,8 +33,8 @@ def warmed(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(DB_ENV, str(path))
         v = db.version()
-        views = warm.warm(v, AS_OF)
-        yield v, views
+        finished = warm.warm(v, AS_OF)
+        yield v, finished
 
 
 def count_queries(monkeypatch) -> list[str]:
