@@ -18,6 +18,7 @@ import hashlib
 import os
 import pickle
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any, TypeVar
@@ -84,10 +85,8 @@ def _frozen(value: object) -> object:
 
 
 class _Cache:
-    def __init__(self, name: str, max_entries: int, fn: Callable | None = None, audit: bool = True,
-                 per_version: bool = False):
+    def __init__(self, name: str, max_entries: int, fn: Callable | None = None, audit: bool = True):
         self.name, self.max_entries, self.fn, self.audit = name, max_entries, fn, audit
-        self.per_version = per_version
         self.values: OrderedDict[Hashable, tuple[object, bytes | None]] = OrderedDict()
         self.computing: dict[Hashable, threading.Event] = {}
         self.lock = threading.Lock()
@@ -159,14 +158,45 @@ def shared(max_entries: int) -> Callable[[F], F]:
     return wrap
 
 
-def store(name: str, max_entries: int, fn: Callable | None = None, audit: bool = True,
-          per_version: bool = False) -> _Cache:
-    """A keyed store of shared values (get_or_compute), cleared with the others by clear_all.
-    per_version: its keys cannot name the warehouse version (e.g. an object's id), yet its values
-    belong to one: drop_superseded empties it."""
-    cache = _Cache(name, max_entries, fn, audit, per_version)
+def store(name: str, max_entries: int, fn: Callable | None = None, audit: bool = True) -> _Cache:
+    """A keyed store of shared values (get_or_compute), cleared with the others by clear_all."""
+    cache = _Cache(name, max_entries, fn, audit)
     _caches.append(cache)
     return cache
+
+
+class PerObject:
+    """Values derived from an object that cannot be a key (a frame), each kept exactly as long as
+    its object lives: keyed by id(), which Python reuses only once the object is gone, and dropped
+    by a weak reference's callback then. A store keyed by id() would have to hold the object itself
+    to keep its id from being reused, and so kept every frame it had seen until pushed out, after
+    the caches that showed them had let them go (issue 16 §2: 256 tables and their Arrow copies)."""
+
+    def __init__(self) -> None:
+        self._values: dict[tuple[int, Hashable], tuple[weakref.ref, object]] = {}
+
+    def get(self, obj: object, part: Hashable = ()) -> object | None:
+        found = self._values.get((id(obj), part))
+        return found[1] if found is not None and found[0]() is obj else None
+
+    def put(self, obj: object, value: T, part: Hashable = ()) -> T:
+        key = (id(obj), part)
+
+        def forget(ref: weakref.ref, key: tuple = key) -> None:
+            if self._values.get(key, (None,))[0] is ref:
+                self._values.pop(key, None)
+
+        self._values[key] = (weakref.ref(obj, forget), value)
+        return value
+
+    def get_or_compute(self, obj: object, compute: Callable[[], T], part: Hashable = ()) -> T:
+        """The value for obj (and part), computed on first use; two threads asking at once may
+        both compute it (the values are equal)."""
+        found = self.get(obj, part)
+        return self.put(obj, compute(), part) if found is None else found  # type: ignore[return-value]
+
+    def __len__(self) -> int:
+        return len(self._values)
 
 
 def clear_all() -> None:
@@ -187,11 +217,11 @@ def drop_superseded(version: str) -> int:
     """Forget every result of an earlier version of the same warehouse file (a version is
     "<path>:<inode>:<mtime>:<size>", an argument of every query and figure): once a publish has
     been warmed, nothing asks for them again, and they would otherwise sit in the caches until
-    pushed out. Stores made per_version are emptied. Returns how many were dropped."""
+    pushed out. Returns how many were dropped."""
     def stale(key: Hashable) -> bool:
         return any(db.superseded(s, version) for s in _strings(key))
 
-    return sum(c.drop(lambda _: True) if c.per_version else c.drop(stale) for c in _caches)
+    return sum(c.drop(stale) for c in _caches)
 
 
 def entries() -> int:

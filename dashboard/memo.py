@@ -11,7 +11,6 @@ st.plotly_chart serialises a copy, and the PNG export works on its own copy
 from __future__ import annotations
 
 import os
-import weakref
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -71,7 +70,7 @@ def content_digest(value: object) -> bytes:
 # chart), and a frame of every municipality takes ~1 ms to digest. Frames given to by_content are
 # never changed afterwards (shared query results, or frames derived for one call); under
 # DXGAP_CACHE_AUDIT=1 (the tests) each remembered digest is checked against the frame again.
-_frame_digests: dict[int, tuple[weakref.ref, bytes]] = {}
+_frame_digests = cache.PerObject()
 
 
 def _remembered(frame: pd.DataFrame | pd.Series) -> tuple[str, bytes]:
@@ -79,20 +78,12 @@ def _remembered(frame: pd.DataFrame | pd.Series) -> tuple[str, bytes]:
 
 
 def _frame_digest(frame: pd.DataFrame | pd.Series) -> bytes:
-    key = id(frame)
-    found = _frame_digests.get(key)
-    if found is not None and found[0]() is frame:
-        if os.environ.get(cache.AUDIT_ENV) == "1" and cache.digest(cache.frame_content(frame)) != found[1]:
-            raise cache.SharedValueChanged("a frame given to by_content was changed afterwards")
-        return found[1]
-    digest = cache.digest(cache.frame_content(frame))
-
-    def forget(ref: weakref.ref, key: int = key) -> None:
-        if _frame_digests.get(key, (None,))[0] is ref:
-            _frame_digests.pop(key, None)
-
-    _frame_digests[key] = (weakref.ref(frame, forget), digest)
-    return digest
+    found = _frame_digests.get(frame)
+    if found is None:
+        return _frame_digests.put(frame, cache.digest(cache.frame_content(frame)))
+    if os.environ.get(cache.AUDIT_ENV) == "1" and cache.digest(cache.frame_content(frame)) != found:
+        raise cache.SharedValueChanged("a frame given to by_content was changed afterwards")
+    return found
 
 
 def by_content(build: Callable[..., T], *args, **kwargs) -> T:

@@ -54,11 +54,10 @@ def table(df, *, key: str | None = None, where=None, signed: tuple[str, ...] = (
 
 
 # The widths and formats of a table read every cell (dashboard.columns): on a warm rerun the table is
-# the same cached object (dashboard.memo.built), so they are computed once per object. The entry
-# holds the frame itself, so its id cannot be reused by another frame while the entry lives; cached
-# frames are read-only (see dashboard.memo). Kept across publishes: a table whose rows a publish
-# left alone is the same object in the new version's views (dashboard.memo.by_content).
-_PREPARED = cache.store("dashboard.widgets.prepared", 256, audit=False)
+# the same cached object (dashboard.memo.built), so they are computed once per object, and kept
+# while the object lives (cached frames are read-only, see dashboard.memo). A table whose rows a
+# publish left alone is the same object in the new version's views (dashboard.memo.by_content).
+_PREPARED = cache.PerObject()
 
 
 def _prepared(df, signed: tuple[str, ...]):
@@ -66,10 +65,9 @@ def _prepared(df, signed: tuple[str, ...]):
     handed to st.dataframe as Arrow, converted here once: given a frame, Streamlit converts it on
     every call, in every session's rerun (a twentieth of a busy server's samples, issue 16 §2). The
     conversion is Streamlit's own, so the bytes it sends are those it would make of the frame."""
-    _, shown, config = _PREPARED.get_or_compute(
-        (id(df), signed),
-        lambda: (df, convert_pandas_df_to_arrow_table(_one_type_per_column(df)), columns.column_config(df, signed)))
-    return shown, config
+    return _PREPARED.get_or_compute(
+        df, lambda: (convert_pandas_df_to_arrow_table(_one_type_per_column(df)), columns.column_config(df, signed)),
+        signed)
 
 
 def _one_type_per_column(df):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
+import weakref
 
 import pandas as pd
 import pytest
@@ -129,12 +131,15 @@ def test_results_of_earlier_versions_of_the_same_file_are_dropped_and_others_kep
     assert len(frame.cache.values) == 2 and all(k[0][0] != old for k in frame.cache.values)
 
 
-def test_a_per_version_store_is_emptied_when_a_publish_is_seen():
-    """Keyed by an object's id, its entries cannot name a version, yet they hold that version's frames."""
-    by_id = cache.store("test.per_version", 8, audit=False, per_version=True)
-    other = cache.store("test.other", 8, audit=False)
-    frame = pd.DataFrame({"a": [1]})
-    by_id.get_or_compute(id(frame), lambda: frame)
-    other.get_or_compute(("kept",), lambda: 1)
-    cache.drop_superseded("/w/c.duckdb:2:20:100")
-    assert not by_id.values and list(other.values) == [("kept",)]
+def test_a_per_object_value_lives_as_long_as_its_object():
+    """Keyed by id(): a value is found for its own object only, and goes when the object goes
+    (its id may then be reused by another object, which must not see the value)."""
+    per = cache.PerObject()
+    frame, other = pd.DataFrame({"a": [1]}), pd.DataFrame({"a": [1]})
+    assert per.get_or_compute(frame, lambda: "mine") == "mine"
+    assert per.get_or_compute(frame, lambda: "again") == "mine"
+    assert per.get(other) is None and per.get(frame, part="signed") is None
+    gone = weakref.ref(frame)
+    del frame
+    gc.collect()
+    assert gone() is None and len(per) == 0
