@@ -40,6 +40,11 @@ from dashboard.state import MAX_N, ViewState
 log = logging.getLogger("dashboard")
 POLL_SECONDS = 1.0
 IDLE_SECONDS = 0.5  # the low-priority pass builds only after this long without a rerun starting
+# Reruns that began on the earlier version are over this long after the new one is warmed (a page
+# run waits at most 5 s for its turn, dashboard.admission, and takes seconds): the earlier DuckDB
+# instance, with a buffer pool of its own, is closed then, busy or not (the idle pass, after which
+# the rest is cleaned up, never comes while sessions keep the server busy).
+CLOSE_EARLIER_AFTER = 30.0
 ENV = "DXGAP_WARM"  # "0": no watcher (each view computes its results on first use)
 _last_rerun = 0.0  # time.monotonic() when a session's rerun last started
 
@@ -225,6 +230,9 @@ class Watcher(threading.Thread):
             log.info("warmed %s%s in %.1f s; %d results of earlier versions dropped", v,
                      "" if finished else " (stopped: a newer version)", self.warmed[v], dropped)
             if current:
+                closer = threading.Timer(CLOSE_EARLIER_AFTER, self._close_earlier, args=(v,))
+                closer.daemon = True
+                closer.start()
                 t1 = time.perf_counter()
                 _keep_last(self.prebuilt, v, idle_pass(v, as_of, stop=newer))
                 # Reruns that began on the earlier version ended long ago: its DuckDB instance goes,
@@ -238,6 +246,12 @@ class Watcher(threading.Thread):
             log.warning("warming %s stopped: %s: %s", v, type(exc).__name__, exc)
         finally:
             newer.set()
+
+    @classmethod
+    def _close_earlier(cls, v: str) -> None:
+        if cls._current(v):  # a newer publish's own warm closes what it supersedes
+            closed = db.close_superseded(v)
+            log.info("%s: %d earlier connections closed", v, closed)
 
     @staticmethod
     def _current(v: str) -> bool:

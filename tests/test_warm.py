@@ -141,6 +141,33 @@ def check_watcher(watcher: warm.Watcher, served, tmp_path) -> None:
 
 
 @pytest.mark.slow
+def test_a_busy_server_closes_the_earlier_version_soon_after_a_publish(served, tmp_path, monkeypatch):
+    """Sessions keep the server busy, so the idle pass never runs: the earlier version's DuckDB
+    instance is closed CLOSE_EARLIER_AFTER seconds after the new version is warmed all the same."""
+    monkeypatch.setattr(warm, "CLOSE_EARLIER_AFTER", 1.0)
+    monkeypatch.setattr(warm, "wait_idle", lambda stop: not stop.wait(300))  # busy until stopped
+    watcher = warm.Watcher()
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 120
+        first = db.version()
+        while first not in watcher.warmed and time.monotonic() < deadline:
+            time.sleep(0.2)
+        new_file = testing.prefecture_survey(tmp_path, "survey_0_001.csv", 0, 1)
+        testing.run_etl("load", "survey", new_file, "--db", served, "--base-date", "2024-10-01", check=True)
+        second = db.version()
+        db.connection(first)  # a rerun that began before the publish still reads the first version
+        while second not in watcher.warmed and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert first in db.held_versions()
+        while first in db.held_versions() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert db.held_versions() == [second] and second not in watcher.prebuilt
+    finally:
+        watcher.stop()
+
+
+@pytest.mark.slow
 def test_the_idle_pass_builds_the_earlier_dates_every_prefecture_page_then_the_other_thresholds(
         warmed, monkeypatch):
     """The default threshold's results of the earlier base dates, each prefecture page of the
