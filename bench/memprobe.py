@@ -185,6 +185,11 @@ def probe(expire: bool = False) -> dict:
         gc.collect()
         out["heap_after_expire"] = heap(libc)
         out["app_sessions_after_expire"] = sum(type(o).__qualname__ == "AppSession" for o in gc.get_objects())
+        # the garbage the frozen heap hides (dashboard/warm.settle_heap): a frozen cycle is never collected
+        out["frozen"] = gc.get_freeze_count()
+        gc.unfreeze()
+        out["gc_collected_unfrozen"] = gc.collect()
+        out["rss_after_unfrozen_gc"] = rss()
     if libc is not None:
         libc.malloc_trim(0)
     out["rss_after_trim"] = rss()
