@@ -239,7 +239,9 @@ class Watcher(threading.Thread):
                 # and the views' parts that only the earlier versions drew; then the heap is settled.
                 closed = parts = frozen = 0
                 if not newer.is_set():
-                    closed, parts, frozen = db.close_superseded(v), memo.drop_parts_unused_since(epoch), settle_heap()
+                    closed, parts = db.close_superseded(v), memo.drop_parts_unused_since(epoch)
+                    memo.measure_parts(prebuilt_figures(v))
+                    frozen = settle_heap()
                 log.info("prebuilt %s: %d units in %.1f s; %d earlier connections closed, %d parts dropped, "
                          "%d objects frozen", v, self.prebuilt[v], time.perf_counter() - t1, closed, parts, frozen)
         except Exception as exc:  # noqa: BLE001 (a broken publish: the pages show their own message for it)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import threading
 import time
@@ -297,6 +298,23 @@ def test_a_new_version_drops_the_earlier_ones_results_before_it_is_warmed(served
     # the figure store holds what the server builds ahead, and a bounded number of session views
     assert memo._keyed.max_entries == 47 * len(common.base_dates(second)) + warm.DEFAULT_VIEW_FIGURES \
         + memo.SESSION_VIEWS
+
+
+def test_the_parts_store_holds_the_parts_built_ahead_and_room_for_the_session_views(monkeypatch):
+    """Sized from the parts the built-ahead views hold once an idle pass is done (views share
+    parts), then for the next version's views at the same rate."""
+    store = memo._by_content
+    monkeypatch.setattr(memo, "_parts_per_view", memo._parts_per_view)
+    monkeypatch.setattr(store, "values", collections.OrderedDict())
+    monkeypatch.setattr(store, "max_entries", store.max_entries)
+    monkeypatch.setattr(memo._keyed, "max_entries", memo._keyed.max_entries)
+    for i in range(95):  # the parts of 10 views built ahead
+        store.get_or_compute(("part", i), lambda i=i: i)
+    memo.measure_parts(10)
+    room = memo.SESSION_VIEWS * memo.BY_CONTENT_PER_VIEW
+    assert store.max_entries == 95 + room and len(store.values) == 95
+    memo.size_for(20)  # a publish added views
+    assert store.max_entries == 190 + room and memo._keyed.max_entries == 20 + memo.SESSION_VIEWS
 
 
 def test_the_watchers_lines_reach_the_server_log_once():
