@@ -7,12 +7,14 @@ Names, e-mail addresses and phone numbers are used only to derive a salted hash
 from __future__ import annotations
 
 import collections
+import dataclasses
 import datetime as dt
-import functools
 import hashlib
+import itertools
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -32,7 +34,7 @@ from core.policy import (
     SERVICE_DESIGNER,
     SIDE_JOB,
 )
-from etl import columnar, columns
+from etl import columnar, columns, memo
 from etl.codes import normalize_text
 from etl.columnar import Column
 from etl.dates import DateError, parse_date
@@ -59,7 +61,9 @@ _FORM_WORDS = {
 }
 ROLE_SYNONYMS = {word: role for role in ROLES for word in (role, *_ROLE_WORDS[role])}
 EMPLOYMENT_SYNONYMS = {word: form for form in EMPLOYMENT_FORMS for word in (form, *_FORM_WORDS[form])}
-SPLIT = re.compile(r"[、,，;；/／\n]+|\s+")
+# What separates 支援先 items: one class rather than [、,，;；/／\n]+|\s+ (the same items once the
+# empty strings between two separators are dropped, and one regex branch is cheaper to run).
+SPLIT = re.compile(r"[、,，;；/／\n\s]+")
 PII_HIDDEN = "（個人情報のため表示しません）"
 ROSTER_COLUMNS = ["person_id", "prefecture_code", "role", "employment_form", "start_date", "end_date", "is_accelerator"]
 ASSIGN_COLUMNS = ["person_id", "lg_code", "start_date", "end_date"]
@@ -97,6 +101,10 @@ def normalize_employment(value: object) -> str:
     return form
 
 
+def _accelerator(value: object) -> bool:
+    return bool(parse_flag(value))
+
+
 # The one documented file-name pattern that names a prefecture: roster_01.csv, roster_47.xlsx.
 # Any other number in a name (roster_2024-04-01.csv, 名簿_第2版.csv) says nothing about it.
 NAME_PATTERN = re.compile(r"roster_(0[1-9]|[1-3]\d|4[0-7])\.(csv|xlsx)", re.IGNORECASE)
@@ -114,51 +122,75 @@ def validate_roster(path: Path, resolver: Resolver, salt: str, prefecture: str |
     tables = read_or_reject(report, read_tables, path, columns.scorer(columns.ROSTER))
     if tables is None:
         return report
-    roster, assign = [], []
+    roster: dict[str, list] = {name: [] for name in ROSTER_COLUMNS}  # the rows that load, column by column
+    assign: list[tuple] = []  # (person_id, lg_code, start_date, end_date) per loaded row and target
     people = _People()
     for table in tables:
         _validate_table(table, path, resolver, salt, prefecture, today, report, roster, assign, people)
     people.warn_overlaps(report)
-    _one_prefecture(roster, resolver, report)
-    report.tables["talent_roster"] = _frame(roster, ROSTER_COLUMNS)
+    _one_prefecture(roster["prefecture_code"], resolver, report)
+    report.tables["talent_roster"] = _column_frame(roster)
     report.tables["talent_assignment"] = _distinct_frame(assign, ASSIGN_COLUMNS)
-    prefs = sorted({r[1] for r in roster})
+    prefs = sorted(set(roster["prefecture_code"]))
     report.detail["都道府県"] = "、".join(resolver.pref_names[p] for p in prefs) or "なし"
     report.detail["個人情報の列"] = "読み込み時に破棄しました（仮名IDのみ保存）"
     return report
 
 
 class _People:
-    """Who has been seen so far (across sheets): digests of contact cells and periods per person_id."""
+    """Who has been seen so far (across sheets): the first row of each 人材番号, and every loaded period.
+
+    Kept as ints and flat tuples rather than an object per person: most ids occur once, and a
+    roster's worth of small long-lived containers would make the garbage collector walk them all."""
 
     def __init__(self):
-        # person_id → (row, digests of its contact cells, or how to compute them: most ids occur once)
-        self.contacts: dict[str, tuple[int, dict[str, str] | Callable[[], dict[str, str]]]] = {}
-        self.periods: dict[str, list[tuple[dt.date, dt.date | None, int, str | None]]] = {}
+        self.sheets: list[list] = []  # per sheet, its contact columns (氏名, メール, 電話 cells)
+        self.first: dict[str, tuple[int, int, int]] = {}  # person_id → (row number, sheet, position) of its first row
+        self.digests: dict[str, dict[str, str]] = {}  # person_id → its first row's contact digests, once compared
+        self.periods: list[tuple[str, dt.date, dt.date | None, int, str | None]] = []  # (pid, start, end, row, sheet)
 
-    def check_contacts(self, pid: str, contact: Callable[[], dict[str, str]], labels: dict[str, str],
-                       report: Report, where: dict) -> None:
-        """The same 人材番号 with other contact cells is one person, with a warning (never the values).
-        contact gives the digests of this row's contact cells; it is called only for an id seen before."""
-        first = self.contacts.setdefault(pid, (where["row"], contact))
-        if first[1] is contact:
-            return
-        if callable(first[1]):
-            first = self.contacts[pid] = (first[0], first[1]())
-        mine = contact()
-        differs = [labels[f] for f, v in mine.items() if v and first[1].get(f) and first[1][f] != v]
-        if first[0] != where["row"] and differs:
-            report.warn(f"人材番号が{first[0]}行目と同じですが、{'・'.join(differs)}が違います。同じ人材として扱います"
+    def register(self, pids: list, positions: list[int], numbers: list[int], contacts: list) -> list[int]:
+        """Remember the first row of each 人材番号 (positions: the rows of this sheet that have one, in
+        file order; contacts: the sheet's contact columns). Returns the positions whose id was seen
+        before, in this sheet or an earlier one: check_contacts compares those."""
+        sheet = len(self.sheets)
+        self.sheets.append(contacts)
+        repeats = []
+        for i in positions:
+            if pids[i] in self.first:
+                repeats.append(i)
+            else:
+                self.first[pids[i]] = (numbers[i], sheet, i)
+        return repeats
+
+    def check_contacts(self, pid: str, contacts: list, i: int, labels: dict[str, str], report: Report,
+                       where: dict) -> None:
+        """The same 人材番号 with other contact cells (row i of contacts) is one person, with a warning
+        (never the values): the cells are compared as digests."""
+        row, sheet, at = self.first[pid]
+        first = self.digests.get(pid)
+        if first is None:
+            first = self.digests[pid] = _row_digests(self.sheets[sheet], at)
+        mine = _row_digests(contacts, i)
+        differs = [labels[f] for f, v in mine.items() if v and first.get(f) and first[f] != v]
+        if row != where["row"] and differs:
+            report.warn(f"人材番号が{row}行目と同じですが、{'・'.join(differs)}が違います。同じ人材として扱います"
                         "（連絡先の変更か、人材番号の誤りかを確かめてください）", value=PII_HIDDEN, **where)
 
-    def add_period(self, pid: str, start: dt.date, end: dt.date | None, row: int, sheet: str | None) -> None:
-        self.periods.setdefault(pid, []).append((start, end, row, sheet))
+    def add_periods(self, pids: list[str], starts: list[dt.date], ends: list[dt.date | None], rows: list[int],
+                    sheet: str | None) -> None:
+        self.periods += zip(pids, starts, ends, rows, itertools.repeat(sheet))
 
     def warn_overlaps(self, report: Report) -> None:
         """Two periods of one person that overlap: both load (the pool counts people, not rows)."""
-        for periods in self.periods.values():
-            if len(periods) < 2:
-                continue
+        counts = collections.Counter(p[0] for p in self.periods)
+        if len(counts) == len(self.periods):
+            return  # nobody has two periods
+        by_person: dict[str, list[tuple[dt.date, dt.date | None, int, str | None]]] = {}
+        for pid, start, end, row, sheet in self.periods:
+            if counts[pid] > 1:
+                by_person.setdefault(pid, []).append((start, end, row, sheet))
+        for periods in by_person.values():
             periods.sort(key=lambda p: (p[0], p[2]))
             latest: tuple[dt.date | None, int] | None = None  # (end reached so far, its row); None end = open
             for start, end, row, sheet in periods:
@@ -177,19 +209,60 @@ def _frame(rows: list[tuple], names: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=names)
 
 
+def _column_frame(data: dict[str, list]) -> pd.DataFrame:
+    """_frame of the rows given column by column (equal lists): pandas infers each column's type
+    from its values as it does from records."""
+    if not next(iter(data.values())):
+        return pd.DataFrame(columns=list(data))
+    return pd.DataFrame(data)
+
+
 def _distinct_frame(rows: list[tuple], names: list[str]) -> pd.DataFrame:
     """_frame(rows).drop_duplicates(), with the repeats dropped from the tuples first (a dict keeps
     the first of equal rows, as drop_duplicates does): hashing tuples is cheaper than a frame's rows."""
     return _frame(list(dict.fromkeys(rows)), names)
 
 
-def _one_prefecture(roster: list[tuple], resolver: Resolver, report: Report) -> None:
-    """A roster replaces its prefecture's whole pool, so one file holds one prefecture."""
-    counts = sorted(collections.Counter(r[1] for r in roster).items())
+def _one_prefecture(codes: list[str], resolver: Resolver, report: Report) -> None:
+    """A roster replaces its prefecture's whole pool, so one file holds one prefecture (codes: the
+    prefecture of each loaded row)."""
+    counts = sorted(collections.Counter(codes).items())
     if len(counts) > 1:
         found = "、".join(f"{resolver.pref_names[c]} {n}行" for c, n in counts)
         report.error(f"1つの名簿に複数の都道府県の人材があります（{found}）。名簿はその都道府県の人材プール全体を"
                      "置き換えるため、都道府県ごとのファイルに分けて取り込んでください")
+
+
+# Why a row does not load: the checks in the order they run. A row stops at the first it fails and
+# reports that one (or every unreadable cell of it); _LOADS while it passes.
+(_LOADS, _BAD_PREF, _NO_PREF, _OTHER_PREF, _NO_IDENTITY, _UNREAD, _NO_START, _LATE_START, _EARLY_END,
+ _DUPLICATE, _BAD_TARGET) = range(11)
+# The cells read through a function, in this order: field → (reader, the errors that reject a cell)
+_READERS = {"role": (normalize_role, ValueProblem), "employment_form": (normalize_employment, ValueProblem),
+            "start_date": (parse_date, DateError), "end_date": (parse_date, DateError),
+            "is_accelerator": (_accelerator, ValueProblem)}
+
+
+@dataclasses.dataclass
+class _Rows:
+    """One table's rows while they are checked: per row (lists by position), what the checks found."""
+
+    numbers: list[int]  # row numbers in the file
+    stop: np.ndarray  # int8 per row: _LOADS, or the check that stopped the row
+    pcs: list  # prefecture code (of the rows the prefecture did not stop)
+    pids: list  # person_id (None where the row stopped before it had one)
+    repeats: set[int] = dataclasses.field(default_factory=set)  # rows whose 人材番号 came before
+    firsts: dict[int, int] = dataclasses.field(default_factory=dict)  # a duplicate's position → row number of the first
+    # position → its 支援先 codes, or why its first item that is not one is not
+    targets: dict[int, tuple[str, ...] | _NotTarget] = dataclasses.field(default_factory=dict)
+
+    def live(self) -> list[int]:
+        """The positions of the rows that passed every check so far."""
+        return np.flatnonzero(self.stop == _LOADS).tolist()
+
+    def reported(self) -> list[int]:
+        """The positions of the rows with something to report, in file order."""
+        return sorted(self.repeats.union(np.flatnonzero(self.stop).tolist()))
 
 
 def _validate_table(table, path, resolver, salt, prefecture, today, report, roster, assign, people):
@@ -219,7 +292,9 @@ def _validate_table(table, path, resolver, salt, prefecture, today, report, rost
     def label(field):
         return table.columns[found[field]] if field in found else field
 
-    # Each distinct cell is read once (etl.columnar); the loop below only looks the results up.
+    # Each distinct cell is read once (etl.columnar). The checks then run a column at a time, each
+    # on the rows the earlier ones let through (as a loop over the rows would), and only the rows
+    # with something to report are visited one by one, in file order, to write it.
     n = len(table.rows)
     cells = columnar.transpose(table.rows, len(table.columns))
 
@@ -227,100 +302,185 @@ def _validate_table(table, path, resolver, salt, prefecture, today, report, rost
         return Column.of(cells[found[field]]) if field in found else Column.blank(n)
 
     pref_cells = column("prefecture")
-    written_pref, pref_failed = pref_cells.attempt(resolver.prefecture, ResolveError)
-    refs = column("person_ref").map(_key).tolist()
+    written, pref_failed = pref_cells.attempt(resolver.prefecture, ResolveError)
+    refs = [_key(c) for c in cells[found["person_ref"]]] if "person_ref" in found else [""] * n
     # Personal data is read only where it is needed (no 人材番号, or one seen twice), hashed, and dropped.
     contacts = [cells[found[f]] if f in found else ("",) * n for f in columns.PII_FIELDS]
-    read = {}
-    unread = np.zeros(n, dtype=bool)  # rows with a cell that cannot be read
-    for field, fn, errors in (("role", normalize_role, ValueProblem), ("employment_form", normalize_employment, ValueProblem),
-                              ("start_date", parse_date, DateError), ("end_date", parse_date, DateError),
-                              ("is_accelerator", _accelerator, ValueProblem)):
+    read = {}  # field → (values, the exceptions or None, the column) per row
+    for field, (fn, errors) in _READERS.items():
         col = column(field)
-        values, raised = col.attempt(fn, errors)
-        read[field] = (values.tolist(), raised, col)
-        unread |= raised != None  # noqa: E711 (elementwise)
-    roles, forms, starts, ends, accelerators = (read[f][0] for f in ROSTER_COLUMNS[2:])
-    assigned = column("assigned")
-    written_pref, pref_failed = written_pref.tolist(), pref_failed.tolist()
-    unread, assigned_codes = unread.tolist(), assigned.codes.tolist()  # lists: faster to index one by one
+        read[field] = (*_attempt(col, fn, errors), col)
+    starts, ends = read["start_date"][0].tolist(), read["end_date"][0].tolist()
 
-    seen: dict[tuple, int] = {}
-    targets_of: dict[tuple, list[str] | tuple[str, str]] = {}  # (assigned cell, prefecture) → its targets
-    items: dict[tuple[str, str], str | tuple[str, str]] = {}  # (name or code, prefecture) → lg_code or why not
+    rows = _prefectures(table.row_numbers, written, pref_failed, "prefecture" in found, fixed_pref)
+    with_ref = _person_ids(rows, salt, refs, contacts)
+    rows.repeats = set(people.register(rows.pids, with_ref, rows.numbers, contacts))
+    unread = np.any([raised != None for _, raised, _ in read.values()], axis=0)  # noqa: E711 (elementwise)
+    rows.stop[(rows.stop == _LOADS) & unread] = _UNREAD
+    _check_dates(rows, starts, ends, today + dt.timedelta(days=366))
+    _check_duplicates(rows, starts)
+    _check_targets(rows, column("assigned"), resolver)
+
     contact_labels = {f: label(f) for f in columns.PII_FIELDS}
-    latest = today + dt.timedelta(days=366)
-    has_pref = "prefecture" in found
-    for i, number in enumerate(table.row_numbers):
-        if has_pref and pref_failed[i] is not None:
-            report.error(str(pref_failed[i]), column=label("prefecture"), value=cell_text(pref_cells.raw(i)),
-                         sheet=sheet, row=number)
+    stops = rows.stop.tolist()
+    for i in rows.reported():
+        where = {"sheet": sheet, "row": rows.numbers[i]}
+        why = stops[i]
+        if why in (_BAD_PREF, _NO_PREF, _OTHER_PREF):
+            raw = cell_text(pref_cells.raw(i))
+            if why == _BAD_PREF:
+                report.error(str(pref_failed[i]), column=label("prefecture"), value=raw, **where)
+            elif why == _NO_PREF:
+                report.error("都道府県が空です", column=label("prefecture"), value=raw, **where)
+            else:  # never load one prefecture's people into another's pool
+                report.error(f"都道府県「{raw}」が、指定した都道府県（{resolver.pref_names[rows.pcs[i]]}）"
+                             "と違います。ほかの都道府県の人材プールを置き換えないよう、取り込みません",
+                             column=label("prefecture"), value=raw, **where)
             continue
-        written = written_pref[i] if has_pref else None
-        pc = fixed_pref or written
-        if pc is None:
-            report.error("都道府県が空です", column=label("prefecture"), value=cell_text(pref_cells.raw(i)),
-                         sheet=sheet, row=number)
-            continue
-        if written and written != pc:  # never load one prefecture's people into another's pool
-            report.error(f"都道府県「{cell_text(pref_cells.raw(i))}」が、指定した都道府県（{resolver.pref_names[pc]}）"
-                         "と違います。ほかの都道府県の人材プールを置き換えないよう、取り込みません",
-                         column=label("prefecture"), value=cell_text(pref_cells.raw(i)), sheet=sheet, row=number)
-            continue
-        # Personal data is reduced to a hash here and dropped; nothing below sees it.
-        ref = refs[i]
-        if ref:  # 人材番号, when there is one, is the person: a changed e-mail or phone is the same person
-            pid = person_id(salt, pc, ["人材番号", ref])
-            # compared as digests: the cells themselves are not kept
-            contact = functools.partial(_row_digests, contacts, i)
-            if pid in people.contacts:
-                people.check_contacts(pid, contact, contact_labels, report, {"sheet": sheet, "row": number})
-            else:  # the first row of this id (what check_contacts would do, without the call)
-                people.contacts[pid] = (number, contact)
-        else:
-            contact = [_key(c[i]) for c in contacts]
-            if not any(contact):
-                report.error("人材番号・氏名・メールアドレスがすべて空です", sheet=sheet, row=number)
-                continue
-            pid = person_id(salt, pc, ["", *contact])
-        if unread[i]:
+        if i in rows.repeats:  # compared as digests: the cells themselves are not kept
+            people.check_contacts(rows.pids[i], contacts, i, contact_labels, report, where)
+        if why == _NO_IDENTITY:
+            report.error("人材番号・氏名・メールアドレスがすべて空です", **where)
+        elif why == _UNREAD:
             for field, (_, raised, col) in read.items():
                 if raised[i] is not None:
-                    report.error(str(raised[i]), column=label(field), value=cell_text(col.raw(i)), sheet=sheet, row=number)
-            continue
+                    report.error(str(raised[i]), column=label(field), value=cell_text(col.raw(i)), **where)
+        elif why == _NO_START:
+            report.error("開始日が空です", column=label("start_date"), **where)
+        elif why == _LATE_START:
+            report.error(f"開始日 {starts[i]} は1年以上先の日付です", column=label("start_date"), value=str(starts[i]),
+                         **where)
+        elif why == _EARLY_END:
+            report.error(f"終了日 {ends[i]} が開始日 {starts[i]} より前です", column=label("end_date"),
+                         value=str(ends[i]), **where)
+        elif why == _DUPLICATE:
+            report.error(f"同じ人材・同じ開始日の行が重複しています（{rows.firsts[i]}行目と同じ）", value=PII_HIDDEN,
+                         **where)
+        elif why == _BAD_TARGET:
+            report.error(rows.targets[i].reason, column=label("assigned"), value=rows.targets[i].value, **where)
+    _load(rows, read, starts, ends, sheet, roster, assign, people)
+
+
+def _load(rows: _Rows, read: dict, starts: list, ends: list, sheet: str | None, roster: dict[str, list],
+          assign: list[tuple], people: _People) -> None:
+    """The rows that passed every check, in file order: into the roster's columns, the assignments
+    (one per target) and the people's periods."""
+    loads = rows.live()
+    loaded = {"person_id": rows.pids, "prefecture_code": rows.pcs, "role": read["role"][0],
+              "employment_form": read["employment_form"][0], "start_date": starts, "end_date": ends,
+              "is_accelerator": read["is_accelerator"][0]}
+    for name, values in loaded.items():
+        roster[name] += _take(values, loads)
+    people.add_periods(_take(rows.pids, loads), _take(starts, loads), _take(ends, loads), _take(rows.numbers, loads),
+                       sheet)
+    assign += ((rows.pids[i], code, starts[i], ends[i]) for i in loads for code in rows.targets[i])
+
+
+def _attempt(col: Column, fn: Callable[[object], object], errors: type[Exception]) -> tuple[np.ndarray, np.ndarray]:
+    """col.attempt(fn, errors), with fn's outcome for each text cell remembered for the validation run
+    (etl.memo): rosters repeat the same dates, roles and forms. Outside a run: col.attempt itself."""
+    known = memo.table((_attempt, fn))  # text cell → (value, None) or (None, the exception)
+    if known is None:
+        return col.attempt(fn, errors)
+    # only text cells are remembered: 1, 1.0 and True are equal keys but read differently
+    outcomes = [known.get(cell) if type(cell) is str else None for cell in col.uniques]
+    for k in [k for k, found in enumerate(outcomes) if found is None]:
+        cell = col.uniques[k]
+        try:
+            outcomes[k] = (fn(cell), None)
+        except errors as exc:
+            outcomes[k] = (None, exc.with_traceback(None))  # kept for its message only
+        if type(cell) is str:
+            known[cell] = outcomes[k]
+    values = np.fromiter((v for v, _ in outcomes), dtype=object, count=len(outcomes))
+    raised = np.fromiter((e for _, e in outcomes), dtype=object, count=len(outcomes))
+    return values[col.codes], raised[col.codes]
+
+
+def _take(values, positions: list[int]) -> list:
+    """values (a list or an object array) at the given positions (increasing), as a list."""
+    if len(positions) == len(values):  # every row
+        return values.tolist() if isinstance(values, np.ndarray) else list(values)
+    if isinstance(values, np.ndarray):
+        return values[positions].tolist() if positions else []
+    return [values[i] for i in positions]
+
+
+def _prefectures(numbers: list[int], written: np.ndarray, failed: np.ndarray, has_column: bool,
+                 fixed: str | None) -> _Rows:
+    """Each row's prefecture: the one fixed for the file (--prefecture, or the file name) or the one
+    its column names. A row stops when its cell cannot be read, when it has none, or when it names
+    another prefecture than the fixed one."""
+    n = len(numbers)
+    stop = np.zeros(n, dtype=np.int8)
+    if has_column:
+        stop[failed != None] = _BAD_PREF  # noqa: E711 (elementwise)
+    else:
+        written = np.full(n, None, dtype=object)
+    pcs = np.full(n, fixed, dtype=object) if fixed else written
+    stop[(stop == _LOADS) & (pcs == None)] = _NO_PREF  # noqa: E711 (elementwise)
+    other = written.astype(bool) & (written != pcs)
+    stop[(stop == _LOADS) & other] = _OTHER_PREF
+    return _Rows(list(numbers), stop, pcs.tolist(), [None] * n)
+
+
+def _person_ids(rows: _Rows, salt: str, refs: list[str], contacts: list) -> list[int]:
+    """Each live row's person_id: from its 人材番号 (refs, as _key reads them) when it has one, else
+    from its contact cells; a row with neither stops. Returns the positions of the rows with a 人材番号."""
+    live, pids, pcs = rows.live(), rows.pids, rows.pcs
+    with_ref = [i for i in live if refs[i]]
+    for i in with_ref:  # 人材番号, when there is one, is the person: a changed e-mail or phone is the same person
+        pids[i] = person_id(salt, pcs[i], ["人材番号", refs[i]])
+    for i in live:
+        if not refs[i]:
+            contact = [_key(c[i]) for c in contacts]
+            if any(contact):
+                pids[i] = person_id(salt, pcs[i], ["", *contact])
+            else:
+                rows.stop[i] = _NO_IDENTITY
+    return with_ref
+
+
+def _check_dates(rows: _Rows, starts: list, ends: list, latest: dt.date) -> None:
+    """A live row stops when its start is blank or more than a year ahead, or its end comes before it."""
+    stop = rows.stop
+    for i in rows.live():
         start, end = starts[i], ends[i]
         if start is None:
-            report.error("開始日が空です", column=label("start_date"), sheet=sheet, row=number)
-            continue
-        if start > latest:
-            report.error(f"開始日 {start} は1年以上先の日付です", column=label("start_date"), value=str(start),
-                         sheet=sheet, row=number)
-            continue
-        if end and end < start:
-            report.error(f"終了日 {end} が開始日 {start} より前です", column=label("end_date"), value=str(end),
-                         sheet=sheet, row=number)
-            continue
-        key = (pid, start)
+            stop[i] = _NO_START
+        elif start > latest:
+            stop[i] = _LATE_START
+        elif end and end < start:
+            stop[i] = _EARLY_END
+
+
+def _check_duplicates(rows: _Rows, starts: list) -> None:
+    """A live row stops when an earlier live row has the same person and start (rows.firsts: its row)."""
+    live = rows.live()
+    if len({rows.pids[i] for i in live}) == len(live):
+        return  # every person once: no (person, start) repeats
+    seen: dict[tuple, int] = {}  # (person_id, start) → row number of the first such row
+    for i in live:
+        key = (rows.pids[i], starts[i])
         if key in seen:
-            report.error(f"同じ人材・同じ開始日の行が重複しています（{seen[key]}行目と同じ）", value=PII_HIDDEN,
-                         sheet=sheet, row=number)
-            continue
-        seen[key] = number
-        cell_key = (assigned_codes[i], pc)
-        targets = targets_of.get(cell_key)
-        if targets is None:
-            targets = targets_of[cell_key] = _targets(assigned.raw(i), pc, resolver, items)
-        if isinstance(targets, tuple):  # (reason, the item): the first name or code that cannot be a target
-            report.error(targets[0], column=label("assigned"), value=targets[1], sheet=sheet, row=number)
-            continue
-        people.add_period(pid, start, end, number, sheet)
-        roster.append((pid, pc, roles[i], forms[i], start, end, accelerators[i]))
-        for code in targets:
-            assign.append((pid, code, start, end))
+            rows.stop[i] = _DUPLICATE
+            rows.firsts[i] = seen[key]
+        else:
+            seen[key] = rows.numbers[i]
 
 
-def _accelerator(value: object) -> bool:
-    return bool(parse_flag(value))
+def _check_targets(rows: _Rows, assigned: Column, resolver: Resolver) -> None:
+    """Each live row's 支援先 (rows.targets), read once per distinct (cell, prefecture) in the order
+    they first come; a row stops at an item that cannot be one of its prefecture's municipalities."""
+    live = rows.live()
+    keys = list(zip(assigned.codes[live].tolist(), [rows.pcs[i] for i in live], strict=True))
+    items: dict[str, dict[str, str | _NotTarget]] = {}  # prefecture → name or code → lg_code or why not
+    found = {key: _targets(assigned.uniques[key[0]], key[1], resolver, items) for key in dict.fromkeys(keys)}
+    rows.targets = dict(zip(live, map(found.__getitem__, keys), strict=True))
+    if any(isinstance(t, _NotTarget) for t in found.values()):
+        for i in live:
+            if isinstance(rows.targets[i], _NotTarget):
+                rows.stop[i] = _BAD_TARGET
 
 
 def _row_digests(columns_: list, i: int) -> dict[str, str]:
@@ -335,22 +495,35 @@ def _digests(cells: list[object]) -> dict[str, str]:
                     strict=True))
 
 
-def _targets(value, pref, resolver, items: dict) -> list[str] | tuple[str, str]:
+def _targets(value, pref, resolver, items: dict) -> tuple[str, ...] | _NotTarget:
     """The assigned-municipality cell: names or codes separated by 、 , ; / or spaces. Returns the
-    codes, or (reason, value) for the first item that cannot be a municipality of the prefecture.
-    items remembers each name or code read for a prefecture."""
+    codes (a tuple: tuples of text are no work for the garbage collector), or why the first item
+    that cannot be a municipality of the prefecture is not one.
+    items remembers each name or code read, per prefecture (prefecture → item → code or why not)."""
+    known = items.get(pref)
+    if known is None:
+        known = items[pref] = {}
     out = []
-    for item in (t for t in SPLIT.split(normalize_text(value)) if t):
-        code = items.get((item, pref))
+    for item in SPLIT.split(normalize_text(value)):
+        if not item:
+            continue
+        code = known.get(item)
         if code is None:
-            code = items[(item, pref)] = _target(item, pref, resolver)
-        if isinstance(code, tuple):
+            code = known[item] = _target(item, pref, resolver)
+        if isinstance(code, _NotTarget):
             return code
         out.append(code)
-    return list(dict.fromkeys(out))
+    return tuple(out) if len(out) < 2 else tuple(dict.fromkeys(out))
 
 
-def _target(item: str, pref: str, resolver: Resolver) -> str | tuple[str, str]:
+class _NotTarget(NamedTuple):
+    """A 支援先 item that is not a municipality of the roster's prefecture."""
+
+    reason: str
+    value: str  # the item, as a report quotes it
+
+
+def _target(item: str, pref: str, resolver: Resolver) -> str | _NotTarget:
     try:
         if item.isdigit():
             code = resolver.code(item)
@@ -358,8 +531,8 @@ def _target(item: str, pref: str, resolver: Resolver) -> str | tuple[str, str]:
         else:
             code = resolver.name(item, None if item.startswith(tuple(resolver.pref_names.values())) else pref).lg_code
     except ResolveError as exc:
-        return f"支援先「{item}」: {exc}", cell_text(item)
+        return _NotTarget(f"支援先「{item}」: {exc}", cell_text(item))
     if code[:2] != pref:
-        return (f"支援先「{item}」は{resolver.pref_names[code[:2]]}の市区町村で、"
-                f"この名簿の都道府県（{resolver.pref_names[pref]}）ではありません", cell_text(item))
+        return _NotTarget(f"支援先「{item}」は{resolver.pref_names[code[:2]]}の市区町村で、"
+                          f"この名簿の都道府県（{resolver.pref_names[pref]}）ではありません", cell_text(item))
     return code
