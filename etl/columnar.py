@@ -23,13 +23,19 @@ from etl.report import Issue, Report
 _TEXT_TYPES = {str, type(None)}
 
 
+def _all_text(values: Sequence[object]) -> bool:
+    return set(map(type, values)) <= _TEXT_TYPES
+
+
+def _objects(values: Sequence[object]) -> np.ndarray:
+    """The cells as an object array, one element each (numpy does not look into them)."""
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
 def _keys(values: Sequence[object]) -> np.ndarray:
-    """Hash keys for the cells: a cell is its own key when text; otherwise (type, value), so that
-    True, 1 and 1.0 stay apart (they read differently), and every NaN is one key."""
-    arr = np.empty(len(values), dtype=object)
-    arr[:] = values
-    if set(map(type, values)) <= _TEXT_TYPES:
-        return arr
+    """Hash keys for cells that are not all text: (type, value), so that True, 1 and 1.0 stay apart
+    (they read differently), and every NaN is one key; text and None are their own keys."""
+    arr = _objects(values)
     for i, v in enumerate(values):
         if v is not None and type(v) is not str:
             arr[i] = (type(v), "nan") if isinstance(v, float) and math.isnan(v) else (type(v), v)
@@ -46,14 +52,16 @@ class Column:
     _derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def of(cls, values: Sequence[object], remember: bool = False) -> Column:
+    def of(cls, values: Sequence[object], remember: bool = False, text: bool = False) -> Column:
         """remember: the same cells (text only) give the same Column during a validation run
         (etl.memo), with what was computed from them: every survey repeats its 1,741 codes and
-        names in the same order. Such a column is never changed in place."""
-        if not remember or not set(map(type, values)) <= _TEXT_TYPES:
-            return cls._of(values)
+        names in the same order. Such a column is never changed in place. text: the caller knows
+        that every cell is a str or None (a CSV's cells), so their types are not looked at."""
+        text = text or _all_text(values)
+        if not remember or not text:
+            return cls._of(values, text)
         return memo.remember(Column.of, values if type(values) is tuple else tuple(values),
-                             lambda: cls._read_only(cls._of(values)))
+                             lambda: cls._read_only(cls._of(values, text)))
 
     @staticmethod
     def _read_only(column: Column) -> Column:
@@ -61,32 +69,22 @@ class Column:
         return column
 
     @classmethod
-    def _of(cls, values: Sequence[object]) -> Column:
+    def _of(cls, values: Sequence[object], text: bool) -> Column:
+        """pandas numbers the distinct cells in first-seen order; None is its one missing key (code
+        -1), and goes last."""
         if len(values) == 0:
             return cls(np.zeros(0, dtype=np.intp), [])
-        if set(map(type, values)) <= _TEXT_TYPES:
-            return cls._of_text(values)
-        codes, _ = pd.factorize(_keys(values))  # None is the one missing key: code -1
+        codes, found = pd.factorize(_objects(values) if text else _keys(values))
         codes = np.asarray(codes, dtype=np.intp)
-        present, first = np.unique(codes, return_index=True)  # the first row of each code
-        uniques = [values[i] for i in first[present >= 0]]
-        if present[0] < 0:  # some cells are None: they get the last code
+        if text:
+            uniques = found.tolist()  # the first of equal cells
+        else:  # the keys stand for the cells: take the cell of each code's first row
+            present, first = np.unique(codes, return_index=True)
+            uniques = [values[i] for i in first[present >= 0]]
+        if len(uniques) < len(values) and codes.min() < 0:  # some cells are None
             codes = np.where(codes < 0, len(uniques), codes)
             uniques.append(None)
         return cls(codes, uniques)
-
-    @classmethod
-    def _of_text(cls, values: Sequence[str | None]) -> Column:
-        """The same for text cells, with a dict: the first of equal cells is kept, None goes last."""
-        first_seen = dict.fromkeys(values)
-        blank = None in first_seen
-        if blank:
-            del first_seen[None]
-        index = {v: k for k, v in enumerate(first_seen)}
-        if blank:
-            index[None] = len(first_seen)
-        codes = np.fromiter(map(index.__getitem__, values), dtype=np.intp, count=len(values))
-        return cls(codes, list(index))
 
     @classmethod
     def blank(cls, n: int) -> Column:

@@ -225,10 +225,10 @@ def _rows(table: Table, found: dict[str, int], resolver: Resolver, day: dt.date,
     sheet = table.sheet
     n = len(table.rows)
     cells = columnar.transpose(table.rows, len(table.columns))
-    numbers = np.asarray(table.row_numbers)
+    numbers = np.fromiter(table.row_numbers, dtype=np.int64, count=n)
 
     def column(field: str, remember: bool = False) -> Column:
-        return Column.of(cells[found[field]], remember) if field in found else Column.blank(n)
+        return Column.of(cells[found[field]], remember, table.text_only) if field in found else Column.blank(n)
 
     def label(field: str) -> str:
         return _label(table, found, field)
@@ -237,7 +237,7 @@ def _rows(table: Table, found: dict[str, int], resolver: Resolver, day: dt.date,
     # the same 1,741 codes, prefectures and names every base date: read once per build (etl.columnar)
     code, pref, name = (column(f, remember=True) for f in ("lg_code", "prefecture", "name"))
     code_text, name_text = code.map(normalize_text), name.map(normalize_text)
-    total = (code_text == "") & name.mask(_is_total_label)
+    total = ~code.mask(normalize_text) & name.mask(_is_total_label)  # no code, and 合計 for a name
     rows = np.flatnonzero(~total)  # a total row is not a municipality
 
     style = code.remembered("code_style", lambda: resolver.code_style(code.uniques)) if "lg_code" in found else None
@@ -312,9 +312,9 @@ def _rows(table: Table, found: dict[str, int], resolver: Resolver, day: dt.date,
     _check_plausible(codes, row_of, out, table, found, resolver, sheet, report)
     if not codes:
         return pd.DataFrame(columns=OUT_COLUMNS), flagged
-    frame = pd.DataFrame({"base_date": [day] * len(codes), "lg_code": codes,
-                          **{f: _nullable(out[f]) for f in COUNT_FIELDS}, "has_cio_aide": out_cio},
-                         columns=OUT_COLUMNS)
+    # keys in the order of OUT_COLUMNS
+    frame = pd.DataFrame({"base_date": [day] * len(codes), "lg_code": _code_array(codes),
+                          **{f: _nullable(out[f]) for f in COUNT_FIELDS}, "has_cio_aide": out_cio})
     return frame, flagged
 
 
@@ -390,6 +390,13 @@ def _check_plausible(codes, row_of, values, table, found, resolver, sheet, repor
             report.warn(f"専任 {d:g} 人＋兼任 {c:g} 人＝{d + c:g} 人が{FIELD_LABELS['dx_staff']} {t:g} 人と合いません"
                         "（合計の値を使います）", sheet=sheet, row=row_of[k], column=_label(table, found, "dx_staff"),
                         value=f"{t:g}")
+
+
+def _code_array(codes: list[str]) -> pd.api.extensions.ExtensionArray:
+    """The lg_code column as pandas makes it from the list (its str dtype), remembered for the run
+    (etl.memo): every base date lists the same municipalities. A frame built from it holds an array
+    of its own over the same (immutable) Arrow data, so no frame can change another's."""
+    return memo.remember(_code_array, tuple(codes), lambda: pd.array(codes, dtype="str"))
 
 
 def _limits(codes: list[str], resolver: Resolver) -> np.ndarray:

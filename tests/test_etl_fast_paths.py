@@ -3,6 +3,9 @@ scan, the CSV reader's limits, the charset check, text columns, and the header s
 
 from __future__ import annotations
 
+import csv
+import io
+import random
 import re
 
 import numpy as np
@@ -42,6 +45,21 @@ def test_rows_over_the_limit_are_refused_as_before(monkeypatch):
         readers._csv_rows("a\n1\n2\n3\n", ",")
 
 
+@pytest.mark.parametrize("text", [
+    "a,b\n1,2\n", "a,b\r\n1,2\r\n", "a,b\n1,2", "a,b\n\n1,2\n\n", "\n", ",\n,,\n", " , \n\t,\u3000\n",
+    "団体コード,団体名\r\n011002,札幌市\r\n", "a\x0bb,c\x0c\n\x1c,\x85,\u2028\n", "a'b,c\\d\n", "a\tb,c\n",
+])
+def test_a_csv_without_quotes_is_split_as_the_csv_module_reads_it(text):
+    assert readers._plain_rows(text, ",") is not None  # the fast path
+    assert readers._csv_rows(text, ",") == list(csv.reader(io.StringIO(text, newline=""), delimiter=","))
+    assert readers._csv_rows(text, "\t") == list(csv.reader(io.StringIO(text, newline=""), delimiter="\t"))
+
+
+@pytest.mark.parametrize("text", ['a,"b,c"\n', "a,b\r1,2\n", "a\rb\r\n", "a,\x00\n", "a," + "x" * 40_000 + "\n"])
+def test_other_csv_text_is_left_to_the_csv_module(text):
+    assert readers._plain_rows(text, ",") is None
+
+
 def test_shift_jis_text_is_read_without_asking_charset_normalizer():
     text = "団体コード,市区町村名\n011002,札幌市\n"
     assert readers.decode_text(text.encode("cp932")) == (text, "cp932")
@@ -66,6 +84,15 @@ def _generic(values):
 def test_text_columns_factorise_as_the_generic_path(values):
     column = Column.of(values)
     assert (column.codes.tolist(), column.uniques) == _generic(values)
+
+
+@pytest.mark.parametrize("values", [("a",), (None,), ("b", None, "a", "b", None, ""), ("", "", "x"), ("1", "\x00", "1\x00")])
+def test_a_column_said_to_be_text_is_the_column_of_its_cells(values):
+    for remember in (False, True):
+        with memo.run():
+            told = Column.of(values, remember, text=True)
+            assert (told.codes.tolist(), told.uniques) == _generic(values)
+            assert all(a is b for a, b in zip(told.uniques, Column.of(values).uniques, strict=True))  # the first cells
 
 
 def test_a_remembered_column_is_shared_in_a_run_and_never_changed():
@@ -96,6 +123,52 @@ def test_the_header_scan_skips_only_rows_that_cannot_win():
     plain = readers._find_header(None, survey, lambda labels: score(labels), 2)
     assert found[1] == plain[1] == 2 and found[0].header_rows == plain[0].header_rows == (2, 3)
     assert found[0].columns == plain[0].columns
+
+
+def test_the_survey_score_is_never_above_its_bound():
+    """survey_score.bound lets the header scan skip rows: no set of labels may score above the number
+    of labels with text (the labels of real headers, mixed, repeated and misspelt)."""
+    words = ["団体コード", "全国地方公共団体コード", "都道府県名", "団体名", "市区町村名", "DX担当職員数", "職員数", "計",
+             "うち専任", "専任", "うち兼任", "兼務", "外部人材", "外部人材の活用", "CIO補佐官等", "任命の有無", "（人）",
+             "DX推進担当課室・情報政策担当課室の職員数", "職員数（人）", "備考", "lg_code", "dx_staff", "", "012025"]
+    rnd = random.Random(16)
+    for _ in range(3000):
+        labels = [readers.HeaderLabel(tuple(p for p in rnd.sample(words, rnd.randint(1, 3)) if p))
+                  for _ in range(rnd.randint(1, 12))]
+        with memo.run():
+            assert columns.survey_score(labels) <= columns.survey_score.bound(sum(bool(label) for label in labels))
+
+
+def test_the_survey_header_scan_finds_what_the_unbounded_scan_finds():
+    header = ["団体コード", "都道府県名", "市区町村名", "DX担当職員数", "専任", "兼任", "外部人材", "CIO補佐官等"]
+    rows = [["011002", "北海道", "札幌市", "3", "1", "2", "0", "○"], ["012025", "北海道", "函館市", "1", "1", "0", "0", "×"]]
+    grids = [[header, *rows], [["令和5年4月1日現在"], [], header, *rows], [header[:4], *rows, header, *rows],
+             [["団体コード", "団体名", "メモ"], header, *rows], [rows[0], header[:3], header, *rows]]
+    unbounded = lambda labels: columns.survey_score(labels)  # noqa: E731 (the same scorer without its bound)
+    for grid in grids:
+        with memo.run():
+            found, plain = (readers._find_header(None, grid, s, 2) for s in (columns.survey_score, unbounded))
+        assert found[1] == plain[1] and found[0].header_rows == plain[0].header_rows
+        assert found[0].columns == plain[0].columns and found[0].rows == plain[0].rows
+
+
+def test_surveys_of_one_run_share_no_frame(tmp_path):
+    """The lg_code column is built once per run (survey._code_array): a frame changed afterwards
+    changes neither another survey's frame nor the next one's."""
+    from etl.resolve import resolver
+    from etl.survey import validate_survey
+
+    text = "団体コード,市区町村名,DX担当職員数\n011002,札幌市,3\n012025,函館市,1\n"
+    paths = [tmp_path / f"survey_2023-0{k}-01.csv" for k in (4, 5, 6)]
+    for path in paths[:2]:
+        path.write_text(text, encoding="utf-8")
+    with memo.run():
+        first, second = (validate_survey(p, resolver()).tables["staff_survey"] for p in paths[:2])
+        first.loc[0, "lg_code"] = "999999"
+        paths[2].write_text(text, encoding="utf-8")
+        third = validate_survey(paths[2], resolver()).tables["staff_survey"]
+    assert second.lg_code.tolist() == third.lg_code.tolist() == ["011002", "012025"]
+    assert str(third.lg_code.dtype) == "str"
 
 
 def test_the_header_scan_bounds_a_taller_header_by_every_row_of_it():
@@ -199,6 +272,8 @@ def test_an_archive_that_fails_while_rows_are_inserted_still_publishes_nothing(t
 @pytest.mark.parametrize("body", [
     [["011002", "1"], ["", ""], ["札幌市", ""], [" 011002", ""], ["", "２"], ["\u3000", " "], ["a b", ""]],
     [["011002", "1"], ["012025", "2"]],  # every row kept: the rows themselves, numbered in order
+    [["011002", ""], ["012025", ""], ["", ""]],  # codes first, but not in every row
+    [["011002", "1"], ["1 2", "2"], ["\t1", ""], ["ｱ", ""]],  # a space, a tab, not ASCII: read cell by cell
     [[1, None], [None, None], [2.5, "x"], [True, ""]],  # workbook cells
     [["011002", "1", "extra"], ["", ""], ["012025"]],  # ragged: row by row, cut and padded
     [],
