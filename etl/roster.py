@@ -382,19 +382,21 @@ def _attempt(col: Column, fn: Callable[[object], object], errors: type[Exception
     known = memo.table((_attempt, fn))  # text cell → (value, None) or (None, the exception)
     if known is None:
         return col.attempt(fn, errors)
-    # only text cells are remembered: 1, 1.0 and True are equal keys but read differently
-    outcomes = [known.get(cell) if type(cell) is str else None for cell in col.uniques]
-    for k in [k for k, found in enumerate(outcomes) if found is None]:
-        cell = col.uniques[k]
-        try:
-            outcomes[k] = (fn(cell), None)
-        except errors as exc:
-            outcomes[k] = (None, exc.with_traceback(None))  # kept for its message only
-        if type(cell) is str:
-            known[cell] = outcomes[k]
-    values = np.fromiter((v for v, _ in outcomes), dtype=object, count=len(outcomes))
-    raised = np.fromiter((e for _, e in outcomes), dtype=object, count=len(outcomes))
-    return values[col.codes], raised[col.codes]
+
+    def remembered(cell: object) -> object:
+        if type(cell) is not str:  # only text is remembered: 1, 1.0 and True are equal keys but read differently
+            return fn(cell)
+        found = known.get(cell)
+        if found is None:
+            try:
+                found = known[cell] = (fn(cell), None)
+            except errors as exc:
+                found = known[cell] = (None, exc)
+        if found[1] is not None:
+            raise found[1].with_traceback(None)  # kept for its message only
+        return found[0]
+
+    return col.attempt(remembered, errors)
 
 
 def _take(values, positions: list[int]) -> list:
