@@ -90,6 +90,22 @@ class _Cache:
         self.values: OrderedDict[Hashable, tuple[object, bytes | None]] = OrderedDict()
         self.computing: dict[Hashable, threading.Event] = {}
         self.lock = threading.Lock()
+        # Entries in the frozen heap (keep_frozen), never dropped as least recently used; and the
+        # places always left beside them for the others, which may take the store past max_entries
+        self.kept: set[Hashable] = set()
+        self.room = max(1, max_entries // 4)
+
+    def _evict(self) -> None:
+        """Drop the least recently used entries that are not kept, until the store holds
+        max_entries, or its kept entries and `room` others. Kept ones met on the way are moved to
+        the end (never dropped, their order does not matter). The lock is held."""
+        limit = max(self.max_entries, len(self.kept) + self.room)
+        while len(self.values) > limit:
+            key = next(iter(self.values))
+            if key in self.kept:
+                self.values.move_to_end(key)
+            else:
+                del self.values[key]
 
     def get(self, args: tuple, kwargs: dict) -> object:
         key = (tuple(_frozen(a) for a in args), tuple(sorted((k, _frozen(v)) for k, v in kwargs.items())))
@@ -113,8 +129,7 @@ class _Cache:
                 fingerprint = _fingerprint(value) if self.audit and os.environ.get(AUDIT_ENV) == "1" else None
                 with self.lock:
                     self.values[key] = (value, fingerprint)
-                    while len(self.values) > self.max_entries:
-                        self.values.popitem(last=False)
+                    self._evict()
             finally:
                 with self.lock:
                     del self.computing[key]
@@ -127,19 +142,21 @@ class _Cache:
     def clear(self) -> None:
         with self.lock:
             self.values.clear()
+            self.kept.clear()
 
-    def resize(self, max_entries: int) -> None:
-        """Hold at most max_entries from now on (the least recently used dropped at once)."""
+    def resize(self, max_entries: int, room: int | None = None) -> None:
+        """Hold at most max_entries from now on (the least recently used dropped at once), or the
+        kept entries and room others (default: a quarter of max_entries)."""
         with self.lock:
-            self.max_entries = max_entries
-            while len(self.values) > max_entries:
-                self.values.popitem(last=False)
+            self.max_entries, self.room = max_entries, room if room is not None else max(1, max_entries // 4)
+            self._evict()
 
     def drop(self, stale: Callable[[Hashable], bool]) -> int:
         with self.lock:
             keys = [k for k in self.values if stale(k)]
             for k in keys:
                 del self.values[k]
+            self.kept.difference_update(keys)
         return len(keys)
 
 
@@ -197,6 +214,20 @@ class PerObject:
 
     def __len__(self) -> int:
         return len(self._values)
+
+
+def keep_frozen() -> int:
+    """Called as the heap is frozen (gc.freeze, dashboard/warm.settle_heap): the entries held now
+    are kept until dropped by name (drop_superseded, drop) or clear. A frozen figure is a cycle
+    (each plotly object points to its parent) that no collection frees until the next settle, so
+    one pushed out by sessions' views stayed in memory beside the entries that replaced it, and a
+    busy server grew by what its stores held (issue 16 §2 soak). Returns how many are kept."""
+    kept = 0
+    for c in _caches:
+        with c.lock:
+            c.kept = set(c.values)
+            kept += len(c.kept)
+    return kept
 
 
 def clear_all() -> None:

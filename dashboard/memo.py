@@ -59,8 +59,9 @@ def size_for(prebuilt: int) -> None:
     """Hold the figures a server builds ahead (prebuilt) and SESSION_VIEWS more, least recently
     used dropped first: a warm server's figures then take about all the memory they ever will.
     The parts of the same views (by_content) are held the same way."""
-    _keyed.resize(prebuilt + SESSION_VIEWS)
-    _by_content.resize(math.ceil(prebuilt * _parts_per_view) + SESSION_VIEWS * BY_CONTENT_PER_VIEW)
+    _keyed.resize(prebuilt + SESSION_VIEWS, room=SESSION_VIEWS)
+    _by_content.resize(math.ceil(prebuilt * _parts_per_view) + SESSION_VIEWS * BY_CONTENT_PER_VIEW,
+                       room=SESSION_VIEWS * BY_CONTENT_PER_VIEW)
 
 
 def measure_parts(prebuilt: int) -> None:

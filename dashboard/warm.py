@@ -219,8 +219,12 @@ class Watcher(threading.Thread):
         as_of = common.as_of_today()
         # The earlier version's results go first: only reruns already under way still read them
         # (each rerun starts on the served version), and the new results then reuse their memory
-        # instead of piling on top of it (the soak's RSS rose in steps after each publish).
+        # instead of piling on top of it (the soak's RSS rose in steps after each publish). Its
+        # figures are cycles (a plotly object points to its parent) in the frozen heap, which only
+        # a settle frees: settled here, not only after the idle pass, or they stayed through the
+        # new version's build and the heap kept the high-water mark of both (issue 16 §2 soak).
         dropped = cache.drop_superseded(v)
+        settle_heap()
         try:
             memo.size_for(prebuilt_figures(v))
             finished = warm(v, as_of, stop=newer)
@@ -285,6 +289,7 @@ def settle_heap() -> int:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+    cache.keep_frozen()
     return gc.get_freeze_count()
 
 

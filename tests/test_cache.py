@@ -50,6 +50,29 @@ def test_a_resized_store_drops_its_least_recently_used_at_once_and_keeps_the_new
     assert list(store.values) == [0, 9]
 
 
+@pytest.fixture()
+def nothing_kept():
+    """keep_frozen marks every store of the process: undone for the tests after this one."""
+    yield
+    for store in cache._caches:
+        store.kept = set()
+
+
+def test_entries_held_when_the_heap_was_frozen_are_never_the_ones_dropped(nothing_kept):
+    store = cache.store("test.kept", 3, audit=False)
+    for k in range(3):
+        store.get_or_compute(k, lambda k=k: k)
+    assert cache.keep_frozen() >= 3  # 0, 1, 2 are in the frozen heap now
+    for k in (3, 4):  # room for one more beside them (a quarter of 3, at least 1)
+        store.get_or_compute(k, lambda k=k: k)
+    assert set(store.values) == {0, 1, 2, 4}
+    assert store.drop(lambda k: k == 0) == 1  # dropped by name: no longer kept
+    store.get_or_compute(5, lambda: 5)
+    assert set(store.values) == {1, 2, 5}
+    store.resize(2, room=0)  # a smaller bound still keeps them
+    assert set(store.values) == {1, 2}
+
+
 def test_sessions_asking_for_a_missing_key_at_once_wait_for_one_computation():
     calls, started = [], threading.Event()
 
