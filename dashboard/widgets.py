@@ -126,6 +126,12 @@ def chart(fig, key: str, caption: SourceText, png_name: str, *, title: str | Non
     return event
 
 
+# Decks built for a click, by (version, prefecture, view, as of, sample): a deck takes seconds to
+# draw (a PNG per chart), and its PDF is the same PowerPoint converted. A presenter who takes both,
+# or the sessions of one council downloading the same deck, build it once.
+_DECKS = cache.store("dashboard.widgets.decks", 4, audit=False)
+
+
 def deck_buttons(ctx, pref: str | None = None, key: str = "deck") -> None:
     """PowerPoint (and, when LibreOffice is installed, PDF) download buttons for the national deck,
     or for one prefecture's deck when pref is given. The deck is built only when clicked."""
@@ -145,7 +151,7 @@ def deck_buttons(ctx, pref: str | None = None, key: str = "deck") -> None:
     def make() -> bytes:
         from exports import deck  # on click only: python-pptx and kaleido
 
-        return deck.build_pptx(model())
+        return _DECKS.get_or_compute((ctx.v, pref, view, ctx.as_of, ctx.is_sample), lambda: deck.build_pptx(model()))
 
     def make_pdf() -> bytes:
         from exports import pdf  # on click only

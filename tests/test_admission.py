@@ -55,16 +55,18 @@ def test_two_places_let_two_runs_in_and_the_third_waits():
 def test_a_run_that_waited_too_long_runs_without_a_place():
     turns = admission.Turns(1, wait=0.2)
     log: list = []
-    first_in, first_out, second_in = threading.Event(), threading.Event(), threading.Event()
+    first_in, first_out, second_in, second_out = (threading.Event() for _ in range(4))
     first = threading.Thread(target=hold, args=(turns, log, "first", first_in, first_out))
     first.start()
     first_in.wait(10)
-    second = threading.Thread(target=hold, args=(turns, log, "second", second_in, threading.Event()))
+    second = threading.Thread(target=hold, args=(turns, log, "second", second_in, second_out))
     second.start()
     assert second_in.wait(10), "a held place must not stop a run for good"
     assert log[:2] == [("first", True), ("second", False)]
+    second_out.set()  # the run without a place ends first: it must not give back the place it never took
+    second.join(10)
     first_out.set()
-    first.join(10), second.join(40)
+    first.join(10)
     # the run without a place gave none back: the one place is free again, and only one
     with turns.turn() as a:
         with turns.turn() as b:

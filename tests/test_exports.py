@@ -607,12 +607,33 @@ def test_cli_exit_codes(db, tmp_path, args, code, message):
     assert not list(tmp_path.iterdir())  # nothing written
 
 
+@needs_chromium
+def test_a_deck_taken_twice_is_built_once(db, ctx, monkeypatch):
+    """Two sessions click 鳥取県's PowerPoint (or one clicks it, then the PDF, which converts it):
+    one deck is drawn, and both get its bytes."""
+    from exports import deck
+
+    builds = []
+    real = deck.build_pptx
+    monkeypatch.setattr(deck, "build_pptx", lambda model: builds.append(model) or real(model))
+    files = testing.record_media(monkeypatch)
+    served = []
+    for _ in range(2):
+        at = testing.app_test(db, page="pages/prefecture.py", params={"pref": "31", "date": DATE.isoformat(), "n": "3"})
+        assert not at.exception
+        decks = [f for f in files.values() if f.name and f.name.endswith(".pptx") and f not in served]
+        assert len(decks) == 1, [f.name for f in files.values()]
+        served.append(decks[0])
+    first, second = (f.make() for f in served)
+    assert len(builds) == 1 and first == second and len(Presentation(io.BytesIO(first)).slides) > 1
+
+
 def test_python_m_dashboard_is_an_alias_of_the_same_main(db, tmp_path):
-    for module in ("exports", "dashboard"):
-        proc = cli("deck", "--pref", "99", "--db", str(db), cwd=tmp_path, module=module)
-        assert proc.returncode == 1 and "都道府県「99」が見つかりません" in proc.stderr, (module, proc.stderr)
-        proc = cli("png", "--chart", "pie", "--out", "x.png", cwd=tmp_path, module=module)
-        assert proc.returncode == 2 and "usage: python -m exports" in proc.stderr, (module, proc.stderr)
+    """`python -m exports` gives these answers in test_cli_exit_codes."""
+    proc = cli("deck", "--pref", "99", "--db", str(db), cwd=tmp_path, module="dashboard")
+    assert proc.returncode == 1 and "都道府県「99」が見つかりません" in proc.stderr, proc.stderr
+    proc = cli("png", "--chart", "pie", "--out", "x.png", cwd=tmp_path, module="dashboard")
+    assert proc.returncode == 2 and "usage: python -m exports" in proc.stderr, proc.stderr
 
 
 @needs_chromium
