@@ -10,7 +10,10 @@ Streamlit's session count; the most numerous Python object types; then
 the same after a full gc.collect() (garbage kept only because runner.postScriptGC = false); a
 chain of referrers from a live AppSession to its root; optionally the heap once Streamlit has
 dropped its expired disconnected sessions; and the RSS after malloc_trim(0) (freed memory the
-allocator had not given back). Used by bench/capacity_bench.py --probe.
+allocator had not given back). A request whose text is "light" gets only what the server holds
+now, changing nothing (no collection, no trim; with PYTHONTRACEMALLOC set, a tracemalloc snapshot
+beside the answer): for probes every few minutes during a run. Used by bench/capacity_bench.py
+(one-server soak).
 """
 
 from __future__ import annotations

@@ -220,11 +220,11 @@ class Watcher(threading.Thread):
         # The earlier version's results go first: only reruns already under way still read them
         # (each rerun starts on the served version), and the new results then reuse their memory
         # instead of piling on top of it (the soak's RSS rose in steps after each publish). Its
-        # figures are cycles (a plotly object points to its parent) in the frozen heap, which only
-        # a settle frees: settled here, not only after the idle pass, or they stayed through the
-        # new version's build and the heap kept the high-water mark of both (issue 16 §2 soak).
+        # figures are cycles (a plotly object points to its parent) in the frozen heap, freed by the
+        # settle after the idle pass: a settle here, at once, freed them before the new version was
+        # built, but its full collection stalled every session at the moment they all recompute
+        # (one process held 35 sessions at p95 ≤ 1 s with it, 50 without; issue 16 §2).
         dropped = cache.drop_superseded(v)
-        settle_heap()
         try:
             memo.size_for(prebuilt_figures(v))
             finished = warm(v, as_of, stop=newer)

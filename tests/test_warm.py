@@ -300,36 +300,6 @@ def test_a_new_version_drops_the_earlier_ones_results_before_it_is_warmed(served
         + memo.SESSION_VIEWS
 
 
-def test_a_publish_frees_the_earlier_versions_frozen_figures_before_the_new_one_is_built(served, tmp_path,
-                                                                                      monkeypatch):
-    """A plotly figure is a reference cycle; in the frozen heap only a settle frees it. Freed
-    before the new version's warm, the new figures reuse its memory (issue 16 §2 soak)."""
-    import gc
-    import weakref
-
-    from dashboard import cache
-
-    first = db.version()
-    store = cache.store("test.figures", 4, audit=False)
-    figure = store.get_or_compute((first, "map"), Node)
-    gone = weakref.ref(figure)
-    del figure
-    freed_before_warm = []
-    monkeypatch.setattr(warm, "warm", lambda v, as_of, stop=None: freed_before_warm.append(gone() is None))
-    monkeypatch.setattr(warm, "idle_pass", lambda v, as_of, stop=None: 0)
-    monkeypatch.setattr(memo._keyed, "max_entries", memo._keyed.max_entries)  # restored for the next tests
-    try:
-        warm.settle_heap()
-        new_file = testing.prefecture_survey(tmp_path, "survey_0_001.csv", 0, 1)
-        testing.run_etl("load", "survey", new_file, "--db", served, "--base-date", "2024-10-01", check=True)
-        warm.Watcher()._warm(db.version())
-        assert freed_before_warm == [True]
-    finally:
-        gc.unfreeze()
-        for s in cache._caches:
-            s.kept = set()
-
-
 def test_the_parts_store_holds_the_parts_built_ahead_and_room_for_the_session_views(monkeypatch):
     """Sized from the parts the built-ahead views hold once an idle pass is done (views share
     parts), then for the next version's views at the same rate."""
