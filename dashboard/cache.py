@@ -230,6 +230,13 @@ def keep_frozen() -> int:
     return kept
 
 
+def forget_kept() -> None:
+    """Undo keep_frozen (the heap unfrozen): every store drops its least recently used again."""
+    for c in _caches:
+        with c.lock:
+            c.kept = set()
+
+
 def clear_all() -> None:
     """Forget every shared result (benchmarks of a cold page)."""
     for cache in _caches:

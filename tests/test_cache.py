@@ -54,8 +54,7 @@ def test_a_resized_store_drops_its_least_recently_used_at_once_and_keeps_the_new
 def nothing_kept():
     """keep_frozen marks every store of the process: undone for the tests after this one."""
     yield
-    for store in cache._caches:
-        store.kept = set()
+    cache.forget_kept()
 
 
 def test_entries_held_when_the_heap_was_frozen_are_never_the_ones_dropped(nothing_kept):

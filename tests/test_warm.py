@@ -11,12 +11,20 @@ import pytest
 
 import testing
 from core.store import DB_ENV
-from dashboard import db, memo, warm
+from dashboard import cache, db, memo, warm
 from dashboard.memo import built
 from dashboard.queries import common, prefecture, summary
 from dashboard.state import MAX_N, ViewState
 
 AS_OF = dt.date(2026, 12, 1)
+
+
+@pytest.fixture(autouse=True)
+def nothing_kept_after():
+    """A watcher's settle keeps what every store of the process holds (cache.keep_frozen), other
+    tests' warehouses included, which nothing here would drop: undone after each test."""
+    yield
+    cache.forget_kept()
 
 
 @pytest.fixture()
@@ -388,8 +396,6 @@ def test_settling_the_heap_freezes_it_and_frees_the_cycles_of_the_freeze_before(
     import gc
     import weakref
 
-    from dashboard import cache
-
     try:
         before = Node()
         gone = weakref.ref(before)
@@ -401,5 +407,3 @@ def test_settling_the_heap_freezes_it_and_frees_the_cycles_of_the_freeze_before(
         assert gone() is None
     finally:
         gc.unfreeze()
-        for store in cache._caches:  # settle_heap keeps what the stores held (cache.keep_frozen)
-            store.kept = set()
