@@ -164,6 +164,13 @@ def drop_expired_sessions() -> int | None:
         return None
 
 
+def stores() -> dict[str, list[int]]:
+    """Each shared store's entries and bound (dashboard.cache): which fill up only after the warm
+    server's pass."""
+    cache = sys.modules.get("dashboard.cache")
+    return {c.name: [len(c.values), c.max_entries] for c in cache._caches} if cache is not None else {}
+
+
 def probe(expire: bool = False) -> dict:
     libc = _libc()
     out = {"rss": rss(), "heap": heap(libc), "sessions": sessions(), "map": memory_map(), "pymalloc": pymalloc()}
@@ -182,8 +189,7 @@ def probe(expire: bool = False) -> dict:
     out["kept_by"] = kept_by("AppSession")
     cache = sys.modules.get("dashboard.cache")  # the app's shared query results and figures
     out["shared_entries"] = cache.entries() if cache is not None else 0
-    # each store's entries and bound: which fill up only after the warm server's pass
-    out["stores"] = {c.name: [len(c.values), c.max_entries] for c in cache._caches} if cache is not None else {}
+    out["stores"] = stores()
     if expire:  # what the expired, still stored sessions held
         out["stored_sessions_after_expire"] = drop_expired_sessions()
         gc.collect()
@@ -218,8 +224,7 @@ def light_probe(folder: Path | None = None, label: str = "") -> dict:
     del objects, refs
     if tracemalloc.is_tracing() and folder is not None:  # PYTHONTRACEMALLOC=N: where the live bytes were allocated
         tracemalloc.take_snapshot().dump(str(folder / f"{label}.snapshot"))
-    cache = sys.modules.get("dashboard.cache")
-    out["stores"] = {c.name: [len(c.values), c.max_entries] for c in cache._caches} if cache is not None else {}
+    out["stores"] = stores()
     try:
         from streamlit.runtime import Runtime
 
