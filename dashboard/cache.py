@@ -222,19 +222,21 @@ def keep_frozen() -> int:
     (each plotly object points to its parent) that no collection frees until the next settle, so
     one pushed out by sessions' views stayed in memory beside the entries that replaced it, and a
     busy server grew by what its stores held (issue 16 §2 soak). Returns how many are kept."""
-    kept = 0
-    for c in _caches:
-        with c.lock:
-            c.kept = set(c.values)
-            kept += len(c.kept)
-    return kept
+    return _set_kept(frozen=True)
 
 
 def forget_kept() -> None:
     """Undo keep_frozen (the heap unfrozen): every store drops its least recently used again."""
+    _set_kept(frozen=False)
+
+
+def _set_kept(*, frozen: bool) -> int:
+    kept = 0
     for c in _caches:
         with c.lock:
-            c.kept = set()
+            c.kept = set(c.values) if frozen else set()
+            kept += len(c.kept)
+    return kept
 
 
 def clear_all() -> None:

@@ -611,8 +611,10 @@ def test_cli_exit_codes(db, tmp_path, args, code, message):
 def test_a_deck_taken_twice_is_built_once(db, ctx, monkeypatch):
     """Two sessions click 鳥取県's PowerPoint (or one clicks it, then the PDF, which converts it):
     one deck is drawn, and both get its bytes."""
+    from dashboard import widgets
     from exports import deck
 
+    widgets._DECKS.clear()  # a deck an earlier test in this worker took for the same view would be served
     builds = []
     real = deck.build_pptx
     monkeypatch.setattr(deck, "build_pptx", lambda model: builds.append(model) or real(model))
