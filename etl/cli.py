@@ -17,7 +17,15 @@ from etl.report import Report
 from etl.resolve import ResolveError, resolver
 from etl.survey import parse_base_date_arg
 from etl.validate import KINDS, validate
-from etl.versions import VersionError, VersionNotFound, current_schema_version, list_versions, rollback, versions_dir
+from etl.versions import (
+    VersionError,
+    VersionNotFound,
+    current_schema_version,
+    list_versions,
+    rebuilt_from,
+    rollback,
+    versions_dir,
+)
 from etl.warehouse import (
     PublishError,
     history,
@@ -187,8 +195,6 @@ def _run(args) -> int:
     except ResolveError as exc:
         print(f"使い方の誤り: --prefecture: {exc}（01〜{PREFECTURES} または都道府県名）", file=sys.stderr)
         return EXIT_USAGE
-    from etl.parquet import rebuilt_from  # here, as in _run_parquet: pyarrow.parquet (with ssl) is slow to import
-
     if args.command == "load" and rebuilt_from(args.db):
         print(f"{args.db} は Parquet から作った閲覧用の倉庫です。取り込みは元の倉庫に行い、"
               "export と import で配り直してください。倉庫は変更していません", file=sys.stderr)

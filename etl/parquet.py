@@ -24,12 +24,12 @@ import pyarrow.parquet as pq
 from core import atomic
 from core.store import SAMPLE_NOTICE
 from etl import catalog, citations
+from etl.versions import REBUILT_KEY, rebuilt_from
 from etl.warehouse import _writer_lock, define_macros, sha256_file
 
 PACKAGE = "datapackage.json"
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 MEDIATYPE = "application/vnd.apache.parquet"
-REBUILT_KEY = "rebuilt_from"
 # DuckDB type → Table Schema type (https://datapackage.org/standard/table-schema/).
 TYPES = {"VARCHAR": "string", "BOOLEAN": "boolean", "DATE": "date", "TIMESTAMP": "datetime", "TIME": "time",
          "DOUBLE": "number", "FLOAT": "number", "BLOB": "any", "JSON": "object"}
@@ -204,18 +204,6 @@ def read_package(folder: Path) -> dict:
                 raise ParquetError(f"{file} の列が {PACKAGE} の schema.fields と違います: "
                                    f"ファイル {got[:20]}、記録 {fields[:20]}"[:400])
     return package
-
-
-def rebuilt_from(db_path: Path) -> str | None:
-    """The package version a warehouse was rebuilt from, or None for a warehouse the ETL built."""
-    if not Path(db_path).exists():
-        return None
-    try:
-        with duckdb.connect(str(db_path), read_only=True) as con:
-            row = con.execute("SELECT value FROM meta WHERE key = ?", [REBUILT_KEY]).fetchone()
-    except duckdb.Error:  # no meta, or not a warehouse: the caller's own checks report it
-        return None
-    return row[0] if row else None
 
 
 def import_parquet(folder: Path, db_path: Path) -> dict[str, int]:

@@ -68,24 +68,26 @@ def _prefecture_outlines() -> list[bytes]:
     return out
 
 
-def prefectures() -> pd.DataFrame:
-    """47 rows: prefecture_code, name, name_kana, name_short, name_en, region, geometry (WKB)."""
+@cache
+def _prefecture_records() -> tuple[dict, ...]:
+    """The 47 prefectures from japancode, in code order, without their outlines."""
     rows = []
-    outlines = _prefecture_outlines()
     for p in _japancode_json("prefectures.json"):
         no = int(p["pid"])
-        rows.append(
-            {
-                "prefecture_code": f"{no:02d}",
-                "name": p["pref"],
-                "name_kana": p["prefkana"],
-                "name_short": p["prefshort"],
-                "name_en": p["pref_en"],
-                "region": _region_of(no),
-                "geometry": outlines[no - 1],
-            }
-        )
-    return pd.DataFrame(rows).sort_values("prefecture_code", ignore_index=True)
+        rows.append({"prefecture_code": f"{no:02d}", "name": p["pref"], "name_kana": p["prefkana"],
+                     "name_short": p["prefshort"], "name_en": p["pref_en"], "region": _region_of(no)})
+    return tuple(sorted(rows, key=lambda r: r["prefecture_code"]))
+
+
+def prefectures(outlines: bool = True) -> pd.DataFrame:
+    """47 rows: prefecture_code, name, name_kana, name_short, name_en, region, and (outlines) geometry
+    (WKB). Without outlines for the lookups (etl.resolve): drawing them takes shapely a while."""
+    rows = [dict(r) for r in _prefecture_records()]
+    if outlines:
+        shapes = _prefecture_outlines()
+        for r in rows:
+            r["geometry"] = shapes[int(r["prefecture_code"]) - 1]
+    return pd.DataFrame(rows)
 
 
 def _kind(name: str, prefecture_code: str, designated: set[str]) -> str:

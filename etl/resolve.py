@@ -33,7 +33,7 @@ class Resolver:
     def __init__(self):
         munis = reference.municipalities()
         wards = reference.designated_wards()
-        prefs = reference.prefectures()
+        prefs = reference.prefectures(outlines=False)
         self.names = dict(zip(munis.lg_code, munis.name, strict=True))
         self.pref_of = dict(zip(munis.lg_code, munis.prefecture_code, strict=True))
         self.kind_of = dict(zip(munis.lg_code, munis.kind, strict=True))

@@ -137,6 +137,21 @@ def current_schema_version(db_path: Path) -> str | None:
         return None
 
 
+REBUILT_KEY = "rebuilt_from"  # meta key of a warehouse rebuilt from a Parquet package (etl.parquet)
+
+
+def rebuilt_from(db_path: Path) -> str | None:
+    """The package version a warehouse was rebuilt from, or None for a warehouse the ETL built (or
+    none at db_path). Here, not in etl.parquet: every load asks, and pyarrow.parquet is slow to import."""
+    if not Path(db_path).exists():
+        return None
+    try:
+        with _read_only(db_path) as con:
+            return scalar(con, "SELECT value FROM meta WHERE key = ?", [REBUILT_KEY])
+    except (duckdb.Error, OSError):  # no meta, or not a warehouse: the caller's own checks report it
+        return None
+
+
 def restored_from(db_path: Path) -> str | None:
     """The version the current warehouse is a rollback to, if its last action was a rollback."""
     try:
