@@ -119,22 +119,23 @@ def _read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def current_version_id(db_path: Path) -> str | None:
-    """The version id stamped in the current warehouse, or None (older file, or unreadable)."""
+def _meta_value(db_path: Path, key: str) -> str | None:
+    """meta[key] of the warehouse file, or None (no such key, no file, or unreadable)."""
     try:
         with _read_only(db_path) as con:
-            return scalar(con, "SELECT value FROM meta WHERE key = 'version_id'")
+            return scalar(con, "SELECT value FROM meta WHERE key = ?", [key])
     except (duckdb.Error, OSError):
         return None
+
+
+def current_version_id(db_path: Path) -> str | None:
+    """The version id stamped in the current warehouse, or None (older file, or unreadable)."""
+    return _meta_value(db_path, "version_id")
 
 
 def current_schema_version(db_path: Path) -> str | None:
     """meta.schema_version of the warehouse file, or None (unreadable)."""
-    try:
-        with _read_only(db_path) as con:
-            return scalar(con, "SELECT value FROM meta WHERE key = 'schema_version'")
-    except (duckdb.Error, OSError):
-        return None
+    return _meta_value(db_path, "schema_version")
 
 
 REBUILT_KEY = "rebuilt_from"  # meta key of a warehouse rebuilt from a Parquet package (etl.parquet)
@@ -143,13 +144,7 @@ REBUILT_KEY = "rebuilt_from"  # meta key of a warehouse rebuilt from a Parquet p
 def rebuilt_from(db_path: Path) -> str | None:
     """The package version a warehouse was rebuilt from, or None for a warehouse the ETL built (or
     none at db_path). Here, not in etl.parquet: every load asks, and pyarrow.parquet is slow to import."""
-    if not Path(db_path).exists():
-        return None
-    try:
-        with _read_only(db_path) as con:
-            return scalar(con, "SELECT value FROM meta WHERE key = ?", [REBUILT_KEY])
-    except (duckdb.Error, OSError):  # no meta, or not a warehouse: the caller's own checks report it
-        return None
+    return _meta_value(db_path, REBUILT_KEY)
 
 
 def restored_from(db_path: Path) -> str | None:
