@@ -56,6 +56,16 @@ def sample_warehouse() -> Path:
 
 
 @pytest.fixture()
+def nothing_kept():
+    """cache.keep_frozen (a settle of the heap) keeps what every store of the process holds, other
+    tests' warehouses included, which nothing would drop: undone after the test (cache.forget_kept)."""
+    yield
+    from dashboard import cache
+
+    cache.forget_kept()
+
+
+@pytest.fixture()
 def warming(monkeypatch):
     """Servers started in this test warm each published version, as a deployed server does."""
     monkeypatch.setenv(WARM_ENV, "1")

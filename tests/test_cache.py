@@ -50,13 +50,6 @@ def test_a_resized_store_drops_its_least_recently_used_at_once_and_keeps_the_new
     assert list(store.values) == [0, 9]
 
 
-@pytest.fixture()
-def nothing_kept():
-    """keep_frozen marks every store of the process: undone for the tests after this one."""
-    yield
-    cache.forget_kept()
-
-
 def test_entries_held_when_the_heap_was_frozen_are_never_the_ones_dropped(nothing_kept):
     store = cache.store("test.kept", 3, audit=False)
     for k in range(3):

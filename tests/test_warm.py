@@ -11,7 +11,7 @@ import pytest
 
 import testing
 from core.store import DB_ENV
-from dashboard import cache, db, memo, warm
+from dashboard import db, memo, warm
 from dashboard.memo import built
 from dashboard.queries import common, prefecture, summary
 from dashboard.state import MAX_N, ViewState
@@ -19,13 +19,7 @@ from dashboard.state import MAX_N, ViewState
 AS_OF = dt.date(2026, 12, 1)
 
 
-@pytest.fixture(autouse=True)
-def nothing_kept_after():
-    """A watcher's settle keeps what every store of the process holds (cache.keep_frozen), other
-    tests' warehouses included, which nothing here would drop: undone after each test."""
-    yield
-    cache.forget_kept()
-
+pytestmark = pytest.mark.usefixtures("nothing_kept")  # a watcher's settle keeps every store's entries
 
 @pytest.fixture()
 def served(tmp_path, monkeypatch):
