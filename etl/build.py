@@ -79,18 +79,20 @@ def build(db_path: Path, inputs: Path | Sequence[Path] = DEFAULT_INPUTS, *,
     reports: list[Report] = []
 
     def accepted(results: Iterator[Report]) -> Iterator[Load]:
-        """Each file's load while every report so far passed; after a failure the rest are only read."""
+        """Each file's load while every report so far passed; after a failure the rest are only read,
+        and the end raises _Rejected: apply_reports stops there, before it archives a file (a roster's
+        copy holds its names and e-mails) for a build that publishes nothing."""
         failed = False
         for (_, path, is_sample), report in zip(files, results, strict=True):
             reports.append(report)
             failed = failed or not report.ok
             if not failed:
                 yield Load(report, path, is_sample)
+        if failed:
+            raise _Rejected  # publish drops the new file: nothing is published
 
     def change(con) -> None:
         apply_reports(con, accepted(results), loaded_by="build", archive_to=raw_dir(db_path))
-        if not all(r.ok for r in reports):
-            raise _Rejected  # publish drops the new file: nothing is published
 
     with _collector_paused():
         # the workers are forked here, before publish opens DuckDB; publish appends each file's rows

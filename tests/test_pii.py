@@ -176,3 +176,20 @@ def test_validate_output_never_names_a_person(tmp_path):
     assert run.code == 1
     assert find_leaks(run.text, fixture_pii(BAD_ROWS + FIXTURE_ROWS)) == []
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_a_rejected_build_keeps_no_copy_of_a_roster(tmp_path):
+    """A build whose later file is rejected publishes nothing, so it must not leave the raw archive's
+    copy of an earlier, valid roster (the user's file with its names, e-mails and phones) behind."""
+    inputs = tmp_path / "in"
+    roster_csv(inputs / "roster" / "roster_40.csv", FIXTURE_ROWS, header=FIXTURE_HEADER)
+    (inputs / "status.csv").write_text("x,y\n1,2\n", encoding="utf-8")  # no header: rejected
+    db = tmp_path / "db" / "w.duckdb"
+    run = run_etl("build", "--inputs", inputs, "--db", db, salt=TEST_SALT)
+    assert run.code == 1 and "status.csv" in run.err
+    assert not db.exists()
+    assert sorted(p.name for p in db.parent.rglob("*") if p.is_file()) == ["w.duckdb.lock"]
+    # the same roster alone builds, and then its copy is archived
+    (inputs / "status.csv").unlink()
+    assert run_etl("build", "--inputs", inputs, "--db", db, salt=TEST_SALT).code == 0
+    assert len(list((db.parent / "raw").glob("*.csv"))) == 1
