@@ -28,11 +28,12 @@ def fsync_dir(path: Path) -> None:
 
 @contextlib.contextmanager
 def replacing(target: Path, *, tmp: Path | None = None, mode: int | None = None,
-              durable: bool = True) -> Iterator[Path]:
+              durable: bool = True, sync_dir: bool = True) -> Iterator[Path]:
     """Yield a temp path beside target for the caller to write; when the block ends without an
     error, the temp file is fsynced (durable), given mode, and renamed over target (then the folder
-    is fsynced). On an error, or a crash before the rename, target is untouched and the temp file
-    is removed. The caller creates the temp file, so it chooses how (e.g. O_EXCL with 0600)."""
+    is fsynced, unless sync_dir is False: the caller fsyncs it once after a batch of renames). On an
+    error, or a crash before the rename, target is untouched and the temp file is removed. The
+    caller creates the temp file, so it chooses how (e.g. O_EXCL with 0600)."""
     target = Path(target)
     tmp = Path(tmp) if tmp is not None else temp_beside(target)
     try:
@@ -43,7 +44,7 @@ def replacing(target: Path, *, tmp: Path | None = None, mode: int | None = None,
         if mode is not None:
             os.chmod(tmp, mode)
         os.replace(tmp, target)
-        if durable:
+        if durable and sync_dir:
             fsync_dir(target.parent)
     finally:
         with contextlib.suppress(FileNotFoundError):

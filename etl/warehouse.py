@@ -382,7 +382,8 @@ def apply_reports(con: duckdb.DuckDBPyConnection, loads: Iterable[Load], *, load
     (not one append per file). loads may be an iterator: a build hands its files over while later
     ones are still being validated, and each batch is appended as soon as it is full. The archive
     copies (waiting on fsync) are made in threads, once every load is in, while the last rows are
-    inserted; load_log, which names them, is written once they are all done."""
+    inserted; load_log, which names them, is written once they are all done (their folder is
+    fsynced once, for every rename at once)."""
     first = scalar(con, "SELECT coalesce(max(source_id), 0) + 1 FROM load_log")
     taken: list[Load] = []
     rows: dict[str, list[tuple[pd.DataFrame, int]]] = {}  # table → (rows of one load, its source_id), not yet appended
@@ -405,15 +406,18 @@ def apply_reports(con: duckdb.DuckDBPyConnection, loads: Iterable[Load], *, load
             scope="; ".join(f"{k}: {v}" for k, v in report.detail.items()), is_sample=load.is_sample,
             archive_path=None, **citation.columns()))
         issues += [(i.severity, i.sheet, i.row, i.column, i.value, i.reason, source_id) for i in report.issues]
-    pool = ThreadPoolExecutor(min(ARCHIVE_THREADS, len(taken) or 1)) if archive_to is not None else None
+    pool = ThreadPoolExecutor(min(ARCHIVE_THREADS, len(taken))) if archive_to is not None and taken else None
     try:
-        pending = [pool.submit(archive_file, load.path, load.report.sha256, archive_to) for load in taken] \
-            if pool is not None else None
+        if pool is not None:
+            archive_folder(archive_to)
+        pending = [pool.submit(archive_file, load.path, load.report.sha256, archive_to, ready=True)
+                   for load in taken] if pool is not None else None
         for table, parts in rows.items():
             _append_parts(con, table, parts)
         if pending is not None:
             for log, done in zip(logs, pending, strict=True):
                 log["archive_path"] = str(done.result())
+            atomic.fsync_dir(archive_to)  # the renames of every copy, made durable together
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
@@ -451,19 +455,26 @@ def _append(con: duckdb.DuckDBPyConnection, table: str, frames: list[pd.DataFram
     con.append(table, frame, by_name=True)
 
 
-def archive_file(path: Path, sha: str, directory: Path) -> Path:
-    """Keep the raw input by its hash; never overwritten, never deleted. The copy is the user's
-    file as it was (a roster's names, e-mails and phones included, so that its sha256 and
-    person_ids can be reproduced), readable by the owner only: 0600 in a 0700 folder."""
+def archive_folder(directory: Path) -> None:
+    """The raw archive's folder, made if missing: 0700 (owner only)."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     with contextlib.suppress(PermissionError):  # a folder someone else made: the files are still 0600
         os.chmod(directory, 0o700)
+
+
+def archive_file(path: Path, sha: str, directory: Path, *, ready: bool = False) -> Path:
+    """Keep the raw input by its hash; never overwritten, never deleted. The copy is the user's
+    file as it was (a roster's names, e-mails and phones included, so that its sha256 and
+    person_ids can be reproduced), readable by the owner only: 0600 in a 0700 folder.
+    ready: the caller made the folder (archive_folder) and fsyncs it once the batch is renamed."""
+    if not ready:
+        archive_folder(directory)
     target = directory / f"{sha}{Path(path).suffix.lower()}"
     if target.exists():
         if target.stat().st_mode & 0o077:  # archived before archives were owner-only
             os.chmod(target, 0o600)
         return target
-    with atomic.replacing(target) as tmp:
+    with atomic.replacing(target, sync_dir=not ready) as tmp:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others, not even briefly
         with os.fdopen(fd, "wb") as out, Path(path).open("rb") as src:
             shutil.copyfileobj(src, out)

@@ -251,10 +251,10 @@ def test_an_archive_that_fails_while_rows_are_inserted_still_publishes_nothing(t
         files.append(Load(report, tmp_path / f"f{k}.csv"))
     archive = warehouse.archive_file
 
-    def full_disk_on_the_second(path, sha, directory):
+    def full_disk_on_the_second(path, sha, directory, **how):
         if path.name == "f1.csv":
             raise OSError(errno.ENOSPC, "No space left on device")
-        return archive(path, sha, directory)
+        return archive(path, sha, directory, **how)
 
     monkeypatch.setattr(warehouse, "archive_file", full_disk_on_the_second)
     with pytest.raises(PublishError, match="ディスクの空き容量"):
