@@ -413,10 +413,11 @@ def main() -> None:
     (out / "roster").mkdir(parents=True, exist_ok=True)
     (out / ".synthetic").write_bytes(b"")  # the ETL marks everything loaded from this folder as sample data
     rng = np.random.default_rng(SEED)
-    munis, prefs, wards = municipalities(), prefectures(), designated_wards()
+    # the wards of the 2025 survey; the city sizes below weigh them as calibrated, before 浜松市's 2024 reorganisation
+    munis, prefs, wards = municipalities(), prefectures(), designated_wards(on=D(2025, 4, 1))
     pref_name = dict(zip(prefs.prefecture_code, prefs.name, strict=True))
 
-    staff = build_staff(munis, wards.city_code.value_counts(), rng)
+    staff = build_staff(munis, designated_wards(on=D(2023, 4, 1)).city_code.value_counts(), rng)
     staff["pref_name"] = staff.prefecture_code.map(pref_name)
     check_calibration(staff)
     for year, era in ((2021, "R3"), (2022, "R4"), (2023, "R5")):

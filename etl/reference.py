@@ -1,11 +1,13 @@
 """Reference dimensions built offline from installed packages.
 
 - prefectures: japancode (codes, names, kana, English) + japanmap (8 regions, outlines)
-- municipalities: japancode (1,741 市区町村 + 175 designated-city wards, with lat/lng)
+- municipalities: japancode (1,741 市区町村 + 175 designated-city wards, with lat/lng), and the
+  wards reorganised since japancode's list (WARD_REORGANISATIONS)
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from functools import cache
 from importlib import resources
@@ -40,6 +42,15 @@ FORMER_NAMES: dict[tuple[str, str], str] = {
 RETIRED_CODES: dict[str, tuple[str, str, str]] = {
     "093670": ("栃木県岩舟町", "栃木市（092037）", "2014-04-05"),
     "112267": ("埼玉県鳩ヶ谷市", "川口市（112038）", "2011-10-11"),
+}
+
+# Designated cities whose wards were reorganised after japancode's list (which still holds the old
+# ones): city → (the day, the wards abolished that day, the wards created that day as (code, name,
+# kana)). 浜松市: seven wards became three on 2024-01-01 (天竜区 kept; 中央区 22138-4, 浜名区 22139-2).
+# Sources: 浜松市「行政区再編」(令和6年1月1日施行); 総務省「全国地方公共団体コード」.
+WARD_REORGANISATIONS: dict[str, tuple[dt.date, tuple[str, ...], tuple[tuple[str, str, str], ...]]] = {
+    "221309": (dt.date(2024, 1, 1), ("221317", "221325", "221333", "221341", "221350", "221368"),
+               (("221384", "浜松市中央区", "はままつしちゅうおうく"), ("221392", "浜松市浜名区", "はままつしはまなく"))),
 }
 
 
@@ -132,10 +143,25 @@ def municipalities() -> pd.DataFrame:
     return pd.DataFrame(munis).sort_values("lg_code", ignore_index=True)
 
 
-def designated_wards() -> pd.DataFrame:
-    """175 rows: ward_code, prefecture_code, ward_name, city_code (the city it rolls up to)."""
+def designated_wards(on: dt.date | None = None) -> pd.DataFrame:
+    """Every designated-city ward listed (177: japancode's 175 and the 2 of WARD_REORGANISATIONS),
+    or those in effect on the given day (175 until 2023-12-31, 171 since): ward_code,
+    prefecture_code, ward_name, ward_kana, city_code (the city it rolls up to), valid_from and
+    valid_until (dates, None where open)."""
     munis, wards = _municipality_records()
     city_code = {(m["prefecture_code"], m["name"]): m["lg_code"] for m in munis}
-    df = pd.DataFrame(wards)
-    df["city_code"] = [city_code[(p, c)] for p, c in zip(df.prefecture_code, df.city_name, strict=True)]
-    return df.drop(columns="city_name").sort_values("ward_code", ignore_index=True)
+    rows = [{**{k: v for k, v in w.items() if k != "city_name"}, "city_code": city_code[(w["prefecture_code"], w["city_name"])],
+             "valid_from": None, "valid_until": None} for w in wards]
+    by_code = {r["ward_code"]: r for r in rows}
+    for city, (day, abolished, created) in WARD_REORGANISATIONS.items():
+        for code in abolished:
+            by_code[code]["valid_until"] = day - dt.timedelta(days=1)
+        for code, name, kana in created:
+            rows.append({"ward_code": code, "prefecture_code": city[:2], "ward_name": name, "ward_kana": kana,
+                         "city_code": city, "valid_from": day, "valid_until": None})
+    df = pd.DataFrame(rows).sort_values("ward_code", ignore_index=True)
+    if on is not None:
+        in_effect = [(f is None or f <= on) and (u is None or on <= u)
+                     for f, u in zip(df.valid_from, df.valid_until, strict=True)]
+        df = df[in_effect].reset_index(drop=True)
+    return df

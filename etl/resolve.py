@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -39,6 +40,9 @@ class Resolver:
         self.kind_of = dict(zip(munis.lg_code, munis.kind, strict=True))
         self.ward_city = dict(zip(wards.ward_code, wards.city_code, strict=True))
         self.ward_names = dict(zip(wards.ward_code, wards.ward_name, strict=True))
+        # (first day, last day) of the wards that did not always exist (None: open)
+        self.ward_days = {code: (start, end) for code, start, end in zip(
+            wards.ward_code, wards.valid_from, wards.valid_until, strict=True) if start is not None or end is not None}
         self._city_wards: dict[str, set[str]] = defaultdict(set)
         for ward, city in self.ward_city.items():
             self._city_wards[city].add(ward)
@@ -59,9 +63,14 @@ class Resolver:
         self.kana = dict(zip(munis.lg_code, munis.name_kana, strict=True))
         self._full_names = {name: code for name, code in self.pref_by_name.items() if name == self.pref_names[code]}
 
-    def wards_of(self, city: str) -> set[str]:
-        """Every ward code of a designated city (empty for any other municipality)."""
-        return set(self._city_wards.get(city, ()))
+    def wards_of(self, city: str, on: dt.date) -> set[str]:
+        """The ward codes of a designated city on the given day (empty for any other municipality)."""
+        return {w for w in self._city_wards.get(city, ()) if self.ward_on(w, on)}
+
+    def ward_on(self, code: str, on: dt.date) -> bool:
+        """Whether the ward existed on the given day (浜松市's wards changed on 2024-01-01)."""
+        start, end = self.ward_days.get(code, (None, None))
+        return (start is None or start <= on) and (end is None or on <= end)
 
     # -- prefectures ---------------------------------------------------------------------
     def prefecture(self, value: object) -> str | None:

@@ -205,7 +205,7 @@ class _People:
 def _frame(rows: list[tuple], names: list[str]) -> pd.DataFrame:
     """Rows (tuples) as a frame of object columns: the Python values as they are (text, dates,
     None, bools). The warehouse gives each column its table's type as it appends (warehouse._append);
-    inferring pandas' own types here (Arrow strings) costs a third of a roster's frame for nothing."""
+    inferring pandas' own types here (Arrow strings) would cost two thirds of a roster's frame."""
     return pd.DataFrame(rows or None, columns=names, dtype=object)
 
 

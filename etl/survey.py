@@ -302,7 +302,7 @@ def _rows(table: Table, found: dict[str, int], resolver: Resolver, day: dt.date,
     out = {f: values[f][whole] for f in COUNT_FIELDS}
     out_cio = list(has_cio[whole])
     cities = _sum_cities(rows[~whole], lg[~whole], ward[~whole], {f: v[~whole] for f, v in values.items()},
-                         has_cio[~whole], set(codes), numbers, resolver, sheet, report)
+                         has_cio[~whole], set(codes), numbers, resolver, day, sheet, report)
     for city, first, summed in cities:
         codes.append(city)
         row_of.append(first)
@@ -342,9 +342,9 @@ def _nullable(numbers: np.ndarray):
     return numbers if not np.isnan(numbers).all() else [None] * len(numbers)
 
 
-def _sum_cities(rows, city_of, ward_of, values, has_cio, whole_codes, numbers, resolver, sheet, report):
-    """Ward rows summed into their designated city, when every ward is there and the city has no row
-    of its own: [(city, first ward row, summed values)]."""
+def _sum_cities(rows, city_of, ward_of, values, has_cio, whole_codes, numbers, resolver, day, sheet, report):
+    """Ward rows summed into their designated city, when every ward of the base date is there, none
+    is a ward of another day, and the city has no row of its own: [(city, first ward row, summed values)]."""
     wards: dict[str, list[tuple[int, dict, str]]] = {}  # city → (row, values, ward code)
     for k, i in enumerate(rows):
         v = {f: None if np.isnan(values[f][k]) else float(values[f][k]) for f in COUNT_FIELDS}
@@ -356,7 +356,13 @@ def _sum_cities(rows, city_of, ward_of, values, has_cio, whole_codes, numbers, r
             report.error(f"{resolver.names[city]}（{city}）に市全体の行と区ごとの行の両方があります",
                          sheet=sheet, row=parts[0][0])
             continue
-        missing = resolver.wards_of(city) - {code for _, _, code in parts}
+        other_day = [(row, code) for row, _, code in parts if not resolver.ward_on(code, day)]
+        if other_day:  # the wards of another day would sum to a city total of the wrong wards
+            report.error(f"{resolver.names[city]}の区ごとの行に、基準日 {day} にはない区があります（"
+                         f"{_ward_days_text([code for _, code in other_day], day, resolver)}）。"
+                         "基準日の区で書くか、市全体の行を書いてください", sheet=sheet, row=other_day[0][0])
+            continue
+        missing = resolver.wards_of(city, day) - {code for _, _, code in parts}
         if missing:
             # A partial sum would look like a real city total: refuse it, never store it.
             names = "、".join(resolver.ward_names[c].removeprefix(resolver.names[city]) for c in sorted(missing))
@@ -367,6 +373,19 @@ def _sum_cities(rows, city_of, ward_of, values, has_cio, whole_codes, numbers, r
         out.append((city, parts[0][0], _sum_wards([v for _, v, _ in parts])))
         report.warn(f"{resolver.names[city]}の区ごとの行（{len(parts)}区）を市に合算しました", sheet=sheet, row=parts[0][0])
     return out
+
+
+def _ward_days_text(codes: list[str], day: dt.date, resolver: Resolver) -> str:
+    """Why each ward is not one of the base date: abolished before it, or created after it."""
+    gone = [c for c in codes if resolver.ward_days[c][1] is not None and resolver.ward_days[c][1] < day]
+    new = [c for c in codes if c not in gone]
+    parts = []
+    for group, when, what in ((gone, lambda c: resolver.ward_days[c][1] + dt.timedelta(days=1), "なくなった"),
+                              (new, lambda c: resolver.ward_days[c][0], "できた")):
+        for on in sorted({when(c) for c in group}):
+            names = "、".join(f"{resolver.ward_names[c]}（{c}）" for c in sorted(group) if when(c) == on)
+            parts.append(f"{names}は {on} の区の再編で{what}区です")
+    return "。".join(parts)
 
 
 def _check_plausible(codes, row_of, values, table, found, resolver, sheet, report) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -34,9 +36,13 @@ def test_known_codes():
     assert check_digit("01100") == 2
 
 
-def test_reference_has_1741_municipalities_and_175_wards():
+def test_reference_has_1741_municipalities_and_the_wards_of_each_day():
     assert len(REAL_CODES) == len(set(REAL_CODES)) == 1741
-    assert len(WARD_CODES) == 175
+    # japancode's 175, and 浜松市's 中央区 and 浜名区 of 2024-01-01, when its seven wards became three
+    assert len(WARD_CODES) == len(set(WARD_CODES)) == 177
+    assert len(designated_wards(on=dt.date(2023, 12, 31))) == 175
+    since = designated_wards(on=dt.date(2024, 1, 1))
+    assert len(since) == 171 and sorted(since.ward_code[since.city_code == "221309"]) == ["221376", "221384", "221392"]
     assert all(oracle_valid(c) for c in KNOWN)
 
 

@@ -199,7 +199,7 @@ def test_retired_code_is_a_real_merged_municipality_not_a_current_one():
     for code in reference.RETIRED_CODES:
         assert check_digit(code[:5]) == int(code[5]), code
         assert code not in current, code
-    assert len(current) == 1741 + 175
+    assert len(current) == 1741 + 177  # every ward listed, 浜松市's before and after 2024-01-01
 
 
 # -- through the CLI ------------------------------------------------------------------------

@@ -219,6 +219,30 @@ def test_some_wards_of_a_designated_city_are_never_summed_into_the_city(db, tmp_
     assert_rejected(db, "survey", src, "相模原市の区ごとの行が2区分しかありません（ない区: 中央区）", extra=BASE)
 
 
+HAMAMATSU_2024 = [["221384", "静岡県", "浜松市中央区", "3"], ["221392", "静岡県", "浜松市浜名区", "2"],
+                  ["221376", "静岡県", "浜松市天竜区", "1"]]  # the three wards since 2024-01-01
+HAMAMATSU_2023 = [[code, "静岡県", f"浜松市{ward}", "1"] for code, ward in (
+    ("221317", "中区"), ("221325", "東区"), ("221333", "西区"), ("221341", "南区"), ("221350", "北区"),
+    ("221368", "浜北区"), ("221376", "天竜区"))]  # the seven until 2023-12-31
+
+
+def test_the_wards_summed_into_a_city_are_those_of_the_base_date(db, tmp_path):
+    """浜松市's seven wards became three on 2024-01-01 (japancode still lists the seven): each base
+    date sums its own wards, and a ward of the other day is refused, not summed into the city."""
+    new = survey_csv(tmp_path / "new.csv", HAMAMATSU_2024)
+    old = survey_csv(tmp_path / "old.csv", HAMAMATSU_2023)
+    assert_rejected(db, "survey", new, "浜松市の区ごとの行に、基準日 2023-04-01 にはない区があります（浜松市中央区（221384）、"
+                    "浜松市浜名区（221392）は 2024-01-01 の区の再編でできた区です）", extra=BASE)
+    assert_rejected(db, "survey", old, "浜松市の区ごとの行に、基準日 2024-04-01 にはない区があります（浜松市中区（221317）、"
+                    "浜松市東区（221325）、浜松市西区（221333）、浜松市南区（221341）、浜松市北区（221350）、浜松市浜北区（221368）は "
+                    "2024-01-01 の区の再編でなくなった区です）", extra=["--base-date", "2024-04-01"])
+    for src, day, wards in ((new, "2024-04-01", 3), (old, "2023-04-01", 7)):
+        run = etl_main("load", "survey", src, "--db", db, "--base-date", day)
+        assert run.code == 0 and f"浜松市の区ごとの行（{wards}区）を市に合算しました" in run.text, run.text
+    assert query(db, "SELECT base_date::VARCHAR, dx_staff FROM staff_survey WHERE lg_code = '221309' ORDER BY 1") == [
+        ("2023-04-01", 7.0), ("2024-04-01", 6.0)]
+
+
 # -- roster ---------------------------------------------------------------------------------
 
 def roster_row(role="PM", form="派遣", start="2023-04-01", end="", assigned="松山市"):

@@ -11,8 +11,12 @@ CREATE TABLE IF NOT EXISTS ref_municipalities (
     kind TEXT NOT NULL, lat DOUBLE, lng DOUBLE
 );
 CREATE TABLE IF NOT EXISTS ref_designated_wards (
-    ward_code TEXT PRIMARY KEY, prefecture_code TEXT, ward_name TEXT, ward_kana TEXT, city_code TEXT
+    ward_code TEXT PRIMARY KEY, prefecture_code TEXT, ward_name TEXT, ward_kana TEXT, city_code TEXT,
+    valid_from DATE, valid_until DATE
 );
+-- a ward's first and last day where it did not always exist (浜松市's wards changed on 2024-01-01)
+ALTER TABLE ref_designated_wards ADD COLUMN IF NOT EXISTS valid_from DATE;
+ALTER TABLE ref_designated_wards ADD COLUMN IF NOT EXISTS valid_until DATE;
 
 CREATE TABLE IF NOT EXISTS load_log (
     source_id INTEGER PRIMARY KEY, kind TEXT NOT NULL, file_name TEXT NOT NULL, sha256 TEXT NOT NULL,
