@@ -35,6 +35,13 @@ class NeedFigures:
 
 
 @dataclass(frozen=True)
+class GovernmentFigures:
+    """The prefectural government's own answers in the Digital Agency's table (real data)."""
+    indicator_date: dt.date  # the table's base date used
+    table: pd.DataFrame
+
+
+@dataclass(frozen=True)
 class PrefectureFigures:
     munis: pd.DataFrame  # q.municipalities: one row per municipality
     names: dict[str, str]  # lg_code -> name, in munis' order
@@ -53,6 +60,7 @@ class PrefectureFigures:
     peer_chart: go.Figure
     peer_table: pd.DataFrame
     need: NeedFigures | None  # None without an indicator table on or before the base date
+    government: GovernmentFigures | None  # None without a prefecture table on or before the base date
 
 
 def build(v: str, pref: str, date: dt.date, prev: dt.date | None, n: int, as_of: dt.date,
@@ -84,7 +92,7 @@ def build(v: str, pref: str, date: dt.date, prev: dt.date | None, n: int, as_of:
                                 pref_name, n),
         peers=peers, peer_chart=by_content(charts.peer_comparison, peers, n),
         peer_table=by_content(tables.prefecture_peer_table, peers),
-        need=_need(v, pref, pref_name, date, n, shapes))
+        need=_need(v, pref, pref_name, date, n, shapes), government=_government(v, pref, pref_name, date))
 
 
 def _need(v: str, pref: str, pref_name: str, date: dt.date, n: int, shapes: geo.Shapes | None) -> NeedFigures | None:
@@ -97,6 +105,14 @@ def _need(v: str, pref: str, pref_name: str, date: dt.date, n: int, shapes: geo.
         indicator_date=ind_date, kpi=by_content(kpis.need_in_prefecture, need, everyone, n, pref_name),
         rows=by_content(tables.need_table, need, n),
         map=by_content(need_charts.need_map, need, shapes.subset(need.lg_code) if shapes else None, n))
+
+
+def _government(v: str, pref: str, pref_name: str, date: dt.date) -> GovernmentFigures | None:
+    ind_date = qi.indicator_date_for(v, date)
+    rows = qi.prefecture_governments(v, ind_date) if ind_date is not None else None
+    if rows is None or not (rows.prefecture_code == pref).any():
+        return None
+    return GovernmentFigures(ind_date, by_content(tables.government_table, rows[rows.prefecture_code == pref], pref_name))
 
 
 def outline(v: str, pref: str) -> tuple[str | dict, str]:

@@ -48,17 +48,33 @@ def indicator_table(df: pd.DataFrame, key: str, label: str) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
+def _answer(done) -> str:
+    """A Digital Agency 実施/未実施 answer as the table wrote it (NULL: 調査無し, never 未実施)."""
+    return "調査無し" if done is None or pd.isna(done) else ("実施" if done else "未実施")
+
+
 def need_table(munis: pd.DataFrame, n: int) -> pd.DataFrame:
     """The municipalities most in need (dashboard.queries.indicators.most_in_need rows with need)."""
     d = munis[munis.need]
-
-    def yes_no(x):
-        return "調査無し" if x is None or pd.isna(x) else ("実施" if x else "未実施")
-
     return pd.DataFrame({
         "団体コード": d.lg_code, "都道府県": d.pref_name, "市区町村": d.name, "区分": d.kind,
         f"DX担当職員数（{n}人以下）": d.dx_staff,
-        "外部人材活用": [yes_no(x) for x in d.ext_talent], "全庁的な体制構築": [yes_no(x) for x in d.org_wide],
+        "外部人材活用": [_answer(x) for x in d.ext_talent], "全庁的な体制構築": [_answer(x) for x in d.org_wide],
+    }).reset_index(drop=True)
+
+
+# The Digital Agency table's sections, in its order (a section it adds later comes after these).
+GOVERNMENT_SECTIONS = ("自治体DXの推進体制等", "自治体業務のDX", "住民サービスのDX")
+
+
+def government_table(rows: pd.DataFrame, pref_name: str) -> pd.DataFrame:
+    """One prefectural government's own answers (dashboard.queries.indicators.prefecture_governments
+    rows of one prefecture), beside how many prefectures said 実施."""
+    order = rows.category.map({c: i for i, c in enumerate(GOVERNMENT_SECTIONS)}).fillna(len(GOVERNMENT_SECTIONS))
+    d = rows.assign(section=order).sort_values(["section", "indicator"], kind="stable")
+    return pd.DataFrame({
+        "分野": d.category, "指標": d.indicator, pref_name: [_answer(x) for x in d.done],
+        "全国（実施した都道府県）": [f"{int(k)} / {int(m)}" for k, m in zip(d.done_prefs, d.answered_prefs, strict=True)],
     }).reset_index(drop=True)
 
 

@@ -210,6 +210,13 @@ if ctx.has_indicators:
                         need_src.is_sample, key="dl_pp_need", csv_label="一覧を CSV でダウンロード",
                         xlsx_label="一覧を Excel でダウンロード")
 
+# -- The prefectural government's own answers (the Digital Agency's 都道府県比較, real data) --------
+if figs.government is not None:
+    st.subheader(f"{pref_name}自身の取組（都道府県としての回答）")
+    st.caption(f"デジタル庁の表の基準日 {formats.date_label(figs.government.indicator_date)} の値です。")
+    table(figs.government.table, key="pp_government")
+    source_caption(source_text(ctx.v, ("indicators_prefecture",), view.date, note("government")))
+
 # -- Downloads -----------------------------------------------------------------------------
 st.subheader("ダウンロード")
 full = figs.full_table

@@ -196,6 +196,30 @@ def test_prefecture_page_cross_view_and_its_map_layer(db):
     assert all(z[c] == 2 for c in unanswered)  # 判定できない
 
 
+def test_prefecture_page_shows_the_prefectural_governments_own_answers(db):
+    """dx_indicators_prefecture (the prefectures' own answers, real data) on the prefecture page: each
+    実施/未実施 indicator of the chosen prefecture as the warehouse holds it, beside how many of the
+    prefectures that answered said 実施; the Digital Agency's 出典, no sample notice."""
+    at = testing.app_test(db, page="pages/prefecture.py", params={"date": "2025-04-01", "pref": "17", "n": "3"})
+    assert not at.exception
+    shown = next(d.value for d in at.dataframe if "全国（実施した都道府県）" in d.value.columns)
+    rows = sql(db, "SELECT prefecture_code, indicator, done FROM dx_indicators_prefecture WHERE base_date = '2023-04-01'")
+    expected = {}
+    for indicator in {i for _, i, done in rows if done is not None}:  # the ones answered 実施/未実施
+        answers = {pc: done for pc, i, done in rows if i == indicator}
+        mine = answers["17"]
+        expected[indicator] = ("調査無し" if mine is None else "実施" if mine else "未実施",
+                               f"{sum(d is True for d in answers.values())} / {sum(d is not None for d in answers.values())}")
+    assert dict(zip(shown["指標"], zip(shown["石川県"], shown["全国（実施した都道府県）"], strict=True), strict=True)) == expected
+    assert len(expected) == 10 and expected["外部人材活用"] == ("未実施", "37 / 47")  # the 2024-07-12 table
+    assert shown["分野"].iloc[0] == "自治体DXの推進体制等"  # the table's own order of sections
+    caption = next(c.value for c in at.caption if "都道府県としての回答" in c.value)
+    assert DA_MD in caption and SAMPLE_NOTICE not in caption
+    before = testing.app_test(db, page="pages/prefecture.py", params={"date": "2021-04-01", "pref": "17"})
+    assert not before.exception
+    assert not [d for d in before.dataframe if "全国（実施した都道府県）" in d.value.columns]
+
+
 def test_banner_names_the_synthetic_and_the_real_figures(db):
     at = testing.app_test(db, params={"date": "2023-04-01"})
     banner = at.warning[0].value

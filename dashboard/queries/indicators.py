@@ -37,6 +37,22 @@ def indicator_date_for(v: str, date: dt.date | None) -> dt.date | None:
     return dates[-1] if dates else None
 
 
+@shared(16)
+def prefecture_governments(v: str, ind_date: dt.date) -> pd.DataFrame:
+    """Each prefectural government's own 実施/未実施 answers on ind_date (dx_indicators_prefecture),
+    with how many prefectures answered each and how many said 実施. The indicators given as numbers
+    are left out: the table does not say their unit."""
+    return query(v, """
+        SELECT prefecture_code, category, indicator, done,
+               count(*) FILTER (WHERE done) OVER per_indicator AS done_prefs,
+               count(done) OVER per_indicator AS answered_prefs
+        FROM dx_indicators_prefecture
+        WHERE base_date = $d AND indicator IN (
+            SELECT indicator FROM dx_indicators_prefecture WHERE base_date = $d AND done IS NOT NULL)
+        WINDOW per_indicator AS (PARTITION BY indicator)
+        ORDER BY prefecture_code, indicator""", {"d": ind_date})
+
+
 # The indicator names passed to the indicator_summary mart (etl/sql/31_mart_indicator_summary.sql).
 MART_NAMES = {"ext_indicator": INDICATORS["ext_talent_share"], "cio_indicator": INDICATORS["cio_aide_share"],
               "org_indicator": INDICATORS["org_wide_share"]}
