@@ -32,6 +32,7 @@ from etl.warehouse import (
     load_file,
     person_salt,
     report_scope,
+    same_file_loaded,
     scope_text,
     upgrade,
 )
@@ -218,9 +219,15 @@ def _run(args) -> int:
     _print_report(report, sys.stdout if report.ok else sys.stderr)
     if citation is not None and report.ok:
         print(f"出典（画面に表示）: {citation.text(_single_base_date(report))}")
-    if args.command == "validate":
-        print("検証のみ（倉庫は変更していません）: " + ("取り込めます" if report.ok else "取り込めません"))
-        return EXIT_OK if report.ok else EXIT_REJECTED
+    if args.command == "validate":  # what load would do, the warehouse checked as load checks it
+        decided = same_file_loaded(args.db, report) if report.ok else None
+        if decided is not None and decided.reason:
+            print(f"エラー: {decided.reason}", file=sys.stderr)
+        verdict = ("取り込めません" if not report.ok or decided is not None and decided.status == "rejected" else
+                   f"取り込み済みです（source_id={decided.source_id}、同じ範囲。取り込んでも何も変わりません）"
+                   if decided is not None else "取り込めます")
+        print("検証のみ（倉庫は変更していません）: " + verdict)
+        return EXIT_REJECTED if verdict == "取り込めません" else EXIT_OK
     args.db.parent.mkdir(parents=True, exist_ok=True)
     result = load_file(args.db, report, path, loaded_by=args.loaded_by, citation=citation)
     if result.reason:  # a valid file that is still not loaded (the same file, loaded with another scope)

@@ -767,6 +767,21 @@ def test_same_file_same_scope_is_a_no_op_that_says_so(db, tmp_path):
     assert db.read_bytes() == before
 
 
+def test_the_dry_run_says_what_the_load_would_do_with_an_already_loaded_file(db, tmp_path):
+    """validate checks the warehouse as load does: the same file with another base date is refused
+    with the same reason, and with the same one it says the load would change nothing."""
+    src = survey_csv(tmp_path / "kobetsu.csv", [SAPPORO])
+    assert etl_main("validate", "survey", src, "--db", db, "--base-date", "2023-04-01").out.endswith("取り込めます\n")
+    assert etl_main("load", "survey", src, "--db", db, "--base-date", "2023-04-01").code == 0
+    before = db.read_bytes()
+    other = etl_main("validate", "survey", src, "--db", db, "--base-date", "2024-04-01")
+    assert other.code == 1 and "今回の指定（調査基準日 2024-04-01）で取り込むと前の取り込みも残るため、取り込みません" in other.err
+    assert "検証のみ（倉庫は変更していません）: 取り込めません" in other.out
+    same = etl_main("validate", "survey", src, "--db", db, "--base-date", "2023-04-01")
+    assert same.code == 0 and "取り込み済みです（source_id=2、同じ範囲。取り込んでも何も変わりません）" in same.out
+    assert db.read_bytes() == before
+
+
 def test_reloading_a_file_that_a_later_load_replaced_makes_it_current_again(db, tmp_path):
     first = survey_csv(tmp_path / "a.csv", [SAPPORO])
     revised = survey_csv(tmp_path / "b.csv", [["011002", "北海道", "札幌市", "7"]])
