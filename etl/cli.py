@@ -223,11 +223,11 @@ def _run(args) -> int:
         decided = same_file_loaded(args.db, report) if report.ok else None
         if decided is not None and decided.reason:
             print(f"エラー: {decided.reason}", file=sys.stderr)
-        verdict = ("取り込めません" if not report.ok or decided is not None and decided.status == "rejected" else
-                   f"取り込み済みです（source_id={decided.source_id}、同じ範囲。取り込んでも何も変わりません）"
-                   if decided is not None else "取り込めます")
-        print("検証のみ（倉庫は変更していません）: " + verdict)
-        return EXIT_REJECTED if verdict == "取り込めません" else EXIT_OK
+        refused = not report.ok or decided is not None and decided.status == "rejected"
+        print("検証のみ（倉庫は変更していません）: " + (
+            "取り込めません" if refused else "取り込めます" if decided is None else
+            f"取り込み済みです（source_id={decided.source_id}、同じ範囲。取り込んでも何も変わりません）"))
+        return EXIT_REJECTED if refused else EXIT_OK
     args.db.parent.mkdir(parents=True, exist_ok=True)
     result = load_file(args.db, report, path, loaded_by=args.loaded_by, citation=citation)
     if result.reason:  # a valid file that is still not loaded (the same file, loaded with another scope)

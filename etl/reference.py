@@ -161,7 +161,10 @@ def designated_wards(on: dt.date | None = None) -> pd.DataFrame:
                          "city_code": city, "valid_from": day, "valid_until": None})
     df = pd.DataFrame(rows).sort_values("ward_code", ignore_index=True)
     if on is not None:
-        in_effect = [(f is None or f <= on) and (u is None or on <= u)
-                     for f, u in zip(df.valid_from, df.valid_until, strict=True)]
-        df = df[in_effect].reset_index(drop=True)
+        df = df[[in_effect(f, u, on) for f, u in zip(df.valid_from, df.valid_until, strict=True)]].reset_index(drop=True)
     return df
+
+
+def in_effect(valid_from: dt.date | None, valid_until: dt.date | None, on: dt.date) -> bool:
+    """Whether a ward with these first and last days (None: open) existed on the given day."""
+    return (valid_from is None or valid_from <= on) and (valid_until is None or on <= valid_until)

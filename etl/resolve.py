@@ -69,8 +69,7 @@ class Resolver:
 
     def ward_on(self, code: str, on: dt.date) -> bool:
         """Whether the ward existed on the given day (浜松市's wards changed on 2024-01-01)."""
-        start, end = self.ward_days.get(code, (None, None))
-        return (start is None or start <= on) and (end is None or on <= end)
+        return reference.in_effect(*self.ward_days.get(code, (None, None)), on)
 
     # -- prefectures ---------------------------------------------------------------------
     def prefecture(self, value: object) -> str | None:
