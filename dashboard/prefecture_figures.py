@@ -77,6 +77,7 @@ def build(v: str, pref: str, date: dt.date, prev: dt.date | None, n: int, as_of:
     status = q.reached_milestone(q.system_status(v, pref), as_of)
     nat = summary.national(v, date, n, as_of)
     shapes = geo.municipality_shapes(v, pref)
+    ind_date = qi.indicator_date_for(v, date)  # the Digital Agency tables' base date (None: none yet)
     return PrefectureFigures(
         munis=munis, names=dict(zip(munis.lg_code, munis.name, strict=True)), history=history, row=row,
         status=status,
@@ -92,11 +93,11 @@ def build(v: str, pref: str, date: dt.date, prev: dt.date | None, n: int, as_of:
                                 pref_name, n),
         peers=peers, peer_chart=by_content(charts.peer_comparison, peers, n),
         peer_table=by_content(tables.prefecture_peer_table, peers),
-        need=_need(v, pref, pref_name, date, n, shapes), government=_government(v, pref, pref_name, date))
+        need=_need(v, pref, pref_name, date, n, shapes, ind_date), government=_government(v, pref, pref_name, ind_date))
 
 
-def _need(v: str, pref: str, pref_name: str, date: dt.date, n: int, shapes: geo.Shapes | None) -> NeedFigures | None:
-    ind_date = qi.indicator_date_for(v, date)
+def _need(v: str, pref: str, pref_name: str, date: dt.date, n: int, shapes: geo.Shapes | None,
+          ind_date: dt.date | None) -> NeedFigures | None:
     if ind_date is None:
         return None
     everyone = qi.most_in_need(v, date, n, ind_date)
@@ -107,12 +108,12 @@ def _need(v: str, pref: str, pref_name: str, date: dt.date, n: int, shapes: geo.
         map=by_content(need_charts.need_map, need, shapes.subset(need.lg_code) if shapes else None, n))
 
 
-def _government(v: str, pref: str, pref_name: str, date: dt.date) -> GovernmentFigures | None:
-    ind_date = qi.indicator_date_for(v, date)
-    rows = qi.prefecture_governments(v, ind_date) if ind_date is not None else None
-    if rows is None or not (rows.prefecture_code == pref).any():
+def _government(v: str, pref: str, pref_name: str, ind_date: dt.date | None) -> GovernmentFigures | None:
+    if ind_date is None:
         return None
-    return GovernmentFigures(ind_date, by_content(tables.government_table, rows[rows.prefecture_code == pref], pref_name))
+    rows = qi.prefecture_governments(v, ind_date)
+    mine = rows[rows.prefecture_code == pref]
+    return GovernmentFigures(ind_date, by_content(tables.government_table, mine, pref_name)) if len(mine) else None
 
 
 def outline(v: str, pref: str) -> tuple[str | dict, str]:

@@ -21,6 +21,7 @@ AS_OF = dt.date(2026, 12, 1)
 
 pytestmark = pytest.mark.usefixtures("nothing_kept")  # a watcher's settle keeps every store's entries
 
+
 @pytest.fixture()
 def served(tmp_path, monkeypatch):
     """A private warehouse copy, served (every cached result keys on its version)."""
