@@ -2,6 +2,8 @@ import gc
 import os
 import sys
 
+# No linear algebra here: OpenBLAS's idle thread would spin a tenth of a second of a core at start.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 gc.disable()  # while the libraries are imported: many objects, no garbage cycles worth a collection
 from etl.cli import main  # noqa: E402
 

@@ -5,24 +5,16 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import logging
-import multiprocessing
 import os
-import sys
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from core.store import PUBLIC_DIR, SAMPLE_DIR, SAMPLE_MARKER
-from etl import memo
+from etl import parallel
 from etl.citations import MANIFEST, read_manifest
 from etl.report import FileRejected, Report
-from etl.resolve import resolver
 from etl.validate import validate
 from etl.warehouse import Load, apply_reports, person_salt, publish, raw_dir
-
-log = logging.getLogger("etl")
 
 DEFAULT_INPUTS = (PUBLIC_DIR, SAMPLE_DIR)  # real first; only staff counts, rosters and progress are synthetic
 
@@ -115,11 +107,6 @@ class _Rejected(Exception):
 
 Job = tuple[str, Path, str, str | None]  # (kind, path, salt, the manifest's sha256)
 
-BROKEN = "a validation process ended unexpectedly; validating in one process"  # logged when a worker dies
-
-# Below this many files a second process costs more than it saves (a fork, a pickled report each).
-PARALLEL_FROM_FILES = 8
-
 
 def cli_workers() -> int:
     """Processes for a CLI build: DXGAP_BUILD_WORKERS, else one per CPU this process may use (one
@@ -136,65 +123,11 @@ def validate_all(jobs: list[Job], workers: int = 1) -> list[Report]:
         return list(reports)
 
 
-def validated(jobs: list[Job], workers: int = 1) -> _FromWorkers | Iterator[Report]:
-    """The reports of every file, in order, each as soon as it and those before it are done. Files
-    are independent, so with workers > 1 (and enough files) they are validated in forked processes,
-    each remembering what it read for its later files (etl.memo), and their reports come back
-    pickled: the same reports as one process gives. The workers are forked when this is called,
-    not when the first report is asked for: only the CLI asks for workers, before it opens the
-    warehouse, and a fork is safe where the only other threads are the libraries' fork-aware ones
-    (OpenBLAS, jemalloc), never in the Streamlit server (its sessions' threads, DuckDB's) or after
-    DuckDB has connected. Close the iterator to stop early (the workers' pending files are dropped)."""
-    if workers > 1 and len(jobs) >= PARALLEL_FROM_FILES and sys.platform == "linux":  # macOS: fork is unsafe
-        resolver()  # built once here, inherited by every worker (not once in each)
-        pool = ProcessPoolExecutor(min(workers, len(jobs)), mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_start_worker)
-        try:
-            results = pool.map(_validate_job, jobs)  # forks every worker and hands out every file now
-        except BrokenProcessPool:
-            pool.shutdown(wait=True, cancel_futures=True)
-            log.warning(BROKEN, exc_info=True)
-            return _validated_here(jobs)
-        return _FromWorkers(pool, results, jobs)
-    return _validated_here(jobs)
-
-
-class _FromWorkers:
-    """The workers' reports in order, as they come; close() stops the workers (pending files
-    dropped), whether or not a report was asked for."""
-
-    def __init__(self, pool: ProcessPoolExecutor, results: Iterator[Report], jobs: list[Job]):
-        self.pool, self.results, self.jobs = pool, results, jobs
-
-    def __iter__(self) -> Iterator[Report]:
-        done = 0
-        try:
-            for report in self.results:
-                done += 1
-                yield report
-        except BrokenProcessPool:  # a worker died (e.g. killed for memory): validate the rest here instead
-            log.warning(BROKEN, exc_info=True)
-            yield from _validated_here(self.jobs[done:])
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _validated_here(jobs: list[Job]) -> Iterator[Report]:
-    with memo.run():  # what one file computed serves the next (the same codes and names each base date)
-        for job in jobs:
-            yield _validate_job(job)
-
-
-_worker_run = contextlib.ExitStack()  # a worker's memo run: held open (and referenced) until it ends
-
-
-def _start_worker() -> None:
-    """A validation process remembers (etl.memo) until it ends; its memory goes with it."""
-    gc.disable()  # as in the parent (see _collector_paused); the process is short-lived
-    _worker_run.enter_context(memo.run())
+def validated(jobs: list[Job], workers: int = 1) -> Iterator[Report]:
+    """The reports of every file, in order, each as soon as it and those before it are done: with
+    workers > 1 this process validates from the front and workers - 1 forked processes from the back
+    (etl.parallel). The same reports as one process gives."""
+    return parallel.in_order(jobs, _validate_job, workers)
 
 
 def _validate_job(job: Job) -> Report:

@@ -1,5 +1,6 @@
-"""A build validates its files in worker processes (issue 16 §5): the reports, the warehouse and the
-messages are the same as one process gives, and a rejected file still stops the whole build."""
+"""A build validates its files side by side (issue 16 §5): the building process from the front, forked
+workers from the back (etl.parallel). The reports, the warehouse and the messages are the same as one
+process gives, and a rejected file still stops the whole build."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ import multiprocessing
 import os
 import resource
 import shutil
+import signal
+import time
 from pathlib import Path
 
 import duckdb
 
 from etl import build as etl_build
-from etl.build import PARALLEL_FROM_FILES, input_files, validate_all
+from etl.build import input_files, validate_all
 from etl.cli import EXIT_REJECTED
+from etl.parallel import PARALLEL_FROM_FILES
 from testing import SAMPLE_DIR, TEST_SALT, run_etl
 
 # Columns, and meta keys, that say when or where a build ran, not what it loaded.
@@ -148,25 +152,70 @@ def test_one_bad_file_among_many_stops_a_build_in_workers_with_its_row(tmp_path)
     assert runs[2].out == runs[1].out
 
 
-def _dies_on_the_first_file(job):
-    """Validation that kills its worker on the sample's first survey CSV, as a kill would: no report,
-    no exception (module level: the pool sends the function to its workers by name). In the
-    test's own process it validates."""
-    if job[1].name == "survey_2024-04-01.csv" and multiprocessing.parent_process() is not None:
-        os._exit(9)
-    return etl_build._validate(*job)
+def _workers_die(marker: Path):
+    """Validation that kills a worker on its first file, as a kill would (no report, no exception),
+    after leaving marker; the building process waits for the marker before its first file, so that
+    a worker has surely taken one (it takes the last file first)."""
+    def run(job):
+        if multiprocessing.parent_process() is not None:
+            marker.touch()
+            os._exit(9)
+        deadline = time.monotonic() + 30
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return etl_build._validate(*job)
+    return run
 
 
-def test_a_worker_that_dies_leaves_the_build_to_one_process(monkeypatch, caplog):
+def test_a_worker_that_dies_leaves_the_build_to_one_process(tmp_path, monkeypatch, caplog):
     """A worker killed mid-build (e.g. for memory) costs time, never the reports."""
     jobs = [job for job in _jobs() if job[1].suffix == ".csv"][:PARALLEL_FROM_FILES]
     alone = validate_all(jobs, workers=1)
-    monkeypatch.setattr(etl_build, "_validate_job", _dies_on_the_first_file)
+    marker = tmp_path / "died"
+    monkeypatch.setattr(etl_build, "_validate_job", _workers_die(marker))
     with caplog.at_level(logging.WARNING, logger="etl"):
-        reports = validate_all(jobs, workers=2)  # the pool breaks; every file is validated here instead
+        reports = validate_all(jobs, workers=2)  # the worker dies; its files are validated here instead
+    assert marker.exists()
     assert "validating in one process" in caplog.text
+    assert [r.file_name for r in reports] == [r.file_name for r in alone]
     assert [r.issues for r in reports] == [r.issues for r in alone]
     assert [r.rows_read for r in reports] == [r.rows_read for r in alone]
+
+
+def _raises_in_a_worker(job):
+    """Validation that raises in a worker (a bug), and validates in the building process."""
+    if multiprocessing.parent_process() is not None:
+        raise RuntimeError("a bug in a worker")
+    return etl_build._validate(*job)
+
+
+def test_a_file_a_worker_raises_on_is_validated_again_by_the_build(monkeypatch):
+    """The building process validates that file itself: it raises there what it raises, as one
+    process would, or (here) gives its report."""
+    jobs = [job for job in _jobs() if job[1].suffix == ".csv"][:PARALLEL_FROM_FILES]
+    alone = validate_all(jobs, workers=1)
+    monkeypatch.setattr(etl_build, "_validate_job", _raises_in_a_worker)
+    reports = validate_all(jobs, workers=2)
+    assert [(r.file_name, r.issues, r.rows_read) for r in reports] == \
+        [(r.file_name, r.issues, r.rows_read) for r in alone]
+
+
+def _slow_in_a_worker(job):
+    if multiprocessing.parent_process() is not None:
+        time.sleep(60)  # still on its first file when the build stops
+    return etl_build._validate(*job)
+
+
+def test_a_build_stopped_early_leaves_no_worker_running(monkeypatch):
+    """Closing the reports before the end (a rejected file) stops the workers where they are."""
+    jobs = _jobs()
+    monkeypatch.setattr(etl_build, "_validate_job", _slow_in_a_worker)
+    reports = etl_build.validated(jobs, workers=3)
+    workers = multiprocessing.active_children()
+    assert len(workers) == 2
+    assert next(iter(reports)).file_name == jobs[0][1].name  # the first file is the building process's
+    reports.close()
+    assert [w.exitcode for w in workers] == [-signal.SIGTERM] * 2  # stopped, not finished
 
 
 def test_the_cli_uses_one_worker_per_cpu_unless_told(monkeypatch):
