@@ -19,7 +19,10 @@ publish = etl.warehouse.publish less the validation it runs (a build appends eac
 as it passes: insert, marts, the atomic swap), and start = imports and the rest. A second figure,
 never the headline, divides the build by the same read run as a fresh process (bench/plain_read.py:
 Python starting, importing pandas, reading, exiting), so that both sides pay for start-up and
-teardown. Prints a Markdown table and writes it to bench/out/etl_bench.md.
+teardown. The "write floor" (bench/write_floor.py, a fresh process, in turn with each build) is what
+a build pays before it reads a cell: starting with pandas and duckdb imported, then writing the rows
+the build published (exported to Parquet), the marts and a checkpoint; the build less that floor is
+what reading and validating cost. Prints a Markdown table and writes it to bench/out/etl_bench.md.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import json
 import os
 import platform
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -41,6 +45,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+import duckdb  # noqa: E402
 
 from bench import plain_read  # noqa: E402
 from etl.build import DEFAULT_INPUTS, input_files  # noqa: E402
@@ -205,6 +211,27 @@ def pandas_read_process(folders: list[Path], tmp: Path) -> tuple[float, float]:
     return wall, cpu
 
 
+def export_published(db: Path, out: Path) -> Path:
+    """Every table of the schema (etl/sql/00_schema.sql: raw, reference and log tables, not the
+    marts) of a built warehouse as <table>.parquet in out, for bench/write_floor.py."""
+    out.mkdir(parents=True)
+    schema = (REPO / "etl" / "sql" / "00_schema.sql").read_text(encoding="utf-8")
+    with duckdb.connect(str(db), read_only=True) as con:
+        for table in re.findall(r"^CREATE TABLE IF NOT EXISTS (\w+)", schema, re.MULTILINE):
+            con.table(table).write_parquet(str(out / f"{table}.parquet"))
+    return out
+
+
+def write_floor(published: Path, db: Path, tmp: Path) -> tuple[float, float]:
+    """(wall, CPU seconds) of bench/write_floor.py writing the published rows into a new warehouse."""
+    db.parent.mkdir(parents=True)
+    log = tmp / "write_floor.log"
+    wall, _, code, cpu = run_child([sys.executable, str(REPO / "bench" / "write_floor.py"), str(published), str(db)], log)
+    if code != 0:
+        fail("write floor", log)
+    return wall, cpu
+
+
 PHASES = ("start", "read", "validate", "publish")
 
 
@@ -302,7 +329,7 @@ def scale_rows(scale: int, keep: Path | None, phases: bool) -> list[tuple[str, s
         size_mb = sum(p.stat().st_size for p in inputs.rglob("*") if p.is_file()) / 1e6
         print(f"{label}: generated {info} ({size_mb:.1f} MB) in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         turns = 1 if scale >= 1000 else TURNS
-        builds, reads = [], []
+        builds, reads, floors = [], [], []
         for turn in range(turns):
             db = tmp / f"big{turn}" / "warehouse.duckdb"
             log = tmp / "big.log"
@@ -311,6 +338,9 @@ def scale_rows(scale: int, keep: Path | None, phases: bool) -> list[tuple[str, s
                 fail(f"{label} build", log)
             builds.append(built)
             reads.append(pandas_read_seconds(inputs))
+            if turn == 0:
+                published = export_published(db, tmp / "published")
+            floors.append(write_floor(published, tmp / f"floor{turn}" / "warehouse.duckdb", tmp))
         wall, cpu = (statistics.median(b[k] for b in builds) for k in (0, 3))
         rss = max(b[1] for b in builds)
         read_wall, read_cpu = (statistics.median(r[k] for r in reads) for k in (0, 1))
@@ -335,6 +365,17 @@ def scale_rows(scale: int, keep: Path | None, phases: bool) -> list[tuple[str, s
         rows.append((f"{label}: build ÷ plain read, wall", f"{wall / read_wall:.1f}×", ratio_target, "ratio of the two above"))
         rows.append((f"{label}: build ÷ plain read, CPU", f"{cpu / read_cpu:.1f}×", ratio_target,
                      "ratio of the two above (steadier than wall on a busy machine)"))
+        floor_wall, floor_cpu = (statistics.median(f[k] for f in floors) for k in (0, 1))
+        rows.append((f"{label}: write floor: a fresh process that only starts (pandas and duckdb imported) and "
+                     "writes the rows the build published (from Parquet, no input read, no cell checked), "
+                     "the marts and a checkpoint, wall / CPU" + (f" (median of {turns})" if turns > 1 else ""),
+                     f"{floor_wall:.1f} s / {floor_cpu:.1f} s", "–", "python bench/write_floor.py <tmp> <tmp>/warehouse.duckdb"))
+        rows.append((f"{label}: write floor ÷ plain read, wall / CPU (what any build on these libraries pays "
+                     "before reading)", f"{floor_wall / read_wall:.1f}× / {floor_cpu / read_cpu:.1f}×", "–",
+                     "ratio of the write floor and the plain read"))
+        rows.append((f"{label}: build less the write floor (reading and validating) ÷ plain read, wall / CPU",
+                     f"{(wall - floor_wall) / read_wall:.1f}× / {(cpu - floor_cpu) / read_cpu:.1f}×", "–",
+                     "(build − write floor) ÷ plain read"))
         # A second figure, not the headline: the read as a fresh process too, so that both sides pay
         # for starting Python, importing pandas and exiting.
         pwall, pcpu = pandas_read_process([inputs], tmp)
