@@ -211,7 +211,7 @@ def _run(args) -> int:
     except (OSError, ValueError, http.client.HTTPException) as exc:
         print(f"URL から取得できません: {args.file[:200]}（{str(exc)[:200]}）", file=sys.stderr)
         return EXIT_REJECTED
-    salt = person_salt(args.db)
+    salt = person_salt(args.db, keep=args.command == "load")  # a dry run writes nothing, not even a salt
     report = validate(args.kind, path, salt=salt, base_date=base_date, prefecture=args.prefecture)
     if args.report_csv:
         args.report_csv.write_bytes(report.issues_csv())

@@ -89,13 +89,17 @@ def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     run(con, path.read_text(encoding="utf-8"))
 
 
-def person_salt(db_path: Path) -> str:
-    """Salt for person_id: DXGAP_PERSON_SALT, else a random one kept beside the warehouse."""
+def person_salt(db_path: Path, *, keep: bool = True) -> str:
+    """Salt for person_id: DXGAP_PERSON_SALT, else a random one kept beside the warehouse.
+    keep=False (a dry run): a warehouse without a salt yet gets a throwaway one, and nothing is
+    written; the ids then differ from a load's, and a dry run shows none."""
     env = os.environ.get("DXGAP_PERSON_SALT")
     if env:
         return env
     salt_file = Path(db_path).parent / ".salt"
     if not salt_file.exists():
+        if not keep:
+            return secrets.token_hex(32)
         salt_file.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(salt_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:

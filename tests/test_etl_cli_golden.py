@@ -262,6 +262,16 @@ def test_validate_never_changes_the_warehouse(tmp_path):
     assert sorted(p.name for p in (tmp_path / "raw").iterdir()) == [f"{sha256(tmp_path / 'a.csv')}.csv"]
 
 
+def test_validate_against_a_warehouse_not_yet_built_writes_nothing(tmp_path):
+    """A dry run before the first load: no folder, no salt file, no archive are made."""
+    good = survey_csv(tmp_path / "b.csv", [["012025", "北海道", "函館市", "2"]])
+    db = tmp_path / "new" / "warehouse.duckdb"
+    ok = run_etl("validate", "survey", good, "--db", db, "--base-date", "2023-04-01")
+    assert ok.code == 0 and "検証のみ（倉庫は変更していません）: 取り込めます" in ok.out
+    assert not db.parent.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.csv"]
+
+
 def test_loading_the_same_file_again_changes_nothing(tmp_path):
     src = survey_csv(tmp_path / "survey_2023-04-01.csv", [["011002", "北海道", "札幌市", "5"]])
     db = tmp_path / "warehouse.duckdb"
