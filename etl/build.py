@@ -83,15 +83,17 @@ def build(db_path: Path, inputs: Path | Sequence[Path] = DEFAULT_INPUTS, *,
         if failed:
             raise _Rejected  # publish drops the new file: nothing is published
 
+    made: list[Path] = []  # archive copies, removed if the publish fails
+
     def change(con) -> None:
-        apply_reports(con, accepted(results), loaded_by="build", archive_to=raw_dir(db_path))
+        apply_reports(con, accepted(results), loaded_by="build", archive_to=raw_dir(db_path), made=made)
 
     with _collector_paused():
         # the workers are forked here, before publish opens DuckDB; publish appends each file's rows
         # while the later ones are still being validated
         with contextlib.closing(validated(jobs, workers)) as results:
             try:
-                publish(db_path, change, fresh=True)
+                publish(db_path, change, fresh=True, made=made)
             except _Rejected:
                 return False, reports
     return True, reports

@@ -127,12 +127,16 @@ def _writer_lock(db_path: Path) -> Iterator[None]:
 
 
 def publish(db_path: Path, change: Callable[[duckdb.DuckDBPyConnection], T], *, fresh: bool = False,
-            base: Path | None = None, precheck: Callable[[], None] | None = None) -> T:
+            base: Path | None = None, precheck: Callable[[], None] | None = None,
+            made: list[Path] | None = None) -> T:
     """Apply change to a copy of the warehouse (or a new file, or a copy of base), then swap it
     in atomically. The replaced state and the new one are both kept (etl.versions).
 
     precheck runs first, under the writer lock, on the warehouse as it is: it may raise to
-    publish nothing (load_file decides there whether a file is already loaded)."""
+    publish nothing (load_file decides there whether a file is already loaded).
+    made: files change adds beside the warehouse (apply_reports' new archive copies); a publish
+    that fails removes them with its new file, so that no load's copy (a roster's names and
+    e-mails) outlives a load that never happened."""
     from etl import versions  # imported here: versions builds on this module
 
     db_path = Path(db_path)
@@ -160,6 +164,7 @@ def publish(db_path: Path, change: Callable[[duckdb.DuckDBPyConnection], T], *, 
                 versions.keep_current(db_path)
                 kept = versions.keep(tmp, db_path, version_id)
             kept = None  # published: from now on the version is a real earlier state
+            made = None  # and the archive copies are its loads'
             return result
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -171,7 +176,8 @@ def publish(db_path: Path, change: Callable[[duckdb.DuckDBPyConnection], T], *, 
                 raise PublishError("ディスクの空き容量が足りないため公開を中止しました。倉庫は変更していません") from exc
             raise
         finally:
-            for leftover in (tmp.with_name(tmp.name + ".wal"), kept):  # kept: a version never published
+            # kept: a version never published; made: archive copies of loads never published
+            for leftover in (tmp.with_name(tmp.name + ".wal"), kept, *(made or ())):
                 if leftover is not None:
                     with contextlib.suppress(FileNotFoundError):
                         leftover.unlink()
@@ -367,27 +373,21 @@ class Load:
     citation: Citation | None = None  # default: etl.citations.citation_for
 
 
-def apply_report(con: duckdb.DuckDBPyConnection, report: Report, path: Path, *, loaded_by: str,
-                 is_sample: bool, archive_to: Path | None, citation: Citation | None = None) -> int:
-    """Insert an accepted report's rows as one new source; returns its source_id.
-    citation: where the figures come from (default: etl.citations.citation_for)."""
-    return apply_reports(con, [Load(report, path, is_sample, citation)], loaded_by=loaded_by, archive_to=archive_to)[0]
-
-
 ARCHIVE_THREADS = 8  # archive copies are fsynced one by one: in threads, the file system commits them together
 APPEND_ROWS = 50_000  # a table's rows held before they are appended (one DuckDB append costs ~1 ms plus its rows)
 ISSUE_COLUMNS = ["severity", "sheet", "row_number", "column_name", "value", "reason", "source_id"]
 
 
 def apply_reports(con: duckdb.DuckDBPyConnection, loads: Iterable[Load], *, loaded_by: str,
-                  archive_to: Path | None) -> list[int]:
+                  archive_to: Path | None, made: list[Path] | None = None) -> list[int]:
     """Insert accepted reports as new sources, numbered in order; returns their source_ids. The same
     rows as one apply_report per file, inserted table by table in batches of about APPEND_ROWS rows
     (not one append per file). loads may be an iterator: a build hands its files over while later
     ones are still being validated, and each batch is appended as soon as it is full. The archive
     copies (waiting on fsync) are made in threads, once every load is in, while the last rows are
     inserted; load_log, which names them, is written once they are all done (their folder is
-    fsynced once, for every rename at once)."""
+    fsynced once, for every rename at once). made: the copies this call created are added to it
+    (for publish to remove if it fails; a copy already archived stays)."""
     first = scalar(con, "SELECT coalesce(max(source_id), 0) + 1 FROM load_log")
     taken: list[Load] = []
     rows: dict[str, list[tuple[pd.DataFrame, int]]] = {}  # table → (rows of one load, its source_id), not yet appended
@@ -420,7 +420,10 @@ def apply_reports(con: duckdb.DuckDBPyConnection, loads: Iterable[Load], *, load
             _append_parts(con, table, parts)
         if pending is not None:
             for log, done in zip(logs, pending, strict=True):
-                log["archive_path"] = str(done.result())
+                archived, created = done.result()
+                log["archive_path"] = str(archived)
+                if created and made is not None:
+                    made.append(archived)
             atomic.fsync_dir(archive_to)  # the renames of every copy, made durable together
     finally:
         if pool is not None:
@@ -466,10 +469,11 @@ def archive_folder(directory: Path) -> None:
         os.chmod(directory, 0o700)
 
 
-def archive_file(path: Path, sha: str, directory: Path, *, ready: bool = False) -> Path:
-    """Keep the raw input by its hash; never overwritten, never deleted. The copy is the user's
-    file as it was (a roster's names, e-mails and phones included, so that its sha256 and
-    person_ids can be reproduced), readable by the owner only: 0600 in a 0700 folder.
+def archive_file(path: Path, sha: str, directory: Path, *, ready: bool = False) -> tuple[Path, bool]:
+    """Keep the raw input by its hash; never overwritten, and deleted only with a publish that
+    failed (publish's made). The copy is the user's file as it was (a roster's names, e-mails and
+    phones included, so that its sha256 and person_ids can be reproduced), readable by the owner
+    only: 0600 in a 0700 folder. Returns the copy, and whether this call made it.
     ready: the caller made the folder (archive_folder) and fsyncs it once the batch is renamed."""
     if not ready:
         archive_folder(directory)
@@ -477,12 +481,12 @@ def archive_file(path: Path, sha: str, directory: Path, *, ready: bool = False) 
     if target.exists():
         if target.stat().st_mode & 0o077:  # archived before archives were owner-only
             os.chmod(target, 0o600)
-        return target
+        return target, False
     with atomic.replacing(target, sync_dir=not ready) as tmp:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others, not even briefly
         with os.fdopen(fd, "wb") as out, Path(path).open("rb") as src:
             shutil.copyfileobj(src, out)
-    return target
+    return target, True
 
 
 def load_file(db_path: Path, report: Report, path: Path, *, loaded_by: str = "cli",
@@ -498,10 +502,11 @@ def load_file(db_path: Path, report: Report, path: Path, *, loaded_by: str = "cl
         if decided is not None:
             raise _Decided(decided)
 
+    made: list[Path] = []
     try:
-        source_id = publish(db_path, lambda con: apply_report(
-            con, report, path, loaded_by=loaded_by, is_sample=is_sample, archive_to=raw_dir(db_path),
-            citation=citation), precheck=precheck)
+        source_id = publish(db_path, lambda con: apply_reports(
+            con, [Load(report, path, is_sample, citation)], loaded_by=loaded_by, archive_to=raw_dir(db_path),
+            made=made)[0], precheck=precheck, made=made)
     except _Decided as decided:
         return decided.result
     return LoadResult("loaded", report, source_id)

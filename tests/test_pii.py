@@ -193,3 +193,37 @@ def test_a_rejected_build_keeps_no_copy_of_a_roster(tmp_path):
     (inputs / "status.csv").unlink()
     assert run_etl("build", "--inputs", inputs, "--db", db, salt=TEST_SALT).code == 0
     assert len(list((db.parent / "raw").glob("*.csv"))) == 1
+
+
+@pytest.mark.parametrize("fails_in", ["keep", "stamp"])
+def test_a_load_whose_publish_fails_keeps_no_copy_of_its_roster(tmp_path, monkeypatch, fails_in):
+    """The roster is archived while its rows go in; when the publish fails after that (a full disk
+    at the checkpoint or while the version is kept), its copy goes with the new file. A copy that an
+    earlier, published load made stays."""
+    import errno
+
+    from etl import versions
+    from etl.validate import validate
+    from etl.warehouse import PublishError, load_file, raw_dir
+
+    monkeypatch.setenv("DXGAP_PERSON_SALT", TEST_SALT)
+    db = tmp_path / "w.duckdb"
+    first = roster_csv(tmp_path / "roster_40.csv", FIXTURE_ROWS, header=FIXTURE_HEADER)
+    assert load_file(db, validate("roster", first, salt=TEST_SALT), first).status == "loaded"
+    kept = sorted(raw_dir(db).iterdir())
+    assert len(kept) == 1
+    second = roster_csv(tmp_path / "later" / "roster_40.csv", FIXTURE_ROWS[:1], header=FIXTURE_HEADER)
+    report = validate("roster", second, salt=TEST_SALT)
+    assert report.ok
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(versions, fails_in, full_disk)
+    with pytest.raises(PublishError, match="ディスクの空き容量"):
+        load_file(db, report, second)
+    assert sorted(raw_dir(db).iterdir()) == kept  # the first roster's copy stays, the second's is gone
+    monkeypatch.undo()
+    monkeypatch.setenv("DXGAP_PERSON_SALT", TEST_SALT)
+    assert load_file(db, report, second).status == "loaded"
+    assert len(list(raw_dir(db).iterdir())) == 2
