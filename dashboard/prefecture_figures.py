@@ -93,7 +93,7 @@ def build(v: str, pref: str, date: dt.date, prev: dt.date | None, n: int, as_of:
                                 pref_name, n),
         peers=peers, peer_chart=by_content(charts.peer_comparison, peers, n),
         peer_table=by_content(tables.prefecture_peer_table, peers),
-        need=_need(v, pref, pref_name, date, n, shapes, ind_date), government=_government(v, pref, pref_name, ind_date))
+        need=_need(v, pref, pref_name, date, n, shapes, ind_date), government=government(v, pref, pref_name, ind_date))
 
 
 def _need(v: str, pref: str, pref_name: str, date: dt.date, n: int, shapes: geo.Shapes | None,
@@ -108,7 +108,9 @@ def _need(v: str, pref: str, pref_name: str, date: dt.date, n: int, shapes: geo.
         map=by_content(need_charts.need_map, need, shapes.subset(need.lg_code) if shapes else None, n))
 
 
-def _government(v: str, pref: str, pref_name: str, ind_date: dt.date | None) -> GovernmentFigures | None:
+def government(v: str, pref: str, pref_name: str, ind_date: dt.date | None) -> GovernmentFigures | None:
+    """The prefecture's own answers on ind_date (the page's section, its download and the deck's
+    slide), or None without a prefecture table then."""
     if ind_date is None:
         return None
     rows = qi.prefecture_governments(v, ind_date)

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from core.policy import DEADLINE, DEADLINE_LABEL, MILESTONES, deadline_text
 from core.store import SAMPLE_NOTICE
-from dashboard import geo, goal, kpis, scope, tables
+from dashboard import geo, goal, kpis, prefecture_figures, scope, tables
 from dashboard.charts import national as national_charts
 from dashboard.charts import slides as charts
 from dashboard.formats import date_label
@@ -26,6 +26,7 @@ from dashboard.memo import by_content
 from dashboard.metrics import DEFINITIONS, NOT_COMPUTED, Metric, deck_definitions, metric, note
 from dashboard.notes import SourceText, dated_source_text, source_text
 from dashboard.queries import common, summary
+from dashboard.queries import indicators as qi
 from dashboard.queries import national as national_q
 from dashboard.queries import slides as q
 from dashboard.state import ViewState
@@ -385,6 +386,11 @@ def prefecture_deck(v: str, view: ViewState, pref: str, as_of: dt.date, is_sampl
     for i, page in enumerate(pages, start=1):
         slides.append(Slide(f"table-{i}", f"{name}の市区町村別 DX担当職員数（{i}/{len(pages)}）", "table", date,
                             src(("survey", "roster")), table=page, definition=table_def))
+    own = prefecture_figures.government(v, pref, name, qi.indicator_date_for(v, date))
+    if own is not None:  # real data, on the Digital Agency table's own base date
+        slides.append(Slide("government", f"{name}自身は自治体DXの取組をどこまで実施しているか", "table",
+                            own.indicator_date, source_text(v, ("indicators_prefecture",), date), table=own.table,
+                            definition=note("government")))
     slides += [
         Slide("trend", f"{name}の不足自治体の割合は全国と比べてどう変わったか", "chart", date,
               dated_source_text(v, "survey", common.base_dates(v)),

@@ -15,6 +15,7 @@ drawn at the CSS size they take on a slide shown at 1280×720, so their smallest
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Callable
 
 from pptx import Presentation
@@ -175,11 +176,11 @@ def _table_slide(s, slide: Slide) -> None:
     row_h = Inches(0.31)  # one line of 14 pt with the cell margins
     shape = s.shapes.add_table(rows, cols, MARGIN, CONTENT_TOP, CONTENT_W, row_h * rows)
     table = shape.table
-    widths = [1.2, 2.0, 0.9, 2.75, 1.75, 2.0, 1.73]  # inches, = CONTENT_W; each header and tier on one line at 14 pt (bold)
+    values = [list(map(str, df.columns)), *([str(x) for x in r] for r in df.itertuples(index=False))]
+    widths = MUNICIPALITY_WIDTHS if slide.key.startswith("table-") else _fitted_widths(values)
     for j, w in enumerate(widths[:cols]):
         table.columns[j].width = Inches(w)
     right = {j for j, c in enumerate(df.columns) if c.startswith(NUMERIC_COLUMNS)}
-    values = [list(map(str, df.columns)), *([str(x) for x in r] for r in df.itertuples(index=False))]
     margin = str(Inches(0.02))
     for i, (row, texts) in enumerate(zip(table.rows, values, strict=True)):
         row.height = row_h
@@ -191,6 +192,26 @@ def _table_slide(s, slide: Slide) -> None:
             if j in right:
                 p.alignment = PP_ALIGN.RIGHT
             _plain_run(p, text, READABLE_PT, bold=i == 0)
+
+
+# The municipality table's columns, in inches (= CONTENT_W): each header and tier on one line at 14 pt (bold).
+MUNICIPALITY_WIDTHS = (1.2, 2.0, 0.9, 2.75, 1.75, 2.0, 1.73)
+CELL_PADDING_IN = 0.2  # a cell's left and right margins, with room for bold
+
+
+def _fitted_widths(values: list[list[str]]) -> list[float]:
+    """Column widths (inches) for another table (e.g. the prefecture's own answers): each as wide as
+    its longest text at 14 pt (bold header included), all of them spread over CONTENT_W, so that no
+    cell wraps while the texts fit the slide."""
+    em = READABLE_PT / 72  # inches
+    need = [max(_ems(row[j]) for row in values) * em + CELL_PADDING_IN for j in range(len(values[0]))]
+    total = Emu(CONTENT_W).inches
+    return [w * total / sum(need) for w in need]
+
+
+def _ems(text: str) -> float:
+    """Width of text in ems: a full-width character (漢字, かな, 全角) one, any other about half."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.6 for c in text)
 
 
 def _plain_run(p, text: str, size: int, bold: bool = False) -> None:

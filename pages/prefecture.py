@@ -215,7 +215,13 @@ if figs.government is not None:
     st.subheader(f"{pref_name}自身の取組（都道府県としての回答）")
     st.caption(f"デジタル庁の表の基準日 {formats.date_label(figs.government.indicator_date)} の値です。")
     table(figs.government.table, key="pp_government")
-    source_caption(source_text(ctx.v, ("indicators_prefecture",), view.date, note("government")))
+    gov_src = source_text(ctx.v, ("indicators_prefecture",), view.date, note("government"))
+    source_caption(gov_src)
+    table_downloads(f"{pref_name}_都道府県としての回答_{figs.government.indicator_date}",
+                    {"都道府県としての回答": figs.government.table},
+                    {"都道府県": pref_name, "自治体DXの取組の基準日": formats.date_label(figs.government.indicator_date),
+                     "出典": gov_src}, gov_src.is_sample, key="dl_pp_government",
+                    csv_label="表を CSV でダウンロード", xlsx_label="表を Excel でダウンロード")
 
 # -- Downloads -----------------------------------------------------------------------------
 st.subheader("ダウンロード")

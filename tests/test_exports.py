@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import duckdb
@@ -19,6 +20,7 @@ from PIL import Image, ImageStat
 from pptx import Presentation
 from pptx.enum.text import PP_ALIGN
 from pptx.oxml.ns import qn
+from pptx.util import Pt
 
 import testing
 
@@ -124,6 +126,7 @@ def test_prefecture_deck_titles_and_paged_table(hokkaido, db):
         "北海道の不足は全国と比べてどうか",
         "北海道でDX担当職員3人以下の市区町村はどこか",
         *(f"北海道の市区町村別 DX担当職員数（{i}/{pages}）" for i in range(1, pages + 1)),
+        "北海道自身は自治体DXの取組をどこまで実施しているか",  # the Digital Agency's table (real)
         "北海道の不足自治体の割合は全国と比べてどう変わったか",
         "北海道の人材プールは不足自治体をどこまで支えているか",
         "北海道の地域DX推進体制はどこまで進んだか",
@@ -151,7 +154,7 @@ def test_municipality_table_pages_hold_every_row_in_full(hokkaido, ctx, db):
     footer_top = min(sh.top for s in prs.slides for sh in s.shapes
                      if sh.has_text_frame and sh.text_frame.text.startswith("出典："))
     for slide in prs.slides:
-        tables = [sh for sh in slide.shapes if sh.has_table]
+        tables = [sh for sh in slide.shapes if sh.has_table and sh.table.cell(0, 0).text == "団体コード"]
         for sh in tables:
             rows = list(sh.table.rows)
             assert 2 <= len(rows) <= ROWS_PER_PAGE + 1
@@ -170,6 +173,30 @@ def test_municipality_table_pages_hold_every_row_in_full(hokkaido, ctx, db):
     # The rule is exercised: the sample has municipalities with 1–2 people, and none shows its count.
     assert any(0 < e[3] < 3 for e in expected)
     assert not {"1 人", "2 人"} & {g[6] for g in got}
+
+
+@needs_chromium
+def test_the_prefectures_own_answers_slide_fits_each_text_on_one_line(hokkaido, db):
+    """The government slide's table (other columns than the municipality table's) is as wide as the
+    content area, each column wide enough for its longest text at 14 pt, and above the footer."""
+    from exports.deck import CONTENT_W, MARGIN
+
+    deck, prs = hokkaido
+    at = [s.key for s in deck.slides].index("government")
+    slide = prs.slides[at]
+    (sh,) = [sh for sh in slide.shapes if sh.has_table]
+    rows = list(sh.table.rows)
+    cells = [[c.text for c in r.cells] for r in rows]
+    assert cells[0] == ["分野", "指標", "北海道", "全国（実施した都道府県）"]
+    answered = sql(db, "SELECT count(DISTINCT indicator) FROM dx_indicators_prefecture WHERE done IS NOT NULL")[0][0]
+    assert len(rows) == answered + 1
+    widths = [c.width for c in sh.table.columns]
+    assert sh.left == MARGIN and abs(sum(widths) - CONTENT_W) <= len(widths)  # EMU rounding
+    for j, width in enumerate(widths):
+        longest = max(sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in row[j]) for row in cells)
+        assert width >= Pt(14) * longest, (cells[0][j], width / Pt(14), longest)
+    footer_top = next(x.top for x in slide.shapes if x.has_text_frame and x.text_frame.text.startswith("出典："))
+    assert sh.top + sum(r.height for r in rows) <= footer_top
 
 
 @needs_chromium
@@ -208,10 +235,18 @@ def test_every_text_run_has_the_east_asian_font(national, hokkaido):
 
 
 @needs_chromium
-def test_sample_notice_on_every_slide(national, hokkaido):
-    for _, prs in (national, hokkaido):
-        for slide in prs.slides:
-            assert any(SAMPLE_NOTICE in t for t in texts(slide)), slide.shapes.title.text
+def test_sample_notice_on_every_slide_of_synthetic_figures(national, hokkaido):
+    """Every slide but the prefecture's own answers (the Digital Agency's table, real) shows synthetic
+    figures in this warehouse, and says so; that one does not."""
+    from dashboard.slides import slide_is_sample
+
+    real = []
+    for deck, prs in (national, hokkaido):
+        for s, slide in zip(deck.slides, prs.slides, strict=True):
+            marked = any(SAMPLE_NOTICE in t for t in texts(slide))
+            assert marked == slide_is_sample(s, deck.is_sample), slide.shapes.title.text
+            real += [] if marked else [s.key]
+    assert real == ["government"]
 
 
 @needs_chromium
@@ -574,7 +609,8 @@ def test_cli_deck_for_one_prefecture(db, tmp_path):
     from dashboard.slides import ROWS_PER_PAGE
 
     n_munis = sql(db, "SELECT count(*) FROM municipalities WHERE prefecture_code = '01'")[0][0]
-    assert len(prs.slides) == 3 + math.ceil(n_munis / ROWS_PER_PAGE) + 4
+    # title, KPIs, map; the table's pages; the prefecture's own answers, trend, coverage, progress, sources
+    assert len(prs.slides) == 3 + math.ceil(n_munis / ROWS_PER_PAGE) + 5
 
 
 @needs_chromium

@@ -220,6 +220,38 @@ def test_prefecture_page_shows_the_prefectural_governments_own_answers(db):
     assert not [d for d in before.dataframe if "全国（実施した都道府県）" in d.value.columns]
 
 
+def test_the_prefectures_own_answers_go_into_its_download_and_its_deck(db, monkeypatch):
+    """The section's table as the page shows it, in its own CSV/Excel download (with the 出典 and the
+    table's base date in the notes) and on a slide of the prefecture's deck (the Digital Agency's
+    出典, no sample notice)."""
+    from dashboard import slides
+    from dashboard.db import version
+    from dashboard.state import ViewState
+
+    media = testing.record_media(monkeypatch)
+    at = testing.app_test(db, page="pages/prefecture.py", params={"date": "2025-04-01", "pref": "17", "n": "3"})
+    assert not at.exception
+    shown = next(d.value for d in at.dataframe if "全国（実施した都道府県）" in d.value.columns)
+    buttons = {user_key_from_element_id(b.proto.id): b.proto for b in at.get("download_button")}
+    assert buttons["dl_pp_government_csv"].label == "表を CSV でダウンロード"
+    proto = buttons["dl_pp_government_xlsx"]
+    file = media[proto.deferred_file_id or proto.url.rsplit("/", 1)[-1].split(".", 1)[0]]
+    book = load_workbook(io.BytesIO(file.make()))
+    assert book.sheetnames == ["都道府県としての回答", "注記"]
+    cells = [[c.value for c in row] for row in book["都道府県としての回答"].iter_rows()]
+    assert cells[0] == list(shown.columns) and cells[1:] == shown.astype(object).values.tolist()
+    notes = dict(row for row in book["注記"].iter_rows(values_only=True) if row[0])
+    assert notes["自治体DXの取組の基準日"] == "令和5年4月1日（2023-04-01）" and DA in notes["出典"] and SAMPLE_NOTICE not in notes["出典"]
+
+    view = ViewState(date=dt.date(2025, 4, 1), n=3)
+    deck = slides.prefecture_deck(version(), view, "17", dt.date.today(), True)
+    own = next(s for s in deck.slides if s.key == "government")
+    assert own.title == "石川県自身は自治体DXの取組をどこまで実施しているか" and own.kind == "table"
+    assert own.table.equals(shown)
+    assert DA in own.source and not slides.slide_is_sample(own, deck.is_sample)
+    assert [s.key for s in deck.slides].index("government") == [s.key for s in deck.slides].index("trend") - 1
+
+
 def test_banner_names_the_synthetic_and_the_real_figures(db):
     at = testing.app_test(db, params={"date": "2023-04-01"})
     banner = at.warning[0].value

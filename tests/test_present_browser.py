@@ -202,7 +202,8 @@ def smallest_texts(page, chart: bool = False) -> list:
 
 @pytest.mark.parametrize("path,slides,charts", [
     ("/?date=2023-04-01&n=3&present=1", None, {3, 4, 5, 6, 7}),  # every slide of the national deck
-    ("/prefecture?pref=01&date=2023-04-01&n=3&present=1", [1, 2, 3, 4, 16, 17, 18, 19], {3, 16, 17, 18}),
+    # 16: the prefecture's own answers (a table), then the trend, coverage and progress charts
+    ("/prefecture?pref=01&date=2023-04-01&n=3&present=1", [1, 2, 3, 4, 16, 17, 18, 19, 20], {3, 17, 18, 19}),
 ])
 def test_every_slide_text_is_at_least_14_pt(server, page, path, slides, charts):
     """Measured in Chromium at 1280×720: no text of any slide (titles, KPI cards, chart ticks and value
