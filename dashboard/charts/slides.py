@@ -135,14 +135,14 @@ def trend(df: pd.DataFrame, label: str = "不足自治体の割合") -> go.Figur
     """Shares over base dates, one line per series (columns: base_date, series, value, count, surveyed)."""
     fig = go.Figure()
     colors = [BLUE, ORANGE, GREEN, VERMILION]
+    sides = label_sides(df)
     for i, (name, part) in enumerate(df.groupby("series", sort=False)):
         part = part.sort_values("base_date")
         fig.add_trace(go.Scatter(
             x=part.base_date, y=part.value, mode="lines+markers+text", name=str(name),
             line={"color": colors[i % len(colors)], "width": 3, "dash": "solid" if i == 0 else "dash"},
             marker={"size": 9, "symbol": ["circle", "diamond", "square", "triangle-up"][i % 4]},
-            # Labels above the first series and below the others, so close lines keep readable labels.
-            text=[formats.share(x) for x in part.value], textposition="top center" if i == 0 else "bottom center",
+            text=[formats.share(x) for x in part.value], textposition=[sides.get((name, d), "top center") for d in part.base_date],
             customdata=list(zip(part["count"], part.surveyed, strict=True)),
             hovertemplate="%{x|%Y-%m-%d}: %{text}（%{customdata[0]:,} / %{customdata[1]:,} 団体）<extra>"
                           + str(name) + "</extra>",
@@ -155,6 +155,21 @@ def trend(df: pd.DataFrame, label: str = "不足自治体の割合") -> go.Figur
     summary = "、".join(f"{name}は{first_last(part.base_date, part.value, formats.share)}"
                        for name, part in df.groupby("series", sort=False))
     return base_layout(fig, height=SLIDE_HEIGHT, summary=f"{label}：{summary}")
+
+
+def label_sides(df: pd.DataFrame) -> dict[tuple[object, object], str]:
+    """(series, base_date) → where its value label goes: above the point when the value is at least
+    the other series' mean on that date, else below. Two close lines then keep their labels apart
+    on every date, whichever is higher where (a fixed side per series put both labels between the
+    lines wherever the second one was above the first)."""
+    values = df.pivot_table(index="base_date", columns="series", values="value", aggfunc="first", sort=False)
+    sides = {}
+    for date, row in values.iterrows():
+        for name, value in row.items():
+            others = row.drop(name).dropna()
+            below = pd.notna(value) and len(others) > 0 and value < others.mean()
+            sides[name, date] = "bottom center" if below else "top center"
+    return sides
 
 
 def _deadline(fig: go.Figure, top: float) -> None:
