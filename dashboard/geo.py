@@ -148,11 +148,26 @@ def local_file(ref: str) -> Path | None:
 def inline(fig: go.Figure) -> go.Figure:
     """fig with every served GeoJSON reference replaced by the GeoJSON (in place; pass a copy)."""
     for trace in fig.data:
-        ref = getattr(trace, "geojson", None)
-        path = local_file(ref) if isinstance(ref, str) else None
-        if path is not None:
-            trace.geojson = json.loads(path.read_text(encoding="utf-8"))
+        shapes = _served(getattr(trace, "geojson", None))
+        if shapes is not None:
+            trace.geojson = shapes
     return fig
+
+
+def inline_spec(spec: dict) -> dict:
+    """inline for a figure's dict (go.Figure.to_dict(), in place): the shapes are put in after the
+    figure is copied, so its copy does not walk their tens of thousands of coordinate lists."""
+    for trace in spec.get("data", []):
+        shapes = _served(trace.get("geojson"))
+        if shapes is not None:
+            trace["geojson"] = shapes
+    return spec
+
+
+def _served(ref) -> dict | None:
+    """The GeoJSON a served reference (a URL under static/geo/) stands for; None for anything else."""
+    path = local_file(ref) if isinstance(ref, str) else None
+    return json.loads(path.read_text(encoding="utf-8")) if path is not None else None
 
 
 def _shapes(gj: dict) -> Shapes:

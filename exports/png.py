@@ -209,8 +209,9 @@ def wrap(text: str, width_chars: int) -> list[str]:
 
 def export_figure(fig: go.Figure, *, footer: str | None = None, title: str | None = None,
                   width: int = DEFAULT_WIDTH, height: int | None = None) -> go.Figure:
-    """A copy of fig laid out for a picture: white background, optional title, footer lines."""
-    out = geo.inline(go.Figure(fig))  # served map shapes go into the picture itself
+    """A copy of fig laid out for a picture: white background, optional title, footer lines. Served
+    map shapes stay references here: render puts them into the picture's dict (geo.inline_spec)."""
+    out = go.Figure(fig)
     height = int(height or out.layout.height or DEFAULT_HEIGHT)
     margin = out.layout.margin
     top = 64 if title else (margin.t if margin.t is not None else 20)
@@ -292,7 +293,7 @@ def render(fig: go.Figure, *, footer: str | None = None, title: str | None = Non
     """PNG bytes of fig (width×scale by height×scale pixels), through the shared browser."""
     spec = export_figure(fig, footer=footer, title=title, width=width, height=height)
     opts = {"format": "png", "width": spec.layout.width, "height": spec.layout.height, "scale": scale}
-    data = spec.to_dict()
+    data = geo.inline_spec(spec.to_dict())  # the shapes go into the picture itself, after the copy
     browser = _shared_browser()
     try:
         return browser.render(data, opts, pio.defaults.topojson)
