@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from core.store import PUBLIC_DIR, SAMPLE_DIR, SAMPLE_MARKER
@@ -125,7 +125,7 @@ def validate_all(jobs: list[Job], workers: int = 1) -> list[Report]:
         return list(reports)
 
 
-def validated(jobs: list[Job], workers: int = 1) -> Iterator[Report]:
+def validated(jobs: list[Job], workers: int = 1) -> Iterable[Report]:
     """The reports of every file, in order, each as soon as it and those before it are done: with
     workers > 1 this process validates from the front and workers - 1 forked processes from the back
     (etl.parallel). The same reports as one process gives."""
