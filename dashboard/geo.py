@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import plotly.graph_objects as go
 import shapely
 import shapely.ops
 
@@ -145,29 +144,16 @@ def local_file(ref: str) -> Path | None:
     return GEO_DIR / name if "/" not in name and name.endswith(".json") else None
 
 
-def inline(fig: go.Figure) -> go.Figure:
-    """fig with every served GeoJSON reference replaced by the GeoJSON (in place; pass a copy)."""
-    for trace in fig.data:
-        shapes = _served(getattr(trace, "geojson", None))
-        if shapes is not None:
-            trace.geojson = shapes
-    return fig
-
-
 def inline_spec(spec: dict) -> dict:
-    """inline for a figure's dict (go.Figure.to_dict(), in place): the shapes are put in after the
-    figure is copied, so its copy does not walk their tens of thousands of coordinate lists."""
+    """A figure's dict (go.Figure.to_dict(), changed in place) with every served GeoJSON reference
+    replaced by the GeoJSON. The shapes go in after plotly copies the figure, so that the copy does
+    not walk their tens of thousands of coordinate lists."""
     for trace in spec.get("data", []):
-        shapes = _served(trace.get("geojson"))
-        if shapes is not None:
-            trace["geojson"] = shapes
+        ref = trace.get("geojson")
+        path = local_file(ref) if isinstance(ref, str) else None
+        if path is not None:
+            trace["geojson"] = json.loads(path.read_text(encoding="utf-8"))
     return spec
-
-
-def _served(ref) -> dict | None:
-    """The GeoJSON a served reference (a URL under static/geo/) stands for; None for anything else."""
-    path = local_file(ref) if isinstance(ref, str) else None
-    return json.loads(path.read_text(encoding="utf-8")) if path is not None else None
 
 
 def _shapes(gj: dict) -> Shapes:

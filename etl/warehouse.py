@@ -381,7 +381,7 @@ ISSUE_COLUMNS = ["severity", "sheet", "row_number", "column_name", "value", "rea
 def apply_reports(con: duckdb.DuckDBPyConnection, loads: Iterable[Load], *, loaded_by: str,
                   archive_to: Path | None, made: list[Path] | None = None) -> list[int]:
     """Insert accepted reports as new sources, numbered in order; returns their source_ids. The same
-    rows as one apply_report per file, inserted table by table in batches of about APPEND_ROWS rows
+    rows as one call per file, inserted table by table in batches of about APPEND_ROWS rows
     (not one append per file). loads may be an iterator: a build hands its files over while later
     ones are still being validated, and each batch is appended as soon as it is full. The archive
     copies (waiting on fsync) are made in threads, once every load is in, while the last rows are

@@ -58,8 +58,8 @@ def test_prefecture_shapes_are_served_and_inlined_for_pictures(v):
     assert served == json.loads(json.dumps(geo.prefecture_geojson(v)))  # shapely gives tuples
     assert shapes.subset(["01"]) == shapes.ref  # plotly draws only the trace's locations
     fig = go.Figure(go.Choropleth(geojson=shapes.ref, locations=["01"], z=[1], featureidkey="id"))
-    inlined = geo.inline(go.Figure(fig))
-    assert inlined.data[0].geojson["features"] == served["features"]
+    inlined = geo.inline_spec(fig.to_dict())
+    assert inlined["data"][0]["geojson"]["features"] == served["features"]
     assert fig.data[0].geojson == shapes.ref  # the original (a cached figure) is left alone
 
 
