@@ -13,6 +13,7 @@ from etl import validate as validate_module
 from etl.build import DEFAULT_INPUTS, NoInputFiles, build, cli_workers
 from etl.citations import citation_for
 from etl.dates import DateError
+from etl.frame import distinct
 from etl.report import Report
 from etl.resolve import ResolveError, resolver
 from etl.survey import parse_base_date_arg
@@ -244,9 +245,10 @@ def _run(args) -> int:
 
 def _single_base_date(report: Report):
     frame = next(iter(report.tables.values()), None)
-    if frame is None or "base_date" not in frame or frame.base_date.nunique() != 1:
+    if frame is None or "base_date" not in frame:
         return None
-    return frame.base_date.iloc[0]
+    days = distinct(frame, "base_date")
+    return days[0] if len(days) == 1 else None
 
 
 def _given_citation(args) -> dict[str, object]:

@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from etl import memo
 from etl.report import Issue, Report
@@ -70,20 +69,22 @@ class Column:
 
     @classmethod
     def _of(cls, values: Sequence[object], text: bool) -> Column:
-        """pandas numbers the distinct cells in first-seen order; None is its one missing key (code
-        -1), and goes last."""
+        """The distinct cells numbered in first-seen order, None (if any) last."""
         if len(values) == 0:
             return cls(np.zeros(0, dtype=np.intp), [])
-        codes, found = pd.factorize(_objects(values) if text else _keys(values))
-        codes = np.asarray(codes, dtype=np.intp)
+        keys = values if text else _keys(values)
+        # dict.fromkeys keeps the first of equal keys, in order; a reversed dict keeps each key's first row
+        seen = dict.fromkeys(keys)
+        distinct = [k for k in seen if k is not None]
+        if None in seen:
+            distinct.append(None)
+        index = {k: i for i, k in enumerate(distinct)}
+        codes = np.fromiter(map(index.__getitem__, keys), dtype=np.intp, count=len(values))
         if text:
-            uniques = found.tolist()  # the first of equal cells
-        else:  # the keys stand for the cells: take the cell of each code's first row
-            present, first = np.unique(codes, return_index=True)
-            uniques = [values[i] for i in first[present >= 0]]
-        if len(uniques) < len(values) and codes.min() < 0:  # some cells are None
-            codes = np.where(codes < 0, len(uniques), codes)
-            uniques.append(None)
+            uniques = distinct  # the first of equal cells
+        else:  # the keys stand for the cells: take the cell of each key's first row
+            first = dict(zip(reversed(keys), range(len(values) - 1, -1, -1), strict=True))
+            uniques = [values[first[k]] for k in distinct]
         return cls(codes, uniques)
 
     @classmethod
@@ -171,10 +172,11 @@ def combine(*columns: Column) -> Column:
     key = np.zeros(len(columns[0]), dtype=np.int64)
     for c in columns:
         key = key * (len(c.uniques) + 1) + c.codes
-    codes, _ = pd.factorize(key)
-    codes = np.asarray(codes, dtype=np.intp)
-    _, first = np.unique(codes, return_index=True)
-    return Column(codes, first.tolist())
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # the combinations in first-seen order
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    return Column(rank[inverse.ravel()], first[order].tolist())
 
 
 class Issues:

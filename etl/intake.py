@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from etl.citations import Citation, citation_for
+from etl.frame import as_pandas
 from etl.readers import UTF16_REASON, looks_utf16
 from etl.report import ERROR, ISSUE_LABELS, KIND_LABELS, Issue, Report
 from etl.resolve import resolver
@@ -322,7 +323,7 @@ def preview_tables(report: Report) -> dict[str, pd.DataFrame]:
     res = resolver()
     out = {}
     for name, frame in report.tables.items():
-        df = frame.copy()
+        df = as_pandas(frame).copy()
         df.attrs = {}  # the reader's notes (e.g. the base date) are not for display
         if "lg_code" in df:
             df.insert(df.columns.get_loc("lg_code") + 1, "団体名", df.lg_code.map(res.names))

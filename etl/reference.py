@@ -11,13 +11,13 @@ import datetime as dt
 import json
 from functools import cache
 from importlib import resources
-
-import pandas as pd
-import shapely
-from shapely.geometry import Polygon
+from typing import TYPE_CHECKING
 
 from core.policy import PREFECTURES
 from etl.codes import normalize_lg_code
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 REGIONS: dict[str, list[int]] = {
     "北海道": [1],
@@ -67,6 +67,8 @@ def _region_of(pref_no: int) -> str:
 def _prefecture_outlines() -> list[bytes]:
     """japanmap outlines, made valid and oriented clockwise (plotly fills the inside then)."""
     import japanmap
+    import shapely  # here: only the outlines need it, and a build's lookups do not
+    from shapely.geometry import Polygon
 
     points = japanmap.pref_points(japanmap.get_data())
     out = []
@@ -90,7 +92,7 @@ def _prefecture_records() -> tuple[dict, ...]:
     return tuple(sorted(rows, key=lambda r: r["prefecture_code"]))
 
 
-def prefectures(outlines: bool = True) -> pd.DataFrame:
+def prefecture_rows(outlines: bool = True) -> list[dict]:
     """47 rows: prefecture_code, name, name_kana, name_short, name_en, region, and (outlines) geometry
     (WKB). Without outlines for the lookups (etl.resolve): drawing them takes shapely a while."""
     rows = [dict(r) for r in _prefecture_records()]
@@ -98,7 +100,14 @@ def prefectures(outlines: bool = True) -> pd.DataFrame:
         shapes = _prefecture_outlines()
         for r in rows:
             r["geometry"] = shapes[int(r["prefecture_code"]) - 1]
-    return pd.DataFrame(rows)
+    return rows
+
+
+def prefectures(outlines: bool = True) -> pd.DataFrame:
+    """prefecture_rows as a DataFrame."""
+    import pandas as pd  # here: a build reads the rows, and never imports pandas for surveys and rosters
+
+    return pd.DataFrame(prefecture_rows(outlines))
 
 
 def _kind(name: str, prefecture_code: str, designated: set[str]) -> str:
@@ -137,13 +146,20 @@ def _municipality_records() -> tuple[list[dict], list[dict]]:
     return munis, ward_rows
 
 
-def municipalities() -> pd.DataFrame:
-    """1,741 rows: lg_code, prefecture_code, name, name_kana, kind, lat, lng."""
+def municipality_rows() -> list[dict]:
+    """1,741 rows in code order: lg_code, prefecture_code, name, name_kana, kind, lat, lng."""
     munis, _ = _municipality_records()
-    return pd.DataFrame(munis).sort_values("lg_code", ignore_index=True)
+    return [dict(m) for m in sorted(munis, key=lambda m: m["lg_code"])]
 
 
-def designated_wards(on: dt.date | None = None) -> pd.DataFrame:
+def municipalities() -> pd.DataFrame:
+    """municipality_rows as a DataFrame."""
+    import pandas as pd
+
+    return pd.DataFrame(municipality_rows())
+
+
+def designated_ward_rows(on: dt.date | None = None) -> list[dict]:
     """Every designated-city ward listed (177: japancode's 175 and the 2 of WARD_REORGANISATIONS),
     or those in effect on the given day (175 until 2023-12-31, 171 since): ward_code,
     prefecture_code, ward_name, ward_kana, city_code (the city it rolls up to), valid_from and
@@ -159,10 +175,15 @@ def designated_wards(on: dt.date | None = None) -> pd.DataFrame:
         for code, name, kana in created:
             rows.append({"ward_code": code, "prefecture_code": city[:2], "ward_name": name, "ward_kana": kana,
                          "city_code": city, "valid_from": day, "valid_until": None})
-    df = pd.DataFrame(rows).sort_values("ward_code", ignore_index=True)
-    if on is not None:
-        df = df[[in_effect(f, u, on) for f, u in zip(df.valid_from, df.valid_until, strict=True)]].reset_index(drop=True)
-    return df
+    rows.sort(key=lambda r: r["ward_code"])
+    return [r for r in rows if on is None or in_effect(r["valid_from"], r["valid_until"], on)]
+
+
+def designated_wards(on: dt.date | None = None) -> pd.DataFrame:
+    """designated_ward_rows as a DataFrame."""
+    import pandas as pd
+
+    return pd.DataFrame(designated_ward_rows(on))
 
 
 def in_effect(valid_from: dt.date | None, valid_until: dt.date | None, on: dt.date) -> bool:

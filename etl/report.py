@@ -6,8 +6,12 @@ import csv
 import io
 import re
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from etl.frame import Frame
 
 ERROR = "error"  # blocks the whole file
 WARNING = "warning"  # loads, but is recorded
@@ -89,7 +93,7 @@ class Report:
     sha256: str = ""
     rows_read: int = 0
     issues: list[Issue] = field(default_factory=list)
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tables: dict[str, Frame | pd.DataFrame] = field(default_factory=dict)  # survey and roster: Frame (etl.frame)
     detail: dict[str, str] = field(default_factory=dict)
 
     def error(self, reason: str, **where) -> None:
@@ -120,6 +124,8 @@ class Report:
         return len({i.row for i in self.errors if i.row is not None}) or len(self.errors)
 
     def issues_frame(self) -> pd.DataFrame:
+        import pandas as pd  # here: a build never asks, and never imports pandas for surveys and rosters
+
         cols = ["severity", "sheet", "row", "column", "value", "reason"]
         df = pd.DataFrame([asdict(i) for i in self.issues], columns=cols)
         df.insert(0, "file_name", self.file_name)

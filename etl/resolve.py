@@ -32,35 +32,33 @@ class Resolver:
     """Lookup tables over the reference dimensions; build once with resolver()."""
 
     def __init__(self):
-        munis = reference.municipalities()
-        wards = reference.designated_wards()
-        prefs = reference.prefectures(outlines=False)
-        self.names = dict(zip(munis.lg_code, munis.name, strict=True))
-        self.pref_of = dict(zip(munis.lg_code, munis.prefecture_code, strict=True))
-        self.kind_of = dict(zip(munis.lg_code, munis.kind, strict=True))
-        self.ward_city = dict(zip(wards.ward_code, wards.city_code, strict=True))
-        self.ward_names = dict(zip(wards.ward_code, wards.ward_name, strict=True))
+        munis = reference.municipality_rows()
+        wards = reference.designated_ward_rows()
+        prefs = reference.prefecture_rows(outlines=False)
+        self.names = {m["lg_code"]: m["name"] for m in munis}
+        self.pref_of = {m["lg_code"]: m["prefecture_code"] for m in munis}
+        self.kind_of = {m["lg_code"]: m["kind"] for m in munis}
+        self.ward_city = {w["ward_code"]: w["city_code"] for w in wards}
+        self.ward_names = {w["ward_code"]: w["ward_name"] for w in wards}
         # (first day, last day) of the wards that did not always exist (None: open)
-        self.ward_days = {code: (start, end) for code, start, end in zip(
-            wards.ward_code, wards.valid_from, wards.valid_until, strict=True) if start is not None or end is not None}
+        self.ward_days = {w["ward_code"]: (w["valid_from"], w["valid_until"]) for w in wards
+                          if w["valid_from"] is not None or w["valid_until"] is not None}
         self._city_wards: dict[str, set[str]] = defaultdict(set)
         for ward, city in self.ward_city.items():
             self._city_wards[city].add(ward)
-        self.pref_names = dict(zip(prefs.prefecture_code, prefs.name, strict=True))
+        self.pref_names = {p["prefecture_code"]: p["name"] for p in prefs}
         self.pref_by_name: dict[str, str] = {}
-        for code, name, short in zip(prefs.prefecture_code, prefs.name, prefs.name_short, strict=True):
-            self.pref_by_name[name] = code
-            self.pref_by_name[short] = code
+        for p in prefs:
+            self.pref_by_name[p["name"]] = p["prefecture_code"]
+            self.pref_by_name[p["name_short"]] = p["prefecture_code"]
         self.by_pref_name: dict[tuple[str, str], str] = {}
         self.by_name: dict[str, list[str]] = defaultdict(list)
-        for code, pc, name in zip(munis.lg_code, munis.prefecture_code, munis.name, strict=True):
-            self.by_pref_name[(pc, name)] = code
-            self.by_name[name].append(code)
-        for code, pc, name in zip(wards.ward_code, wards.prefecture_code, wards.ward_name, strict=True):
+        for code, pc, name in [(m["lg_code"], m["prefecture_code"], m["name"]) for m in munis] + [
+                (w["ward_code"], w["prefecture_code"], w["ward_name"]) for w in wards]:
             self.by_pref_name[(pc, name)] = code
             self.by_name[name].append(code)
         # Kana lookups help search and name-only rows written in kana.
-        self.kana = dict(zip(munis.lg_code, munis.name_kana, strict=True))
+        self.kana = {m["lg_code"]: m["name_kana"] for m in munis}
         self._full_names = {name: code for name, code in self.pref_by_name.items() if name == self.pref_names[code]}
 
     def wards_of(self, city: str, on: dt.date) -> set[str]:

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from core.policy import (
     DISPATCHED,
@@ -38,6 +37,7 @@ from etl import columnar, columns, memo
 from etl.codes import normalize_text
 from etl.columnar import Column
 from etl.dates import DateError, parse_date
+from etl.frame import Frame, dates
 from etl.readers import read_or_reject, read_tables, take_table
 from etl.report import Report
 from etl.resolve import ResolveError, Resolver
@@ -202,22 +202,27 @@ class _People:
                     latest = (end, row)
 
 
-def _frame(rows: list[tuple], names: list[str]) -> pd.DataFrame:
-    """Rows (tuples) as a frame of object columns: the Python values as they are (text, dates,
-    None, bools). The warehouse gives each column its table's type as it appends (warehouse._append);
-    inferring pandas' own types here (Arrow strings) would cost two thirds of a roster's frame."""
-    return pd.DataFrame(rows or None, columns=names, dtype=object)
+DATE_COLUMNS = {"start_date", "end_date"}
 
 
-def _column_frame(data: dict[str, list]) -> pd.DataFrame:
-    """_frame of the rows given column by column (equal lists)."""
-    return pd.DataFrame(data, columns=list(data), dtype=object)
+def _column_frame(data: dict[str, list]) -> Frame:
+    """The rows given column by column (equal lists) as a Frame: dates as datetime64, the rest as
+    the Python values they are (text, None, bools)."""
+    out = {}
+    for name, values in data.items():
+        if name in DATE_COLUMNS:
+            out[name] = dates(values)
+        else:
+            out[name] = np.empty(len(values), dtype=object)
+            out[name][:] = values
+    return Frame(out)
 
 
-def _distinct_frame(rows: list[tuple], names: list[str]) -> pd.DataFrame:
-    """_frame(rows).drop_duplicates(), with the repeats dropped from the tuples first (a dict keeps
-    the first of equal rows, as drop_duplicates does): hashing tuples is cheaper than a frame's rows."""
-    return _frame(list(dict.fromkeys(rows)), names)
+def _distinct_frame(rows: list[tuple], names: list[str]) -> Frame:
+    """The rows (tuples) as a Frame, each distinct row once, in the order of its first (a dict keeps
+    the first of equal rows)."""
+    columns_ = list(zip(*dict.fromkeys(rows), strict=True)) or [()] * len(names)
+    return _column_frame(dict(zip(names, columns_, strict=True)))
 
 
 def _one_prefecture(codes: list[str], resolver: Resolver, report: Report) -> None:

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from etl import columnar, columns, memo
 from etl.codes import normalize_text
 from etl.columnar import Column
 from etl.dates import DateError, base_date_in, parse_date
+from etl.frame import Frame
 from etl.readers import Table, read_or_reject, read_tables, take_table
 from etl.report import Report
 from etl.resolve import Resolver
@@ -84,10 +84,7 @@ def validate_survey(path: Path, resolver: Resolver, base_date: dt.date | None = 
             seen_dates[d] = cand.table.sheet
             sources.append(frame.attrs["source"])
             frames.append(frame)
-    report.tables["staff_survey"] = (
-        pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0] if frames
-        else pd.DataFrame(columns=OUT_COLUMNS)
-    )
+    report.tables["staff_survey"] = Frame.concat(frames) if frames else Frame.blank(OUT_COLUMNS)
     if any(c.table.sheet for c in chosen):
         report.detail["シート"] = "、".join(f"「{c.table.sheet}」" for c in chosen)
     report.detail["基準日"] = "、".join(str(d) for d in sorted(seen_dates)) or "不明"
@@ -159,7 +156,7 @@ def _is_prefecture_table(table: Table, cols: columns.SurveyColumns) -> bool:
 PREFECTURE_NAME = re.compile(r"北海道|東京都|(京都|大阪)府|\S{2,3}県")
 
 
-def _validate_table(cand, path, resolver, base_date, today, report) -> pd.DataFrame | None:
+def _validate_table(cand, path, resolver, base_date, today, report) -> Frame | None:
     table, cols = cand.table, cand.cols
     sheet = table.sheet
     take_table(report, table, cols.unknown)
@@ -217,7 +214,7 @@ def _is_total_label(value: object) -> bool:
 
 
 def _rows(table: Table, found: dict[str, int], resolver: Resolver, day: dt.date, report: Report,
-          ) -> tuple[pd.DataFrame, int]:
+          ) -> tuple[Frame, int]:
     """The data rows, checked column by column (etl.columnar): each distinct cell is read once by
     the one-cell readers, the row checks run on arrays, and only flagged rows become messages.
     Returns the rows to load (one per municipality, wards summed into their city) and how many
@@ -311,10 +308,12 @@ def _rows(table: Table, found: dict[str, int], resolver: Resolver, day: dt.date,
             out[f] = np.append(out[f], np.nan if summed[f] is None else summed[f])
     _check_plausible(codes, row_of, out, table, found, resolver, sheet, report)
     if not codes:
-        return pd.DataFrame(columns=OUT_COLUMNS), flagged
+        return Frame.blank(OUT_COLUMNS), flagged
+    cio_cells = np.empty(len(out_cio), dtype=object)
+    cio_cells[:] = out_cio
     # keys in the order of OUT_COLUMNS
-    frame = pd.DataFrame({"base_date": [day] * len(codes), "lg_code": _code_array(codes),
-                          **{f: _nullable(out[f]) for f in COUNT_FIELDS}, "has_cio_aide": out_cio})
+    frame = Frame({"base_date": np.full(len(codes), np.datetime64(day, "D")), "lg_code": _code_array(codes),
+                   **{f: out[f] for f in COUNT_FIELDS}, "has_cio_aide": cio_cells})
     return frame, flagged
 
 
@@ -335,11 +334,6 @@ def _report_raised(issues, raised, rows, numbers, step, cells: Column, sheet, co
         issues.error(i, step, str(raised[k]), sheet=sheet, row=int(numbers[i]), column=column,
                      value=cell_text(cells.raw(k)))
     return ~bad
-
-
-def _nullable(numbers: np.ndarray):
-    """A count column as a list of dicts would give it: float64 with NaN, or all None."""
-    return numbers if not np.isnan(numbers).all() else [None] * len(numbers)
 
 
 def _sum_cities(rows, city_of, ward_of, values, has_cio, whole_codes, numbers, resolver, day, sheet, report):
@@ -411,11 +405,15 @@ def _check_plausible(codes, row_of, values, table, found, resolver, sheet, repor
                         value=f"{t:g}")
 
 
-def _code_array(codes: list[str]) -> pd.api.extensions.ExtensionArray:
-    """The lg_code column as pandas makes it from the list (its str dtype), remembered for the run
-    (etl.memo): every base date lists the same municipalities. A frame built from it holds an array
-    of its own over the same (immutable) Arrow data, so no frame can change another's."""
-    return memo.remember(_code_array, tuple(codes), lambda: pd.array(codes, dtype="str"))
+def _code_array(codes: list[str]) -> np.ndarray:
+    """The lg_code column, remembered for the run (etl.memo): every base date lists the same
+    municipalities. Read-only, as the frames that share it must never change it."""
+    def array() -> np.ndarray:
+        found = np.array(codes, dtype=object)
+        found.flags.writeable = False
+        return found
+
+    return memo.remember(_code_array, tuple(codes), array)
 
 
 def _limits(codes: list[str], resolver: Resolver) -> np.ndarray:

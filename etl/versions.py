@@ -16,13 +16,16 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from core import atomic
 from core.store import SCHEMA_VERSION, UPGRADABLE_SCHEMAS
 from etl.warehouse import insert_load_log, publish, run, scalar, sha256_file
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SUFFIX = ".duckdb"
 _ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,80}")
@@ -176,6 +179,8 @@ def list_versions(db_path: Path) -> pd.DataFrame:
         except (duckdb.Error, OSError):
             row["readable"] = False
         rows.append(row)
+    import pandas as pd  # here: only the versions listing needs it, not a load
+
     return pd.DataFrame(rows, columns=LIST_COLUMNS)
 
 

@@ -20,17 +20,20 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
 import numpy as np
-import pandas as pd
 
 from core import atomic
 from core.store import SCHEMA_VERSION
 from etl import reference
 from etl.citations import Citation, citation_for
+from etl.frame import Frame, distinct
 from etl.report import Report
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SQL_DIR = Path(__file__).parent / "sql"
 RAW_TABLES = {
@@ -206,9 +209,9 @@ def _remove_stale_temps(db_path: Path) -> None:
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     run_sql_file(con, SQL_DIR / "00_schema.sql")
     if scalar(con, "SELECT count(*) FROM ref_municipalities") == 0:
-        _insert(con, "ref_prefectures", reference.prefectures())
-        _insert(con, "ref_municipalities", reference.municipalities())
-        _insert(con, "ref_designated_wards", reference.designated_wards())
+        _append_rows(con, "ref_prefectures", reference.prefecture_rows())
+        _append_rows(con, "ref_municipalities", reference.municipality_rows())
+        _append_rows(con, "ref_designated_wards", reference.designated_ward_rows())
         _set_meta(con, is_sample="false")
     _set_meta(con, schema_version=SCHEMA_VERSION)  # the statements above bring an older file up to date
 
@@ -223,12 +226,6 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:
 def _set_meta(con: duckdb.DuckDBPyConnection, **values: str) -> None:
     for key, value in values.items():
         run(con, "INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
-
-
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, **constants) -> None:
-    frame = frame.assign(**constants) if constants else frame
-    if not frame.empty:
-        con.append(table, frame, by_name=True)
 
 
 # -- loads ------------------------------------------------------------------------------
@@ -253,7 +250,7 @@ Scope = dict[str, tuple[str, ...]]
 
 
 def _text(value) -> str:
-    return value.date().isoformat() if isinstance(value, pd.Timestamp) else (
+    return value.date().isoformat() if isinstance(value, dt.datetime) else (  # pandas' Timestamp is a datetime
         value.isoformat() if isinstance(value, dt.date) else str(value))
 
 
@@ -263,7 +260,7 @@ def report_scope(report: Report) -> Scope:
     for frame in report.tables.values():
         for col in SCOPE_COLUMNS:
             if col in frame and len(frame):
-                scope.setdefault(col, set()).update(_text(v) for v in frame[col].dropna().unique())
+                scope.setdefault(col, set()).update(_text(v) for v in distinct(frame, col))
     return {k: tuple(sorted(v)) for k, v in scope.items() if v}
 
 
@@ -360,7 +357,7 @@ def version_before(db_path: Path, source_id: int) -> str | None:
 
 def insert_load_log(con: duckdb.DuckDBPyConnection, **row: object) -> None:
     """One load_log row, by column name (the table gains columns over schema versions)."""
-    con.append("load_log", pd.DataFrame([row]), by_name=True)
+    _append_rows(con, "load_log", [row])
 
 
 @dataclass
@@ -390,7 +387,7 @@ def apply_reports(con: duckdb.DuckDBPyConnection, loads: Iterable[Load], *, load
     (for publish to remove if it fails; a copy already archived stays)."""
     first = scalar(con, "SELECT coalesce(max(source_id), 0) + 1 FROM load_log")
     taken: list[Load] = []
-    rows: dict[str, list[tuple[pd.DataFrame, int]]] = {}  # table → (rows of one load, its source_id), not yet appended
+    rows: dict[str, list[tuple[Frame | pd.DataFrame, int]]] = {}  # table → (rows of one load, its source_id), not yet appended
     logs, issues = [], []
     for source_id, load in enumerate(loads, start=first):
         taken.append(load)
@@ -428,27 +425,38 @@ def apply_reports(con: duckdb.DuckDBPyConnection, loads: Iterable[Load], *, load
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
-    con.append("load_log", pd.DataFrame(logs), by_name=True)
-    if issues:  # every load's issues in one frame (object columns: _append gives each the table's type)
-        _append(con, "reject_log", [pd.DataFrame(issues, columns=ISSUE_COLUMNS, dtype=object)])
+    _append_rows(con, "load_log", logs)
+    if issues:  # every load's issues at once
+        _append_columns(con, "reject_log", dict(zip(ISSUE_COLUMNS, map(_objects, zip(*issues, strict=True)), strict=True)))
     return [log["source_id"] for log in logs]
 
 
-def _append_parts(con: duckdb.DuckDBPyConnection, table: str, parts: list[tuple[pd.DataFrame, int]]) -> None:
+def _append_parts(con: duckdb.DuckDBPyConnection, table: str, parts: list[tuple[Frame | pd.DataFrame, int]]) -> None:
     """Append the rows of several loads to one table, each row with its load's source_id."""
     frames = [frame for frame, _ in parts]
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     ids = np.repeat([sid for _, sid in parts], [len(f) for f in frames])  # one column, not a copy per load
-    _append(con, table, [frame.assign(source_id=ids)])
+    if all(isinstance(f, Frame) for f in frames):  # surveys and rosters: no pandas
+        _append_columns(con, table, Frame.concat(frames).with_column("source_id", ids))
+        return
+    import pandas as pd  # the other kinds' validators made DataFrames (and imported pandas)
 
-
-def _append(con: duckdb.DuckDBPyConnection, table: str, frames: list[pd.DataFrame]) -> None:
-    """Append frames to a table in one go. Each column takes the table's type first: one file's
-    column may be all None (object) and another's numbers, and DuckDB guesses an object column's
-    type from a sample of its values."""
+    frames = [f.to_pandas() if isinstance(f, Frame) else f for f in frames]
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                             "WHERE table_name = ? AND table_schema = current_schema()", [table]).fetchall())
+    _append_frame(con, table, frame.assign(source_id=ids))
+
+
+def _column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    return dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                            "WHERE table_name = ? AND table_schema = current_schema()", [table]).fetchall())
+
+
+def _append_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Append a DataFrame. Each column takes the table's type first: one file's column may be all
+    None (object) and another's numbers, and DuckDB guesses an object column's type from a sample of
+    its values."""
+    import pandas as pd
+
+    types = _column_types(con, table)
     for col in frame.columns:
         kind = types.get(col)
         if kind in ("DOUBLE", "FLOAT") and frame[col].dtype == object:
@@ -460,6 +468,50 @@ def _append(con: duckdb.DuckDBPyConnection, table: str, frames: list[pd.DataFram
         elif kind == "DATE" and frame[col].dtype == object:
             frame[col] = pd.to_datetime(frame[col])  # datetime.date or None → datetime64 (NaT is NULL)
     con.append(table, frame, by_name=True)
+
+
+_NUMBERS = {"DOUBLE", "FLOAT", "INTEGER", "BIGINT", "SMALLINT", "BOOLEAN"}
+
+
+def _objects(values) -> np.ndarray:
+    """Values as an object array, one element each."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _append_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
+    """Append rows given as dicts (the same keys each): load_log, the reference tables."""
+    if rows:
+        _append_columns(con, table, {name: _objects([r[name] for r in rows]) for name in rows[0]})
+
+
+def _append_columns(con: duckdb.DuckDBPyConnection, table: str, columns: Frame | dict[str, np.ndarray]) -> None:
+    """INSERT … BY NAME from numpy columns (DuckDB reads a registered dict of arrays), each cast to
+    the table's type. An object column is made a typed one first: DuckDB guesses an object column's
+    type from a sample of its values, and a sample of blanks says nothing. Numbers and booleans go as
+    float64 (None and NaN: NULL), dates and times as datetime64 (None: NaT, NULL)."""
+    types = _column_types(con, table)
+    data = {}
+    for name, values in columns.items():
+        kind = types.get(name, "")
+        if values.dtype == object and kind in _NUMBERS:
+            values = np.array([np.nan if v is None else float(v) for v in values.tolist()], dtype=np.float64)
+        elif values.dtype == object and kind == "DATE":
+            values = values.astype("datetime64[D]")
+        elif values.dtype == object and kind.startswith("TIMESTAMP"):
+            values = values.astype("datetime64[us]")
+        if values.dtype.kind == "M" and values.dtype != "datetime64[us]":
+            values = values.astype("datetime64[s]")  # DuckDB does not read datetime64[D]
+        data[name] = values
+    select = ", ".join(f'CAST("{name}" AS {types[name]}) AS "{name}"' if name in types else f'"{name}"'
+                       for name in data)
+    con.register("_appended_rows", data)
+    try:
+        # identifiers only, from the schema and the validators' column names (never a user's text)
+        run(con, f"INSERT INTO {table} BY NAME SELECT {select} FROM _appended_rows")  # noqa: S608
+    finally:
+        con.unregister("_appended_rows")
 
 
 def archive_folder(directory: Path) -> None:
@@ -519,5 +571,5 @@ def upgrade(db_path: Path) -> None:
 
 
 def history(db_path: Path) -> pd.DataFrame:
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with duckdb.connect(str(db_path), read_only=True) as con:  # .df() imports pandas
         return con.execute("SELECT * FROM load_log ORDER BY source_id").df()
