@@ -20,7 +20,7 @@ as it passes: insert, marts, the atomic swap), and start = imports and the rest.
 never the headline, divides the build by the same read run as a fresh process (bench/plain_read.py:
 Python starting, importing pandas, reading, exiting), so that both sides pay for start-up and
 teardown. The "write floor" (bench/write_floor.py, a fresh process, in turn with each build) is what
-a build pays before it reads a cell: starting with pandas and duckdb imported, then writing the rows
+a build pays before it reads a cell: starting with numpy and duckdb imported, then writing the rows
 the build published (exported to Parquet), the marts and a checkpoint; the build less that floor is
 what reading and validating cost. Prints a Markdown table and writes it to bench/out/etl_bench.md.
 """
@@ -366,7 +366,7 @@ def scale_rows(scale: int, keep: Path | None, phases: bool) -> list[tuple[str, s
         rows.append((f"{label}: build ÷ plain read, CPU", f"{cpu / read_cpu:.1f}×", ratio_target,
                      "ratio of the two above (steadier than wall on a busy machine)"))
         floor_wall, floor_cpu = (statistics.median(f[k] for f in floors) for k in (0, 1))
-        rows.append((f"{label}: write floor: a fresh process that only starts (pandas and duckdb imported) and "
+        rows.append((f"{label}: write floor: a fresh process that only starts (numpy and duckdb imported) and "
                      "writes the rows the build published (from Parquet, no input read, no cell checked), "
                      "the marts and a checkpoint, wall / CPU" + (f" (median of {turns})" if turns > 1 else ""),
                      f"{floor_wall:.1f} s / {floor_cpu:.1f} s", "–", "python bench/write_floor.py <tmp> <tmp>/warehouse.duckdb"))
