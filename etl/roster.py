@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import itertools
 import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -508,7 +509,10 @@ def _targets(value, pref, resolver, items: dict) -> tuple[str, ...] | _NotTarget
     if known is None:
         known = items[pref] = {}
     out = []
-    for item in SPLIT.split(normalize_text(value)):
+    # SPLIT splits at every space, so normalize_text's collapsing and trimming of spaces changes
+    # nothing here: text that NFKC leaves as it is needs no normalising (most cells, each distinct)
+    text = value if type(value) is str and unicodedata.is_normalized("NFKC", value) else normalize_text(value)
+    for item in SPLIT.split(text):
         if not item:
             continue
         code = known.get(item)

@@ -29,7 +29,7 @@ from core import atomic
 from core.store import SCHEMA_VERSION
 from etl import reference
 from etl.citations import Citation, citation_for
-from etl.frame import Frame, distinct
+from etl.frame import Frame, dates, distinct
 from etl.report import Report
 
 if TYPE_CHECKING:
@@ -496,9 +496,12 @@ def _append_columns(con: duckdb.DuckDBPyConnection, table: str, columns: Frame |
     for name, values in columns.items():
         kind = types.get(name, "")
         if values.dtype == object and kind in _NUMBERS:
-            values = np.array([np.nan if v is None else float(v) for v in values.tolist()], dtype=np.float64)
+            given = values != None  # noqa: E711 (elementwise)
+            numbers = np.full(len(values), np.nan)
+            numbers[given] = values[given].astype(np.float64)  # bools and numbers as they are
+            values = numbers
         elif values.dtype == object and kind == "DATE":
-            values = values.astype("datetime64[D]")
+            values = dates(values.tolist())
         elif values.dtype == object and kind.startswith("TIMESTAMP"):
             values = values.astype("datetime64[us]")
         if values.dtype.kind == "M" and values.dtype != "datetime64[us]":

@@ -4,14 +4,18 @@ scan, the CSV reader's limits, the charset check, text columns, and the header s
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import os
 import random
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from etl import columns, memo, readers
 from etl.columnar import Column, _keys
@@ -320,3 +324,30 @@ def test_a_build_of_surveys_and_rosters_never_imports_pandas(tmp_path):
                          env={**os.environ, "DXGAP_PERSON_SALT": TEST_SALT, "DXGAP_BUILD_WORKERS": "1"}, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip().splitlines()[-1] == "[]"
+
+
+@given(st.lists(st.one_of(st.none(), st.dates(), st.datetimes()), max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_frame_dates_are_numpys_own_conversion(values):
+    """etl.frame.dates counts days from ordinals; numpy's conversion of the date objects is the yardstick."""
+    from etl.frame import dates
+
+    expected = np.array([None if v is None else dt.date(v.year, v.month, v.day) for v in values], dtype="datetime64[D]")
+    got = dates(values)
+    assert got.dtype == expected.dtype and np.array_equal(got, expected, equal_nan=True)
+
+
+@given(st.text(alphabet="札幌市函館市、,，;；/／ 　\u3000\t\nＡａ１1ｶﾞ・-", max_size=25)
+       .map(lambda text: unicodedata.normalize("NFKC", text)))
+@settings(max_examples=300, deadline=None)
+def test_the_target_items_of_a_normal_cell_need_no_normalising(text):
+    """roster._targets splits an NFKC-normal cell without normalize_text (SPLIT splits at every
+    space, so collapsing and trimming them changes nothing): the same items either way."""
+    from etl.codes import normalize_text
+    from etl.roster import SPLIT
+
+    def items(cell):
+        return [i for i in SPLIT.split(cell) if i]
+
+    assert unicodedata.is_normalized("NFKC", text)
+    assert items(text) == items(normalize_text(text))

@@ -110,3 +110,12 @@ def test_each_failing_row_reports_its_first_check_in_file_order(tmp_path):
     assert len(loaded) == 6 and len(set(loaded["person_id"])) == 3
     assert loaded["prefecture_code"].tolist() == ["01"] * 6
     assert roster.person_id("salt", "01", ["人材番号", "a"]) in set(loaded["person_id"])  # 人材番号 read as _key
+
+
+@pytest.mark.parametrize("cell", ["札幌市、函館市", "札幌市　函館市", " 札幌市 ,函館市 ", "０１１００２／０１２０２５", "011002;012025"])
+def test_target_cells_written_either_way_give_the_same_codes(cell):
+    """支援先 cells that NFKC leaves as they are skip normalize_text (roster._targets); full-width
+    digits and spaces are still normalised."""
+    from etl.resolve import resolver
+
+    assert roster._targets(cell, "01", resolver(), {}) == ("011002", "012025")
