@@ -127,11 +127,30 @@ class Column:
             self.codes] if self.uniques else np.zeros(len(self.codes), dtype=bool))
 
     def attempt(self, fn: Callable[[object], object], errors: type[Exception] | tuple[type[Exception], ...],
-                ) -> tuple[np.ndarray, np.ndarray]:
+                known: dict[str, tuple[object, Exception | None]] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(fn of every cell, the exception it raised or None), once per distinct value; a row with an
-        exception has None as its value. Only the given exception types are caught."""
-        values, raised = self._attempt(fn, errors)
+        exception has None as its value. Only the given exception types are caught.
+        known: text cell → (value, exception) from earlier columns (a validation run's memo table),
+        added to; only text is kept there, as 1, 1.0 and True are equal keys but read differently."""
+        if known is None:
+            values, raised = self._attempt(fn, errors)
+        else:
+            values, raised = self._attempt_known(fn, errors, known)
         return _spread(values, self.codes), _spread(raised, self.codes)
+
+    def _attempt_known(self, fn, errors, known) -> tuple[list[object], list[Exception | None]]:
+        found = list(map(known.get, self.uniques))  # a text key never equals a cell of another type
+        for k, outcome in enumerate(found):
+            if outcome is None:
+                cell = self.uniques[k]
+                try:
+                    outcome = (fn(cell), None)
+                except errors as exc:
+                    outcome = (None, exc)
+                if type(cell) is str:
+                    known[cell] = outcome
+                found[k] = outcome
+        return [v for v, _ in found], [e for _, e in found]
 
     def floats(self, fn: Callable[[object], float | None], errors: type[Exception] | tuple[type[Exception], ...],
                ) -> tuple[np.ndarray, np.ndarray]:

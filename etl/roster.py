@@ -382,24 +382,7 @@ def _load(rows: _Rows, read: dict, starts: list, ends: list, sheet: str | None, 
 def _attempt(col: Column, fn: Callable[[object], object], errors: type[Exception]) -> tuple[np.ndarray, np.ndarray]:
     """col.attempt(fn, errors), with fn's outcome for each text cell remembered for the validation run
     (etl.memo): rosters repeat the same dates, roles and forms. Outside a run: col.attempt itself."""
-    known = memo.table((_attempt, fn))  # text cell → (value, None) or (None, the exception)
-    if known is None:
-        return col.attempt(fn, errors)
-
-    def remembered(cell: object) -> object:
-        if type(cell) is not str:  # only text is remembered: 1, 1.0 and True are equal keys but read differently
-            return fn(cell)
-        found = known.get(cell)
-        if found is None:
-            try:
-                found = known[cell] = (fn(cell), None)
-            except errors as exc:
-                found = known[cell] = (None, exc)
-        if found[1] is not None:
-            raise found[1].with_traceback(None)  # kept for its message only
-        return found[0]
-
-    return col.attempt(remembered, errors)
+    return col.attempt(fn, errors, known=memo.table((_attempt, fn)))
 
 
 def _take(values, positions: list[int]) -> list:

@@ -446,8 +446,10 @@ def _append_parts(con: duckdb.DuckDBPyConnection, table: str, parts: list[tuple[
 
 
 def _column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
-    return dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                            "WHERE table_name = ? AND table_schema = current_schema()", [table]).fetchall())
+    """Column → its SQL type (VARCHAR, DATE …). From the table's relation: information_schema takes
+    ten times as long to ask."""
+    relation = con.table(table)
+    return dict(zip(relation.columns, map(str, relation.types), strict=True))
 
 
 def _append_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
