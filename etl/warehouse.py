@@ -542,8 +542,20 @@ def archive_file(path: Path, sha: str, directory: Path, *, ready: bool = False) 
     with atomic.replacing(target, sync_dir=not ready) as tmp:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others, not even briefly
         with os.fdopen(fd, "wb") as out, Path(path).open("rb") as src:
-            shutil.copyfileobj(src, out)
+            _copy_into(src, out)
     return target, True
+
+
+def _copy_into(src, out) -> None:
+    """The rest of file src into file out: in the kernel (sendfile), not through a buffer here,
+    which reads and writes every byte once more; copyfileobj where the file system refuses."""
+    try:
+        while os.sendfile(out.fileno(), src.fileno(), None, 1 << 30):
+            pass
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+            raise
+        shutil.copyfileobj(src, out)
 
 
 def load_file(db_path: Path, report: Report, path: Path, *, loaded_by: str = "cli",

@@ -1065,6 +1065,27 @@ def test_archived_files_are_owner_only(db, tmp_path):
     archive_file(src, sha256(src), archived.parent)
     assert stat.S_IMODE(archived.stat().st_mode) == 0o600
     assert stat.S_IMODE(archived.parent.stat().st_mode) == 0o700
+
+
+def test_an_archive_copy_is_whole_where_sendfile_is_refused(tmp_path, monkeypatch):
+    """archive_file copies in the kernel (sendfile); a file system that refuses it gets the copy
+    through a buffer instead, the same bytes."""
+    import errno
+    import os
+
+    from etl import warehouse
+
+    src = tmp_path / "big.csv"
+    src.write_bytes(os.urandom(3 << 20))
+
+    def refused(*args):
+        raise OSError(errno.EINVAL, "sendfile refused")
+
+    for name, patch in (("kernel", None), ("buffer", refused)):
+        if patch:
+            monkeypatch.setattr(warehouse.os, "sendfile", patch)
+        copy, made = warehouse.archive_file(src, f"{name}-{sha256(src)}", tmp_path / "raw")
+        assert made and copy.read_bytes() == src.read_bytes(), name
 # -- issue 12 §2: the indicators kind (Digital Agency 自治体DXダッシュボード table) ----------------
 
 def indicator_table(path, names, rows):
