@@ -73,8 +73,7 @@ class Column:
         if len(values) == 0:
             return cls(np.zeros(0, dtype=np.intp), [])
         keys = values if text else _keys(values)
-        # dict.fromkeys keeps the first of equal keys, in order; a reversed dict keeps each key's first row
-        seen = dict.fromkeys(keys)
+        seen = dict.fromkeys(keys)  # the first of equal keys, in first-seen order
         distinct = [k for k in seen if k is not None]
         if None in seen:
             distinct.append(None)
@@ -83,6 +82,7 @@ class Column:
         if text:
             uniques = distinct  # the first of equal cells
         else:  # the keys stand for the cells: take the cell of each key's first row
+            # (a dict built from the rows in reverse keeps, for each key, the row seen last: the first)
             first = dict(zip(reversed(keys), range(len(values) - 1, -1, -1), strict=True))
             uniques = [values[first[k]] for k in distinct]
         return cls(codes, uniques)

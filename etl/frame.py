@@ -1,7 +1,7 @@
 """The rows a survey or roster validation accepts, column by column, without pandas.
 
 A build of surveys and rosters never imports pandas: importing it (with pyarrow) costs the build's
-process about a fifth of a second of CPU, half as much as reading the files. DuckDB appends these
+process about a fifth of a second of CPU, two thirds of what pandas takes to read a 100× build's files. DuckDB appends these
 columns as they are (a registered dict of numpy arrays, etl.warehouse), and to_pandas gives a
 DataFrame where one is shown (the upload page's preview) or compared (tests).
 
@@ -37,7 +37,10 @@ class Frame:
 
     @classmethod
     def concat(cls, frames: Sequence[Frame]) -> Frame:
-        """The rows of every frame, in order (the columns of the first; attrs are not kept)."""
+        """The rows of every frame, in order (the columns of the first). A frame without rows adds
+        nothing, so its untyped columns do not make the others' object columns; a single frame is
+        returned as it is, attrs and all."""
+        frames = [f for f in frames if len(f)] or list(frames[:1])
         if len(frames) == 1:
             return frames[0]
         names = frames[0].columns
@@ -122,9 +125,13 @@ def as_pandas(frame):
 
 
 def distinct(frame, column: str) -> list[object]:
-    """The distinct values of a column that are not missing (None, NaN or NaT), in any order."""
+    """The distinct values of a column that are not missing (None, NaN or NaT), in any order; a
+    Frame's dates as datetime.date."""
+    if not isinstance(frame, Frame):  # a DataFrame: pandas knows its own missing values (NaN, NaT, NA)
+        return list(frame[column].dropna().unique())
     values = frame[column]
-    values = values if isinstance(values, np.ndarray) else values.to_numpy(dtype=object)
-    if values.dtype.kind in "fM":
-        return np.unique(values[~np.isnan(values)] if values.dtype.kind == "f" else values[~np.isnat(values)]).tolist()
-    return [v for v in set(values.tolist()) if v is not None and v == v]
+    if values.dtype.kind == "f":
+        return np.unique(values[~np.isnan(values)]).tolist()
+    if values.dtype.kind == "M":
+        return np.unique(values[~np.isnat(values)]).tolist()
+    return [v for v in set(values.tolist()) if v is not None]

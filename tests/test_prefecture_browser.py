@@ -163,6 +163,7 @@ def test_arriving_by_a_click_on_the_national_map(server, page):
 
 def test_every_chart_has_a_png_button_and_the_map_png_downloads(server, page):
     from PIL import Image, ImageStat
+    from playwright.sync_api import expect
 
     page.goto(server + "/prefecture?pref=29&date=2023-04-01")
     testing.wait_idle(page)
@@ -170,10 +171,12 @@ def test_every_chart_has_a_png_button_and_the_map_png_downloads(server, page):
     page.wait_for_selector(".st-key-pp_map_29 .choroplethlocation", timeout=30_000)
     main = page.locator("[data-testid=stMain]")
     # One PNG button per chart, each keyed after its chart: map, trend, distribution, peers.
+    # (Waited for, not counted at once: the page's first run writes its view into the URL, and the
+    # rerun that follows redraws the elements.)
     for key in ("pp_map_29", "pp_trend", "pp_dist", "pp_peers"):
-        assert main.locator(f".st-key-{key}").count() == 1, key
+        expect(main.locator(f".st-key-{key}"), key).to_have_count(1, timeout=30_000)
         # (Streamlit draws a hidden twin of a button with help; the role query skips it.)
-        assert main.locator(f".st-key-{key}_png").get_by_role("button", name="PNG").count() == 1, key
+        expect(main.locator(f".st-key-{key}_png").get_by_role("button", name="PNG"), key).to_have_count(1, timeout=30_000)
     assert main.get_by_role("button", name="奈良県の PowerPoint").count() == 1
     testing.screenshot(page, "prefecture_png_buttons")
 
