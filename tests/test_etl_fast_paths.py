@@ -351,3 +351,20 @@ def test_the_target_items_of_a_normal_cell_need_no_normalising(text):
 
     assert unicodedata.is_normalized("NFKC", text)
     assert items(text) == items(normalize_text(text))
+
+
+def test_frame_concat_keeps_column_types_past_a_sheet_without_rows():
+    from etl.frame import Frame, dates
+
+    rows = Frame({"x": np.array([1.5]), "day": dates([dt.date(2024, 4, 1)]), "code": np.array(["011002"], dtype=object)})
+    out = Frame.concat([Frame.blank(rows.columns), rows, rows])
+    assert (len(out), out["x"].dtype, out["day"].dtype) == (2, np.float64, np.dtype("datetime64[D]"))
+
+
+def test_distinct_values_leave_out_every_kind_of_missing():
+    from etl.frame import Frame, dates, distinct
+
+    frame = Frame({"x": np.array([1.0, np.nan, 1.0]), "day": dates([None, dt.date(2024, 4, 1), None]),
+                   "code": np.array(["01", None, "01"], dtype=object)})
+    assert [distinct(frame, c) for c in ("x", "day", "code")] == [[1.0], [dt.date(2024, 4, 1)], ["01"]]
+    assert distinct(pd.DataFrame({"code": pd.array(["01", None, "01"], dtype="string")}), "code") == ["01"]
