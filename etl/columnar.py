@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from etl import memo
+from etl.frame import objects
 from etl.report import Issue, Report
 
 _TEXT_TYPES = {str, type(None)}
@@ -26,15 +27,10 @@ def _all_text(values: Sequence[object]) -> bool:
     return set(map(type, values)) <= _TEXT_TYPES
 
 
-def _objects(values: Sequence[object]) -> np.ndarray:
-    """The cells as an object array, one element each (numpy does not look into them)."""
-    return np.fromiter(values, dtype=object, count=len(values))
-
-
 def _keys(values: Sequence[object]) -> np.ndarray:
     """Hash keys for cells that are not all text: (type, value), so that True, 1 and 1.0 stay apart
     (they read differently), and every NaN is one key; text and None are their own keys."""
-    arr = _objects(values)
+    arr = objects(values)
     for i, v in enumerate(values):
         if v is not None and type(v) is not str:
             arr[i] = (type(v), "nan") if isinstance(v, float) and math.isnan(v) else (type(v), v)

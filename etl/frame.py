@@ -107,6 +107,11 @@ class Frame:
         return f"Frame({len(self)} rows: {', '.join(self.columns)})"
 
 
+def objects(values: Sequence[object]) -> np.ndarray:
+    """The values as an object array, one element each (numpy does not look into them)."""
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 _NAT = np.datetime64("NaT", "D").astype(np.int64)
 

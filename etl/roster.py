@@ -38,7 +38,7 @@ from etl import columnar, columns, memo
 from etl.codes import normalize_text
 from etl.columnar import Column
 from etl.dates import DateError, parse_date
-from etl.frame import Frame, dates
+from etl.frame import Frame, dates, objects
 from etl.readers import read_or_reject, read_tables, take_table
 from etl.report import Report
 from etl.resolve import ResolveError, Resolver
@@ -209,14 +209,7 @@ DATE_COLUMNS = {"start_date", "end_date"}
 def _column_frame(data: dict[str, list]) -> Frame:
     """The rows given column by column (equal lists) as a Frame: dates as datetime64, the rest as
     the Python values they are (text, None, bools)."""
-    out = {}
-    for name, values in data.items():
-        if name in DATE_COLUMNS:
-            out[name] = dates(values)
-        else:
-            out[name] = np.empty(len(values), dtype=object)
-            out[name][:] = values
-    return Frame(out)
+    return Frame({name: dates(values) if name in DATE_COLUMNS else objects(values) for name, values in data.items()})
 
 
 def _distinct_frame(rows: list[tuple], names: list[str]) -> Frame:

@@ -13,7 +13,7 @@ from etl import columnar, columns, memo
 from etl.codes import normalize_text
 from etl.columnar import Column
 from etl.dates import DateError, base_date_in, parse_date
-from etl.frame import Frame
+from etl.frame import Frame, objects
 from etl.readers import Table, read_or_reject, read_tables, take_table
 from etl.report import Report
 from etl.resolve import Resolver
@@ -309,11 +309,9 @@ def _rows(table: Table, found: dict[str, int], resolver: Resolver, day: dt.date,
     _check_plausible(codes, row_of, out, table, found, resolver, sheet, report)
     if not codes:
         return Frame.blank(OUT_COLUMNS), flagged
-    cio_cells = np.empty(len(out_cio), dtype=object)
-    cio_cells[:] = out_cio
     # keys in the order of OUT_COLUMNS
     frame = Frame({"base_date": np.full(len(codes), np.datetime64(day, "D")), "lg_code": _code_array(codes),
-                   **{f: out[f] for f in COUNT_FIELDS}, "has_cio_aide": cio_cells})
+                   **{f: out[f] for f in COUNT_FIELDS}, "has_cio_aide": objects(out_cio)})
     return frame, flagged
 
 

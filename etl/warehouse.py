@@ -29,7 +29,7 @@ from core import atomic
 from core.store import SCHEMA_VERSION
 from etl import reference
 from etl.citations import Citation, citation_for
-from etl.frame import Frame, dates, distinct
+from etl.frame import Frame, dates, distinct, objects
 from etl.report import Report
 
 if TYPE_CHECKING:
@@ -427,7 +427,7 @@ def apply_reports(con: duckdb.DuckDBPyConnection, loads: Iterable[Load], *, load
             pool.shutdown(wait=True)
     _append_rows(con, "load_log", logs)
     if issues:  # every load's issues at once
-        _append_columns(con, "reject_log", dict(zip(ISSUE_COLUMNS, map(_objects, zip(*issues, strict=True)), strict=True)))
+        _append_columns(con, "reject_log", dict(zip(ISSUE_COLUMNS, map(objects, zip(*issues, strict=True)), strict=True)))
     return [log["source_id"] for log in logs]
 
 
@@ -475,17 +475,10 @@ def _append_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFram
 _NUMBERS = {"DOUBLE", "FLOAT", "INTEGER", "BIGINT", "SMALLINT", "BOOLEAN"}
 
 
-def _objects(values) -> np.ndarray:
-    """Values as an object array, one element each."""
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out
-
-
 def _append_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
     """Append rows given as dicts (the same keys each): load_log, the reference tables."""
     if rows:
-        _append_columns(con, table, {name: _objects([r[name] for r in rows]) for name in rows[0]})
+        _append_columns(con, table, {name: objects([r[name] for r in rows]) for name in rows[0]})
 
 
 def _append_columns(con: duckdb.DuckDBPyConnection, table: str, columns: Frame | dict[str, np.ndarray]) -> None:
