@@ -365,7 +365,10 @@ def scale_rows(scale: int, keep: Path | None, phases: bool) -> list[tuple[str, s
                      f"{read_wall:.1f} s / {read_cpu:.1f} s", "–", "pd.read_csv(path, dtype=str) of each input"))
         ratio_target = "≤ 5×" if scale == 100 else "–"
         rows.append((f"{label}: build ÷ plain read, wall", f"{wall / read_wall:.1f}×", ratio_target, "ratio of the two above"))
-        rows.append((f"{label}: build ÷ plain read, CPU", f"{cpu / read_cpu:.1f}×", ratio_target,
+        # The target (issue 16: "takes N× as long") is on time; CPU is shown beside it: the build
+        # spends both cores (a worker process, DuckDB's threads) where the plain read uses one.
+        rows.append((f"{label}: build ÷ plain read, CPU", f"{cpu / read_cpu:.1f}×",
+                     "– (the target is on time, the row above; shown beside it)" if scale == 100 else "–",
                      "ratio of the two above (steadier than wall on a busy machine)"))
         floor_wall, floor_cpu = (statistics.median(f[k] for f in floors) for k in (0, 1))
         rows.append((f"{label}: write floor: a fresh process that only starts (numpy and duckdb imported) and "
