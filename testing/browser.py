@@ -4,6 +4,7 @@ Playwright, offline (every request that does not go to the app server is aborted
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
 import socket
@@ -48,7 +49,9 @@ def streamlit_server(db: Path, extra_env: dict[str, str] | None = None, log: Pat
         while True:
             try:
                 with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
+                    # another server may hold the port (one not yet gone, or one that took it): only
+                    # ours counts, and ours exits when the port is taken
+                    if r.status == 200 and listening(proc.pid, port):
                         break
             except OSError:
                 pass
@@ -62,7 +65,28 @@ def streamlit_server(db: Path, extra_env: dict[str, str] | None = None, log: Pat
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()  # gone, and its port free, before the caller goes on (a next server may take it)
         log_file.close()
+
+
+def listening(pid: int, port: int) -> bool:
+    """Whether process pid holds a TCP socket listening on the port (Linux: /proc)."""
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:  # the process is gone
+        return False
+    sockets = set()
+    for fd in fds:
+        with contextlib.suppress(OSError):  # closed since (the listing's own, for one)
+            sockets.add(os.readlink(f"/proc/{pid}/fd/{fd}"))
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(FileNotFoundError), open(table) as f:
+            for line in itertools.islice(f, 1, None):  # sl local_address rem_address st … inode
+                fields = line.split()
+                if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port \
+                        and f"socket:[{fields[9]}]" in sockets:  # 0A: LISTEN
+                    return True
+    return False
 
 
 # No host resolves except the loopback: offline like an LGWAN terminal. Unlike page.route (which
