@@ -3,10 +3,12 @@ built once per process, private copies to load into, and reading a warehouse fil
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import io
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -66,7 +68,10 @@ def etl_main(*args: object) -> Run:
 
 def _build_once(name: str, *inputs: Path) -> Path:
     if name not in _built:
-        target = Path(tempfile.mkdtemp(prefix=f"dxgap-{name}-")) / "warehouse.duckdb"
+        folder = Path(tempfile.mkdtemp(prefix=f"dxgap-{name}-"))
+        # 12–30 MB with its versions and raw archive, once per process: gone when the process ends
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        target = folder / "warehouse.duckdb"
         run_etl("build", "--db", target, *(a for d in inputs for a in ("--inputs", d)), check=True)
         _built[name] = target
     return _built[name]
