@@ -10,6 +10,7 @@ import json
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 import testing
 from dashboard import columns
@@ -209,7 +210,7 @@ def test_prefecture_maps_at_1440(server, page):
     open_page(page, server, "/prefecture?pref=13")
     page.locator(".st-key-pp_map_13 .choroplethlocation").first.wait_for(timeout=60_000)
     page.locator(".st-key-pp_map_13").scroll_into_view_if_needed()
-    assert page.locator(".st-key-pp_map_13 g.geo").count() == 2  # the map and the islands' inset
+    expect(page.locator(".st-key-pp_map_13 g.geo")).to_have_count(2, timeout=30_000)  # the map and the islands' inset
     page.locator(".st-key-pp_map_13").screenshot(path=str(artifact("maps_prefecture_tokyo")))
     open_page(page, server, "/prefecture?pref=01")
     page.get_by_text("要対応 ⚠ だけ表示").click()
@@ -217,7 +218,7 @@ def test_prefecture_maps_at_1440(server, page):
     testing.wait_idle(page)
     page.locator(".st-key-pp_map_01 .choroplethlocation").first.wait_for(timeout=60_000)
     page.locator(".st-key-pp_map_01").scroll_into_view_if_needed()
-    assert page.locator(".st-key-pp_map_01 .legendtext", has_text="要対応以外").count() == 1
+    expect(page.locator(".st-key-pp_map_01 .legendtext", has_text="要対応以外")).to_have_count(1, timeout=30_000)
     page.locator(".st-key-pp_map_01").screenshot(path=str(artifact("maps_prefecture_hokkaido_uncovered")))
 
 

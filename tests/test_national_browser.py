@@ -61,8 +61,7 @@ def test_indicator_map_shows_the_digital_agency_source_and_no_sample_notice(serv
     it and carries no sample notice; the synthetic figures above it still do."""
     page.goto(server + "/?date=2023-04-01&metric=ext_talent_share")
     testing.wait_idle(page)
-    page.wait_for_selector(".st-key-pref_map .choroplethlocation", timeout=30_000)
-    assert page.locator(".st-key-pref_map .choroplethlocation").count() == 47 + 1  # 沖縄県 twice (inset)
+    expect(page.locator(".st-key-pref_map .choroplethlocation")).to_have_count(47 + 1, timeout=30_000)  # 沖縄県 twice (inset)
     heading = page.get_by_role("heading", name="外部人材活用の割合（都道府県別）")
     assert heading.is_visible()
     # the caption right under the map (the element after the chart)

@@ -8,6 +8,7 @@ import re
 
 import duckdb
 import pytest
+from playwright.sync_api import expect
 
 import testing
 
@@ -39,7 +40,6 @@ def count(db, code: str) -> int:
 
 def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_path):
     from openpyxl import load_workbook
-    from playwright.sync_api import expect
 
     page.goto(server + "/prefecture?pref=01&date=2023-04-01")
     testing.wait_idle(page)
@@ -56,8 +56,8 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
 
     # The map: one polygon per municipality (the real boundaries of the default build) over the
     # prefecture's outline (the first shape), drawn offline.
-    page.wait_for_selector(".st-key-pp_map_29 .choroplethlocation", timeout=30_000)
-    assert page.locator(".st-key-pp_map_29 .choroplethlocation").count() == count(db, "29") + 1 == 40
+    assert count(db, "29") + 1 == 40
+    expect(page.locator(".st-key-pp_map_29 .choroplethlocation")).to_have_count(40, timeout=30_000)
     # The table (a canvas grid) and its row count caption.
     page.locator("[data-testid=stDataFrame]").first.wait_for(timeout=30_000)
     assert page.get_by_text("39 / 39 団体を表示").first.is_visible()
@@ -133,7 +133,6 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
 
 
 def test_without_pref_the_page_says_what_it_shows_and_puts_pref_in_the_url(server, page):
-    from playwright.sync_api import expect
 
     page.goto(server + "/prefecture?date=2023-04-01")
     testing.wait_idle(page)
@@ -155,15 +154,13 @@ def test_without_pref_the_page_says_what_it_shows_and_puts_pref_in_the_url(serve
 def test_arriving_by_a_click_on_the_national_map(server, page):
     testing.click_hokkaido_on_the_national_map(page, server)
     page.get_by_role("heading", name="北海道の市区町村").wait_for(timeout=30_000)
-    page.wait_for_selector(".st-key-pp_map_01 .choroplethlocation", timeout=30_000)
-    assert page.locator(".st-key-pp_map_01 .choroplethlocation").count() == 179 + 1  # and the outline
+    expect(page.locator(".st-key-pp_map_01 .choroplethlocation")).to_have_count(179 + 1, timeout=30_000)  # and the outline
     assert page.get_by_text("179 / 179 団体を表示").first.is_visible()
     testing.screenshot(page, "prefecture_from_national_map")
 
 
 def test_every_chart_has_a_png_button_and_the_map_png_downloads(server, page):
     from PIL import Image, ImageStat
-    from playwright.sync_api import expect
 
     page.goto(server + "/prefecture?pref=29&date=2023-04-01")
     testing.wait_idle(page)

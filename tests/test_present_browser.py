@@ -9,6 +9,7 @@ import re
 import duckdb
 import pytest
 from PIL import Image, ImageStat
+from playwright.sync_api import expect
 
 import testing
 
@@ -54,8 +55,8 @@ def test_presentation_mode_hides_sidebar_and_next_keeps_filters(server, page):
     page.get_by_role("button", name="次へ").click()  # the map: one chart, on one screen, offline
     page.wait_for_url(re.compile(r".*slide=3.*"), timeout=30_000)
     testing.wait_idle(page)
-    page.wait_for_selector(".choroplethlocation", timeout=30_000)
-    assert page.locator(".choroplethlocation").count() == 47 + 1  # 沖縄県 again in its inset
+    # plotly draws the inset after the main map: wait for the count, not for the first shape
+    expect(page.locator(".choroplethlocation")).to_have_count(47 + 1, timeout=30_000)  # 沖縄県 again in its inset
     assert page.locator("[data-testid=stPlotlyChart]").count() == 1
     assert in_view(page, page.get_by_role("button", name="次へ"))  # no scrolling at 1280×720
     assert in_view(page, page.locator("[data-testid=stPlotlyChart]"))
