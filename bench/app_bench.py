@@ -264,7 +264,7 @@ def with_boundaries(db: Path) -> Path | None:
     topo = ref / "da_municipality_area.topojson"
     if not topo.exists():
         return None
-    target = testing.copy_db(db, Path(tempfile.mkdtemp(prefix="dxgap-bench-")))
+    target = testing.copy_db(db, testing.scratch_dir("dxgap-bench-"))
     subprocess.run([sys.executable, "-m", "etl", "load", "boundaries", str(topo), "--db", str(target)],
                    cwd=ROOT, check=True, capture_output=True)
     return target

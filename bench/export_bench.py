@@ -25,7 +25,6 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -68,8 +67,9 @@ def main() -> int:
     from dashboard.queries import common
     from dashboard.state import ViewState
     from exports import deck, png
+    from testing import scratch_dir
 
-    tmp = Path(tempfile.mkdtemp(prefix="dxgap-export-bench-"))
+    tmp = scratch_dir("dxgap-export-bench-")
     db = args.db or build_sample(tmp)
     v = dbmod.version(db)
     date = dt.date(2023, 4, 1) if dt.date(2023, 4, 1) in common.base_dates(v) else common.base_dates(v)[-1]

@@ -54,6 +54,7 @@ from testing.warehouse import (
     run_etl,
     sample_db,
     sample_only_db,
+    scratch_dir,
     sha256,
 )
 
@@ -61,6 +62,6 @@ __all__ = [
     "ARTIFACTS", "CHROMIUM", "CHROMIUM_ARGS", "ROOT", "ROSTER_HEADER", "SAMPLE_DIR", "STATUS_HEADER", "SURVEY_HEADER",
     "TEST_SALT", "MediaFile", "Run", "SheetSpec", "app_test", "block_external", "browser_page", "choose_option", "chromium_browser",
     "click_hokkaido_on_the_national_map", "copy_db", "etl_env", "etl_main", "free_port", "launch_chromium",
-    "new_page", "patch_xlsx", "prefecture_survey", "query", "record_media", "roster_csv", "run_etl", "sample_db", "sample_only_db", "screenshot",
+    "new_page", "patch_xlsx", "prefecture_survey", "query", "record_media", "roster_csv", "run_etl", "sample_db", "sample_only_db", "scratch_dir", "screenshot",
     "sha256", "status_csv", "streamlit_server", "survey_csv", "wait_for_shapes", "wait_idle", "write_book", "write_csv", "write_xlsx",
 ]

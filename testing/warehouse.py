@@ -66,12 +66,17 @@ def etl_main(*args: object) -> Run:
     return Run(code, out.getvalue(), err.getvalue())
 
 
+def scratch_dir(prefix: str) -> Path:
+    """A new folder under the system's temp directory, removed when this process exits (a warehouse
+    with its versions and raw archive is 12–30 MB; /tmp once held 4.9 GB of them)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 def _build_once(name: str, *inputs: Path) -> Path:
     if name not in _built:
-        folder = Path(tempfile.mkdtemp(prefix=f"dxgap-{name}-"))
-        # 12–30 MB with its versions and raw archive, once per process: gone when the process ends
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        target = folder / "warehouse.duckdb"
+        target = scratch_dir(f"dxgap-{name}-") / "warehouse.duckdb"
         run_etl("build", "--db", target, *(a for d in inputs for a in ("--inputs", d)), check=True)
         _built[name] = target
     return _built[name]

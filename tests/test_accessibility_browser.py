@@ -143,7 +143,8 @@ def test_charts_are_named_for_screen_readers_and_have_no_toolbar(server, page):
     page.wait_for_timeout(500)
     ranked.screenshot(path=str(artifact("maps_ranking_1440")))
     national = ranked.locator(".annotation-text", has_text="全国 ")
-    assert national.count() == 1 and national.first.is_visible()  # the national line's label
+    expect(national).to_have_count(1, timeout=30_000)  # the national line's label
+    expect(national).to_be_visible()
 
 
 def artifact(name: str):

@@ -52,7 +52,7 @@ def test_municipality_tab_draws_every_municipality(server, page):
     assert not page.get_by_text("役場の位置を点で表示").count()
     # the municipality map has its PNG download inside the open tab
     png = page.locator(".st-key-muni_map_png").get_by_role("button", name="PNG", exact=True).filter(visible=True)
-    assert png.count() == 1
+    expect(png).to_have_count(1, timeout=30_000)
     testing.screenshot(page, "national_municipalities")
 
 

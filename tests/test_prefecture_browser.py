@@ -174,7 +174,7 @@ def test_every_chart_has_a_png_button_and_the_map_png_downloads(server, page):
         expect(main.locator(f".st-key-{key}"), key).to_have_count(1, timeout=30_000)
         # (Streamlit draws a hidden twin of a button with help; the role query skips it.)
         expect(main.locator(f".st-key-{key}_png").get_by_role("button", name="PNG"), key).to_have_count(1, timeout=30_000)
-    assert main.get_by_role("button", name="奈良県の PowerPoint").count() == 1
+    expect(main.get_by_role("button", name="奈良県の PowerPoint")).to_have_count(1, timeout=30_000)
     testing.screenshot(page, "prefecture_png_buttons")
 
     button = main.locator(".st-key-pp_map_29_png").get_by_role("button", name="PNG")
