@@ -636,8 +636,13 @@ def test_closing_the_page_deletes_the_upload_and_tables_offer_no_csv_download(db
         page.get_by_text("管理者としてログインしています").wait_for(timeout=60_000)
         testing.wait_idle(page)
         testing.choose_option(page, page.get_by_label("ファイルの種類"), "人材名簿")
+        # The kind's rerun draws a new uploader (its label names the kind). Right after the click
+        # the page may not have started that rerun yet, and a file given to the survey uploader
+        # goes with it (seen once under the parallel suite): wait for the roster's.
+        uploader = page.locator("[data-testid=stFileUploader]").filter(has_text="人材名簿のファイル")
+        uploader.wait_for(timeout=60_000)
         testing.wait_idle(page)
-        page.set_input_files("[data-testid=stFileUploaderDropzoneInput]", str(roster))
+        uploader.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(roster))
         page.get_by_text("エラーはありません").wait_for(timeout=60_000)
         testing.wait_idle(page)
         assert len(_upload_folders(server_tmp)) == 1, "validated, saved, not published"
