@@ -71,14 +71,16 @@ def build_context() -> Context:
     metric_keys = [m.key for m in metrics(has_population=has_pop, has_indicators=has_ind)]
     ss = st.session_state
     url = _url_params()
-    if "view" not in ss or (url and url != ss.get("_url_written")):
+    first_run = "view" not in ss
+    if first_run or (url and url != ss.get("_url_written")):
         view, notices = parse_params(url, dates, REGION_ORDER, set(prefs.prefecture_code), metric_keys)
         ss["view"], ss["_notices"] = view, notices
-        _push_widgets(view)
+        if not first_run:  # the address changed under a running session: the widgets follow it
+            _push_widgets(view)
     view: ViewState = ss["view"]
 
     if not view.present:
-        view = _sidebar(view, dates, metric_keys)
+        view = _sidebar(view, dates, metric_keys, first_run)
     ss["view"] = view
     params = view.params()
     if params != url:
@@ -88,23 +90,33 @@ def build_context() -> Context:
                    is_sample=common.is_sample(v), has_population=has_pop, has_indicators=has_ind)
 
 
-def _sidebar(view: ViewState, dates: list[dt.date], metric_keys: list[str]) -> ViewState:
+def _sidebar(view: ViewState, dates: list[dt.date], metric_keys: list[str], first_run: bool = False) -> ViewState:
     ss = st.session_state
-    # Widget ids differ per page, so a page switch would reset these widgets to their defaults:
-    # writing each value back (from the view when absent) carries it over.
+    regions = [ALL_REGIONS, *REGION_ORDER]
+    # On a session's first run the URL's view is the widgets' default, not a value written into
+    # session state: a browser whose session is gone (expired after server.disconnectedSessionTTL,
+    # or the server restarted) sends its widgets' values with its next interaction, and a written
+    # value would undo the change the user just made. A fresh page sends none: the default holds.
+    # Later, widget ids differ per page, so a page switch would reset these widgets to their
+    # defaults: writing each value back (from the view when absent) carries it over.
+    defaults = {"w_date": dates.index(view.date), "w_n": view.n,
+                "w_region": regions.index(view.region or ALL_REGIONS), "w_metric": metric_keys.index(view.metric)}
+    given = {k: v for k, v in defaults.items() if first_run and k not in ss}
     for key, value in (("w_date", view.date), ("w_n", view.n), ("w_region", view.region or ALL_REGIONS),
                        ("w_metric", view.metric)):
-        ss[key] = ss.get(key, value)
-    if ss.get("w_date") not in dates:
+        if key not in given:
+            ss[key] = ss.get(key, value)
+    if "w_date" not in given and ss.get("w_date") not in dates:
         ss["w_date"] = view.date
-    if ss.get("w_metric") not in metric_keys:
+    if "w_metric" not in given and ss.get("w_metric") not in metric_keys:
         ss["w_metric"] = metric_keys[0]
     with st.sidebar:
         st.subheader("表示の条件")
-        date = st.selectbox("調査基準日", dates, key="w_date", format_func=date_label)
-        n = st.number_input("不足の基準（DX担当職員がこの人数以下）", min_value=0, max_value=MAX_N, step=1, key="w_n")
-        region = st.selectbox("地方", [ALL_REGIONS, *REGION_ORDER], key="w_region")
-        key = st.selectbox("指標（地図の色）", metric_keys, key="w_metric",
+        date = st.selectbox("調査基準日", dates, key="w_date", format_func=date_label, index=given.get("w_date", 0))
+        n = st.number_input("不足の基準（DX担当職員がこの人数以下）", min_value=0, max_value=MAX_N, step=1, key="w_n",
+                            value=given.get("w_n", "min"))
+        region = st.selectbox("地方", regions, key="w_region", index=given.get("w_region", 0))
+        key = st.selectbox("指標（地図の色）", metric_keys, key="w_metric", index=given.get("w_metric", 0),
                            format_func=lambda k: metric(k).choice)
         st.toggle("発表モード", key="w_present", on_change=enter_present,
                   help="サイドバーを隠し、1画面に1つの図を大きく表示します（プロジェクター向け、URL に present=1）")
