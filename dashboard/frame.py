@@ -37,6 +37,9 @@ class Context:
     is_sample: bool  # some figure published now is synthetic (each chart's note says which)
     has_population: bool
     has_indicators: bool = False
+    # the session's first run: a control seeded from the URL takes it as its default, so that a
+    # browser whose session is gone keeps the change its next interaction sends (see _sidebar)
+    first_run: bool = False
 
     @functools.cached_property
     def _pref_names(self) -> dict[str, str]:
@@ -87,7 +90,8 @@ def build_context() -> Context:
         st.query_params.from_dict(params)
     ss["_url_written"] = params
     return Context(v=v, view=view, dates=dates, prefectures=prefs, as_of=common.as_of_today(),
-                   is_sample=common.is_sample(v), has_population=has_pop, has_indicators=has_ind)
+                   is_sample=common.is_sample(v), has_population=has_pop, has_indicators=has_ind,
+                   first_run=first_run)
 
 
 def _sidebar(view: ViewState, dates: list[dt.date], metric_keys: list[str], first_run: bool = False) -> ViewState:

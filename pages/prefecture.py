@@ -36,7 +36,8 @@ if defaulted or (region_moved and view.pref not in in_region):
     view = view.with_(pref=in_region[0])
     write_view(view)  # pref= goes into the URL at once, so the address names what is shown
 pref = view.pref
-if ss.get("pp_pref") != pref:  # arrived by URL, bookmark, the national map or the sidebar
+pref_options = in_region if pref in in_region else [pref, *in_region]
+if not ctx.first_run and ss.get("pp_pref") != pref:  # arrived by URL, bookmark, the national map or the sidebar
     ss["pp_pref"] = pref
 
 
@@ -68,9 +69,12 @@ st.title(f"{pref_name}の市区町村")
 if defaulted:
     st.info(f"都道府県が選ばれていないため、{pref_name}を表示しています。下の「都道府県」で選んでください。")
 h1, _ = st.columns([1, 2])
-h1.selectbox("都道府県", in_region if pref in in_region else [pref, *in_region], key="pp_pref", on_change=_on_pref,
-             format_func=ctx.pref_name,
-             help=f"サイドバーの「地方」（いまは{scope.label(view.region)}）の都道府県から選べます。")
+picked = h1.selectbox("都道府県", pref_options, key="pp_pref", on_change=_on_pref, format_func=ctx.pref_name,
+                      index=pref_options.index(pref) if ctx.first_run else 0,
+                      help=f"サイドバーの「地方」（いまは{scope.label(view.region)}）の都道府県から選べます。")
+if picked != pref:  # a new session's first run, from a browser whose session is gone: its pick (no on_change then)
+    set_pref(picked)
+    st.rerun()
 prev = common.previous_date(ctx.v, view.date, (pref,))  # the prefecture's own last survey
 st.caption(f"調査基準日 {formats.date_label(view.date)}"
            + (f"（前回 {formats.date_label(prev)}）" if prev else "（前回の調査なし）")
