@@ -56,12 +56,11 @@ serve-replicas: warehouse system-deps
 	$(BIN)/python -m deploy.replicas --replicas $(R) --port $(PORT) --db $(DB)
 
 # Two workers (pytest-xdist), each test file in one of them (its module fixtures, and each worker's
-# own server and Chromium for the browser files); then the tests marked alone, by themselves.
+# own server and Chromium for the browser files).
 JOBS ?= 2
 test: install-dev system-deps
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -m "not stress and not alone"
-	$(BIN)/python -m pytest -m "alone and not stress"
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -m "not stress"
 
 check: install-dev system-deps
 	$(BIN)/ruff check .
