@@ -103,9 +103,11 @@ def _sidebar(view: ViewState, dates: list[dt.date], metric_keys: list[str], firs
     # value would undo the change the user just made. A fresh page sends none: the default holds.
     # Later, widget ids differ per page, so a page switch would reset these widgets to their
     # defaults: writing each value back (from the view when absent) carries it over.
-    defaults = {"w_date": dates.index(view.date), "w_n": view.n,
-                "w_region": regions.index(view.region or ALL_REGIONS), "w_metric": metric_keys.index(view.metric)}
-    given = {k: v for k, v in defaults.items() if first_run and k not in ss}
+    given = {}
+    if first_run:  # the view was just read from the URL, so its values are among the options
+        defaults = {"w_date": dates.index(view.date), "w_n": view.n,
+                    "w_region": regions.index(view.region or ALL_REGIONS), "w_metric": metric_keys.index(view.metric)}
+        given = {k: v for k, v in defaults.items() if k not in ss}
     for key, value in (("w_date", view.date), ("w_n", view.n), ("w_region", view.region or ALL_REGIONS),
                        ("w_metric", view.metric)):
         if key not in given:

@@ -72,7 +72,7 @@ h1, _ = st.columns([1, 2])
 picked = h1.selectbox("都道府県", pref_options, key="pp_pref", on_change=_on_pref, format_func=ctx.pref_name,
                       index=pref_options.index(pref) if ctx.first_run else 0,
                       help=f"サイドバーの「地方」（いまは{scope.label(view.region)}）の都道府県から選べます。")
-if picked != pref:  # a new session's first run, from a browser whose session is gone: its pick (no on_change then)
+if ctx.first_run and picked != pref:  # from a browser whose session is gone: its pick (no on_change in a new session)
     set_pref(picked)
     st.rerun()
 prev = common.previous_date(ctx.v, view.date, (pref,))  # the prefecture's own last survey
