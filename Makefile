@@ -60,7 +60,7 @@ serve-replicas: warehouse system-deps
 JOBS ?= 2
 test: install-dev system-deps
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -m "not stress"
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 check: install-dev system-deps
 	$(BIN)/ruff check .

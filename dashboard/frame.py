@@ -53,12 +53,13 @@ def _url_params() -> dict[str, str]:
     return {k: st.query_params[k] for k in PARAMS if k in st.query_params}
 
 
+def _widget_values(view: ViewState) -> dict[str, object]:
+    """The sidebar widgets' values (by key) that show the view."""
+    return {"w_date": view.date, "w_n": view.n, "w_region": view.region or ALL_REGIONS, "w_metric": view.metric}
+
+
 def _push_widgets(view: ViewState) -> None:
-    ss = st.session_state
-    ss["w_date"] = view.date
-    ss["w_n"] = view.n
-    ss["w_region"] = view.region or ALL_REGIONS
-    ss["w_metric"] = view.metric
+    st.session_state.update(_widget_values(view))
 
 
 def build_context() -> Context:
@@ -103,13 +104,10 @@ def _sidebar(view: ViewState, dates: list[dt.date], metric_keys: list[str], firs
     # value would undo the change the user just made. A fresh page sends none: the default holds.
     # Later, widget ids differ per page, so a page switch would reset these widgets to their
     # defaults: writing each value back (from the view when absent) carries it over.
-    given = {}
-    if first_run:  # the view was just read from the URL, so its values are among the options
-        defaults = {"w_date": dates.index(view.date), "w_n": view.n,
-                    "w_region": regions.index(view.region or ALL_REGIONS), "w_metric": metric_keys.index(view.metric)}
-        given = {k: v for k, v in defaults.items() if k not in ss}
-    for key, value in (("w_date", view.date), ("w_n", view.n), ("w_region", view.region or ALL_REGIONS),
-                       ("w_metric", view.metric)):
+    values = _widget_values(view)
+    # given: the defaults of the first run (the view was just read from the URL: among the options)
+    given = {k: v for k, v in values.items() if k not in ss} if first_run else {}
+    for key, value in values.items():
         if key not in given:
             ss[key] = ss.get(key, value)
     if "w_date" not in given and ss.get("w_date") not in dates:
@@ -118,12 +116,14 @@ def _sidebar(view: ViewState, dates: list[dt.date], metric_keys: list[str], firs
         ss["w_metric"] = metric_keys[0]
     with st.sidebar:
         st.subheader("表示の条件")
-        date = st.selectbox("調査基準日", dates, key="w_date", format_func=date_label, index=given.get("w_date", 0))
+        date = st.selectbox("調査基準日", dates, key="w_date", format_func=date_label,
+                            index=dates.index(given["w_date"]) if "w_date" in given else 0)
         n = st.number_input("不足の基準（DX担当職員がこの人数以下）", min_value=0, max_value=MAX_N, step=1, key="w_n",
                             value=given.get("w_n", "min"))
-        region = st.selectbox("地方", regions, key="w_region", index=given.get("w_region", 0))
-        key = st.selectbox("指標（地図の色）", metric_keys, key="w_metric", index=given.get("w_metric", 0),
-                           format_func=lambda k: metric(k).choice)
+        region = st.selectbox("地方", regions, key="w_region",
+                              index=regions.index(given["w_region"]) if "w_region" in given else 0)
+        key = st.selectbox("指標（地図の色）", metric_keys, key="w_metric", format_func=lambda k: metric(k).choice,
+                           index=metric_keys.index(given["w_metric"]) if "w_metric" in given else 0)
         st.toggle("発表モード", key="w_present", on_change=enter_present,
                   help="サイドバーを隠し、1画面に1つの図を大きく表示します（プロジェクター向け、URL に present=1）")
     return view.with_(date=date, n=int(n), region=None if region == ALL_REGIONS else region, metric=key)

@@ -133,7 +133,6 @@ def test_choose_a_prefecture_then_download_the_workbook(server, page, db, tmp_pa
 
 
 def test_without_pref_the_page_says_what_it_shows_and_puts_pref_in_the_url(server, page):
-
     page.goto(server + "/prefecture?date=2023-04-01")
     testing.wait_idle(page)
     page.get_by_role("heading", name="北海道の市区町村").wait_for(timeout=30_000)

@@ -16,6 +16,7 @@ import testing
 
 pytestmark = [pytest.mark.browser]
 NARA = "/prefecture?pref=29&date=2023-04-01&n=2"
+STEP_UP = "[data-testid=stSidebar] button[data-testid=stNumberInputStepUp]"  # the threshold's +
 
 
 def drawn(page) -> None:
@@ -25,7 +26,7 @@ def drawn(page) -> None:
     suite the test stopped the first server that early: the sidebar never came back)."""
     for element in ("stNumberInput", "stSelectbox", "stCheckbox", "stDataFrame", "stPlotlyChart"):
         expect(page.locator(f"[data-testid={element}]").first).to_be_visible(timeout=60_000)
-    expect(page.locator("[data-testid=stSidebar] button[data-testid=stNumberInputStepUp]")).to_be_visible()
+    expect(page.locator(STEP_UP)).to_be_visible()
 
 
 @contextlib.contextmanager
@@ -42,8 +43,7 @@ def restarted(chromium, tmp_path, path: str):
         log = tmp_path / "second.log"
         with testing.streamlit_server(db, log=log, port=port):
             # Widgets are disabled until the page has reconnected.
-            expect(page.locator("[data-testid=stSidebar] button[data-testid=stNumberInputStepUp]")
-                   ).to_be_enabled(timeout=120_000)
+            expect(page.locator(STEP_UP)).to_be_enabled(timeout=120_000)
             yield page, log
             # Only a run of the app writes the URL, and the first server is gone: the new one ran it.
             assert "Traceback" not in log.read_text()
@@ -52,7 +52,7 @@ def restarted(chromium, tmp_path, path: str):
 def test_a_browser_whose_session_is_gone_keeps_its_view_and_its_next_click(chromium, tmp_path):
     with restarted(chromium, tmp_path, NARA) as (page, _):
         # One click, as a user makes it: the new session's first run takes it.
-        page.locator("[data-testid=stSidebar] button[data-testid=stNumberInputStepUp]").click()
+        page.locator(STEP_UP).click()
         page.wait_for_url(re.compile(r".*[?&]n=3(&|$).*"), timeout=60_000)
         testing.wait_idle(page)
         expect(page.locator("[data-testid=stSidebar] input[type=number]")).to_have_value("3")  # not snapped back

@@ -47,4 +47,3 @@ def test_a_server_whose_port_another_server_holds_does_not_start(tmp_path):
         impostor.shutdown()
         impostor.server_close()
     assert f"Port {port} is not available" in (tmp_path / "server.log").read_text()  # ours gave up
-
